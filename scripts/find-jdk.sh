@@ -1,0 +1,24 @@
+# Sourced by ./posthorn and .ci/run: sets JAVA_HOME to a JDK >= 21 or explains why it cannot.
+# Order: $JAVA_HOME if new enough, then the usual install locations (newest first), then `java` on PATH.
+
+posthorn_java_major() {
+    # Prints the feature version of the java binary given, e.g. 25 (or 0 if it does not run).
+    "$1" -XshowSettings:properties -version 2>&1 |
+        sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1 | grep . || echo 0
+}
+
+posthorn_find_jdk() {
+    local candidate
+    for candidate in "${JAVA_HOME:-}" \
+        $(ls -d /usr/lib/jvm/*/ /usr/local/lib/jvm/*/ /opt/java/*/ /Library/Java/JavaVirtualMachines/*/Contents/Home/ 2>/dev/null | sort -rV) \
+        "$(dirname "$(dirname "$(readlink -f "$(command -v javac 2>/dev/null || echo /nonexistent)")")")"; do
+        candidate="${candidate%/}"
+        [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] && [ -x "$candidate/bin/javac" ] || continue
+        if [ "$(posthorn_java_major "$candidate/bin/java")" -ge 21 ]; then
+            export JAVA_HOME="$candidate"
+            return 0
+        fi
+    done
+    echo "posthorn: no JDK 21 or newer found. Install one (e.g. Temurin 25) and set JAVA_HOME to it." >&2
+    return 1
+}
