@@ -1,0 +1,32 @@
+package dev.posthorn.delivery;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code [queue]}: retries, notices and limits of outbound delivery. Defaults follow RFC 5321 §4.5.4.1
+ * (retry at least 30 minutes apart after the first attempts, give up after 4-5 days) and §4.5.3.2 (timeouts).
+ */
+public class QueueConfig {
+    /** Wait before each retry; the last value repeats. Default: 5, 10, 20, 40 minutes, then every hour. */
+    public List<Long> retryIntervalsSeconds = new ArrayList<>(List.of(300L, 600L, 1200L, 2400L, 3600L));
+    public long giveUpAfterSeconds = Duration.ofDays(5).toSeconds();
+    /** A "delayed" DSN (RFC 3464) once a recipient has waited this long; 0 disables it. */
+    public long delayNoticeAfterSeconds = Duration.ofHours(4).toSeconds();
+    public int maxConcurrentConnections = 20;
+    public int maxConnectionsPerDestination = 4;
+    /** Messages sent over one connection before it is closed and a new one opened. */
+    public int maxMessagesPerConnection = 100;
+    public String tls = "opportunistic";
+    /** Domains whose mail must go over TLS (mail to them defers when the peer offers none). */
+    public List<String> tlsRequiredDomains = new ArrayList<>();
+
+    // RFC 5321 §4.5.3.2: client timeouts.
+    public int connectTimeoutSeconds = 30;
+    public int greetingTimeoutSeconds = 300;
+    public int commandTimeoutSeconds = 300;
+    public int dataInitTimeoutSeconds = 120;
+    public int dataBlockTimeoutSeconds = 180;
+    public int dataEndTimeoutSeconds = 600;
+}

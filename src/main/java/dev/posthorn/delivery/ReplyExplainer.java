@@ -1,0 +1,18 @@
+package dev.posthorn.delivery;
+
+import java.util.Locale;
+
+/**
+ * Explains a remote server's reply in plain language, for bounces, logs and {@code posthorn queue show}.
+ * The real implementation delegates to the codes catalogue; {@link ClassOnlyExplainer} stands in until it lands.
+ */
+@FunctionalInterface
+public interface ReplyExplainer {
+
+    /**
+     * @param code     the basic reply code (e.g. 550)
+     * @param enhanced the enhanced status code (e.g. "5.1.1"), or null when the remote sent none
+     * @param lang     the language of the explanation
+     */
+    String explain(int code, String enhanced, Locale lang);
+}

@@ -1,0 +1,233 @@
+package dev.posthorn.delivery.remote;
+
+import dev.posthorn.delivery.DnsConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.CNAMERecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.MXRecord;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
+
+/**
+ * Finds the mail exchangers of a domain with dnsjava, asking the configured servers ({@code [dns] servers}) with
+ * time-outs. RFC 5321 §5.1: MX records by preference, random among equal preferences; no MX means the domain's
+ * own A/AAAA records (implicit MX); RFC 7505: a lone "MX 0 ." means the domain takes no mail.
+ */
+public final class MxResolver {
+
+    private static final int MAX_CNAME_CHAIN = 8;
+
+    private final Resolver resolver;
+    private final RandomGenerator random;
+
+    public MxResolver(Resolver resolver, RandomGenerator random) {
+        this.resolver = resolver;
+        this.random = random;
+    }
+
+    public static MxResolver from(DnsConfig config) {
+        return new MxResolver(resolverFor(config), RandomGenerator.getDefault());
+    }
+
+    /** A resolver on the configured servers ("host", "host:port", "[v6]:port"), or the system's when none. */
+    public static Resolver resolverFor(DnsConfig config) {
+        Duration timeout = Duration.ofSeconds(Math.max(1, config.timeoutSeconds));
+        try {
+            ExtendedResolver ext;
+            if (config.servers == null || config.servers.isEmpty()) {
+                ext = new ExtendedResolver();
+            } else {
+                List<Resolver> list = new ArrayList<>();
+                for (String server : config.servers) {
+                    SimpleResolver simple = new SimpleResolver(parseServer(server));
+                    simple.setTimeout(timeout);
+                    list.add(simple);
+                }
+                ext = new ExtendedResolver(list);
+            }
+            ext.setTimeout(timeout);
+            ext.setRetries(Math.max(1, config.retries));
+            return ext;
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("dns.servers: cannot use " + config.servers + ": " + e.getMessage(), e);
+        }
+    }
+
+    static InetSocketAddress parseServer(String server) throws UnknownHostException {
+        String host = server.trim();
+        int port = 53;
+        if (host.startsWith("[")) {
+            int close = host.indexOf(']');
+            if (close > 0 && host.length() > close + 2 && host.charAt(close + 1) == ':') {
+                port = Integer.parseInt(host.substring(close + 2));
+            }
+            host = host.substring(1, close);
+        } else if (host.indexOf(':') > 0 && host.indexOf(':') == host.lastIndexOf(':')) {
+            port = Integer.parseInt(host.substring(host.indexOf(':') + 1));
+            host = host.substring(0, host.indexOf(':'));
+        }
+        return new InetSocketAddress(InetAddress.getByName(host), port);
+    }
+
+    public MxResult resolve(String domain) {
+        Name name;
+        try {
+            name = Name.fromString(domain.endsWith(".") ? domain : domain + ".");
+        } catch (TextParseException e) {
+            return new MxResult.NoSuchDomain("'" + domain + "' is not a valid domain name");
+        }
+        Answer mx = query(name, Type.MX);
+        if (mx.error != null) {
+            return mx.error;
+        }
+        List<MXRecord> records = new ArrayList<>();
+        for (Record r : mx.records) {
+            if (r instanceof MXRecord m) {
+                records.add(m);
+            }
+        }
+        if (records.isEmpty()) {
+            return implicitMx(domain, name);
+        }
+        if (records.size() == 1 && records.get(0).getTarget().equals(Name.root)) {
+            return new MxResult.NullMx();
+        }
+        return orderedHosts(records);
+    }
+
+    private MxResult implicitMx(String domain, Name name) {
+        AddressAnswer addresses = addresses(name);
+        if (addresses.error != null) {
+            return addresses.error;
+        }
+        if (addresses.list.isEmpty()) {
+            return new MxResult.NoSuchDomain(domain + " has no MX record and no A or AAAA record");
+        }
+        return new MxResult.Hosts(List.of(new MxResult.MxHost(stripDot(name), 0, addresses.list, true)));
+    }
+
+    private MxResult orderedHosts(List<MXRecord> records) {
+        // Group by preference, shuffle each group (RFC 5321 §5.1: spread load among equal preferences).
+        Map<Integer, List<MXRecord>> byPreference = new LinkedHashMap<>();
+        records.stream().sorted(Comparator.comparingInt(MXRecord::getPriority))
+                .forEach(r -> byPreference.computeIfAbsent(r.getPriority(), p -> new ArrayList<>()).add(r));
+        List<MxResult.MxHost> hosts = new ArrayList<>();
+        String lastTemporary = null;
+        for (List<MXRecord> group : byPreference.values()) {
+            Collections.shuffle(group, random);
+            for (MXRecord r : group) {
+                if (r.getTarget().equals(Name.root)) {
+                    continue; // A null MX mixed with real ones is a misconfiguration; RFC 7505 §3: ignore it.
+                }
+                AddressAnswer a = addresses(r.getTarget());
+                if (a.error instanceof MxResult.TemporaryFailure t) {
+                    lastTemporary = t.reason();
+                }
+                if (!a.list.isEmpty()) {
+                    hosts.add(new MxResult.MxHost(stripDot(r.getTarget()), r.getPriority(), a.list, false));
+                }
+            }
+        }
+        if (hosts.isEmpty()) {
+            return lastTemporary != null ? new MxResult.TemporaryFailure(lastTemporary)
+                    : new MxResult.NoSuchDomain("no mail exchanger of the domain has an address");
+        }
+        return new MxResult.Hosts(hosts);
+    }
+
+    /** AAAA then A records of a host; a temporary failure of one family is reported only when the other has none. */
+    private AddressAnswer addresses(Name host) {
+        List<InetAddress> list = new ArrayList<>();
+        MxResult firstError = null;
+        for (int type : new int[] {Type.AAAA, Type.A}) {
+            Answer a = query(host, type);
+            if (a.error != null) {
+                if (firstError == null || a.error instanceof MxResult.TemporaryFailure) {
+                    firstError = a.error;
+                }
+                continue;
+            }
+            for (Record r : a.records) {
+                if (r instanceof AAAARecord v6) {
+                    list.add(v6.getAddress());
+                } else if (r instanceof ARecord v4) {
+                    list.add(v4.getAddress());
+                }
+            }
+        }
+        return new AddressAnswer(list, list.isEmpty() ? firstError : null);
+    }
+
+    /** One question, following CNAMEs; the answer's records of the asked type, or an error result. */
+    private Answer query(Name name, int type) {
+        Name current = name;
+        for (int hop = 0; hop < MAX_CNAME_CHAIN; hop++) {
+            Message response;
+            try {
+                response = resolver.send(Message.newQuery(Record.newRecord(current, type, DClass.IN)));
+            } catch (IOException e) {
+                return Answer.failed(new MxResult.TemporaryFailure("DNS query " + Type.string(type) + " " + current
+                        + " failed: " + e.getMessage()));
+            }
+            int rcode = response.getRcode();
+            if (rcode == Rcode.NXDOMAIN) {
+                return Answer.failed(new MxResult.NoSuchDomain(stripDot(current) + " does not exist (NXDOMAIN)"));
+            }
+            if (rcode != Rcode.NOERROR) {
+                return Answer.failed(new MxResult.TemporaryFailure("DNS query " + Type.string(type) + " " + current
+                        + " answered " + Rcode.string(rcode)));
+            }
+            List<Record> answers = response.getSection(Section.ANSWER);
+            List<Record> matching = answers.stream().filter(r -> r.getType() == type).toList();
+            if (!matching.isEmpty() || type == Type.CNAME) {
+                return new Answer(matching, null);
+            }
+            Name target = null;
+            for (Record r : answers) {
+                if (r instanceof CNAMERecord c && c.getName().equals(current)) {
+                    target = c.getTarget();
+                }
+            }
+            if (target == null) {
+                return new Answer(List.of(), null);
+            }
+            current = target;
+        }
+        return Answer.failed(new MxResult.TemporaryFailure("CNAME chain too long at " + current));
+    }
+
+    private static String stripDot(Name n) {
+        String s = n.toString();
+        return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    private record Answer(List<Record> records, MxResult error) {
+        static Answer failed(MxResult error) {
+            return new Answer(List.of(), error);
+        }
+    }
+
+    private record AddressAnswer(List<InetAddress> list, MxResult error) {
+    }
+}

@@ -1,0 +1,38 @@
+package dev.posthorn.delivery.remote;
+
+import java.net.InetAddress;
+import java.util.List;
+
+/** What DNS says about where a domain's mail goes (RFC 5321 §5.1, RFC 7505). */
+public sealed interface MxResult {
+
+    /** Hosts in the order to try them: by MX preference, random among equal preferences. */
+    record Hosts(List<MxHost> hosts) implements MxResult {
+        public Hosts {
+            hosts = List.copyOf(hosts);
+        }
+    }
+
+    /** RFC 7505: the domain declares that it accepts no mail ("MX 0 ."); bounce at once with 556 5.1.10. */
+    record NullMx() implements MxResult {
+    }
+
+    /** The domain does not exist, or has neither MX nor address records: a permanent failure (5.1.2). */
+    record NoSuchDomain(String reason) implements MxResult {
+    }
+
+    /** A timeout or server failure: try again later (4.4.3). */
+    record TemporaryFailure(String reason) implements MxResult {
+    }
+
+    /**
+     * One mail exchanger and its addresses, IPv6 first.
+     *
+     * @param implicit true when the domain has no MX record and its own A/AAAA records are used (§5.1)
+     */
+    record MxHost(String name, int preference, List<InetAddress> addresses, boolean implicit) {
+        public MxHost {
+            addresses = List.copyOf(addresses);
+        }
+    }
+}
