@@ -116,6 +116,35 @@ public final class MxResolver {
         return orderedHosts(records);
     }
 
+    /**
+     * The addresses of one host (a static route or the smarthost): an IP literal as is, else AAAA and A records,
+     * else the system's resolver (so names from /etc/hosts work for smarthosts).
+     */
+    public MxResult addressesOf(String host) {
+        if (host.matches("[0-9.]+") || host.contains(":")) {
+            try {
+                return new MxResult.Hosts(List.of(new MxResult.MxHost(host, 0, List.of(InetAddress.getByName(host)), true)));
+            } catch (UnknownHostException e) {
+                return new MxResult.NoSuchDomain("'" + host + "' is not a valid address");
+            }
+        }
+        MxResult viaDns;
+        try {
+            viaDns = implicitMx(host, Name.fromString(host.endsWith(".") ? host : host + "."));
+        } catch (TextParseException e) {
+            return new MxResult.NoSuchDomain("'" + host + "' is not a valid host name");
+        }
+        if (viaDns instanceof MxResult.NoSuchDomain) {
+            try {
+                List<InetAddress> system = List.of(InetAddress.getAllByName(host));
+                return new MxResult.Hosts(List.of(new MxResult.MxHost(host, 0, system, true)));
+            } catch (UnknownHostException e) {
+                return viaDns;
+            }
+        }
+        return viaDns;
+    }
+
     private MxResult implicitMx(String domain, Name name) {
         AddressAnswer addresses = addresses(name);
         if (addresses.error != null) {

@@ -1,0 +1,202 @@
+package dev.posthorn.delivery.remote;
+
+import dev.posthorn.codes.ReplyName;
+import java.io.Closeable;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers messages to one destination (a {@link Route}) over one connection at a time, reusing it for the
+ * next message (RFC 5321 §4.1.1.5: RSET between transactions when needed). Tries the MX hosts in order and
+ * each host's addresses in order until one greets; applies the route's TLS policy and the smarthost's AUTH.
+ * Not thread-safe: one worker owns a session.
+ */
+public final class DestinationSession implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DestinationSession.class);
+
+    private final Route route;
+    private final MxResolver resolver;
+    private final ClientSettings settings;
+    private final int maxMessagesPerConnection;
+    private SmtpConnection connection;
+    private String connectedHost;
+
+    public DestinationSession(Route route, MxResolver resolver, ClientSettings settings, int maxMessagesPerConnection) {
+        this.route = route;
+        this.resolver = resolver;
+        this.settings = settings;
+        this.maxMessagesPerConnection = Math.max(1, maxMessagesPerConnection);
+    }
+
+    public Route route() {
+        return route;
+    }
+
+    /** One attempt for one message: an outcome per recipient, in the order of {@code m.recipients()}. */
+    public List<Outcome> deliver(OutboundMessage m) {
+        if (connection == null || !connection.isOpen() || connection.transactions() >= maxMessagesPerConnection) {
+            closeConnection();
+            Outcome failure = connect();
+            if (failure != null) {
+                return Collections.nCopies(m.recipients().size(), failure);
+            }
+        }
+        try {
+            TransactionResult result = connection.send(m);
+            List<Outcome> outcomes = new ArrayList<>(m.recipients().size());
+            for (int i = 0; i < m.recipients().size(); i++) {
+                outcomes.add(Outcome.fromReply(result.outcome(i), connectedHost));
+            }
+            if (result.mailReply().code() == 421 || (result.dataReply() != null && result.dataReply().code() == 421)) {
+                closeConnection(); // RFC 5321 §3.8: the server is closing the channel.
+            }
+            return outcomes;
+        } catch (SmtpClientException e) {
+            LOG.info("delivery to {} via {} interrupted: {}", m.recipients().get(0).address(), connectedHost, e.reply().oneLine());
+            closeConnection();
+            // The connection broke mid-transaction: nothing was accepted, everything is retried.
+            Outcome deferred = new Outcome(Outcome.Kind.DEFERRED, e.reply().transientFailure() ? e.reply()
+                    : RemoteReply.local(451, "4.4.2", e.reply().oneLine()), connectedHost);
+            return Collections.nCopies(m.recipients().size(), deferred);
+        } catch (java.io.IOException e) {
+            closeConnection();
+            RemoteReply reply = RemoteReply.local(451, "4.3.0", "Local error while sending: " + e.getMessage());
+            return Collections.nCopies(m.recipients().size(), new Outcome(Outcome.Kind.DEFERRED, reply, connectedHost));
+        }
+    }
+
+    /** Opens a connection to the first host that will talk; returns the failure for every recipient otherwise. */
+    private Outcome connect() {
+        MxResult hosts = switch (route) {
+            case Route.Mx mx -> resolver.resolve(mx.domain());
+            case Route.Static s -> resolver.addressesOf(s.host());
+            case Route.Smarthost h -> resolver.addressesOf(h.host());
+        };
+        int port = switch (route) {
+            case Route.Mx mx -> mx.port();
+            case Route.Static s -> s.port();
+            case Route.Smarthost h -> h.port();
+        };
+        switch (hosts) {
+            case MxResult.NullMx n -> {
+                // RFC 7505 §4.1: a domain with a null MX takes no mail; fail at once.
+                var r = ReplyName.NULL_MX.reply();
+                return new Outcome(Outcome.Kind.FAILED, RemoteReply.local(r.code(), r.enhanced(), r.lines().get(0)), null);
+            }
+            case MxResult.NoSuchDomain d -> {
+                return new Outcome(Outcome.Kind.FAILED, RemoteReply.local(550, "5.1.2", "Host or domain name not found: "
+                        + d.reason()), null);
+            }
+            case MxResult.TemporaryFailure t -> {
+                return new Outcome(Outcome.Kind.DEFERRED, RemoteReply.local(451, "4.4.3", "Host or domain name lookup failed: "
+                        + t.reason()), null);
+            }
+            case MxResult.Hosts list -> {
+                return connectToFirst(list.hosts(), port);
+            }
+        }
+    }
+
+    private Outcome connectToFirst(List<MxResult.MxHost> hosts, int port) {
+        Outcome last = null;
+        for (MxResult.MxHost host : hosts) {
+            for (InetAddress address : host.addresses()) {
+                String name = host.implicit() && host.name().equals(address.getHostAddress()) ? null : host.name();
+                String described = (name == null ? "" : name + " ") + "[" + address.getHostAddress() + "]:" + port;
+                SmtpConnection c = null;
+                try {
+                    c = SmtpConnection.open(new InetSocketAddress(address, port), name, settings);
+                    c.hello();
+                    Secured secured = secure(c, described);
+                    if (secured.refusal() != null) {
+                        secured.connection().quitQuietly();
+                        last = secured.refusal();
+                        continue;
+                    }
+                    connection = secured.connection();
+                    connectedHost = described;
+                    return null;
+                } catch (SmtpClientException e) {
+                    if (c != null) {
+                        c.close();
+                    }
+                    LOG.info("cannot use {} for {}: {}", described, route.key(), e.reply().oneLine());
+                    // Try the next address or MX host (RFC 5321 §5.1), whatever the failure; remember the last one.
+                    Outcome.Kind kind = e.reply().permanentFailure() ? Outcome.Kind.FAILED : Outcome.Kind.DEFERRED;
+                    last = new Outcome(kind, e.reply(), e.getCause() == null ? described : null);
+                } catch (java.io.IOException e) {
+                    if (c != null) {
+                        c.close();
+                    }
+                    last = new Outcome(Outcome.Kind.DEFERRED, RemoteReply.local(451, "4.4.2", "Error talking to "
+                            + described + ": " + e.getMessage()), null);
+                }
+            }
+        }
+        return last != null ? last : new Outcome(Outcome.Kind.DEFERRED,
+                RemoteReply.local(451, "4.4.4", "No address to deliver to"), null);
+    }
+
+    /** The connection to use, or why this host is refused (then the connection is to be closed). */
+    private record Secured(SmtpConnection connection, Outcome refusal) {
+    }
+
+    /** STARTTLS per the route's policy, then AUTH for a smarthost. */
+    private Secured secure(SmtpConnection c, String described) throws java.io.IOException {
+        TlsPolicy tls = route.tls();
+        if (tls != TlsPolicy.NONE) {
+            boolean started;
+            try {
+                started = c.startTls(tls == TlsPolicy.VERIFY);
+            } catch (SmtpClientException e) {
+                if (tls.mandatory()) {
+                    throw e;
+                }
+                // Opportunistic TLS that fails its handshake: RFC 7435 §3 allows falling back to plaintext.
+                SmtpConnection plain = SmtpConnection.open(c.address(), c.remoteName(), settings);
+                plain.hello();
+                return authenticate(plain, described);
+            }
+            if (!started && tls.mandatory()) {
+                return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, RemoteReply.local(451, "4.7.10",
+                        "TLS is required for this destination but " + described + " does not offer STARTTLS"), described));
+            }
+        }
+        return authenticate(c, described);
+    }
+
+    private Secured authenticate(SmtpConnection c, String described) throws java.io.IOException {
+        if (route instanceof Route.Smarthost h && h.user() != null && !h.user().isEmpty()) {
+            if (!c.tlsActive()) {
+                // Never send the relay password in clear text.
+                return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, RemoteReply.local(451, "4.7.10",
+                        "Refusing to send the relay credentials to " + described + " without TLS"), described));
+            }
+            try {
+                c.authenticate(h.user(), h.password() == null ? "" : h.password());
+            } catch (SmtpClientException e) {
+                // A rejected login is our configuration's fault, not the message's: defer, keep the remote's words.
+                return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, e.reply(), described));
+            }
+        }
+        return new Secured(c, null);
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
+            connection.quitQuietly();
+            connection = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeConnection();
+    }
+}

@@ -1,0 +1,22 @@
+package dev.posthorn.delivery.remote;
+
+/**
+ * What happened to one recipient in one delivery attempt.
+ *
+ * @param remoteHost the host that gave the reply ("mx.remote.test [192.0.2.1]"), or null when no server answered
+ */
+public record Outcome(Kind kind, RemoteReply reply, String remoteHost) {
+
+    public enum Kind {
+        DELIVERED,
+        /** Try again later: a 4xx reply, a timeout, a refused connection, a DNS failure. */
+        DEFERRED,
+        /** Give up now: a 5xx reply, a null MX, a domain that does not exist. */
+        FAILED
+    }
+
+    public static Outcome fromReply(RemoteReply reply, String remoteHost) {
+        Kind kind = reply.positive() ? Kind.DELIVERED : reply.transientFailure() ? Kind.DEFERRED : Kind.FAILED;
+        return new Outcome(kind, reply, remoteHost);
+    }
+}
