@@ -1,12 +1,100 @@
 package dev.posthorn.cli;
 
+import dev.posthorn.config.ConfigException;
+import dev.posthorn.config.ConfigLoader;
+import dev.posthorn.config.PosthornConfig;
+import dev.posthorn.server.PosthornServer;
+import dev.posthorn.smtp.listener.SmtpListener;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code posthorn serve}: runs the server. */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the SMTP server.")
-final class ServeCommand implements java.util.concurrent.Callable<Integer> {
+/** {@code posthorn serve}: runs the server until SIGINT/SIGTERM. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the SMTP server (embedded defaults: MX on 127.0.0.1:2525, data in ./posthorn-data).")
+final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "posthorn.toml to read (default: none)")
+    Path config;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "where queue, mail and users live")
+    Path dataDir;
+
+    @Option(names = "--hostname", paramLabel = "NAME", description = "name in the greeting and trace headers")
+    String hostname;
+
+    @Option(names = "--domain", paramLabel = "D", description = "a hosted domain (repeatable)")
+    List<String> domains;
+
+    @Option(names = "--mx-port", paramLabel = "N", description = "MX port (0 = off)")
+    Integer mxPort;
+
+    @Option(names = "--submission-port", paramLabel = "N", description = "submission port (0 = off)")
+    Integer submissionPort;
+
+    @Option(names = "--smtps-port", paramLabel = "N", description = "implicit TLS port (0 = off)")
+    Integer smtpsPort;
+
+    @Option(names = "--bind", paramLabel = "ADDR", description = "address to listen on (repeatable)")
+    List<String> bind;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+        PosthornConfig loaded;
+        try {
+            loaded = ConfigLoader.load(config, this::applyFlags);
+        } catch (ConfigException e) {
+            System.err.println("posthorn serve: " + e.getMessage());
+            return 2;
+        }
+        PosthornServer server = PosthornServer.start(loaded);
+        printWhereItIs(server);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await();
         return 0;
+    }
+
+    /** Flags override the file; they are applied before validation so their values are checked too. */
+    private void applyFlags(PosthornConfig c) {
+        if (dataDir != null) {
+            c.server.dataDir = dataDir.toString();
+        }
+        if (hostname != null) {
+            c.server.hostname = hostname;
+        }
+        if (domains != null) {
+            c.server.domains = domains;
+        }
+        if (mxPort != null) {
+            c.listen.mxPort = mxPort;
+        }
+        if (submissionPort != null) {
+            c.listen.submissionPort = submissionPort;
+        }
+        if (smtpsPort != null) {
+            c.listen.smtpsPort = smtpsPort;
+        }
+        if (bind != null) {
+            c.listen.bind = bind;
+        }
+    }
+
+    private static void printWhereItIs(PosthornServer server) {
+        System.out.println("Posthorn " + Version.current() + " as " + server.hostname());
+        for (SmtpListener listener : server.listeners()) {
+            System.out.printf("  %-12s %s:%d%s%n", listener.role().name().toLowerCase(),
+                    listener.bindAddress().getHostAddress(), listener.port(),
+                    listener.implicitTls() ? " (implicit TLS)" : "");
+        }
+        System.out.println("  mail goes to " + server.mailRoot() + "/<domain>/<user>/new/");
+        System.out.println("  queue in     " + server.dataDir().resolve("queue"));
+        System.out.flush();
     }
 }

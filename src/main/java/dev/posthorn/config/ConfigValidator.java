@@ -1,0 +1,84 @@
+package dev.posthorn.config;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Checks values the types alone cannot: ranges, names, addresses. */
+final class ConfigValidator {
+
+    private static final Pattern DOMAIN = Pattern.compile(
+            "(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+
+    private ConfigValidator() {
+    }
+
+    static List<ConfigProblem> validate(PosthornConfig config) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        PosthornConfig.Server server = config.server;
+        if (!server.hostname.isEmpty() && !DOMAIN.matcher(server.hostname).matches()) {
+            problems.add(new ConfigProblem("server.hostname", "'" + server.hostname + "' is not a host name",
+                    "use a fully qualified name such as mx.example.com, or leave it empty for the system's"));
+        }
+        if (server.domains.isEmpty()) {
+            problems.add(new ConfigProblem("server.domains", "no domain is hosted",
+                    "list at least one domain, e.g. domains = [\"example.com\"]"));
+        }
+        for (String domain : server.domains) {
+            if (!DOMAIN.matcher(domain).matches()) {
+                problems.add(new ConfigProblem("server.domains", "'" + domain + "' is not a domain name",
+                        "use names like example.com"));
+            }
+        }
+        try {
+            Path.of(server.dataDir);
+        } catch (InvalidPathException e) {
+            problems.add(new ConfigProblem("server.data_dir", "not a usable path", "give a directory path"));
+        }
+        port(problems, "listen.mx_port", config.listen.mxPort);
+        port(problems, "listen.submission_port", config.listen.submissionPort);
+        port(problems, "listen.smtps_port", config.listen.smtpsPort);
+        if (config.listen.bind.isEmpty()) {
+            problems.add(new ConfigProblem("listen.bind", "no address to listen on",
+                    "use [\"127.0.0.1\"] for local tests or [\"0.0.0.0\", \"::\"] for all addresses"));
+        }
+        PosthornConfig.Limits limits = config.limits;
+        positive(problems, "limits.max_connections", limits.maxConnections);
+        positive(problems, "limits.max_connections_per_ip", limits.maxConnectionsPerIp);
+        positive(problems, "limits.max_errors", limits.maxErrors);
+        positive(problems, "limits.command_timeout_seconds", limits.commandTimeoutSeconds);
+        positive(problems, "limits.data_timeout_seconds", limits.dataTimeoutSeconds);
+        positive(problems, "limits.session_timeout_seconds", limits.sessionTimeoutSeconds);
+        if (limits.maxRecipients < 100) {
+            problems.add(new ConfigProblem("limits.max_recipients", "must be at least 100",
+                    "RFC 5321 §4.5.3.1.8 requires accepting 100 recipients per message"));
+        }
+        if (limits.maxMessageSize < 65_536) {
+            problems.add(new ConfigProblem("limits.max_message_size", "must be at least 65536 bytes",
+                    "RFC 5321 §4.5.3.1.7 requires accepting 64 KiB messages"));
+        }
+        if (limits.maxHops < 100) {
+            problems.add(new ConfigProblem("limits.max_hops", "must be at least 100",
+                    "RFC 5321 §6.3 sets the loop-detection threshold at 100 or more"));
+        }
+        if (limits.shutdownGraceSeconds < 0) {
+            problems.add(new ConfigProblem("limits.shutdown_grace_seconds", "must not be negative", "use 0 or more"));
+        }
+        return problems;
+    }
+
+    private static void port(List<ConfigProblem> problems, String key, int port) {
+        if (port < 0 || port > 65535) {
+            problems.add(new ConfigProblem(key, port + " is not a port number",
+                    "use 1-65535, or 0 to turn this listener off"));
+        }
+    }
+
+    private static void positive(List<ConfigProblem> problems, String key, long value) {
+        if (value <= 0) {
+            problems.add(new ConfigProblem(key, "must be greater than 0", "use a positive number"));
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.posthorn.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The whole of {@code posthorn.toml}. Every field has a safe default, so an empty file (or none) runs a
+ * server for {@code localhost} on unprivileged loopback ports. Keys are snake_case in the file;
+ * {@code docs/configuration.md} documents each one.
+ */
+public final class PosthornConfig {
+
+    public Server server = new Server();
+    public Listen listen = new Listen();
+    public Limits limits = new Limits();
+
+    /** Identity and storage. */
+    public static final class Server {
+        /** Name in the greeting, EHLO reply and Received: fields; empty means the system's host name. */
+        public String hostname = "";
+        /** Where the queue, mailboxes, users and generated certificates live. */
+        public String dataDir = "posthorn-data";
+        /** Domains whose mail is delivered here. */
+        public List<String> domains = new ArrayList<>(List.of("localhost"));
+    }
+
+    /** Where to listen; a port of 0 turns that listener off. */
+    public static final class Listen {
+        public List<String> bind = new ArrayList<>(List.of("127.0.0.1"));
+        public int mxPort = 2525;
+        public int submissionPort = 2587;
+        public int smtpsPort = 2465;
+    }
+
+    /** Admission and resource limits. */
+    public static final class Limits {
+        public int maxConnections = 10_000;
+        public int maxConnectionsPerIp = 100;
+        public int maxRecipients = 100;
+        public long maxMessageSize = 35L * 1024 * 1024;
+        public int maxErrors = 20;
+        public int maxHops = 100;
+        /** RFC 5321 §4.5.3.2.7: at least 5 minutes for the next command. */
+        public int commandTimeoutSeconds = 300;
+        /** Total time allowed for one message's content, against slow-loris clients. */
+        public int dataTimeoutSeconds = 600;
+        public int sessionTimeoutSeconds = 3600;
+        /** Seconds to let busy sessions finish on shutdown before they are cut. */
+        public int shutdownGraceSeconds = 10;
+        /** SMTP-CONFORMANCE B-6: unauthenticated clients may not send ahead of EHLO/DATA replies. */
+        public boolean forbidUnauthPipelining = true;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.posthorn.policy;
+
+import dev.posthorn.codes.Reply;
+import dev.posthorn.codes.ReplyName;
+import dev.posthorn.smtp.protocol.Mailbox;
+import java.util.Locale;
+
+/**
+ * Envelope decisions with reasons: is a recipient ours, may this client relay, does the authenticated user
+ * own this sender. Every refusal is a catalogue reply.
+ */
+public final class MailPolicy {
+
+    private final HostedDomains domains;
+    private final MailboxDirectory mailboxes;
+    private final boolean senderBinding;
+
+    public MailPolicy(HostedDomains domains, MailboxDirectory mailboxes, boolean senderBinding) {
+        this.domains = domains;
+        this.mailboxes = mailboxes;
+        this.senderBinding = senderBinding;
+    }
+
+    public RecipientDecision recipient(Mailbox rcpt, String authenticatedUser) {
+        // RFC 5321 §4.5.1: <Postmaster> without a domain, and postmaster@ every hosted domain, in any case.
+        if (rcpt.domain().isEmpty()) {
+            return new RecipientDecision.Local();
+        }
+        if (domains.isHosted(rcpt.domainLowerCase())) {
+            if (rcpt.isPostmaster() || mailboxes.exists(rcpt.address())) {
+                return new RecipientDecision.Local();
+            }
+            return new RecipientDecision.Refused(ReplyName.USER_UNKNOWN.reply(rcpt.address()));
+        }
+        if (authenticatedUser != null) {
+            return new RecipientDecision.Relay();
+        }
+        return new RecipientDecision.Refused(ReplyName.RELAY_DENIED.reply(rcpt.address()));
+    }
+
+    /**
+     * RFC 6409 §6.1 (on by default, A-20): an authenticated user may send only as its own addresses and
+     * aliases. The null reverse-path stays allowed (RFC 6409 §3.2). Returns null when the sender is fine.
+     */
+    public Reply sender(Mailbox sender, String authenticatedUser) {
+        if (!senderBinding || authenticatedUser == null || sender == null) {
+            return null;
+        }
+        return ownsAddress(authenticatedUser, sender.address()) ? null : ReplyName.SENDER_NOT_OWNED.reply();
+    }
+
+    public boolean ownsAddress(String authenticatedUser, String address) {
+        return !senderBinding || authenticatedUser == null
+                || mailboxes.addressesOf(authenticatedUser).contains(address.toLowerCase(Locale.ROOT));
+    }
+
+    /** Where {@code <Postmaster>} without a domain is delivered. */
+    public String primaryDomain() {
+        return domains.primary();
+    }
+
+    public boolean isLocal(Mailbox rcpt) {
+        return rcpt.domain().isEmpty() || domains.isHosted(rcpt.domainLowerCase());
+    }
+}

@@ -1,0 +1,160 @@
+package dev.posthorn.queue;
+
+import dev.posthorn.delivery.LocalDelivery;
+import dev.posthorn.spool.Envelope;
+import dev.posthorn.spool.EnvelopeCodec;
+import dev.posthorn.spool.EnvelopeRecipient;
+import dev.posthorn.spool.Spool;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes accepted messages from the spool to their recipients. Local recipients are delivered at once; on
+ * start-up every message still in the queue is delivered (recovery), and a periodic sweep retries what failed
+ * for a local reason (a full disk, say). Remote recipients stay queued for outbound delivery.
+ */
+public final class QueueManager implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueueManager.class);
+
+    private final Spool spool;
+    private final LocalDelivery local;
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("queue-sweep").factory());
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+
+    public QueueManager(Spool spool, LocalDelivery local) {
+        this.spool = spool;
+        this.local = local;
+    }
+
+    /** Delivers whatever a previous run accepted and did not finish, then sweeps every minute. */
+    public void start() throws IOException {
+        removeUnacknowledged();
+        List<Envelope> pending = pending();
+        if (!pending.isEmpty()) {
+            LOG.info("queue recovery: {} message(s) to deliver", pending.size());
+        }
+        for (Envelope envelope : pending) {
+            schedule(envelope, true);
+        }
+        sweeper.scheduleWithFixedDelay(this::sweep, 60, 60, TimeUnit.SECONDS);
+    }
+
+    /** Called after the {@code 250}: the message is durable, deliver it. */
+    public void accepted(Envelope envelope) {
+        schedule(envelope, false);
+    }
+
+    private void schedule(Envelope envelope, boolean recovering) {
+        if (!inFlight.add(envelope.id())) {
+            return;
+        }
+        workers.execute(() -> {
+            try {
+                deliver(envelope, recovering);
+            } finally {
+                inFlight.remove(envelope.id());
+            }
+        });
+    }
+
+    private void deliver(Envelope envelope, boolean recovering) {
+        Path message = spool.messageFile(envelope.id());
+        boolean allDone = true;
+        List<EnvelopeRecipient> recipients = envelope.recipients();
+        for (int i = 0; i < recipients.size(); i++) {
+            EnvelopeRecipient recipient = recipients.get(i);
+            if (!recipient.local()) {
+                allDone = false;
+                continue;
+            }
+            try {
+                local.deliver(envelope, i, recipient.address(), message, recovering);
+            } catch (IOException | RuntimeException e) {
+                allDone = false;
+                LOG.warn("delivery id={} to=<{}> status=deferred reason=\"{}\"", envelope.id(), recipient.address(),
+                        e.toString());
+            }
+        }
+        if (allDone) {
+            try {
+                spool.remove(envelope.id());
+            } catch (IOException e) {
+                LOG.warn("queue id={} could not remove delivered message: {}", envelope.id(), e.toString());
+            }
+        } else if (!recovering) {
+            // Something is left: later sweeps retry it with the duplicate check on.
+            LOG.info("queue id={} status=queued remaining recipients wait for a later attempt", envelope.id());
+        }
+    }
+
+    private void sweep() {
+        try {
+            for (Envelope envelope : pending()) {
+                if (envelope.recipients().stream().anyMatch(EnvelopeRecipient::local)) {
+                    schedule(envelope, true);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("queue sweep failed: {}", e.toString());
+        }
+    }
+
+    /** Every message in the queue, oldest first. */
+    public List<Envelope> pending() throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(spool.directory(), "*.env")) {
+            stream.forEach(files::add);
+        }
+        files.sort(null);
+        List<Envelope> envelopes = new ArrayList<>();
+        for (Path file : files) {
+            try {
+                envelopes.add(EnvelopeCodec.read(file));
+            } catch (IOException e) {
+                LOG.error("queue file {} unreadable, left in place: {}", file, e.toString());
+            }
+        }
+        return envelopes;
+    }
+
+    /** A .msg without its .env never got a 250 (the session died first): it must not be delivered. */
+    private void removeUnacknowledged() throws IOException {
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(spool.directory(), "*.{msg,tmp}")) {
+            for (Path file : stream) {
+                String name = file.getFileName().toString();
+                String id = name.substring(0, name.indexOf('.'));
+                if (name.endsWith(".tmp") || !Files.exists(spool.envelopeFile(id))) {
+                    Files.deleteIfExists(file);
+                    LOG.info("queue recovery: removed unacknowledged {}", name);
+                }
+            }
+        }
+    }
+
+    /** Waits for deliveries in progress, for a clean shutdown. */
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+        workers.shutdown();
+        try {
+            workers.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package dev.posthorn.smtp.protocol;
+
+import dev.posthorn.codes.Reply;
+import dev.posthorn.codes.ReplyName;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Parses the {@code esmtp-param} lists after the path of MAIL and RCPT (RFC 5321 §4.1.2):
+ * {@code esmtp-keyword ["=" esmtp-value]} separated by single spaces. A parameter we do not implement gets
+ * 555 (§4.1.1.11); a malformed or repeated one 501.
+ */
+final class ParameterParser {
+
+    /** Either parsed parameters or the reply that refuses them. */
+    record Outcome<T>(T value, Reply error) {
+        static <T> Outcome<T> ok(T value) {
+            return new Outcome<>(value, null);
+        }
+
+        static <T> Outcome<T> fail(Reply error) {
+            return new Outcome<>(null, error);
+        }
+    }
+
+    private ParameterParser() {
+    }
+
+    static Outcome<MailParameters> mail(String params, long maxSize) {
+        long size = -1;
+        String body = null;
+        String ret = null;
+        String envid = null;
+        String auth = null;
+        boolean smtputf8 = false;
+        Set<String> seen = new HashSet<>();
+        for (String param : split(params)) {
+            int eq = param.indexOf('=');
+            String keyword = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
+            String value = eq < 0 ? null : param.substring(eq + 1);
+            if (!isKeyword(keyword) || (value != null && !isValue(value))) {
+                return Outcome.fail(ReplyName.SYNTAX_ERROR_IN_ARGUMENTS.reply());
+            }
+            boolean repeated = !seen.add(keyword);
+            switch (keyword) {
+                case "SIZE" -> {
+                    // RFC 1870 §6: size-value = 1*20DIGIT, and only one SIZE.
+                    if (repeated || value == null || value.length() > 20 || !allDigits(value)) {
+                        return Outcome.fail(ReplyName.BAD_SIZE_SYNTAX.reply());
+                    }
+                    size = value.length() > 18 ? Long.MAX_VALUE : Long.parseLong(value);
+                    if (size > maxSize) {
+                        return Outcome.fail(ReplyName.MESSAGE_TOO_BIG.reply());
+                    }
+                }
+                case "BODY" -> {
+                    String upper = value == null ? "" : value.toUpperCase(Locale.ROOT);
+                    if (repeated || !(upper.equals("7BIT") || upper.equals("8BITMIME"))) {
+                        return Outcome.fail(ReplyName.BAD_BODY_VALUE.reply());
+                    }
+                    body = upper;
+                }
+                case "SMTPUTF8" -> {
+                    if (repeated || value != null) {
+                        return Outcome.fail(ReplyName.BAD_PARAMETER_SYNTAX.reply("SMTPUTF8"));
+                    }
+                    smtputf8 = true;
+                }
+                case "RET" -> {
+                    String upper = value == null ? "" : value.toUpperCase(Locale.ROOT);
+                    if (repeated || !(upper.equals("FULL") || upper.equals("HDRS"))) {
+                        return Outcome.fail(ReplyName.BAD_PARAMETER_SYNTAX.reply("RET"));
+                    }
+                    ret = upper;
+                }
+                case "ENVID" -> {
+                    // RFC 3461 §4.4: xtext, at most 100 characters.
+                    if (repeated || value == null || value.length() > 100 || !Xtext.isValid(value)) {
+                        return Outcome.fail(ReplyName.BAD_PARAMETER_SYNTAX.reply("ENVID"));
+                    }
+                    envid = value;
+                }
+                case "AUTH" -> {
+                    // RFC 4954 §5: AUTH=<> or AUTH=xtext mailbox. Accepted even unauthenticated; whether it is
+                    // trusted is decided by the session (untrusted values count as AUTH=<>).
+                    if (repeated || value == null || !(value.equals("<>") || Xtext.isValid(value))) {
+                        return Outcome.fail(ReplyName.BAD_PARAMETER_SYNTAX.reply("AUTH"));
+                    }
+                    auth = value;
+                }
+                default -> {
+                    return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(param));
+                }
+            }
+        }
+        return Outcome.ok(new MailParameters(size, body, smtputf8, ret, envid, auth));
+    }
+
+    static Outcome<RcptParameters> rcpt(String params) {
+        Set<String> notify = Set.of();
+        String orcpt = null;
+        Set<String> seen = new HashSet<>();
+        for (String param : split(params)) {
+            int eq = param.indexOf('=');
+            String keyword = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
+            String value = eq < 0 ? null : param.substring(eq + 1);
+            if (!isKeyword(keyword) || (value != null && !isValue(value))) {
+                return Outcome.fail(ReplyName.SYNTAX_ERROR_IN_ARGUMENTS.reply());
+            }
+            boolean repeated = !seen.add(keyword);
+            switch (keyword) {
+                case "NOTIFY" -> {
+                    notify = repeated || value == null ? null : notifyList(value);
+                    if (notify == null) {
+                        return Outcome.fail(ReplyName.BAD_PARAMETER_SYNTAX.reply("NOTIFY"));
+                    }
+                }
+                case "ORCPT" -> {
+                    // RFC 3461 §4.2: ORCPT=addr-type ";" xtext, at most 500 characters.
+                    int semi = value == null ? -1 : value.indexOf(';');
+                    if (repeated || semi <= 0 || value.length() > 500 || !isKeyword(value.substring(0, semi))
+                            || !Xtext.isValid(value.substring(semi + 1)) || semi == value.length() - 1) {
+                        return Outcome.fail(ReplyName.BAD_PARAMETER_SYNTAX.reply("ORCPT"));
+                    }
+                    orcpt = value;
+                }
+                default -> {
+                    return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(param));
+                }
+            }
+        }
+        return Outcome.ok(new RcptParameters(notify, orcpt));
+    }
+
+    /** RFC 3461 §4.1: NEVER alone, or a list of SUCCESS, FAILURE, DELAY without repeats. Null if malformed. */
+    private static Set<String> notifyList(String value) {
+        Set<String> items = new LinkedHashSet<>();
+        for (String item : value.toUpperCase(Locale.ROOT).split(",", -1)) {
+            boolean known = item.equals("NEVER") || item.equals("SUCCESS") || item.equals("FAILURE")
+                    || item.equals("DELAY");
+            if (!known || !items.add(item)) {
+                return null;
+            }
+        }
+        if (items.contains("NEVER") && items.size() > 1) {
+            return null;
+        }
+        return Set.copyOf(items);
+    }
+
+    private static String[] split(String params) {
+        String trimmed = params.strip();
+        return trimmed.isEmpty() ? new String[0] : trimmed.split(" ", -1);
+    }
+
+    /** {@code esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")}. */
+    static boolean isKeyword(String s) {
+        if (s.isEmpty() || s.charAt(0) == '-') {
+            return false;
+        }
+        return s.chars().allMatch(c -> (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                || c == '-');
+    }
+
+    /** {@code esmtp-value = 1*(%d33-60 / %d62-126)}: printable ASCII except "=". */
+    private static boolean isValue(String s) {
+        return !s.isEmpty() && s.chars().allMatch(c -> c >= 33 && c <= 126 && c != '=');
+    }
+
+    private static boolean allDigits(String s) {
+        return !s.isEmpty() && s.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+}

@@ -1,0 +1,81 @@
+package dev.posthorn.smtp.protocol;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One mail transaction: MAIL, its recipients, and how far its content has come. */
+public final class Transaction {
+
+    /** A recipient as accepted, with its DSN parameters and whether it is delivered locally. */
+    public record Recipient(Mailbox mailbox, RcptParameters params, boolean local) {
+    }
+
+    private final Mailbox sender;
+    private final MailParameters params;
+    private final Map<String, Recipient> recipients = new LinkedHashMap<>();
+    private boolean chunking;
+    private long chunkedOctets;
+    private Object spoolHandle;
+    private long contentSize;
+
+    Transaction(Mailbox sender, MailParameters params) {
+        this.sender = sender;
+        this.params = params;
+    }
+
+    /** Null for the null reverse-path {@code <>}. */
+    public Mailbox sender() {
+        return sender;
+    }
+
+    public MailParameters params() {
+        return params;
+    }
+
+    public List<Recipient> recipients() {
+        return Collections.unmodifiableList(new ArrayList<>(recipients.values()));
+    }
+
+    int recipientCount() {
+        return recipients.size();
+    }
+
+    /** A repeated recipient is accepted again but delivered once. */
+    void addRecipient(Recipient recipient) {
+        recipients.putIfAbsent(recipient.mailbox().address().toLowerCase(java.util.Locale.ROOT), recipient);
+    }
+
+    boolean isChunking() {
+        return chunking;
+    }
+
+    void addChunk(long size) {
+        chunking = true;
+        chunkedOctets += size;
+    }
+
+    long chunkedOctets() {
+        return chunkedOctets;
+    }
+
+    /** Octets of content received (after dot-unstuffing), known once the content has been read. */
+    public long contentSize() {
+        return contentSize;
+    }
+
+    void contentSize(long size) {
+        this.contentSize = size;
+    }
+
+    /** The session's open spool file for this transaction, kept here so that RSET or EHLO can drop it. */
+    public Object spoolHandle() {
+        return spoolHandle;
+    }
+
+    public void spoolHandle(Object handle) {
+        this.spoolHandle = handle;
+    }
+}

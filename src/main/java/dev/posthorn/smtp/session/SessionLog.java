@@ -1,0 +1,49 @@
+package dev.posthorn.smtp.session;
+
+import dev.posthorn.codes.Reply;
+import dev.posthorn.smtp.protocol.ListenerRole;
+import dev.posthorn.spool.Envelope;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The session's log lines: one per connection, one per accepted transaction, one per refusal. */
+final class SessionLog {
+
+    private static final Logger LOG = LoggerFactory.getLogger("posthorn.smtp");
+
+    private final ListenerRole role;
+    private final String client;
+
+    SessionLog(ListenerRole role, String client) {
+        this.role = role;
+        this.client = client;
+    }
+
+    void connected() {
+        LOG.debug("connect from [{}] port={}", client, role);
+    }
+
+    void tls(String protocol, String cipher) {
+        LOG.debug("tls from [{}] {} {}", client, protocol, cipher);
+    }
+
+    void accepted(Envelope envelope) {
+        LOG.info("accepted id={} from=<{}> to={} size={} client=[{}] helo={} auth={}", envelope.id(),
+                envelope.sender(),
+                envelope.recipients().stream().map(r -> "<" + r.address() + ">")
+                        .collect(Collectors.joining(",")),
+                envelope.size(), client, envelope.clientHelo(),
+                envelope.authUser() == null ? "-" : envelope.authUser());
+    }
+
+    void reply(Reply reply) {
+        if (reply.code() >= 400 && LOG.isInfoEnabled()) {
+            LOG.info("reply to [{}] port={}: {}", client, role, reply.summary());
+        }
+    }
+
+    void closed(String how, int accepted) {
+        LOG.info("disconnect from [{}] port={} end={} accepted={}", client, role, how, accepted);
+    }
+}

@@ -1,0 +1,41 @@
+package dev.posthorn.smtp.session;
+
+import dev.posthorn.policy.MailPolicy;
+import dev.posthorn.smtp.protocol.AuthGate;
+import dev.posthorn.smtp.protocol.SaslServer;
+import dev.posthorn.spool.Envelope;
+import dev.posthorn.spool.Spool;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Everything below the session that a session uses, shared by all sessions of a server. {@code tls} is null
+ * when TLS is not available; {@code sasl} is null where AUTH is not offered.
+ */
+public record SessionServices(
+        String hostname,
+        String version,
+        MailPolicy policy,
+        Spool spool,
+        Consumer<Envelope> onAccepted,
+        TlsUpgrader tls,
+        SaslServer sasl,
+        Function<InetAddress, AuthGate> authGates,
+        SessionLimits limits,
+        Clock clock) {
+
+    /** Time and size limits of one session (RFC 5321 §4.5.3.2 and local policy). */
+    public record SessionLimits(
+            long maxMessageSize,
+            int maxRecipients,
+            int maxErrors,
+            int maxHops,
+            Duration commandTimeout,
+            Duration dataTimeout,
+            Duration sessionTimeout,
+            boolean forbidUnauthPipelining) {
+    }
+}

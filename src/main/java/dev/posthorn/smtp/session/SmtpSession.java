@@ -1,0 +1,404 @@
+package dev.posthorn.smtp.session;
+
+import dev.posthorn.codes.Reply;
+import dev.posthorn.codes.ReplyName;
+import dev.posthorn.smtp.protocol.Action;
+import dev.posthorn.smtp.protocol.ListenerRole;
+import dev.posthorn.smtp.protocol.SessionSettings;
+import dev.posthorn.smtp.protocol.SmtpProtocol;
+import dev.posthorn.smtp.protocol.Transaction;
+import dev.posthorn.spool.Envelope;
+import dev.posthorn.spool.EnvelopeRecipient;
+import dev.posthorn.spool.SpoolWriter;
+import java.io.BufferedOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SMTP connection on its own virtual thread: reads lines and content, feeds the protocol, carries out its
+ * actions (replies, DATA and BDAT into the spool, the TLS upgrade) and owns the socket.
+ */
+public final class SmtpSession implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
+
+    private final SessionServices services;
+    private final ListenerRole role;
+    private final boolean implicitTls;
+    private final String clientAddress;
+    private final Instant started;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private Socket socket;
+    private SmtpInput input;
+    private OutputStream output;
+    private SmtpProtocol protocol;
+    private volatile boolean shuttingDown;
+    private boolean idle;
+    private Instant dataDeadline;
+    private int accepted;
+    private final SessionLog log;
+
+    public SmtpSession(Socket socket, ListenerRole role, boolean implicitTls, SessionServices services) {
+        this.socket = socket;
+        this.role = role;
+        this.implicitTls = implicitTls;
+        this.services = services;
+        this.clientAddress = ((InetSocketAddress) socket.getRemoteSocketAddress()).getAddress().getHostAddress();
+        this.started = services.clock().instant();
+        this.log = new SessionLog(role, clientAddress);
+    }
+
+    @Override
+    public void run() {
+        log.connected();
+        String end = "closed";
+        try {
+            if (implicitTls) {
+                socket = services.tls().implicitTls(socket);
+            }
+            input = new SmtpInput(socket.getInputStream());
+            input.beforeRead(this::setReadTimeout);
+            output = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+            protocol = new SmtpProtocol(settings(), services.policy(), services.sasl(),
+                    services.authGates().apply(socket.getInetAddress()));
+            if (socket instanceof SSLSocket ssl) {
+                protocol.tlsEstablished(ssl.getSession().getProtocol(), ssl.getSession().getCipherSuite());
+            }
+            send(protocol.greeting());
+            end = converse();
+        } catch (SocketTimeoutException e) {
+            end = "timeout";
+            sendQuietly(ReplyName.TIMEOUT.reply(services.hostname()));
+        } catch (EOFException e) {
+            end = "lost";
+        } catch (IOException e) {
+            end = shuttingDown ? "shutdown" : "error: " + e.getMessage();
+        } catch (RuntimeException e) {
+            // A bug must cost one session, never the server; the client gets a 421 so it retries.
+            end = "internal error";
+            LOG.error("session from {} failed", clientAddress, e);
+            sendQuietly(ReplyName.LOCAL_ERROR.reply());
+        } finally {
+            abandonTransaction(protocol == null ? null : protocol.transaction());
+            closeSocket();
+            log.closed(end, accepted);
+        }
+    }
+
+    private String converse() throws IOException {
+        while (true) {
+            if (!input.hasBuffered()) {
+                // RFC 2920 §3.2: never hold replies back while waiting for input.
+                flush();
+            }
+            if (shuttingDown) {
+                send(ReplyName.SHUTTING_DOWN.reply(services.hostname()));
+                return "shutdown";
+            }
+            if (services.clock().instant().isAfter(started.plus(services.limits().sessionTimeout()))) {
+                send(ReplyName.SESSION_TOO_LONG.reply(services.hostname()));
+                return "session time limit";
+            }
+            CommandLineBuffer line = readCommand();
+            if (line == null) {
+                return shuttingDown ? "shutdown" : "lost";
+            }
+            Transaction before = protocol.transaction();
+            Action action = protocol.onLine(line.bytes(), line.length(), line.fault());
+            if (protocol.lastCommandEndsGroup() && input.hasBuffered() && !(action instanceof Action.StartTls)) {
+                // SMTP-CONFORMANCE B-6: input sent before our reply to a group-ending command.
+                send(ReplyName.PIPELINING_VIOLATION.reply());
+                return "pipelining violation";
+            }
+            if (!perform(action)) {
+                return "quit";
+            }
+            if (protocol.transaction() != before) {
+                abandonTransaction(before);
+            }
+        }
+    }
+
+    private CommandLineBuffer readCommand() throws IOException {
+        writeLock.lock();
+        try {
+            idle = true;
+        } finally {
+            writeLock.unlock();
+        }
+        try {
+            return input.readLine(protocol.maxLineLength());
+        } finally {
+            writeLock.lock();
+            try {
+                idle = false;
+            } finally {
+                writeLock.unlock();
+            }
+        }
+    }
+
+    /** Carries out one action; false when the session ends. */
+    private boolean perform(Action action) throws IOException {
+        switch (action) {
+            case Action.Respond respond -> send(respond.reply());
+            case Action.Close close -> {
+                send(close.reply());
+                flush();
+                return false;
+            }
+            case Action.DelayedRespond delayed -> {
+                flush();
+                sleep(delayed.delay().toMillis());
+                send(delayed.reply());
+            }
+            case Action.ReceiveData data -> {
+                return receiveData(data);
+            }
+            case Action.ReceiveChunk chunk -> {
+                return receiveChunk(chunk);
+            }
+            case Action.DiscardChunk discard -> {
+                input.skip(discard.size());
+                send(discard.reply());
+                return discard.reply().code() != 421;
+            }
+            case Action.Commit commit -> commit(commit.transaction());
+            case Action.StartTls startTls -> {
+                return startTls(startTls.ready());
+            }
+        }
+        return true;
+    }
+
+    private boolean receiveData(Action.ReceiveData data) throws IOException {
+        send(data.goAhead());
+        flush();
+        Transaction transaction = data.transaction();
+        SpoolWriter writer = openSpool(transaction);
+        ContentSink sink = new ContentSink(writer.content(), services.limits().maxMessageSize());
+        dataDeadline = services.clock().instant().plus(services.limits().dataTimeout());
+        try {
+            input.readData(sink);
+        } finally {
+            dataDeadline = null;
+        }
+        return perform(protocol.dataEnded(sink.outcome()));
+    }
+
+    private boolean receiveChunk(Action.ReceiveChunk chunk) throws IOException {
+        Transaction transaction = chunk.transaction();
+        if (transaction.spoolHandle() == null) {
+            SpoolWriter writer = openSpool(transaction);
+            transaction.spoolHandle(new ChunkedContent(writer,
+                    new ContentSink(writer.content(), services.limits().maxMessageSize())));
+        }
+        ChunkedContent content = (ChunkedContent) transaction.spoolHandle();
+        input.readExactly(chunk.size(), content.sink());
+        return perform(protocol.chunkEnded(chunk.size(), chunk.last(), content.sink().outcome()));
+    }
+
+    /** A BDAT transaction's open spool file and the sink that has seen all its chunks so far. */
+    private record ChunkedContent(SpoolWriter writer, ContentSink sink) {
+    }
+
+    private SpoolWriter openSpool(Transaction transaction) throws IOException {
+        SpoolWriter writer = services.spool().begin();
+        if (transaction.spoolHandle() == null) {
+            transaction.spoolHandle(writer);
+        }
+        String received = ReceivedHeader.format(protocol, transaction, clientAddress, services.hostname(),
+                writer.id(), ZonedDateTime.now(services.clock()));
+        writer.content().write(received.getBytes(StandardCharsets.UTF_8));
+        return writer;
+    }
+
+    private void commit(Transaction transaction) throws IOException {
+        SpoolWriter writer = writerOf(transaction);
+        Envelope envelope = envelope(transaction, writer.id());
+        Reply reply;
+        try {
+            writer.commit(envelope);
+            reply = protocol.committed(writer.id());
+        } catch (IOException e) {
+            writer.abort();
+            LOG.error("spool failed for {} from {}: {}", writer.id(), clientAddress, e.toString());
+            reply = protocol.commitFailed();
+            send(reply);
+            return;
+        }
+        accepted++;
+        log.accepted(envelope);
+        send(reply);
+        services.onAccepted().accept(envelope);
+    }
+
+    private static SpoolWriter writerOf(Transaction transaction) {
+        return switch (transaction.spoolHandle()) {
+            case SpoolWriter writer -> writer;
+            case ChunkedContent chunked -> chunked.writer();
+            default -> throw new IllegalStateException("transaction has no spool file");
+        };
+    }
+
+    private Envelope envelope(Transaction transaction, String id) {
+        List<EnvelopeRecipient> recipients = transaction.recipients().stream()
+                .map(r -> new EnvelopeRecipient(recipientAddress(r), r.params().notifyOn(), r.params().orcpt(),
+                        r.local()))
+                .toList();
+        var params = transaction.params();
+        return new Envelope(id, services.clock().instant(),
+                transaction.sender() == null ? "" : transaction.sender().address(), recipients, params.body(),
+                params.smtputf8(), params.ret(), params.envid(), protocol.authenticatedUser(), clientAddress,
+                protocol.heloName(), transaction.contentSize());
+    }
+
+    /** {@code <Postmaster>} without a domain is the postmaster of our primary domain (RFC 5321 §4.5.1). */
+    private String recipientAddress(Transaction.Recipient recipient) {
+        return recipient.mailbox().domain().isEmpty()
+                ? "postmaster@" + services.policy().primaryDomain()
+                : recipient.mailbox().address();
+    }
+
+    private boolean startTls(Reply ready) throws IOException {
+        if (input.hasBuffered()) {
+            // CVE-2011-0411: commands pipelined after STARTTLS would run inside TLS. Refuse and close.
+            send(ReplyName.PIPELINING_VIOLATION.reply());
+            flush();
+            LOG.warn("STARTTLS command injection attempt from {}: plaintext followed STARTTLS", clientAddress);
+            return false;
+        }
+        send(ready);
+        flush();
+        SSLSocket tls;
+        try {
+            tls = services.tls().startTls(socket);
+        } catch (IOException e) {
+            // RFC 3207 §4.1: after a failed handshake the plaintext state cannot be trusted: close.
+            LOG.info("TLS handshake with {} failed: {}", clientAddress, e.getMessage());
+            return false;
+        }
+        socket = tls;
+        input.switchTo(tls.getInputStream());
+        output = new BufferedOutputStream(tls.getOutputStream(), 16 * 1024);
+        protocol.tlsStarted(tls.getSession().getProtocol(), tls.getSession().getCipherSuite());
+        log.tls(tls.getSession().getProtocol(), tls.getSession().getCipherSuite());
+        return true;
+    }
+
+    private SessionSettings settings() {
+        SessionServices.SessionLimits limits = services.limits();
+        return new SessionSettings(role, services.hostname(), services.version(), implicitTls, services.tls() != null,
+                limits.maxMessageSize(), limits.maxRecipients(), limits.maxErrors(), limits.maxHops(),
+                limits.forbidUnauthPipelining());
+    }
+
+    private void setReadTimeout() throws IOException {
+        long millis = services.limits().commandTimeout().toMillis();
+        if (dataDeadline != null) {
+            long left = dataDeadline.toEpochMilli() - services.clock().millis();
+            if (left <= 0) {
+                throw new SocketTimeoutException("DATA deadline passed");
+            }
+            millis = Math.min(millis, left);
+        }
+        socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, millis)));
+    }
+
+    private void abandonTransaction(Transaction transaction) {
+        if (transaction == null || transaction.spoolHandle() == null) {
+            return;
+        }
+        switch (transaction.spoolHandle()) {
+            case SpoolWriter writer -> writer.abort();
+            case ChunkedContent chunked -> chunked.writer().abort();
+            default -> {
+            }
+        }
+    }
+
+    private void send(Reply reply) throws IOException {
+        writeLock.lock();
+        try {
+            output.write(reply.wire().getBytes(StandardCharsets.UTF_8));
+        } finally {
+            writeLock.unlock();
+        }
+        log.reply(reply);
+    }
+
+    private void flush() throws IOException {
+        writeLock.lock();
+        try {
+            output.flush();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void sendQuietly(Reply reply) {
+        try {
+            if (output != null) {
+                send(reply);
+                flush();
+            }
+        } catch (IOException ignored) {
+            // The peer is gone; nothing more to tell it.
+        }
+    }
+
+    /**
+     * Server shutdown (SMTP-CONFORMANCE G-4): an idle session gets {@code 421 4.3.2} now and is closed; a busy
+     * one finishes its command and gets the 421 before it reads the next.
+     */
+    public void shutdown() {
+        shuttingDown = true;
+        writeLock.lock();
+        try {
+            if (idle && output != null) {
+                output.write(ReplyName.SHUTTING_DOWN.reply(services.hostname()).wire()
+                        .getBytes(StandardCharsets.US_ASCII));
+                output.flush();
+                closeSocket();
+            }
+        } catch (IOException ignored) {
+            closeSocket();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Closes the connection at once (the shutdown grace period is over). */
+    public void kill() {
+        shuttingDown = true;
+        closeSocket();
+    }
+
+    private void closeSocket() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // Already closed.
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.posthorn.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * One Maildir mailbox ({@code tmp/ new/ cur/}) as Dovecot and mutt read it. A message is written to
+ * {@code tmp/}, synced, renamed into {@code new/}, and {@code new/} is synced, so a crash never shows a half
+ * message and never loses a delivered one.
+ */
+public final class Maildir {
+
+    private final Path root;
+
+    public Maildir(Path root) {
+        this.root = root;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path newDirectory() {
+        return root.resolve("new");
+    }
+
+    public Path curDirectory() {
+        return root.resolve("cur");
+    }
+
+    public void create() throws IOException {
+        for (String sub : new String[] {"tmp", "new", "cur"}) {
+            Path dir = root.resolve(sub);
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+                fsync(dir.getParent());
+            }
+        }
+    }
+
+    /**
+     * Delivers under {@code name} (unique and stable per queued recipient): {@code header} first, then
+     * {@code body}.
+     */
+    public void deliver(String name, byte[] header, InputStream body) throws IOException {
+        create();
+        Path temporary = root.resolve("tmp").resolve(name);
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            OutputStream out = Channels.newOutputStream(channel);
+            out.write(header);
+            body.transferTo(out);
+            channel.force(true);
+        }
+        Files.move(temporary, newDirectory().resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        fsync(newDirectory());
+    }
+
+    /** True when a message with this base name is in new/ or cur/ (a reader may have added ":2,flags"). */
+    public boolean contains(String name) throws IOException {
+        if (Files.exists(newDirectory().resolve(name))) {
+            return true;
+        }
+        if (!Files.isDirectory(curDirectory())) {
+            return false;
+        }
+        try (DirectoryStream<Path> cur = Files.newDirectoryStream(curDirectory(), name + "*")) {
+            for (Path file : cur) {
+                String found = file.getFileName().toString();
+                if (found.equals(name) || found.startsWith(name + ":")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static void fsync(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+}
