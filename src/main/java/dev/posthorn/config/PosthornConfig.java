@@ -1,7 +1,12 @@
 package dev.posthorn.config;
 
+import dev.posthorn.delivery.DnsConfig;
+import dev.posthorn.delivery.QueueConfig;
+import dev.posthorn.delivery.RelayConfig;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The whole of {@code posthorn.toml}. Every field has a safe default, so an empty file (or none) runs a
@@ -13,6 +18,14 @@ public final class PosthornConfig {
     public Server server = new Server();
     public Listen listen = new Listen();
     public Limits limits = new Limits();
+    /** Outbound delivery: retries, notices, concurrency, timeouts, TLS policy. */
+    public QueueConfig queue = new QueueConfig();
+    /** Static routes, domain to "host:port" (Postfix's transport map): {@code "remote.test" = "127.0.0.1:2526"}. */
+    public Map<String, String> routes = new LinkedHashMap<>();
+    /** A smarthost for all non-local mail; unset = deliver to each domain's MX. */
+    public RelayConfig relay = new RelayConfig();
+    /** Resolvers for MX/A/AAAA lookups. */
+    public DnsConfig dns = new DnsConfig();
 
     /** Identity and storage. */
     public static final class Server {

@@ -18,7 +18,10 @@ public class QueueConfig {
     public int maxConnectionsPerDestination = 4;
     /** Messages sent over one connection before it is closed and a new one opened. */
     public int maxMessagesPerConnection = 100;
+    /** "opportunistic" (STARTTLS when offered), "required", "verify" or "none". */
     public String tls = "opportunistic";
+    /** The port of remote MX hosts: 25, except for tests on loopback. */
+    public int remotePort = 25;
     /** Domains whose mail must go over TLS (mail to them defers when the peer offers none). */
     public List<String> tlsRequiredDomains = new ArrayList<>();
 

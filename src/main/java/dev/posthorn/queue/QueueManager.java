@@ -35,10 +35,29 @@ public final class QueueManager implements AutoCloseable {
     private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("queue-sweep").factory());
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Messages whose local recipients are all delivered in this run. */
+    private final Set<String> localDone = ConcurrentHashMap.newKeySet();
+    /** Messages with remote recipients the outbound scheduler still works on. */
+    private final Set<String> remoteActive = ConcurrentHashMap.newKeySet();
+    private volatile OutboundScheduler outbound;
 
     public QueueManager(Spool spool, LocalDelivery local) {
         this.spool = spool;
         this.local = local;
+    }
+
+    /**
+     * Hands remote recipients to outbound delivery from now on (before {@link #start()}); without it they stay
+     * queued untouched.
+     */
+    public void attachOutbound(OutboundScheduler scheduler) {
+        this.outbound = scheduler;
+    }
+
+    /** Called by the outbound scheduler when every remote recipient of a message is delivered or bounced. */
+    public void remoteDone(String id) {
+        remoteActive.remove(id);
+        removeIfFinished(id);
     }
 
     /** Delivers whatever a previous run accepted and did not finish, then sweeps every minute. */
@@ -76,10 +95,14 @@ public final class QueueManager implements AutoCloseable {
         Path message = spool.messageFile(envelope.id());
         boolean allDone = true;
         List<EnvelopeRecipient> recipients = envelope.recipients();
+        List<EnvelopeRecipient> remote = new ArrayList<>();
         for (int i = 0; i < recipients.size(); i++) {
             EnvelopeRecipient recipient = recipients.get(i);
             if (!recipient.local()) {
-                allDone = false;
+                remote.add(recipient);
+                continue;
+            }
+            if (localDone.contains(envelope.id())) {
                 continue;
             }
             try {
@@ -90,21 +113,52 @@ public final class QueueManager implements AutoCloseable {
                         e.toString());
             }
         }
+        OutboundScheduler scheduler = outbound;
+        if (!remote.isEmpty() && scheduler != null) {
+            remoteActive.add(envelope.id());
+        }
         if (allDone) {
-            try {
-                spool.remove(envelope.id());
-            } catch (IOException e) {
-                LOG.warn("queue id={} could not remove delivered message: {}", envelope.id(), e.toString());
-            }
+            localDone.add(envelope.id());
+        }
+        if (!remote.isEmpty() && scheduler != null) {
+            scheduler.submit(toQueued(envelope, message, remote));
+        }
+        if (allDone && (remote.isEmpty() || scheduler != null)) {
+            removeIfFinished(envelope.id());
         } else if (!recovering) {
             // Something is left: later sweeps retry it with the duplicate check on.
             LOG.info("queue id={} status=queued remaining recipients wait for a later attempt", envelope.id());
         }
     }
 
+    /** Removes a message once its local recipients are delivered and outbound delivery is done with it. */
+    private synchronized void removeIfFinished(String id) {
+        if (!localDone.contains(id) || remoteActive.contains(id)) {
+            return;
+        }
+        try {
+            spool.remove(id);
+            Files.deleteIfExists(StateFile.path(spool.directory(), id));
+            localDone.remove(id);
+        } catch (IOException e) {
+            LOG.warn("queue id={} could not remove delivered message: {}", id, e.toString());
+        }
+    }
+
+    private static QueuedMessage toQueued(Envelope e, Path content, List<EnvelopeRecipient> remote) {
+        List<QueuedMessage.Recipient> recipients = remote.stream()
+                .map(r -> new QueuedMessage.Recipient(r.address(), r.notifyOn() == null ? Set.of() : r.notifyOn(), r.orcpt()))
+                .toList();
+        return new QueuedMessage(e.id(), e.receivedAt(), e.hasNullSender() ? "" : e.sender(), recipients,
+                "8BITMIME".equalsIgnoreCase(e.body()), e.smtputf8(), e.ret(), e.envid(), content, e.size());
+    }
+
     private void sweep() {
         try {
             for (Envelope envelope : pending()) {
+                if (localDone.contains(envelope.id())) {
+                    continue;
+                }
                 if (envelope.recipients().stream().anyMatch(EnvelopeRecipient::local)) {
                     schedule(envelope, true);
                 }
@@ -132,9 +186,12 @@ public final class QueueManager implements AutoCloseable {
         return envelopes;
     }
 
-    /** A .msg without its .env never got a 250 (the session died first): it must not be delivered. */
+    /**
+     * A .msg without its .env never got a 250 (the session died first): it must not be delivered. A .state
+     * without its .env belongs to a message removed just before a crash.
+     */
     private void removeUnacknowledged() throws IOException {
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(spool.directory(), "*.{msg,tmp}")) {
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(spool.directory(), "*.{msg,tmp,state}")) {
             for (Path file : stream) {
                 String name = file.getFileName().toString();
                 String id = name.substring(0, name.indexOf('.'));

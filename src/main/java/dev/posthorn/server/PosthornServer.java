@@ -6,7 +6,17 @@ import dev.posthorn.delivery.LocalDelivery;
 import dev.posthorn.policy.HostedDomains;
 import dev.posthorn.policy.MailPolicy;
 import dev.posthorn.policy.MailboxDirectory;
+import dev.posthorn.delivery.ClassOnlyExplainer;
+import dev.posthorn.delivery.ReplyExplainer;
+import dev.posthorn.delivery.dsn.DsnBuilder;
+import dev.posthorn.delivery.remote.ClientSettings;
+import dev.posthorn.delivery.remote.MxResolver;
+import dev.posthorn.delivery.remote.Router;
+import dev.posthorn.queue.OutboundScheduler;
 import dev.posthorn.queue.QueueManager;
+import dev.posthorn.spool.Envelope;
+import dev.posthorn.spool.EnvelopeRecipient;
+import dev.posthorn.spool.SpoolWriter;
 import dev.posthorn.smtp.listener.ConnectionLimiter;
 import dev.posthorn.smtp.listener.SmtpListener;
 import dev.posthorn.smtp.protocol.AuthGate;
@@ -43,6 +53,9 @@ public final class PosthornServer implements AutoCloseable {
     private final Set<SmtpSession> sessions = SmtpListener.newSessionSet();
     private final List<SmtpListener> listeners = new ArrayList<>();
     private final QueueManager queue;
+    private final OutboundScheduler outbound;
+    private final Spool spool;
+    private final HostedDomains domains;
     private final LocalDelivery localDelivery;
     private final SessionServices services;
 
@@ -50,12 +63,14 @@ public final class PosthornServer implements AutoCloseable {
         this.config = config;
         this.hostname = config.server.hostname.isEmpty() ? SystemHostname.get() : config.server.hostname;
         this.dataDir = Files.createDirectories(Path.of(config.server.dataDir).toAbsolutePath());
-        HostedDomains domains = new HostedDomains(new HashSet<>(config.server.domains));
+        this.domains = new HostedDomains(new HashSet<>(config.server.domains));
         MailboxDirectory mailboxes = Mailboxes.open(dataDir);
         MailPolicy policy = new MailPolicy(domains, mailboxes, true);
-        Spool spool = new Spool(dataDir.resolve("queue"));
+        this.spool = new Spool(dataDir.resolve("queue"));
         this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, Mailboxes.owner(mailboxes));
         this.queue = new QueueManager(spool, localDelivery);
+        this.outbound = outboundScheduler(config, spool.directory());
+        queue.attachOutbound(outbound);
         PosthornConfig.Limits limits = config.limits;
         this.services = new SessionServices(hostname, Version.current(), policy, spool, queue::accepted,
                 null, null, address -> AuthGate.OPEN,
@@ -69,6 +84,7 @@ public final class PosthornServer implements AutoCloseable {
     public static PosthornServer start(PosthornConfig config) throws IOException {
         PosthornServer server = new PosthornServer(config);
         try {
+            server.outbound.start();
             server.queue.start();
             server.openListeners();
         } catch (IOException | RuntimeException e) {
@@ -127,6 +143,55 @@ public final class PosthornServer implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("no " + role + " listener")).port();
     }
 
+    /**
+     * Remote delivery: routes, MX lookups on the configured resolvers, the SMTP client, retries and DSNs.
+     * The explainer is the class-only fallback until the codes catalogue is on main.
+     */
+    private OutboundScheduler outboundScheduler(PosthornConfig config, Path queueDir) {
+        ReplyExplainer explainer = new ClassOnlyExplainer();
+        Router router = new Router(config.routes, config.relay, config.queue, config.queue.remotePort);
+        return new OutboundScheduler(queueDir, router, MxResolver.from(config.dns),
+                ClientSettings.from(hostname, config.queue), config.queue,
+                new DsnBuilder(explainer, java.time.ZoneId.systemDefault()), explainer, hostname,
+                Clock.systemUTC(), this::queueNotice, queue::remoteDone);
+    }
+
+    /** A DSN goes through the queue like any message: null reverse-path, one recipient (RFC 3461 §6). */
+    private void queueNotice(String recipient, byte[] message, boolean eightBit) throws IOException {
+        String domain = recipient.substring(recipient.lastIndexOf('@') + 1);
+        try (SpoolWriter writer = spool.begin()) {
+            writer.content().write(message);
+            Envelope envelope = new Envelope(writer.id(), Clock.systemUTC().instant(), "",
+                    List.of(new EnvelopeRecipient(recipient, java.util.Set.of(), null, domains.isHosted(domain))),
+                    eightBit ? "8BITMIME" : "7BIT", false, null, null, null, "127.0.0.1", hostname, message.length);
+            writer.commit(envelope);
+            queue.accepted(envelope);
+        }
+    }
+
+    public OutboundScheduler outbound() {
+        return outbound;
+    }
+
+    /** Writes a message into the queue as if it had been received (for embedding and tests). */
+    public String enqueue(String sender, List<String> recipients, byte[] message) throws IOException {
+        return enqueue(sender, recipients.stream().map(r -> new EnvelopeRecipient(r, java.util.Set.of(), null,
+                domains.isHosted(r.substring(r.lastIndexOf('@') + 1)))).toList(), null, null, message);
+    }
+
+    /** As above, with the DSN parameters of RFC 3461 (NOTIFY and ORCPT per recipient, RET, ENVID). */
+    public String enqueue(String sender, List<EnvelopeRecipient> recipients, String ret, String envid, byte[] message)
+            throws IOException {
+        try (SpoolWriter writer = spool.begin()) {
+            writer.content().write(message);
+            Envelope envelope = new Envelope(writer.id(), Clock.systemUTC().instant(), sender, recipients,
+                    "8BITMIME", false, ret, envid, null, "127.0.0.1", hostname, message.length);
+            writer.commit(envelope);
+            queue.accepted(envelope);
+            return writer.id();
+        }
+    }
+
     public QueueManager queue() {
         return queue;
     }
@@ -148,6 +213,7 @@ public final class PosthornServer implements AutoCloseable {
             sleep(20);
         }
         sessions.forEach(SmtpSession::kill);
+        outbound.close();
         queue.close();
         LOG.info("stopped");
     }

@@ -1,0 +1,626 @@
+package dev.posthorn.queue;
+
+import dev.posthorn.delivery.QueueConfig;
+import dev.posthorn.delivery.ReplyExplainer;
+import dev.posthorn.delivery.RetrySchedule;
+import dev.posthorn.delivery.dsn.DsnBuilder;
+import dev.posthorn.delivery.remote.ClientSettings;
+import dev.posthorn.delivery.remote.DestinationSession;
+import dev.posthorn.delivery.remote.MxResolver;
+import dev.posthorn.delivery.remote.OutboundMessage;
+import dev.posthorn.delivery.remote.Outcome;
+import dev.posthorn.delivery.remote.RemoteReply;
+import dev.posthorn.delivery.remote.Route;
+import dev.posthorn.delivery.remote.Router;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.DelayQueue;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The outbound half of the queue: per-recipient state in {@code <id>.state}, attempts grouped by destination
+ * (one connection carries several messages), concurrency limits per destination and overall, retries with
+ * backoff, "delayed" and "failed" DSNs sent back through the queue, and the operator's retry/delete requests.
+ *
+ * <p>Delivery is at least once: the state is written after the remote's 250, so only a crash between that
+ * 250 and the write can send a message twice.
+ */
+public final class OutboundScheduler implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutboundScheduler.class);
+    private static final int MAX_HISTORY = 100;
+
+    /** Sends a DSN (null reverse-path) to one recipient through the queue. */
+    @FunctionalInterface
+    public interface DsnSubmitter {
+        void submit(String recipient, byte[] message, boolean eightBit) throws IOException;
+    }
+
+    /** Told when every remote recipient of a message is delivered or bounced. */
+    @FunctionalInterface
+    public interface Completion {
+        void remoteDone(String id);
+    }
+
+    private final Path queueDir;
+    private final Router router;
+    private final MxResolver resolver;
+    private final ClientSettings client;
+    private final QueueConfig config;
+    private final RetrySchedule schedule;
+    private final DsnBuilder dsnBuilder;
+    private final ReplyExplainer explainer;
+    private final String hostname;
+    private final Clock clock;
+    private final DsnSubmitter dsnSubmitter;
+    private final Completion completion;
+
+    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final Map<String, Lane> lanes = new HashMap<>();
+    private final DelayQueue<Due> due = new DelayQueue<>();
+    private final Semaphore connections;
+    private volatile boolean running;
+    private Thread dispatcher;
+    private Thread controlPoller;
+    private FileChannel lockChannel;
+    private FileLock lock;
+
+    public OutboundScheduler(Path queueDir, Router router, MxResolver resolver, ClientSettings client, QueueConfig config,
+                             DsnBuilder dsnBuilder, ReplyExplainer explainer, String hostname, Clock clock,
+                             DsnSubmitter dsnSubmitter, Completion completion) {
+        this.queueDir = queueDir;
+        this.router = router;
+        this.resolver = resolver;
+        this.client = client;
+        this.config = config;
+        this.schedule = RetrySchedule.from(config);
+        this.dsnBuilder = dsnBuilder;
+        this.explainer = explainer;
+        this.hostname = hostname;
+        this.clock = clock;
+        this.dsnSubmitter = dsnSubmitter;
+        this.completion = completion;
+        this.connections = new Semaphore(Math.max(1, config.maxConcurrentConnections));
+    }
+
+    /** Takes the queue's lock (so {@code posthorn queue} knows a server runs) and starts dispatching. */
+    public void start() throws IOException {
+        Path control = QueueControl.controlDir(queueDir);
+        Files.createDirectories(control);
+        lockChannel = FileChannel.open(control.resolve(QueueControl.LOCK_FILE), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        lock = lockChannel.tryLock();
+        if (lock == null) {
+            throw new IOException("another Posthorn is delivering from " + queueDir + " (" + control.resolve(QueueControl.LOCK_FILE)
+                    + " is locked)");
+        }
+        running = true;
+        dispatcher = Thread.ofPlatform().daemon().name("outbound-dispatch").start(this::dispatchLoop);
+        controlPoller = Thread.ofPlatform().daemon().name("outbound-control").start(this::controlLoop);
+    }
+
+    /**
+     * Hands over the remote recipients of a spooled message (on acceptance and at recovery). Recipients already
+     * delivered or bounced according to {@code <id>.state} are not tried again; a message already known is ignored.
+     */
+    public void submit(QueuedMessage message) {
+        if (entries.containsKey(message.id())) {
+            return;
+        }
+        MessageState state;
+        try {
+            state = StateFile.read(queueDir, message.id());
+        } catch (IOException e) {
+            LOG.error("queue id={} unreadable state file, starting over: {}", message.id(), e.toString());
+            state = null;
+        }
+        Instant now = clock.instant();
+        if (state == null) {
+            state = new MessageState(message.id());
+        }
+        for (QueuedMessage.Recipient r : message.recipients()) {
+            RecipientState rs = state.recipient(r.address());
+            if (rs == null) {
+                state.recipients.add(new RecipientState(r.address(), now));
+            } else if (rs.status == RecipientStatus.IN_FLIGHT || rs.status == RecipientStatus.QUEUED) {
+                // In flight when the previous run stopped: nothing was recorded, so try again now.
+                rs.status = RecipientStatus.QUEUED;
+                rs.nextAttempt = now;
+            }
+        }
+        Entry entry = new Entry(message, state);
+        if (entries.putIfAbsent(message.id(), entry) != null) {
+            return;
+        }
+        if (state.allDone()) {
+            finish(entry);
+            return;
+        }
+        due.add(new Due(entry.earliestAttempt(), message.id()));
+    }
+
+    /** Every pending attempt of a message now; false when the message is not in the queue. */
+    public boolean retryNow(String id) {
+        Entry entry = entries.get(id);
+        if (entry == null) {
+            return false;
+        }
+        Instant now = clock.instant();
+        synchronized (entry) {
+            for (RecipientState r : entry.state.recipients) {
+                if (r.status == RecipientStatus.DEFERRED || r.status == RecipientStatus.QUEUED) {
+                    r.nextAttempt = now;
+                }
+            }
+        }
+        due.add(new Due(now, id));
+        return true;
+    }
+
+    public void retryAll() {
+        for (String id : List.copyOf(entries.keySet())) {
+            retryNow(id);
+        }
+    }
+
+    /** Drops a message from the queue without notice (like {@code postsuper -d}); false when unknown. */
+    public boolean delete(String id) {
+        Entry entry = entries.remove(id);
+        if (entry == null) {
+            return false;
+        }
+        synchronized (entry) {
+            entry.deleted = true;
+        }
+        LOG.info("queue id={} deleted by the operator", id);
+        completion.remoteDone(id);
+        return true;
+    }
+
+    /** The messages with remote recipients still in the queue, for the embedding API and tests. */
+    public int size() {
+        return entries.size();
+    }
+
+    private void dispatchLoop() {
+        while (running) {
+            try {
+                Due next = due.poll(500, TimeUnit.MILLISECONDS);
+                if (next != null) {
+                    dispatch(next.id);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("outbound dispatch failed", e);
+            }
+        }
+    }
+
+    private void dispatch(String id) {
+        Entry entry = entries.get(id);
+        if (entry == null) {
+            return;
+        }
+        Map<String, List<String>> byRoute = new LinkedHashMap<>();
+        Map<String, Route> routes = new HashMap<>();
+        synchronized (entry) {
+            if (entry.deleted) {
+                return;
+            }
+            Instant now = clock.instant();
+            for (RecipientState r : entry.state.recipients) {
+                boolean waiting = r.status == RecipientStatus.QUEUED || r.status == RecipientStatus.DEFERRED;
+                if (waiting && !r.nextAttempt.isAfter(now)) {
+                    Route route = router.route(domainOf(r.address));
+                    routes.putIfAbsent(route.key(), route);
+                    byRoute.computeIfAbsent(route.key(), k -> new ArrayList<>()).add(r.address);
+                    r.status = RecipientStatus.IN_FLIGHT;
+                }
+            }
+            if (byRoute.isEmpty()) {
+                Instant earliest = entry.earliestAttempt();
+                if (earliest != null) {
+                    due.add(new Due(earliest, id));
+                }
+                return;
+            }
+        }
+        for (Map.Entry<String, List<String>> group : byRoute.entrySet()) {
+            lane(routes.get(group.getKey())).add(new Job(entry, group.getValue()));
+        }
+    }
+
+    private Lane lane(Route route) {
+        synchronized (lanes) {
+            return lanes.computeIfAbsent(route.key(), k -> new Lane(route));
+        }
+    }
+
+    /** Jobs for one destination, worked off by at most {@code max_connections_per_destination} workers. */
+    private final class Lane {
+        private final Route route;
+        private final ArrayDeque<Job> jobs = new ArrayDeque<>();
+        private int workers;
+
+        Lane(Route route) {
+            this.route = route;
+        }
+
+        synchronized void add(Job job) {
+            jobs.add(job);
+            // One more connection while under the destination's limit; each worker drains the lane.
+            if (workers < Math.max(1, config.maxConnectionsPerDestination)) {
+                workers++;
+                Thread.ofVirtual().name("outbound-" + route.key()).start(this::work);
+            }
+        }
+
+        /** The next job, or null after which the calling worker must stop (it is no longer counted). */
+        synchronized Job next() {
+            Job job = jobs.poll();
+            if (job == null) {
+                workers--;
+            }
+            return job;
+        }
+
+        private void work() {
+            boolean permit = false;
+            try {
+                connections.acquire();
+                permit = true;
+                try (DestinationSession session = new DestinationSession(route, resolver, client,
+                        config.maxMessagesPerConnection)) {
+                    Job job;
+                    while ((job = next()) != null) {
+                        attempt(job, session);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                drain();
+            } catch (RuntimeException e) {
+                LOG.error("outbound worker for {} failed", route.key(), e);
+                drain();
+            } finally {
+                if (permit) {
+                    connections.release();
+                }
+            }
+        }
+
+        /** A worker that dies hands its remaining jobs back to the schedule. */
+        private void drain() {
+            Job job;
+            while ((job = next()) != null) {
+                requeue(job);
+            }
+        }
+    }
+
+    private void requeue(Job job) {
+        synchronized (job.entry) {
+            for (String address : job.addresses) {
+                RecipientState r = job.entry.state.recipient(address);
+                if (r != null && r.status == RecipientStatus.IN_FLIGHT) {
+                    r.status = RecipientStatus.DEFERRED;
+                }
+            }
+        }
+        due.add(new Due(clock.instant().plusSeconds(1), job.entry.message.id()));
+    }
+
+    private void attempt(Job job, DestinationSession session) {
+        Entry entry = job.entry;
+        QueuedMessage m = entry.message;
+        if (entry.deleted) {
+            return;
+        }
+        List<OutboundMessage.Recipient> rcpts = new ArrayList<>(job.addresses.size());
+        for (String address : job.addresses) {
+            QueuedMessage.Recipient r = entry.recipient(address);
+            rcpts.add(new OutboundMessage.Recipient(r.address(), r.notifyOn(), r.orcpt()));
+        }
+        OutboundMessage out = new OutboundMessage(m.sender(), rcpts, m.content(), m.size(), m.eightBit(),
+                entry.needsSmtputf8(), m.ret(), m.envid());
+        List<Outcome> outcomes;
+        try {
+            outcomes = session.deliver(out);
+        } catch (RuntimeException e) {
+            LOG.error("queue id={} delivery attempt failed", m.id(), e);
+            requeue(job);
+            return;
+        }
+        record(entry, job.addresses, outcomes);
+    }
+
+    private void record(Entry entry, List<String> addresses, List<Outcome> outcomes) {
+        QueuedMessage m = entry.message;
+        Instant now = clock.instant();
+        List<DsnBuilder.RecipientReport> failed = new ArrayList<>();
+        List<DsnBuilder.RecipientReport> delayed = new ArrayList<>();
+        synchronized (entry) {
+            if (entry.deleted) {
+                return;
+            }
+            for (int i = 0; i < addresses.size(); i++) {
+                RecipientState r = entry.state.recipient(addresses.get(i));
+                Outcome o = outcomes.get(i);
+                QueuedMessage.Recipient rcpt = entry.recipient(r.address);
+                RemoteReply reply = o.reply();
+                String explanation = explainer.explain(reply.code(), reply.enhanced(), Locale.ENGLISH);
+                String result;
+                switch (o.kind()) {
+                    case DELIVERED -> {
+                        r.status = RecipientStatus.DELIVERED;
+                        r.nextAttempt = null;
+                        result = "delivered";
+                    }
+                    case FAILED -> {
+                        r.status = RecipientStatus.BOUNCED;
+                        r.nextAttempt = null;
+                        result = "bounced";
+                        if (rcpt.wantsFailureNotice()) {
+                            failed.add(report(rcpt, o, now, null));
+                        }
+                    }
+                    default -> {
+                        Instant next = schedule.nextAttempt(m.receivedAt(), r.attempts.size() + 1, now);
+                        if (next == null) {
+                            r.status = RecipientStatus.BOUNCED;
+                            r.nextAttempt = null;
+                            result = "bounced";
+                            if (rcpt.wantsFailureNotice()) {
+                                failed.add(report(rcpt, o, now, null));
+                            }
+                        } else {
+                            r.status = RecipientStatus.DEFERRED;
+                            r.nextAttempt = next;
+                            result = "deferred";
+                            if (!r.delayNoticeSent && schedule.delayNoticeDue(m.receivedAt(), now)) {
+                                r.delayNoticeSent = true;
+                                if (rcpt.wantsDelayNotice()) {
+                                    delayed.add(report(rcpt, o, now, schedule.giveUpAt(m.receivedAt())));
+                                }
+                            }
+                        }
+                    }
+                }
+                r.attempts.add(new Attempt(now, o.remoteHost(), reply.code(), reply.enhanced(), reply.lines(), explanation, result));
+                if (r.attempts.size() > MAX_HISTORY) {
+                    r.attempts.remove(1); // keep the first attempt and the latest ones
+                }
+                LOG.info("delivery id={} to=<{}> relay={} status={} reply=\"{}\"{}", m.id(), r.address,
+                        o.remoteHost() == null ? "none" : o.remoteHost(), result, reply.oneLine(),
+                        r.nextAttempt != null ? " next=" + r.nextAttempt : "");
+            }
+            // DSNs before the state: a crash in between sends a notice twice rather than never.
+            sendDsn(DsnBuilder.Kind.FAILED, m, failed, now);
+            sendDsn(DsnBuilder.Kind.DELAYED, m, delayed, now);
+            if (entry.state.allDone()) {
+                entries.remove(m.id());
+                entry.deleted = true;
+            } else {
+                try {
+                    StateFile.write(queueDir, entry.state);
+                } catch (IOException e) {
+                    LOG.error("queue id={} cannot write state: {}", m.id(), e.toString());
+                }
+                Instant earliest = entry.earliestAttempt();
+                if (earliest != null) {
+                    due.add(new Due(earliest, m.id()));
+                }
+                return;
+            }
+        }
+        finish(entry);
+    }
+
+    private void finish(Entry entry) {
+        entries.remove(entry.message.id());
+        completion.remoteDone(entry.message.id());
+    }
+
+    private DsnBuilder.RecipientReport report(QueuedMessage.Recipient rcpt, Outcome o, Instant now, Instant until) {
+        return new DsnBuilder.RecipientReport(rcpt.address(), rcpt.orcpt(), o.remoteHost() == null ? null
+                : stripPort(o.remoteHost()), o.reply(), now, until);
+    }
+
+    private void sendDsn(DsnBuilder.Kind kind, QueuedMessage m, List<DsnBuilder.RecipientReport> reports, Instant now) {
+        // Never bounce a bounce (RFC 5321 §6.1, RFC 3461 §6.2): no notice to the null reverse-path.
+        if (reports.isEmpty() || m.sender().isEmpty()) {
+            return;
+        }
+        try {
+            DsnBuilder.Built dsn = dsnBuilder.build(new DsnBuilder.Request(kind, hostname, m.sender(), m.envid(),
+                    m.receivedAt(), reports, m.ret(), m.content()), now);
+            dsnSubmitter.submit(m.sender(), dsn.bytes(), dsn.eightBit());
+            LOG.info("queue id={} {} notice sent to <{}> for {} recipient(s)", m.id(), kind.name().toLowerCase(Locale.ROOT),
+                    m.sender(), reports.size());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("queue id={} cannot queue the {} notice to <{}>: {}", m.id(), kind, m.sender(), e.toString());
+        }
+    }
+
+    private void controlLoop() {
+        while (running) {
+            try {
+                applyControlRequests();
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("queue control: {}", e.toString());
+            }
+        }
+    }
+
+    /** Requests left by {@code posthorn queue retry|delete} in {@code queue/control/}. */
+    void applyControlRequests() throws IOException {
+        try (DirectoryStream<Path> requests = Files.newDirectoryStream(QueueControl.controlDir(queueDir), "*.request")) {
+            for (Path file : requests) {
+                String name = file.getFileName().toString();
+                String[] parts = name.substring(0, name.length() - ".request".length()).split("-", 2);
+                boolean found = switch (parts[0]) {
+                    case "retry" -> {
+                        if (parts[1].equals(QueueControl.ALL)) {
+                            retryAll();
+                            yield true;
+                        }
+                        yield retryNow(parts[1]);
+                    }
+                    case "delete" -> delete(parts[1]);
+                    default -> false;
+                };
+                Files.writeString(file.resolveSibling(name.replace(".request", found ? ".done" : ".unknown")), "");
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        if (dispatcher != null) {
+            dispatcher.interrupt();
+        }
+        if (controlPoller != null) {
+            controlPoller.interrupt();
+        }
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
+        } catch (IOException ignored) {
+            // Released by the OS when the process ends anyway.
+        }
+    }
+
+    private static String domainOf(String address) {
+        return address.substring(address.lastIndexOf('@') + 1);
+    }
+
+    private static String stripPort(String remoteHost) {
+        int colon = remoteHost.lastIndexOf("]:");
+        return colon > 0 ? remoteHost.substring(0, colon + 1) : remoteHost;
+    }
+
+    private record Job(Entry entry, List<String> addresses) {
+    }
+
+    /** A message in the scheduler: its envelope, its mutable state (guarded by the entry's monitor). */
+    private static final class Entry {
+        final QueuedMessage message;
+        final MessageState state;
+        boolean deleted;
+        private Boolean needsSmtputf8;
+
+        Entry(QueuedMessage message, MessageState state) {
+            this.message = message;
+            this.state = state;
+        }
+
+        QueuedMessage.Recipient recipient(String address) {
+            for (QueuedMessage.Recipient r : message.recipients()) {
+                if (r.address().equalsIgnoreCase(address)) {
+                    return r;
+                }
+            }
+            return new QueuedMessage.Recipient(address, java.util.Set.of(), null);
+        }
+
+        Instant earliestAttempt() {
+            Instant earliest = null;
+            for (RecipientState r : state.recipients) {
+                if ((r.status == RecipientStatus.QUEUED || r.status == RecipientStatus.DEFERRED) && r.nextAttempt != null
+                        && (earliest == null || r.nextAttempt.isBefore(earliest))) {
+                    earliest = r.nextAttempt;
+                }
+            }
+            return earliest;
+        }
+
+        /**
+         * RFC 6531: SMTPUTF8 is needed only when an address or a header field is not ASCII; a message merely
+         * submitted with the SMTPUTF8 flag but all-ASCII can go to any server.
+         */
+        synchronized boolean needsSmtputf8() {
+            if (needsSmtputf8 == null) {
+                needsSmtputf8 = message.smtputf8() && (!ascii(message.sender())
+                        || message.recipients().stream().anyMatch(r -> !ascii(r.address())) || headersNotAscii(message.content()));
+            }
+            return needsSmtputf8;
+        }
+
+        private static boolean ascii(String s) {
+            return s.chars().allMatch(c -> c < 128);
+        }
+
+        private static boolean headersNotAscii(Path content) {
+            try (InputStream in = Files.newInputStream(content)) {
+                byte[] buf = new byte[65536];
+                int n = in.readNBytes(buf, 0, buf.length);
+                int prev = -1;
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] < 0) {
+                        return true;
+                    }
+                    if (buf[i] == '\n' && prev == '\n') {
+                        return false;
+                    }
+                    if (buf[i] != '\r') {
+                        prev = buf[i];
+                    }
+                }
+                return false;
+            } catch (IOException e) {
+                return true;
+            }
+        }
+    }
+
+    private static final class Due implements Delayed {
+        final Instant at;
+        final String id;
+
+        Due(Instant at, String id) {
+            this.at = at;
+            this.id = id;
+        }
+
+        @Override
+        public long getDelay(TimeUnit unit) {
+            return unit.convert(Duration.between(Instant.now(), at));
+        }
+
+        @Override
+        public int compareTo(Delayed o) {
+            return at.compareTo(((Due) o).at);
+        }
+    }
+}

@@ -1,0 +1,255 @@
+package dev.posthorn.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.posthorn.config.PosthornConfig;
+import dev.posthorn.delivery.fixtures.Ports;
+import dev.posthorn.delivery.fixtures.ScriptedSmtpPeer;
+import dev.posthorn.queue.MessageState;
+import dev.posthorn.queue.RecipientStatus;
+import dev.posthorn.queue.StateFile;
+import dev.posthorn.server.PosthornServer;
+import dev.posthorn.spool.EnvelopeRecipient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The queue end to end: messages in the spool, the scheduler, scripted remote peers on loopback, DSNs delivered
+ * back into the sender's Maildir. Retry times are compressed to seconds.
+ */
+@Timeout(90)
+class OutboundDeliveryTest {
+
+    private static final String MESSAGE = "From: alice@posthorn.test\r\nTo: bob@remote.test\r\nSubject: Quarterly report\r\n"
+            + "Message-ID: <q1@posthorn.test>\r\n\r\nHello Bob,\r\n.a line with a dot\r\n";
+
+    @TempDir
+    Path dir;
+    ScriptedSmtpPeer peer;
+    PosthornServer server;
+
+    @BeforeEach
+    void startPeer() throws Exception {
+        peer = ScriptedSmtpPeer.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        peer.close();
+    }
+
+    private PosthornConfig config(int remotePort) {
+        PosthornConfig c = new PosthornConfig();
+        c.server.hostname = "mx.posthorn.test";
+        c.server.dataDir = dir.resolve("data").toString();
+        c.server.domains = new ArrayList<>(List.of("posthorn.test"));
+        c.listen.mxPort = 0;
+        c.listen.submissionPort = 0;
+        c.listen.smtpsPort = 0;
+        c.routes.put("remote.test", "127.0.0.1:" + remotePort);
+        c.queue.retryIntervalsSeconds = new ArrayList<>(List.of(1L));
+        c.queue.giveUpAfterSeconds = 6;
+        c.queue.delayNoticeAfterSeconds = 2;
+        c.queue.connectTimeoutSeconds = 2;
+        c.queue.commandTimeoutSeconds = 5;
+        return c;
+    }
+
+    private Path queueDir() {
+        return dir.resolve("data/queue");
+    }
+
+    private Path inbox(String user) {
+        return dir.resolve("data/mail/posthorn.test/" + user + "/new");
+    }
+
+    private List<String> mails(String user) throws IOException {
+        Path box = inbox(user);
+        if (!Files.isDirectory(box)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(box)) {
+            return files.sorted().map(p -> {
+                try {
+                    return Files.readString(p, StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).toList();
+        }
+    }
+
+    private static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+        Instant deadline = Instant.now().plus(limit);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private boolean queueEmpty() {
+        try (Stream<Path> files = Files.list(queueDir())) {
+            return files.noneMatch(p -> p.toString().endsWith(".env") || p.toString().endsWith(".state")
+                    || p.toString().endsWith(".msg"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean unchecked(IoCheck check) {
+        try {
+            return check.get();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private interface IoCheck {
+        boolean get() throws IOException;
+    }
+
+    @Test
+    void aMessageReachesTheRemotePeerIntactAndLeavesTheQueue() throws Exception {
+        server = PosthornServer.start(config(peer.port()));
+        server.enqueue("alice@posthorn.test", List.of("bob@remote.test"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+        ScriptedSmtpPeer.Received got = peer.take(Duration.ofSeconds(10));
+        assertThat(got.text()).isEqualTo(MESSAGE);
+        assertThat(got.mailFrom()).isEqualTo("alice@posthorn.test");
+        await("the queue is empty", Duration.ofSeconds(5), this::queueEmpty);
+    }
+
+    @Test
+    void aPeerThatAnswers451IsRetriedAndTheMessageDeliveredOnce() throws Exception {
+        peer.dataReply = n -> n == 1 ? "451 4.3.0 Temporary local problem, try again" : "250 2.0.0 Ok: queued as P" + n;
+        server = PosthornServer.start(config(peer.port()));
+        String id = server.enqueue("alice@posthorn.test", List.of("bob@remote.test"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+
+        await("the first attempt is recorded", Duration.ofSeconds(10), () -> unchecked(() -> {
+            MessageState s = StateFile.read(queueDir(), id);
+            return s != null && s.recipients.get(0).status == RecipientStatus.DEFERRED;
+        }));
+        MessageState deferred = StateFile.read(queueDir(), id);
+        assertThat(deferred.recipients.get(0).attempts).singleElement().satisfies(a -> {
+            assertThat(a.code()).isEqualTo(451);
+            assertThat(a.reply()).containsExactly("4.3.0 Temporary local problem, try again");
+            assertThat(a.remoteHost()).isEqualTo("[127.0.0.1]:" + peer.port());
+            assertThat(a.explanation()).startsWith("4xx");
+        });
+
+        assertThat(peer.take(Duration.ofSeconds(10)).text()).isEqualTo(MESSAGE);
+        await("the queue is empty", Duration.ofSeconds(5), this::queueEmpty);
+        Thread.sleep(1500);
+        assertThat(peer.received).isEmpty();
+        assertThat(mails("alice")).isEmpty(); // no notice for a message delivered before the delay notice is due
+    }
+
+    @Test
+    void aPeerThatAnswers550BouncesAtOnceWithTheExactTextAndTheExplanation() throws Exception {
+        peer.rcptReplies.put("nobody@remote.test", "550 5.1.1 <nobody@remote.test>: Recipient address rejected: User unknown");
+        server = PosthornServer.start(config(peer.port()));
+        server.enqueue("alice@posthorn.test", List.of("nobody@remote.test"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+
+        await("a bounce reaches alice", Duration.ofSeconds(10), () -> unchecked(() -> mails("alice").size() == 1));
+        String dsn = mails("alice").get(0);
+        assertThat(dsn).contains("Return-Path: <>", "Subject: Undelivered Mail Returned to Sender",
+                "multipart/report; report-type=delivery-status",
+                "        550 5.1.1 <nobody@remote.test>: Recipient address rejected: User unknown\r\n",
+                "What this means: " + new ClassOnlyExplainer().explain(550, "5.1.1", java.util.Locale.ENGLISH),
+                "Action: failed", "Status: 5.1.1", "Final-Recipient: rfc822; nobody@remote.test",
+                "Subject: Quarterly report");
+        await("the queue is empty", Duration.ofSeconds(5), this::queueEmpty);
+    }
+
+    @Test
+    void aDeadPortDefersThenSendsADelayNoticeThenAFailureNotice() throws Exception {
+        int dead = Ports.free();
+        server = PosthornServer.start(config(dead));
+        String id = server.enqueue("alice@posthorn.test", List.of("bob@remote.test"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+
+        await("the first deferral", Duration.ofSeconds(10), () -> unchecked(() -> {
+            MessageState s = StateFile.read(queueDir(), id);
+            return s != null && s.recipients.get(0).status == RecipientStatus.DEFERRED;
+        }));
+        await("a delay notice", Duration.ofSeconds(15), () -> unchecked(() -> mails("alice").size() >= 1));
+        String delay = mails("alice").get(0);
+        assertThat(delay).contains("Subject: Delayed Mail (still being retried)", "Action: delayed", "Status: 4.4.1",
+                "451 4.4.1 Connection refused by 127.0.0.1:" + dead, "Will-Retry-Until: ",
+                "Content-Type: text/rfc822-headers");
+
+        await("a failure notice", Duration.ofSeconds(20), () -> unchecked(() -> mails("alice").size() >= 2));
+        String failure = mails("alice").get(1);
+        assertThat(failure).contains("Subject: Undelivered Mail Returned to Sender", "Action: failed",
+                "Diagnostic-Code: x-posthorn; 451 4.4.1 Connection refused by 127.0.0.1:" + dead);
+        await("the queue is empty", Duration.ofSeconds(5), this::queueEmpty);
+        Thread.sleep(1500);
+        assertThat(mails("alice")).hasSize(2);
+    }
+
+    @Test
+    void aBounceIsNeverBouncedAndNotifyNeverIsHonoured() throws Exception {
+        peer.rcptReplies.put("nobody@remote.test", "550 5.1.1 unknown");
+        server = PosthornServer.start(config(peer.port()));
+        server.enqueue("", List.of("nobody@remote.test"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+        server.enqueue("alice@posthorn.test", List.of(new EnvelopeRecipient("nobody@remote.test", Set.of("NEVER"), null,
+                false)), null, null, MESSAGE.getBytes(StandardCharsets.UTF_8));
+        await("both are gone from the queue", Duration.ofSeconds(10), this::queueEmpty);
+        Thread.sleep(1000);
+        assertThat(mails("alice")).isEmpty();
+        assertThat(mails("postmaster")).isEmpty();
+    }
+
+    @Test
+    void dsnParametersShapeTheBounce() throws Exception {
+        peer.rcptReplies.put("nobody@remote.test", "550 5.1.1 unknown");
+        server = PosthornServer.start(config(peer.port()));
+        server.enqueue("alice@posthorn.test", List.of(new EnvelopeRecipient("nobody@remote.test", Set.of("FAILURE"),
+                "rfc822;Nobody@remote.test", false)), "HDRS", "ENV-77", MESSAGE.getBytes(StandardCharsets.UTF_8));
+        await("a bounce reaches alice", Duration.ofSeconds(10), () -> unchecked(() -> mails("alice").size() == 1));
+        assertThat(mails("alice").get(0)).contains("Original-Envelope-Id: ENV-77", "Original-Recipient: rfc822; Nobody@remote.test",
+                "Content-Type: text/rfc822-headers").doesNotContain("Hello Bob");
+    }
+
+    @Test
+    void aDeferredMessageSurvivesARestartWithItsHistory() throws Exception {
+        int port = Ports.free();
+        PosthornConfig config = config(port);
+        config.queue.retryIntervalsSeconds = new ArrayList<>(List.of(2L));
+        config.queue.giveUpAfterSeconds = 3600;
+        config.queue.delayNoticeAfterSeconds = 3600;
+        server = PosthornServer.start(config);
+        String id = server.enqueue("alice@posthorn.test", List.of("bob@remote.test"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+        await("the first deferral", Duration.ofSeconds(10), () -> unchecked(() -> {
+            MessageState s = StateFile.read(queueDir(), id);
+            return s != null && s.recipients.get(0).status == RecipientStatus.DEFERRED;
+        }));
+        server.close();
+        server = null;
+
+        try (ScriptedSmtpPeer revived = ScriptedSmtpPeer.startOn(java.net.InetAddress.getLoopbackAddress(), port)) {
+            server = PosthornServer.start(config);
+            assertThat(revived.take(Duration.ofSeconds(15)).text()).isEqualTo(MESSAGE);
+            await("the queue is empty", Duration.ofSeconds(5), this::queueEmpty);
+            server.close();
+            server = null;
+        }
+    }
+}
