@@ -184,7 +184,7 @@ public final class OutboundScheduler implements AutoCloseable {
         }
     }
 
-    /** Drops a message from the queue without notice (like {@code postsuper -d}); false when unknown. */
+    /** Stops delivering a message (the operator deletes it, like {@code postsuper -d}); false when unknown. */
     public boolean delete(String id) {
         Entry entry = entries.remove(id);
         if (entry == null) {
@@ -194,8 +194,19 @@ public final class OutboundScheduler implements AutoCloseable {
             entry.deleted = true;
         }
         LOG.info("queue id={} deleted by the operator", id);
-        completion.remoteDone(id);
         return true;
+    }
+
+    /** Removes a message's files, envelope first (without it the message does not exist); false when absent. */
+    private boolean removeFiles(String id) throws IOException {
+        if (!id.matches("[A-Za-z0-9_-]+")) {
+            return false;
+        }
+        boolean existed = Files.deleteIfExists(queueDir.resolve(id + ".env"));
+        Files.deleteIfExists(queueDir.resolve(id + ".msg"));
+        Files.deleteIfExists(StateFile.path(queueDir, id));
+        StateFile.fsyncDirectory(queueDir);
+        return existed;
     }
 
     /** The messages with remote recipients still in the queue, for the embedding API and tests. */
@@ -491,7 +502,10 @@ public final class OutboundScheduler implements AutoCloseable {
                         }
                         yield retryNow(parts[1]);
                     }
-                    case "delete" -> delete(parts[1]);
+                    case "delete" -> {
+                        delete(parts[1]);
+                        yield removeFiles(parts[1]);
+                    }
                     default -> false;
                 };
                 Files.writeString(file.resolveSibling(name.replace(".request", found ? ".done" : ".unknown")), "");

@@ -1,0 +1,136 @@
+package dev.posthorn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.posthorn.config.PosthornConfig;
+import dev.posthorn.delivery.fixtures.Ports;
+import dev.posthorn.delivery.fixtures.ScriptedSmtpPeer;
+import dev.posthorn.queue.MessageState;
+import dev.posthorn.queue.RecipientStatus;
+import dev.posthorn.queue.StateFile;
+import dev.posthorn.server.PosthornServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code posthorn queue}: stuck mail made visible with the remote's own words, retried and deleted. */
+@Timeout(60)
+class QueueCommandTest {
+
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    private Run run(String... args) {
+        CommandLine cli = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private PosthornConfig config(int port) {
+        PosthornConfig c = new PosthornConfig();
+        c.server.hostname = "mx.posthorn.test";
+        c.server.dataDir = dir.resolve("data").toString();
+        c.server.domains = new ArrayList<>(List.of("posthorn.test"));
+        c.listen.mxPort = 0;
+        c.routes.put("remote.test", "127.0.0.1:" + port);
+        c.queue.retryIntervalsSeconds = new ArrayList<>(List.of(3600L));
+        c.queue.connectTimeoutSeconds = 2;
+        return c;
+    }
+
+    private void awaitDeferred(Path queue, String id) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (Instant.now().isBefore(deadline)) {
+            MessageState s = StateFile.read(queue, id);
+            if (s != null && s.recipients.get(0).status == RecipientStatus.DEFERRED) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(id + " was not deferred");
+    }
+
+    @Test
+    void listShowRetryAndDeleteOnARunningServer() throws Exception {
+        int port = Ports.free();
+        String data = dir.resolve("data").toString();
+        Path queue = dir.resolve("data/queue");
+        byte[] msg = "Subject: stuck\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8);
+        try (PosthornServer server = PosthornServer.start(config(port))) {
+            String stuck = server.enqueue("alice@posthorn.test", List.of("bob@remote.test"), msg);
+            String doomed = server.enqueue("alice@posthorn.test", List.of("carol@remote.test"), msg);
+            awaitDeferred(queue, stuck);
+            awaitDeferred(queue, doomed);
+
+            Run list = run("queue", "list", "--data-dir", data);
+            assertThat(list.exit()).isZero();
+            assertThat(list.out()).containsPattern(stuck + " +alice@posthorn\\.test +bob@remote\\.test +deferred +1  "
+                    + "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  451 4\\.4\\.1 Connection refused by 127\\.0\\.0\\.1:" + port);
+            assertThat(list.out()).contains("2 message(s).");
+
+            Run show = run("queue", "show", stuck, "--data-dir", data);
+            assertThat(show.exit()).isZero();
+            assertThat(show.out()).contains("Message " + stuck, "From:      <alice@posthorn.test>",
+                    "<bob@remote.test>  deferred, next attempt ", "deferred  via no server (local decision)",
+                    "        451 4.4.1 Connection refused by 127.0.0.1:" + port, "      means: 4xx");
+
+            Run delete = run("queue", "delete", doomed, "--data-dir", data);
+            assertThat(delete.exit()).isZero();
+            assertThat(queue.resolve(doomed + ".env")).doesNotExist();
+
+            try (ScriptedSmtpPeer peer = ScriptedSmtpPeer.startOn(InetAddress.getLoopbackAddress(), port)) {
+                Run retry = run("queue", "retry", stuck, "--data-dir", data);
+                assertThat(retry.exit()).as(retry.err()).isZero();
+                assertThat(peer.take(Duration.ofSeconds(10)).rcptTo()).containsExactly("bob@remote.test");
+                Thread.sleep(500);
+                assertThat(peer.received).isEmpty(); // the deleted message never went out
+            }
+            Instant deadline = Instant.now().plusSeconds(5);
+            while (Files.exists(queue.resolve(stuck + ".env")) && Instant.now().isBefore(deadline)) {
+                Thread.sleep(50);
+            }
+            assertThat(run("queue", "list", "--data-dir", data).out()).contains("The queue is empty.");
+        }
+    }
+
+    @Test
+    void unknownIdsAreReportedAndAStoppedServersQueueCanBeEdited() throws Exception {
+        int port = Ports.free();
+        String data = dir.resolve("data").toString();
+        Path queue = dir.resolve("data/queue");
+        String id;
+        try (PosthornServer server = PosthornServer.start(config(port))) {
+            id = server.enqueue("alice@posthorn.test", List.of("bob@remote.test"), "Subject: x\r\n\r\ny\r\n".getBytes(StandardCharsets.UTF_8));
+            awaitDeferred(queue, id);
+        }
+        Run show = run("queue", "show", "NOSUCHID", "--data-dir", data);
+        assertThat(show.exit()).isEqualTo(1);
+        assertThat(show.err()).contains("no message NOSUCHID");
+
+        Run retry = run("queue", "retry", "--all", "--data-dir", data);
+        assertThat(retry.exit()).isZero();
+        assertThat(retry.out()).contains("No server is running: 1 message(s)");
+        assertThat(StateFile.read(queue, id).recipients.get(0).nextAttempt).isBefore(Instant.now().plusSeconds(1));
+
+        assertThat(run("queue", "delete", id, "--data-dir", data).exit()).isZero();
+        assertThat(run("queue", "list", "--data-dir", data).out()).contains("The queue is empty.");
+    }
+}
