@@ -20,6 +20,7 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.addSubcommand(new ServeCommand());
         cli.addSubcommand(new QueueCommand());
+        cli.addSubcommand(new ConfigCommand());
         cli.setParameterExceptionHandler(Main::oneLineUsageError);
         return cli;
     }

@@ -1,0 +1,47 @@
+package dev.posthorn.cli;
+
+import dev.posthorn.config.ConfigException;
+import dev.posthorn.config.ConfigLoader;
+import dev.posthorn.config.ConfigProblem;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code posthorn config check}: validates posthorn.toml and names each bad key and its fix. */
+@Command(name = "config", mixinStandardHelpOptions = true, description = "Work with posthorn.toml.",
+        subcommands = ConfigCommand.Check.class)
+final class ConfigCommand implements Runnable {
+
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = "Validate a configuration file (default: ./posthorn.toml if present).")
+    static final class Check implements Callable<Integer> {
+
+        @Option(names = "--config", paramLabel = "FILE", description = "file to check")
+        Path config;
+
+        @Override
+        public Integer call() {
+            Path file = config;
+            if (file == null && Files.exists(Path.of("posthorn.toml"))) {
+                file = Path.of("posthorn.toml");
+            }
+            try {
+                ConfigLoader.load(file);
+            } catch (ConfigException e) {
+                for (ConfigProblem problem : e.problems()) {
+                    System.err.println("error: " + problem);
+                }
+                return 1;
+            }
+            System.out.println((file == null ? "embedded defaults" : file.toString()) + ": OK");
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package dev.posthorn.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.posthorn.testing.ServerProcess;
+import dev.posthorn.testing.RunningServer;
+import dev.posthorn.testing.SmtpWire;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The durability promise, tested the hard way: many sessions send, the server is killed with SIGKILL in the
+ * middle, restarted on the same data directory, and every message that got a {@code 250} is in the
+ * Maildir exactly once.
+ */
+class CrashRecoveryTest {
+
+    private static final Pattern MARKER = Pattern.compile("X-Seq: (\\S+)");
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void everyAcknowledgedMessageSurvivesSigkillExactlyOnce() throws Exception {
+        int port = RunningServer.freePort();
+        Path log = dataDir.resolveSibling(dataDir.getFileName() + "-server.log");
+        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        AtomicBoolean stop = new AtomicBoolean();
+
+        ServerProcess first = ServerProcess.start(dataDir, port, log);
+        List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < 12; t++) {
+            int sender = t;
+            senders.add(Thread.ofVirtual().start(() -> send(port, sender, acknowledged, stop)));
+        }
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (acknowledged.size() < 300 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        first.kill();
+        stop.set(true);
+        for (Thread sender : senders) {
+            sender.join(10_000);
+        }
+        assertThat(acknowledged).as("messages acknowledged before the kill").hasSizeGreaterThanOrEqualTo(50);
+        long queuedAtKill;
+        try (Stream<Path> files = Files.list(dataDir.resolve("queue"))) {
+            queuedAtKill = files.filter(p -> p.toString().endsWith(".env")).count();
+        }
+        System.out.printf("CrashRecoveryTest: %d acknowledged before SIGKILL, %d still queued%n",
+                acknowledged.size(), queuedAtKill);
+
+        try (ServerProcess second = ServerProcess.start(dataDir, port, log)) {
+            awaitEmptyQueue(dataDir.resolve("queue"), 20_000);
+            Map<String, Integer> delivered = deliveredMarkers(dataDir.resolve("mail/localhost/postmaster"));
+            assertThat(delivered.keySet()).as("every 250 is delivered").containsAll(acknowledged);
+            assertThat(delivered).as("nothing is delivered twice").allSatisfy((marker, count) ->
+                    assertThat(count).as(marker).isEqualTo(1));
+        }
+    }
+
+    /** One client: a connection reused for message after message until the server dies or we stop. */
+    private static void send(int port, int sender, Set<String> acknowledged, AtomicBoolean stop) {
+        int n = 0;
+        while (!stop.get() && n < 400) {
+            try (SmtpWire wire = SmtpWire.connect(port)) {
+                wire.reply();
+                wire.command("EHLO load.test");
+                while (!stop.get() && n < 400) {
+                    String marker = sender + "-" + n++;
+                    if (!wire.command("MAIL FROM:<load@example.org>").startsWith("250")
+                            || !wire.command("RCPT TO:<postmaster@localhost>").startsWith("250")
+                            || !wire.command("DATA").startsWith("354")) {
+                        break;
+                    }
+                    String reply = wire.command("X-Seq: " + marker + "\r\nSubject: load " + marker + "\r\n\r\n"
+                            + "body of " + marker + "\r\n.");
+                    if (reply.startsWith("250 2.0.0 Ok: queued as ")) {
+                        acknowledged.add(marker);
+                    }
+                }
+            } catch (IOException serverGone) {
+                sleepQuietly(20);
+            }
+        }
+    }
+
+    private static void awaitEmptyQueue(Path queue, long millis) throws Exception {
+        long deadline = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < deadline) {
+            try (Stream<Path> files = Files.list(queue)) {
+                if (files.noneMatch(p -> p.toString().endsWith(".env"))) {
+                    return;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("queue not empty after " + millis + " ms");
+    }
+
+    private static Map<String, Integer> deliveredMarkers(Path maildir) throws IOException {
+        Map<String, Integer> counts = new HashMap<>();
+        try (Stream<Path> files = Files.list(maildir.resolve("new"))) {
+            for (Path file : files.toList()) {
+                Matcher m = MARKER.matcher(Files.readString(file));
+                if (m.find()) {
+                    counts.merge(m.group(1), 1, Integer::sum);
+                }
+            }
+        }
+        return counts;
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.posthorn.testing;
+
+import dev.posthorn.config.ConfigException;
+import dev.posthorn.config.ConfigLoader;
+import dev.posthorn.config.PosthornConfig;
+import dev.posthorn.server.PosthornServer;
+import dev.posthorn.smtp.protocol.ListenerRole;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * A real Posthorn on ephemeral loopback ports with its own data directory, for tests that talk to it over
+ * sockets. {@code RunningServer.start(dir)} or with a config tweak; close it at the end.
+ */
+public final class RunningServer implements AutoCloseable {
+
+    private final PosthornServer server;
+
+    private RunningServer(PosthornServer server) {
+        this.server = server;
+    }
+
+    public static RunningServer start(Path dataDir) {
+        return start(dataDir, config -> { });
+    }
+
+    public static RunningServer start(Path dataDir, Consumer<PosthornConfig> tweak) {
+        try {
+            PosthornConfig config = ConfigLoader.load(null, c -> {
+                c.server.dataDir = dataDir.toString();
+                c.server.hostname = "mx.posthorn.test";
+                c.server.domains = List.of("localhost", "posthorn.test");
+                c.listen.mxPort = freePort();
+                c.listen.submissionPort = freePort();
+                c.listen.smtpsPort = freePort();
+                c.limits.shutdownGraceSeconds = 2;
+                tweak.accept(c);
+            });
+            return new RunningServer(PosthornServer.start(config));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public PosthornServer server() {
+        return server;
+    }
+
+    public int mxPort() {
+        return server.port(ListenerRole.MX);
+    }
+
+    public int port(ListenerRole role) {
+        return server.port(role);
+    }
+
+    public String hostname() {
+        return server.hostname();
+    }
+
+    /** The Maildir {@code new/} directory of a local mailbox. */
+    public Path inbox(String address) {
+        return server.localDelivery().mailboxFor(address).newDirectory();
+    }
+
+    /** Messages delivered to a mailbox so far (new/ and cur/). */
+    public List<Path> messages(String address) {
+        Path root = server.localDelivery().mailboxFor(address).root();
+        try (Stream<Path> files = Stream.concat(list(root.resolve("new")), list(root.resolve("cur")))) {
+            return files.sorted().toList();
+        }
+    }
+
+    /** Waits up to {@code millis} for a mailbox to hold {@code count} messages. */
+    public List<Path> awaitMessages(String address, int count, long millis) {
+        long deadline = System.currentTimeMillis() + millis;
+        List<Path> found = messages(address);
+        while (found.size() < count && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            found = messages(address);
+        }
+        return found;
+    }
+
+    private static Stream<Path> list(Path dir) {
+        try {
+            return Files.isDirectory(dir) ? Files.list(dir) : Stream.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static int freePort() {
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

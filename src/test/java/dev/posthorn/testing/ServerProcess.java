@@ -1,0 +1,80 @@
+package dev.posthorn.testing;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Posthorn in a separate JVM ({@code posthorn serve} with flags), so a test can kill it with SIGKILL and
+ * start it again on the same data directory.
+ */
+public final class ServerProcess implements AutoCloseable {
+
+    private final Process process;
+    private final int port;
+
+    private ServerProcess(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    public static ServerProcess start(Path dataDir, int mxPort, Path log, String... extraArgs) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"),
+                "dev.posthorn.cli.Main", "serve",
+                "--data-dir", dataDir.toString(), "--hostname", "crash.posthorn.test",
+                "--domain", "localhost", "--mx-port", String.valueOf(mxPort),
+                "--submission-port", "0", "--smtps-port", "0"));
+        command.addAll(List.of(extraArgs));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().put("POSTHORN_TEST_LOG", "info");
+        Process process = builder.start();
+        ServerProcess server = new ServerProcess(process, mxPort);
+        server.awaitListening();
+        return server;
+    }
+
+    private void awaitListening() throws IOException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("server exited with " + process.exitValue());
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                sleep(50);
+            }
+        }
+        throw new IOException("server did not listen on " + port + " within 30 s");
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, nothing. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.posthorn.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A raw SMTP client for conformance tests: sends exact bytes (bare LFs, pipelined groups, over-long lines)
+ * and reads whole replies, so a test can assert exactly what a client on the wire would see.
+ */
+public final class SmtpWire implements AutoCloseable {
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    public SmtpWire(Socket socket) throws IOException {
+        this.socket = socket;
+        this.socket.setSoTimeout(5000);
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+    }
+
+    public static SmtpWire connect(int port) throws IOException {
+        return new SmtpWire(new Socket("127.0.0.1", port));
+    }
+
+    public SmtpWire send(String text) throws IOException {
+        return sendBytes(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public SmtpWire sendBytes(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+        return this;
+    }
+
+    /** Reads one complete reply (all its lines), e.g. "250-a\r\n250 b". Throws on timeout or EOF. */
+    public String reply() throws IOException {
+        StringBuilder reply = new StringBuilder();
+        while (true) {
+            String line = line();
+            if (line == null) {
+                throw new IOException("connection closed; reply so far: " + reply);
+            }
+            reply.append(reply.isEmpty() ? "" : "\n").append(line);
+            if (line.length() < 4 || line.charAt(3) != '-') {
+                return reply.toString();
+            }
+        }
+    }
+
+    /** Sends a command line (CRLF added) and returns its reply. */
+    public String command(String line) throws IOException {
+        send(line + "\r\n");
+        return reply();
+    }
+
+    /** The first line of the next reply: "250 2.1.0 Sender OK". */
+    public String replyLine() throws IOException {
+        String reply = reply();
+        int newline = reply.lastIndexOf('\n');
+        return newline < 0 ? reply : reply.substring(newline + 1);
+    }
+
+    /** Every reply that arrives within {@code millis}; for asserting that no extra reply comes. */
+    public List<String> repliesWithin(int millis) throws IOException {
+        List<String> replies = new ArrayList<>();
+        socket.setSoTimeout(millis);
+        try {
+            while (true) {
+                replies.add(reply());
+            }
+        } catch (SocketTimeoutException e) {
+            return replies;
+        } catch (IOException e) {
+            return replies;
+        } finally {
+            socket.setSoTimeout(5000);
+        }
+    }
+
+    /** True when the server has closed the connection (EOF within the timeout). */
+    public boolean closedByServer() throws IOException {
+        socket.setSoTimeout(3000);
+        try {
+            return in.read() < 0;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private String line() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int previous = -1;
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+            }
+            if (b == '\n' && previous == '\r') {
+                byte[] bytes = line.toByteArray();
+                return new String(bytes, 0, bytes.length - 1, StandardCharsets.UTF_8);
+            }
+            line.write(b);
+            previous = b;
+        }
+    }
+
+    public Socket socket() {
+        return socket;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
