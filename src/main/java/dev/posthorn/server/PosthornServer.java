@@ -176,16 +176,16 @@ public final class PosthornServer implements AutoCloseable {
     /** Writes a message into the queue as if it had been received (for embedding and tests). */
     public String enqueue(String sender, List<String> recipients, byte[] message) throws IOException {
         return enqueue(sender, recipients.stream().map(r -> new EnvelopeRecipient(r, java.util.Set.of(), null,
-                domains.isHosted(r.substring(r.lastIndexOf('@') + 1)))).toList(), null, null, message);
+                domains.isHosted(r.substring(r.lastIndexOf('@') + 1)))).toList(), null, null, false, message);
     }
 
-    /** As above, with the DSN parameters of RFC 3461 (NOTIFY and ORCPT per recipient, RET, ENVID). */
-    public String enqueue(String sender, List<EnvelopeRecipient> recipients, String ret, String envid, byte[] message)
-            throws IOException {
+    /** As above, with the DSN parameters of RFC 3461 (NOTIFY and ORCPT per recipient, RET, ENVID) and SMTPUTF8. */
+    public String enqueue(String sender, List<EnvelopeRecipient> recipients, String ret, String envid, boolean smtputf8,
+                          byte[] message) throws IOException {
         try (SpoolWriter writer = spool.begin()) {
             writer.content().write(message);
             Envelope envelope = new Envelope(writer.id(), Clock.systemUTC().instant(), sender, recipients,
-                    "8BITMIME", false, ret, envid, null, "127.0.0.1", hostname, message.length);
+                    "8BITMIME", smtputf8, ret, envid, null, "127.0.0.1", hostname, message.length);
             writer.commit(envelope);
             queue.accepted(envelope);
             return writer.id();

@@ -210,7 +210,7 @@ class OutboundDeliveryTest {
         server = PosthornServer.start(config(peer.port()));
         server.enqueue("", List.of("nobody@remote.test"), MESSAGE.getBytes(StandardCharsets.UTF_8));
         server.enqueue("alice@posthorn.test", List.of(new EnvelopeRecipient("nobody@remote.test", Set.of("NEVER"), null,
-                false)), null, null, MESSAGE.getBytes(StandardCharsets.UTF_8));
+                false)), null, null, false, MESSAGE.getBytes(StandardCharsets.UTF_8));
         await("both are gone from the queue", Duration.ofSeconds(10), this::queueEmpty);
         Thread.sleep(1000);
         assertThat(mails("alice")).isEmpty();
@@ -222,7 +222,7 @@ class OutboundDeliveryTest {
         peer.rcptReplies.put("nobody@remote.test", "550 5.1.1 unknown");
         server = PosthornServer.start(config(peer.port()));
         server.enqueue("alice@posthorn.test", List.of(new EnvelopeRecipient("nobody@remote.test", Set.of("FAILURE"),
-                "rfc822;Nobody@remote.test", false)), "HDRS", "ENV-77", MESSAGE.getBytes(StandardCharsets.UTF_8));
+                "rfc822;Nobody@remote.test", false)), "HDRS", "ENV-77", false, MESSAGE.getBytes(StandardCharsets.UTF_8));
         await("a bounce reaches alice", Duration.ofSeconds(10), () -> unchecked(() -> mails("alice").size() == 1));
         assertThat(mails("alice").get(0)).contains("Original-Envelope-Id: ENV-77", "Original-Recipient: rfc822; Nobody@remote.test",
                 "Content-Type: text/rfc822-headers").doesNotContain("Hello Bob");
