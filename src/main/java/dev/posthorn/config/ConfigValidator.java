@@ -66,6 +66,7 @@ final class ConfigValidator {
         if (limits.shutdownGraceSeconds < 0) {
             problems.add(new ConfigProblem("limits.shutdown_grace_seconds", "must not be negative", "use 0 or more"));
         }
+        DeliveryConfigValidator.validate(config, problems);
         return problems;
     }
 

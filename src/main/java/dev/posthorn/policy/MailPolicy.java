@@ -4,6 +4,8 @@ import dev.posthorn.codes.Reply;
 import dev.posthorn.codes.ReplyName;
 import dev.posthorn.smtp.protocol.Mailbox;
 import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Envelope decisions with reasons: is a recipient ours, may this client relay, does the authenticated user
@@ -14,11 +16,22 @@ public final class MailPolicy {
     private final HostedDomains domains;
     private final MailboxDirectory mailboxes;
     private final boolean senderBinding;
+    private final Set<String> relayDomains;
 
     public MailPolicy(HostedDomains domains, MailboxDirectory mailboxes, boolean senderBinding) {
+        this(domains, mailboxes, senderBinding, Set.of());
+    }
+
+    /**
+     * @param relayDomains domains with a static route ({@code [routes]}): accepted from any client and relayed
+     *                     there, like Postfix's relay_domains for a gateway or backup MX. Not an open relay: only
+     *                     these domains.
+     */
+    public MailPolicy(HostedDomains domains, MailboxDirectory mailboxes, boolean senderBinding, Set<String> relayDomains) {
         this.domains = domains;
         this.mailboxes = mailboxes;
         this.senderBinding = senderBinding;
+        this.relayDomains = relayDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
     }
 
     public RecipientDecision recipient(Mailbox rcpt, String authenticatedUser) {
@@ -32,7 +45,7 @@ public final class MailPolicy {
             }
             return new RecipientDecision.Refused(ReplyName.USER_UNKNOWN.reply(rcpt.address()));
         }
-        if (authenticatedUser != null) {
+        if (authenticatedUser != null || relayDomains.contains(rcpt.domainLowerCase())) {
             return new RecipientDecision.Relay();
         }
         return new RecipientDecision.Refused(ReplyName.RELAY_DENIED.reply(rcpt.address()));

@@ -65,7 +65,7 @@ public final class PosthornServer implements AutoCloseable {
         this.dataDir = Files.createDirectories(Path.of(config.server.dataDir).toAbsolutePath());
         this.domains = new HostedDomains(new HashSet<>(config.server.domains));
         MailboxDirectory mailboxes = Mailboxes.open(dataDir);
-        MailPolicy policy = new MailPolicy(domains, mailboxes, true);
+        MailPolicy policy = new MailPolicy(domains, mailboxes, true, config.routes.keySet());
         this.spool = new Spool(dataDir.resolve("queue"));
         this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, Mailboxes.owner(mailboxes));
         this.queue = new QueueManager(spool, localDelivery);

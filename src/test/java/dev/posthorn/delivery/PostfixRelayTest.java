@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Interoperability: Posthorn delivers to a real Postfix (Debian's package) on loopback, which stores into a
  * Maildir; headers, body, 8-bit and SMTPUTF8 content must arrive byte for byte.
  *
- * <p>Messages enter Posthorn's queue through the embedding API ({@link PosthornServer#enqueue}) because
- * submission with AUTH on 2587 is not on main yet; once it is, this test should submit over 2587.
+ * <p>Messages enter Posthorn over SMTP on the MX port for a route-configured (relay) domain, and through the
+ * embedding API ({@link PosthornServer#enqueue}) for exact bytes. Submission with AUTH on 2587 is not on main yet;
+ * once it is, the SMTP case should submit over 2587 with AUTH.
  */
 @Timeout(120)
 class PostfixRelayTest {
@@ -41,7 +42,7 @@ class PostfixRelayTest {
         c.server.hostname = "mx.posthorn.test";
         c.server.dataDir = dir.resolve("posthorn").toString();
         c.server.domains = new ArrayList<>(List.of("posthorn.test"));
-        c.listen.mxPort = 0;
+        c.listen.mxPort = dev.posthorn.delivery.fixtures.Ports.free();
         c.routes.put("remote.test", "127.0.0.1:" + postfix.port());
         posthorn = PosthornServer.start(c);
     }
@@ -78,11 +79,34 @@ class PostfixRelayTest {
         posthorn.enqueue("jöran@posthorn.test", List.of(new EnvelopeRecipient("bob@remote.test", Set.of(), null, false)),
                 null, null, true, utf8.getBytes(StandardCharsets.UTF_8));
 
-        List<String> delivered = postfix.awaitDelivered(2, Duration.ofSeconds(60));
-        String gotEightBit = delivered.stream().filter(m -> m.contains("8bit-1@")).findFirst().orElseThrow();
-        String gotUtf8 = delivered.stream().filter(m -> m.contains("utf8-1@")).findFirst().orElseThrow();
+        String gotEightBit = postfix.awaitMessageContaining("8bit-1@", Duration.ofSeconds(60));
+        String gotUtf8 = postfix.awaitMessageContaining("utf8-1@", Duration.ofSeconds(60));
         assertThat(asSent(gotEightBit)).endsWith(eightBit).contains("Return-Path: <alice@posthorn.test>");
         assertThat(asSent(gotUtf8)).endsWith(utf8).contains("Return-Path: <jöran@posthorn.test>");
         assertThat(postfix.log()).contains("from=<jöran@posthorn.test>", "status=sent (delivered to maildir)");
+    }
+
+    @Test
+    void aMessageSentOverSmtpWithAngusMailIsRelayedToPostfix() throws Exception {
+        java.util.Properties props = new java.util.Properties();
+        props.put("mail.smtp.host", "127.0.0.1");
+        props.put("mail.smtp.port", String.valueOf(posthorn.port(dev.posthorn.smtp.protocol.ListenerRole.MX)));
+        props.put("mail.smtp.localhost", "client.test");
+        props.put("mail.mime.allowutf8", "true");
+        props.put("mail.smtp.allow8bitmime", "true");
+        props.put("mail.smtp.timeout", "10000");
+        jakarta.mail.Session session = jakarta.mail.Session.getInstance(props);
+        jakarta.mail.internet.MimeMessage m = new jakarta.mail.internet.MimeMessage(session);
+        m.setFrom("Carol <carol@client.test>");
+        m.setRecipients(jakarta.mail.Message.RecipientType.TO, "bob@remote.test");
+        m.setSubject("Über SMTP", "UTF-8");
+        m.setHeader("Message-ID", "<smtp-1@client.test>");
+        m.setText("Straße 8-bit body über SMTP\n", "UTF-8");
+        m.setHeader("Content-Transfer-Encoding", "8bit");
+        jakarta.mail.Transport.send(m);
+
+        String got = postfix.awaitMessageContaining("Straße 8-bit body", Duration.ofSeconds(60));
+        assertThat(got).contains("Return-Path: <carol@client.test>", "by mx.posthorn.test", "From: Carol <carol@client.test>",
+                "Straße 8-bit body über SMTP");
     }
 }

@@ -1,0 +1,72 @@
+package dev.posthorn.config;
+
+import dev.posthorn.delivery.QueueConfig;
+import dev.posthorn.delivery.remote.Router;
+import dev.posthorn.delivery.remote.TlsPolicy;
+import java.util.List;
+import java.util.Map;
+
+/** Checks of the outbound sections: [queue], [routes], [relay], [dns]. */
+final class DeliveryConfigValidator {
+
+    private DeliveryConfigValidator() {
+    }
+
+    static void validate(PosthornConfig config, List<ConfigProblem> problems) {
+        QueueConfig q = config.queue;
+        if (q.retryIntervalsSeconds == null || q.retryIntervalsSeconds.isEmpty()
+                || q.retryIntervalsSeconds.stream().anyMatch(v -> v == null || v <= 0)) {
+            problems.add(new ConfigProblem("queue.retry_intervals_seconds", "needs one or more positive numbers",
+                    "e.g. [300, 600, 1200, 2400, 3600]: the last value repeats"));
+        }
+        positive(problems, "queue.give_up_after_seconds", q.giveUpAfterSeconds);
+        if (q.delayNoticeAfterSeconds < 0) {
+            problems.add(new ConfigProblem("queue.delay_notice_after_seconds", "must not be negative",
+                    "use 0 to send no delay notices"));
+        }
+        positive(problems, "queue.max_concurrent_connections", q.maxConcurrentConnections);
+        positive(problems, "queue.max_connections_per_destination", q.maxConnectionsPerDestination);
+        positive(problems, "queue.max_messages_per_connection", q.maxMessagesPerConnection);
+        positive(problems, "queue.connect_timeout_seconds", q.connectTimeoutSeconds);
+        positive(problems, "queue.greeting_timeout_seconds", q.greetingTimeoutSeconds);
+        positive(problems, "queue.command_timeout_seconds", q.commandTimeoutSeconds);
+        positive(problems, "queue.data_init_timeout_seconds", q.dataInitTimeoutSeconds);
+        positive(problems, "queue.data_block_timeout_seconds", q.dataBlockTimeoutSeconds);
+        positive(problems, "queue.data_end_timeout_seconds", q.dataEndTimeoutSeconds);
+        if (q.remotePort < 1 || q.remotePort > 65535) {
+            problems.add(new ConfigProblem("queue.remote_port", q.remotePort + " is not a port number", "use 25"));
+        }
+        tls(problems, "queue.tls", q.tls);
+        if (config.relay.enabled()) {
+            tls(problems, "relay.tls", config.relay.tls);
+            if (config.relay.port < 1 || config.relay.port > 65535) {
+                problems.add(new ConfigProblem("relay.port", config.relay.port + " is not a port number",
+                        "use 587 (submission) or 465"));
+            }
+        }
+        for (Map.Entry<String, String> route : config.routes.entrySet()) {
+            try {
+                new Router(Map.of(route.getKey(), route.getValue()), null, new QueueConfig(), 25);
+            } catch (IllegalArgumentException e) {
+                problems.add(new ConfigProblem("routes.\"" + route.getKey() + "\"", e.getMessage(),
+                        "write \"host:port\", e.g. \"127.0.0.1:2526\", optionally followed by \" tls=required\""));
+            }
+        }
+        positive(problems, "dns.timeout_seconds", config.dns.timeoutSeconds);
+    }
+
+    private static void tls(List<ConfigProblem> problems, String key, String value) {
+        try {
+            TlsPolicy.parse(value, key);
+        } catch (IllegalArgumentException e) {
+            problems.add(new ConfigProblem(key, "'" + value + "' is not a TLS policy",
+                    "use \"opportunistic\", \"required\", \"verify\" or \"none\""));
+        }
+    }
+
+    private static void positive(List<ConfigProblem> problems, String key, long value) {
+        if (value <= 0) {
+            problems.add(new ConfigProblem(key, "must be greater than 0", "use a positive number"));
+        }
+    }
+}
