@@ -14,8 +14,10 @@ public class QueueConfig {
     public long giveUpAfterSeconds = Duration.ofDays(5).toSeconds();
     /** A "delayed" DSN (RFC 3464) once a recipient has waited this long; 0 disables it. */
     public long delayNoticeAfterSeconds = Duration.ofHours(4).toSeconds();
-    public int maxConcurrentConnections = 20;
-    public int maxConnectionsPerDestination = 4;
+    /** Outbound connections in all (Postfix: default_process_limit = 100). */
+    public int maxConcurrentConnections = 100;
+    /** Outbound connections to one destination (Postfix: default_destination_concurrency_limit = 20). */
+    public int maxConnectionsPerDestination = 20;
     /** Messages sent over one connection before it is closed and a new one opened. */
     public int maxMessagesPerConnection = 100;
     /** "opportunistic" (STARTTLS when offered), "required", "verify" or "none". */

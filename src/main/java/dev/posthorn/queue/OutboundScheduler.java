@@ -125,15 +125,21 @@ public final class OutboundScheduler implements AutoCloseable {
      * delivered or bounced according to {@code <id>.state} are not tried again; a message already known is ignored.
      */
     public void submit(QueuedMessage message) {
+        submit(message, true);
+    }
+
+    /** @param recovered false for a message just accepted: it cannot have a state file yet, none is read */
+    public void submit(QueuedMessage message, boolean recovered) {
         if (entries.containsKey(message.id())) {
             return;
         }
-        MessageState state;
-        try {
-            state = StateFile.read(queueDir, message.id());
-        } catch (IOException e) {
-            LOG.error("queue id={} unreadable state file, starting over: {}", message.id(), e.toString());
-            state = null;
+        MessageState state = null;
+        if (recovered) {
+            try {
+                state = StateFile.read(queueDir, message.id());
+            } catch (IOException e) {
+                LOG.error("queue id={} unreadable state file, starting over: {}", message.id(), e.toString());
+            }
         }
         Instant now = clock.instant();
         if (state == null) {

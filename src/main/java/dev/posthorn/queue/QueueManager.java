@@ -121,7 +121,7 @@ public final class QueueManager implements AutoCloseable {
             localDone.add(envelope.id());
         }
         if (!remote.isEmpty() && scheduler != null) {
-            scheduler.submit(toQueued(envelope, message, remote));
+            scheduler.submit(toQueued(envelope, message, remote), recovering);
         }
         if (allDone && (remote.isEmpty() || scheduler != null)) {
             removeIfFinished(envelope.id());

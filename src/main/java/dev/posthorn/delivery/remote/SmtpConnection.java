@@ -41,11 +41,7 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class SmtpConnection implements Closeable {
 
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "smtp-client-watchdog");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ScheduledExecutorService WATCHDOG = watchdog();
     private static final int CHUNK = 256 * 1024;
 
     private final ClientSettings settings;
@@ -275,8 +271,10 @@ public final class SmtpConnection implements Closeable {
         for (OutboundMessage.Recipient rcpt : m.recipients()) {
             commands.add(rcptCommand(rcpt, dsn, m.smtputf8()));
         }
-        // RFC 2920 §3.1: DATA may end a pipelined group; BDAT is sent after the RCPT replies are known.
+        // RFC 2920 §3.1: DATA may end a pipelined group. RFC 3030 §4.2: so may BDAT, with its data; a small
+        // message then costs one round trip. If no recipient is accepted the server rejects the BDAT.
         boolean pipelineData = pipelining && !chunking;
+        boolean pipelineChunk = pipelining && chunking && m.size() <= CHUNK && Files.size(m.content()) <= CHUNK;
         if (pipelineData) {
             commands.add("DATA");
         }
@@ -288,6 +286,11 @@ public final class SmtpConnection implements Closeable {
             for (String c : commands) {
                 write(c);
             }
+            if (pipelineChunk) {
+                byte[] content = Files.readAllBytes(m.content());
+                write("BDAT " + content.length + " LAST");
+                writeBytes(content, 0, content.length, settings.dataBlock());
+            }
             flush(settings.command());
             mailReply = readReply(settings.command());
             for (int i = 0; i < m.recipients().size(); i++) {
@@ -295,6 +298,12 @@ public final class SmtpConnection implements Closeable {
             }
             if (pipelineData) {
                 dataInit = readReply(settings.dataInit());
+            }
+            if (pipelineChunk) {
+                RemoteReply chunkReply = readReply(settings.dataEnd());
+                boolean accepted = mailReply.positive() && rcptReplies.stream().anyMatch(RemoteReply::positive);
+                dirty = !(accepted && chunkReply.positive());
+                return new TransactionResult(mailReply, rcptReplies, accepted ? chunkReply : null);
             }
         } else {
             send(commands.get(0));
@@ -490,9 +499,20 @@ public final class SmtpConnection implements Closeable {
         flush(settings.command());
     }
 
+    /** Buffers a command line; commands are small, so only {@link #flush} can block on the network. */
     private void write(String line) throws IOException {
         byte[] b = (line + "\r\n").getBytes(StandardCharsets.UTF_8);
-        writeBytes(b, 0, b.length, settings.command());
+        if (b.length > 8192) {
+            writeBytes(b, 0, b.length, settings.command());
+            return;
+        }
+        try {
+            out.write(b, 0, b.length);
+        } catch (IOException e) {
+            close();
+            throw new SmtpClientException(RemoteReply.local(451, "4.4.2", "Connection lost while sending: " + e.getMessage()),
+                    "write", e);
+        }
     }
 
     private void writeBytes(byte[] b, int off, int len, Duration timeout) throws IOException {
@@ -558,6 +578,17 @@ public final class SmtpConnection implements Closeable {
             }
         }
         return Map.copyOf(ext);
+    }
+
+    private static ScheduledExecutorService watchdog() {
+        java.util.concurrent.ScheduledThreadPoolExecutor w = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "smtp-client-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        // Most guards are cancelled within microseconds: drop them at once instead of keeping them for minutes.
+        w.setRemoveOnCancelPolicy(true);
+        return w;
     }
 
     private static SSLContext trustAll() throws java.security.GeneralSecurityException {
