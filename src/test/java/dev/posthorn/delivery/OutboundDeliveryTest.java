@@ -252,4 +252,25 @@ class OutboundDeliveryTest {
             server = null;
         }
     }
+
+    @Test
+    void mxLookupOnTheConfiguredDnsServerFindsThePeerAndANullMxBouncesWith556() throws Exception {
+        Path dnsDir = Files.createDirectories(dir.resolve("dns"));
+        try (var dns = dev.posthorn.delivery.fixtures.UnboundServer.start(dnsDir, List.of("test."), List.of(
+                "viamx.test. MX 10 mx.viamx.test.", "mx.viamx.test. A 127.0.0.1", "nullmx.test. MX 0 ."))) {
+            PosthornConfig c = config(1);
+            c.routes.clear();
+            c.dns.servers = List.of(dns.address());
+            c.queue.remotePort = peer.port();
+            server = PosthornServer.start(c);
+            server.enqueue("alice@posthorn.test", List.of("bob@viamx.test"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+            server.enqueue("alice@posthorn.test", List.of("bob@nullmx.test"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+
+            assertThat(peer.take(Duration.ofSeconds(10)).rcptTo()).containsExactly("bob@viamx.test");
+            await("a bounce reaches alice", Duration.ofSeconds(10), () -> unchecked(() -> mails("alice").size() == 1));
+            assertThat(mails("alice").get(0)).contains("Status: 5.1.10", "556 5.1.10 Recipient address has null MX",
+                    "Final-Recipient: rfc822; bob@nullmx.test", "Posthorn could not deliver it:");
+            await("the queue is empty", Duration.ofSeconds(5), this::queueEmpty);
+        }
+    }
 }
