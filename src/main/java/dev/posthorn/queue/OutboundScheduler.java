@@ -378,6 +378,7 @@ public final class OutboundScheduler implements AutoCloseable {
         Instant now = clock.instant();
         List<DsnBuilder.RecipientReport> failed = new ArrayList<>();
         List<DsnBuilder.RecipientReport> delayed = new ArrayList<>();
+        List<DsnBuilder.RecipientReport> relayed = new ArrayList<>();
         synchronized (entry) {
             if (entry.deleted) {
                 return;
@@ -394,6 +395,9 @@ public final class OutboundScheduler implements AutoCloseable {
                         r.status = RecipientStatus.DELIVERED;
                         r.nextAttempt = null;
                         result = "delivered";
+                        if (rcpt.notifyOn().contains("SUCCESS") && !o.remoteDsn()) {
+                            relayed.add(report(rcpt, o, now, null)); // RFC 3461 §5.2.2.1: the next hop lacks DSN
+                        }
                     }
                     case FAILED -> {
                         r.status = RecipientStatus.BOUNCED;
@@ -436,6 +440,7 @@ public final class OutboundScheduler implements AutoCloseable {
             // DSNs before the state: a crash in between sends a notice twice rather than never.
             sendDsn(DsnBuilder.Kind.FAILED, m, failed, now);
             sendDsn(DsnBuilder.Kind.DELAYED, m, delayed, now);
+            sendDsn(DsnBuilder.Kind.RELAYED, m, relayed, now);
             if (entry.state.allDone()) {
                 entries.remove(m.id());
                 entry.deleted = true;

@@ -273,4 +273,24 @@ class OutboundDeliveryTest {
             await("the queue is empty", Duration.ofSeconds(5), this::queueEmpty);
         }
     }
+
+    @Test
+    void notifySuccessGetsARelayedNoticeOnlyWhenTheRemoteCannotSendOne() throws Exception {
+        server = PosthornServer.start(config(peer.port()));
+        server.enqueue("alice@posthorn.test", List.of(new EnvelopeRecipient("bob@remote.test", Set.of("SUCCESS", "FAILURE"),
+                null, false)), null, null, false, MESSAGE.getBytes(StandardCharsets.UTF_8));
+        peer.take(Duration.ofSeconds(10));
+        await("a relayed notice reaches alice", Duration.ofSeconds(10), () -> unchecked(() -> mails("alice").size() == 1));
+        assertThat(mails("alice").get(0)).contains("Subject: Successful Mail Delivery Report", "Action: relayed",
+                "Status: 2.0.0", "Content-Type: text/rfc822-headers");
+
+        peer.extensions.add("DSN");
+        server.enqueue("alice@posthorn.test", List.of(new EnvelopeRecipient("carol@remote.test", Set.of("SUCCESS"),
+                null, false)), null, null, false, MESSAGE.getBytes(StandardCharsets.UTF_8));
+        peer.take(Duration.ofSeconds(10));
+        assertThat(peer.commands).contains("RCPT TO:<carol@remote.test> NOTIFY=SUCCESS");
+        await("the queue is empty", Duration.ofSeconds(5), this::queueEmpty);
+        Thread.sleep(1000);
+        assertThat(mails("alice")).hasSize(1);
+    }
 }

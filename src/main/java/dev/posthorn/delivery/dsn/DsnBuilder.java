@@ -32,7 +32,8 @@ public final class DsnBuilder {
     /** RFC 5322 §3.3 date-time with a numeric zone (never the obsolete "GMT"). */
     public static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ENGLISH);
 
-    public enum Kind { FAILED, DELAYED }
+    /** RFC 3464 §2.3.3 actions we report: failed, delayed, and relayed (to a server without DSN). */
+    public enum Kind { FAILED, DELAYED, RELAYED }
 
     /**
      * One recipient's line in the report.
@@ -90,8 +91,11 @@ public final class DsnBuilder {
         StringBuilder h = new StringBuilder(1024);
         h.append("From: Mail Delivery System <MAILER-DAEMON@").append(r.reportingMta()).append(">\r\n");
         h.append("To: <").append(r.sender()).append(">\r\n");
-        h.append("Subject: ").append(r.kind() == Kind.FAILED ? "Undelivered Mail Returned to Sender"
-                : "Delayed Mail (still being retried)").append("\r\n");
+        h.append("Subject: ").append(switch (r.kind()) {
+            case FAILED -> "Undelivered Mail Returned to Sender";
+            case DELAYED -> "Delayed Mail (still being retried)";
+            case RELAYED -> "Successful Mail Delivery Report";
+        }).append("\r\n");
         h.append("Date: ").append(date(now)).append("\r\n");
         h.append("Message-ID: <").append(UUID.randomUUID()).append("@").append(r.reportingMta()).append(">\r\n");
         // RFC 3834 §5: a notification is an automatic reply; it must not trigger auto-responders.
@@ -130,7 +134,7 @@ public final class DsnBuilder {
         if ("HDRS".equalsIgnoreCase(r.ret())) {
             return false;
         }
-        if (r.ret() == null && r.kind() == Kind.DELAYED) {
+        if (r.ret() == null && r.kind() != Kind.FAILED) {
             return false;
         }
         return Files.size(r.original()) <= MAX_RETURNED_BYTES;
@@ -142,6 +146,9 @@ public final class DsnBuilder {
         if (r.kind() == Kind.FAILED) {
             t.append("Your message could not be delivered to the recipients below. This is a permanent failure:\r\n")
                     .append("the message was not delivered and will not be retried.\r\n");
+        } else if (r.kind() == Kind.RELAYED) {
+            t.append("Your message was handed over to the servers of the recipients below, as you asked to be told.\r\n")
+                    .append("Those servers do not send delivery notices, so this is the last news of it.\r\n");
         } else {
             t.append("Your message has not been delivered yet to the recipients below. This is only a warning:\r\n")
                     .append("there is nothing you need to do, delivery will keep being retried.\r\n");
@@ -183,7 +190,7 @@ public final class DsnBuilder {
             if (rcpt.originalRecipient() != null) {
                 s.append("Original-Recipient: ").append(originalRecipient(rcpt.originalRecipient())).append("\r\n");
             }
-            s.append("Action: ").append(r.kind() == Kind.FAILED ? "failed" : "delayed").append("\r\n");
+            s.append("Action: ").append(r.kind().name().toLowerCase(Locale.ROOT)).append("\r\n");
             s.append("Status: ").append(status(rcpt.reply())).append("\r\n");
             if (rcpt.remoteMta() != null) {
                 s.append("Remote-MTA: dns; ").append(rcpt.remoteMta()).append("\r\n");

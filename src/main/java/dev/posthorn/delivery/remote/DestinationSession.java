@@ -51,7 +51,7 @@ public final class DestinationSession implements Closeable {
             TransactionResult result = connection.send(m);
             List<Outcome> outcomes = new ArrayList<>(m.recipients().size());
             for (int i = 0; i < m.recipients().size(); i++) {
-                outcomes.add(Outcome.fromReply(result.outcome(i), connectedHost));
+                outcomes.add(Outcome.fromReply(result.outcome(i), connectedHost, connection.supports("DSN")));
             }
             if (result.mailReply().code() == 421 || (result.dataReply() != null && result.dataReply().code() == 421)) {
                 closeConnection(); // RFC 5321 §3.8: the server is closing the channel.

@@ -4,8 +4,14 @@ package dev.posthorn.delivery.remote;
  * What happened to one recipient in one delivery attempt.
  *
  * @param remoteHost the host that gave the reply ("mx.remote.test [192.0.2.1]"), or null when no server answered
+ * @param remoteDsn  the remote offered DSN, so NOTIFY went on with the message (RFC 3461 §5.2.1) and any
+ *                   success notice is its job; otherwise a requested NOTIFY=SUCCESS gets a "relayed" DSN from us
  */
-public record Outcome(Kind kind, RemoteReply reply, String remoteHost) {
+public record Outcome(Kind kind, RemoteReply reply, String remoteHost, boolean remoteDsn) {
+
+    public Outcome(Kind kind, RemoteReply reply, String remoteHost) {
+        this(kind, reply, remoteHost, false);
+    }
 
     public enum Kind {
         DELIVERED,
@@ -15,8 +21,8 @@ public record Outcome(Kind kind, RemoteReply reply, String remoteHost) {
         FAILED
     }
 
-    public static Outcome fromReply(RemoteReply reply, String remoteHost) {
+    public static Outcome fromReply(RemoteReply reply, String remoteHost, boolean remoteDsn) {
         Kind kind = reply.positive() ? Kind.DELIVERED : reply.transientFailure() ? Kind.DEFERRED : Kind.FAILED;
-        return new Outcome(kind, reply, remoteHost);
+        return new Outcome(kind, reply, remoteHost, remoteDsn);
     }
 }
