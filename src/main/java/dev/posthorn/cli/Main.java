@@ -19,6 +19,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.addSubcommand(new ServeCommand());
+        cli.addSubcommand(new UserCommand());
         cli.setParameterExceptionHandler(Main::oneLineUsageError);
         return cli;
     }
