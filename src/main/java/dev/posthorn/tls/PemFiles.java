@@ -62,7 +62,8 @@ final class PemFiles {
             while ((object = parser.readObject()) != null) {
                 switch (object) {
                     case X509CertificateHolder holder -> certs.add(certConverter.getCertificate(holder));
-                    case PEMKeyPair pair -> keys.add(keyConverter.getKeyPair(pair).getPrivate());
+                    // SEC1 keys may omit the public key, so convert only the private part.
+                    case PEMKeyPair pair -> keys.add(keyConverter.getPrivateKey(pair.getPrivateKeyInfo()));
                     case PrivateKeyInfo info -> keys.add(keyConverter.getPrivateKey(info));
                     case PEMEncryptedKeyPair ignored -> throw encrypted(file);
                     case PKCS8EncryptedPrivateKeyInfo ignored -> throw encrypted(file);
@@ -72,6 +73,9 @@ final class PemFiles {
             }
         } catch (GeneralSecurityException e) {
             throw new IOException(file + ": unusable certificate or key: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // Bouncy Castle reports bad base64 and bad DER with unchecked exceptions.
+            throw new IOException(file + ": not readable PEM: " + e.getMessage(), e);
         } catch (IOException e) {
             throw e instanceof java.nio.file.NoSuchFileException
                     ? new IOException(file + ": no such file", e)

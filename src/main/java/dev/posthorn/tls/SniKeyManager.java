@@ -57,22 +57,25 @@ final class SniKeyManager extends X509ExtendedKeyManager {
         return choose(keyType, requestedName(engine == null ? null : engine.getHandshakeSession()));
     }
 
+    /**
+     * The certificates for the requested name if any has it, else the default ones (the first configured
+     * and any other with exactly its names, e.g. an RSA twin of an EC certificate); among those the first
+     * whose key fits. Null when none fits, so JSSE asks again with the next key type the client accepts
+     * (TLS 1.3 signature schemes, TLS 1.2 cipher suites) and a name's RSA certificate wins over the
+     * default's EC one.
+     */
     private String choose(String keyType, String serverName) {
         Generation g = current;
-        int fallback = -1;
-        for (int i = 0; i < g.keys().size(); i++) {
-            CertifiedKey key = g.keys().get(i);
-            if (!fits(keyType, key.keyAlgorithm())) {
-                continue;
-            }
-            if (serverName != null && key.matches(serverName)) {
+        List<CertifiedKey> keys = g.keys();
+        boolean named = serverName != null && keys.stream().anyMatch(k -> k.matches(serverName));
+        for (int i = 0; i < keys.size(); i++) {
+            CertifiedKey key = keys.get(i);
+            boolean candidate = named ? key.matches(serverName) : key.names().equals(keys.getFirst().names());
+            if (candidate && fits(keyType, key.keyAlgorithm())) {
                 return g.alias(i);
             }
-            if (fallback < 0) {
-                fallback = i;
-            }
         }
-        return fallback < 0 ? null : g.alias(fallback);
+        return null;
     }
 
     /** JSSE asks by key type: "RSA", "EC", "RSASSA-PSS" (TLS 1.3 schemes), "EC_EC"/"EC_RSA" (legacy). */
