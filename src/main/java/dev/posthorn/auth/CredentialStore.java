@@ -14,6 +14,14 @@ public interface CredentialStore {
     /** SCRAM-SHA-256 credentials; empty for unknown users and users whose source cannot give them. */
     Optional<ScramCredentials> scram(String user);
 
+    /**
+     * The name a successful login is known by (logs, Received:, sender binding, throttling): for user
+     * store accounts the lower-cased address, otherwise the name as given.
+     */
+    default String canonicalName(String user) {
+        return user;
+    }
+
     /** Addresses the user may use as envelope sender (RFC 6409 §6.1 sender binding). */
     Set<String> addressesOf(String user);
 

@@ -12,6 +12,12 @@ import java.util.Set;
  */
 final class Credentials implements CredentialStore {
 
+    /**
+     * Checked when the user is unknown, so that a wrong user name costs as much time as a wrong password
+     * and the answer time does not tell which users exist.
+     */
+    private static final String DUMMY_HASH = PasswordHashes.hash("posthorn-dummy".toCharArray());
+
     private final UserStore users;
     private final PasswdFile passwdFile;
 
@@ -27,9 +33,22 @@ final class Credentials implements CredentialStore {
         }
         if (users.exists(user)) {
             // Only the account address logs in, not its aliases.
-            return users.passwordHash(user).map(h -> PasswordHashes.verify(h, password)).orElse(false);
+            return users.passwordHash(user).map(h -> PasswordHashes.verify(h, password)).orElseGet(() -> burn(password));
         }
-        return passwdFile != null && passwdFile.verify(user, password);
+        if (passwdFile != null && passwdFile.contains(user)) {
+            return passwdFile.verify(user, password);
+        }
+        return burn(password);
+    }
+
+    private static boolean burn(char[] password) {
+        PasswordHashes.verify(DUMMY_HASH, password);
+        return false;
+    }
+
+    @Override
+    public String canonicalName(String user) {
+        return users.accountFor(user).filter(a -> a.equalsIgnoreCase(user)).orElse(user);
     }
 
     @Override

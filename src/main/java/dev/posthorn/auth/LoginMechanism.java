@@ -54,7 +54,7 @@ final class LoginMechanism implements SaslMechanism {
             return FAILED;
         }
         try {
-            return store.verifyPassword(user, password) ? new SaslStep.Success(user) : FAILED;
+            return store.verifyPassword(user, password) ? new SaslStep.Success(store.canonicalName(user)) : FAILED;
         } finally {
             Arrays.fill(password, '\0');
         }

@@ -54,7 +54,7 @@ final class PlainMechanism implements SaslMechanism {
             if (!authzid.isEmpty() && !authzid.equals(authcid)) {
                 return FAILED;
             }
-            return store.verifyPassword(authcid, password) ? new SaslStep.Success(authcid) : FAILED;
+            return store.verifyPassword(authcid, password) ? new SaslStep.Success(store.canonicalName(authcid)) : FAILED;
         } finally {
             if (password != null) {
                 Arrays.fill(password, '\0');

@@ -74,7 +74,7 @@ final class ScramSha256Mechanism implements SaslMechanism {
         return switch (current) {
             case CLIENT_FIRST -> clientFirst(response);
             case CLIENT_FINAL -> clientFinal(response);
-            case SERVER_FINAL_SENT -> response.length == 0 ? new SaslStep.Success(user) : FAILED;
+            case SERVER_FINAL_SENT -> response.length == 0 ? new SaslStep.Success(store.canonicalName(user)) : FAILED;
             case DONE -> FAILED;
         };
     }

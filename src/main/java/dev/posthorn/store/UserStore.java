@@ -60,6 +60,8 @@ public final class UserStore {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UserStore.class);
+
     private final Path dataDir;
     private final Path file;
     private final Path lockFile;
@@ -234,7 +236,16 @@ public final class UserStore {
             s = snapshot;
             now = stamp();
             if (!now.equals(s.stamp)) {
-                s = new Snapshot(now, read());
+                try {
+                    s = new Snapshot(now, read());
+                } catch (UncheckedIOException | IllegalArgumentException e) {
+                    if (s == Snapshot.EMPTY) {
+                        throw e;
+                    }
+                    // A hand-edited file with a mistake must not lock every user out of a running server.
+                    LOG.warn("users: keeping the accounts loaded before, {} cannot be used: {}", file, e.getMessage());
+                    s = new Snapshot(now, s.accounts, s.aliasOwner);
+                }
                 snapshot = s;
             }
             return s;

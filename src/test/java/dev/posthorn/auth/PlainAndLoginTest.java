@@ -60,8 +60,9 @@ class PlainAndLoginTest {
     }
 
     @Test
-    void plainIsCaseInsensitiveOnTheAddress() {
-        assertThat(plain().start(bytes("\0Alice@EXAMPLE.org\0wonderland"))).isInstanceOf(SaslStep.Success.class);
+    void plainIsCaseInsensitiveOnTheAddressAndAnswersWithTheAccountName() {
+        assertThat(plain().start(bytes("\0Alice@EXAMPLE.org\0wonderland"))).isEqualTo(new SaslStep.Success("alice@example.org"));
+        assertThat(plain().start(bytes("\0BOB\0correct horse"))).as("passwd-file names stay as given").isEqualTo(new SaslStep.Success("BOB"));
     }
 
     @Test

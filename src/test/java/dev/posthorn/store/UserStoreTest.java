@@ -157,6 +157,20 @@ class UserStoreTest {
     }
 
     @Test
+    void aRunningServerKeepsItsAccountsWhenTheFileIsBrokenByHandAndWritersRefuseToOverwriteIt() throws Exception {
+        UserStore server = UserStore.open(dir);
+        server.add("alice@example.org", null);
+        Path replacement = dir.resolve("edited.json");
+        Files.writeString(replacement, "{ \"accounts\": [ oops");
+        Files.move(replacement, dir.resolve("users.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+        assertThat(server.exists("alice@example.org")).isTrue();
+        assertThatThrownBy(() -> UserStore.open(dir)).hasMessageContaining("is not a valid users file");
+        assertThatThrownBy(() -> server.add("bob@example.org", null)).hasMessageContaining("is not a valid users file");
+        assertThat(Files.readString(dir.resolve("users.json"))).isEqualTo("{ \"accounts\": [ oops");
+    }
+
+    @Test
     void concurrentWritersLoseNothing() throws Exception {
         int threads = 2;
         int perThread = 10;
