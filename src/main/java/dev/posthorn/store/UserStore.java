@@ -56,7 +56,7 @@ public final class UserStore {
     private static final Map<Path, ReentrantLock> PROCESS_LOCKS = new ConcurrentHashMap<>();
     private static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .setSerializationInclusion(JsonInclude.Include.NON_NULL)
+            .setDefaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL))
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -296,11 +296,12 @@ public final class UserStore {
         processLock.lock();
         try {
             Files.createDirectories(dataDir);
-            try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = lock.lock()) {
+            try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                FileLock held = lock.lock(); // released when the channel closes
                 Map<String, Account> accounts = change.apply(new LinkedHashMap<>(read()));
                 write(accounts);
                 snapshot = new Snapshot(stamp(), Map.copyOf(accounts));
+                held.release();
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot update " + file + ": " + e.getMessage(), e);

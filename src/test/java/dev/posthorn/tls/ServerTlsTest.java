@@ -148,6 +148,34 @@ class ServerTlsTest {
         }
     }
 
+    @Test
+    void closeDoesNotWaitLongForASilentClient() throws Exception {
+        ServerTls tls = ServerTls.create(new TlsConfig(), dir, "mx.example.test");
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Long> server = CompletableFuture.supplyAsync(() -> {
+                try (Socket accepted = listener.accept()) {
+                    accepted.setSoTimeout(30_000); // a command timeout, as the session would set
+                    javax.net.ssl.SSLSocket ssl = tls.implicitTls(accepted);
+                    ssl.getOutputStream().write("221 bye\r\n".getBytes());
+                    ssl.getOutputStream().flush();
+                    long start = System.nanoTime();
+                    ServerTls.close(ssl, java.time.Duration.ofMillis(200));
+                    return (System.nanoTime() - start) / 1_000_000;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, task -> Thread.ofVirtual().start(task));
+            try (Socket plain = new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort())) {
+                javax.net.ssl.SSLSocket client = (javax.net.ssl.SSLSocket) TlsTestClient.trustingEverything()
+                        .getSocketFactory().createSocket(plain, "127.0.0.1", listener.getLocalPort(), true);
+                client.startHandshake();
+                assertThat(TlsTestClient.readLine(client.getInputStream())).isEqualTo("221 bye");
+                // The client neither reads further nor closes until the server is done.
+                assertThat(server.get(10, TimeUnit.SECONDS)).isLessThan(5_000);
+            }
+        }
+    }
+
     // ---- PEM files ----
 
     @ParameterizedTest(name = "{0} key as {1}")
