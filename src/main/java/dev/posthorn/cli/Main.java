@@ -19,6 +19,8 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.addSubcommand(new ServeCommand());
+        cli.addSubcommand(new ExplainCommand());
+        cli.addSubcommand(new CompareCommand());
         cli.setParameterExceptionHandler(Main::oneLineUsageError);
         return cli;
     }

@@ -1,0 +1,21 @@
+package dev.posthorn.cli;
+
+import dev.posthorn.codes.Catalogue;
+import java.io.PrintWriter;
+import java.util.Optional;
+
+/** Loads the catalogue for {@code --lang}; an unknown language is one line on stderr naming the known ones. */
+final class CatalogueLoading {
+
+    private CatalogueLoading() {
+    }
+
+    static Optional<Catalogue> load(String language, PrintWriter err) {
+        try {
+            return Optional.of(Catalogue.load(language));
+        } catch (Catalogue.UnknownLanguageException e) {
+            err.println("posthorn: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+}
