@@ -20,7 +20,8 @@ public record Comparison(String language, String title, CodeEntry a, CodeEntry b
         Words w = new Words(catalogue.language());
         String title = w.fill("page.compareTitle",
                 Map.of("a", a.code(), "aTitle", a.title(), "b", b.code(), "bTitle", b.title()));
-        return new Comparison(catalogue.language().language(), title, a, b, differences(w, a, b), whenToUse(w, a, b));
+        return new Comparison(catalogue.language().language(), title, a, b, differences(w, a, b),
+                whenToUse(catalogue, w, a, b));
     }
 
     static List<String> differences(Words w, CodeEntry a, CodeEntry b) {
@@ -57,11 +58,11 @@ public record Comparison(String language, String title, CodeEntry a, CodeEntry b
         return out;
     }
 
-    static List<String> whenToUse(Words w, CodeEntry a, CodeEntry b) {
+    static List<String> whenToUse(Catalogue catalogue, Words w, CodeEntry a, CodeEntry b) {
         List<String> out = new ArrayList<>();
         out.add(w.fill("use.each", Map.of("code", a.code(), "use", a.text().use())));
         out.add(w.fill("use.each", Map.of("code", b.code(), "use", b.text().use())));
-        out.add(choice(w, a, b));
+        out.add(choice(catalogue, w, a, b));
         for (CodeEntry e : List.of(a, b)) {
             List<String> own = ServerUsage.repliesWith(e);
             if (!own.isEmpty()) {
@@ -73,15 +74,9 @@ public record Comparison(String language, String title, CodeEntry a, CodeEntry b
     }
 
     /** The sentence that tells a server author how to choose, from kinds, classes and phases. */
-    private static String choice(Words w, CodeEntry a, CodeEntry b) {
+    private static String choice(Catalogue catalogue, Words w, CodeEntry a, CodeEntry b) {
         if (a.isEnhanced() != b.isEnhanced()) {
-            CodeEntry basic = a.isEnhanced() ? b : a;
-            CodeEntry enhanced = a.isEnhanced() ? a : b;
-            if (basic.replyClass() == enhanced.replyClass()) {
-                return w.fill("use.pair", Map.of("basic", basic.code(), "enhanced", enhanced.code()));
-            }
-            return w.fill("use.pairClash", Map.of("basic", basic.code(), "enhanced", enhanced.code(),
-                    "matching", basic.replyClass().digit() + enhanced.code().substring(1)));
+            return pairing(catalogue, w, a.isEnhanced() ? b : a, a.isEnhanced() ? a : b);
         }
         if (a.code().equals(b.code())) {
             return w.fill("use.same", Map.of("code", a.code()));
@@ -104,6 +99,32 @@ public record Comparison(String language, String title, CodeEntry a, CodeEntry b
                     "phases", w.phases(Words.commonPhases(a, b))));
         }
         return w.fill("use.sameClass", Map.of("a", a.code(), "b", b.code(), "class", w.classLabel(a)));
+    }
+
+    /**
+     * A basic and an enhanced code: whether they go together in one reply. They can only if the classes agree
+     * (RFC 3463); they usually do if the data relates them or Posthorn sends them together.
+     */
+    private static String pairing(Catalogue catalogue, Words w, CodeEntry basic, CodeEntry enhanced) {
+        if (basic.replyClass() != enhanced.replyClass()) {
+            return w.fill("use.pairClash", Map.of("basic", basic.code(), "enhanced", enhanced.code(),
+                    "matching", basic.replyClass().digit() + enhanced.code().substring(1)));
+        }
+        List<String> usualBasic = new ArrayList<>();
+        for (String code : catalogue.basicCodes()) {
+            CodeFacts f = catalogue.facts(code).orElseThrow();
+            boolean related = f.related().contains(enhanced.key()) || enhanced.facts().related().contains(code);
+            if (related && code.charAt(0) == enhanced.code().charAt(0)) {
+                usualBasic.add(code);
+            }
+        }
+        boolean sentTogether = ServerUsage.repliesWith(basic).stream()
+                .anyMatch(r -> r.startsWith(basic.code() + " " + enhanced.code() + " "));
+        if (usualBasic.contains(basic.code()) || sentTogether || usualBasic.isEmpty()) {
+            return w.fill("use.pair", Map.of("basic", basic.code(), "enhanced", enhanced.code()));
+        }
+        return w.fill("use.pairUnusual", Map.of("basic", basic.code(), "enhanced", enhanced.code(),
+                "usual", w.join(usualBasic)));
     }
 
     public Page toPage(Catalogue catalogue) {

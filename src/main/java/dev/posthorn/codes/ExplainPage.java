@@ -43,7 +43,7 @@ public final class ExplainPage {
 
     private Page single(CodeEntry e) {
         List<Item> facts = new ArrayList<>();
-        facts.add(Item.of(words.phrase("label.class"), words.classLabel(e) + ": " + words.outcome(e) + "."));
+        facts.add(Item.of(words.phrase("label.class"), words.classLabel(e) + " — " + words.outcome(e) + "."));
         if (e.isEnhanced()) {
             facts.add(Item.of(words.phrase("label.subject"), words.subjectLabel(e)));
         }

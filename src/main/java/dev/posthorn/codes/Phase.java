@@ -10,6 +10,14 @@ import java.util.Locale;
 public enum Phase {
     CONNECTION, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, QUIT, OTHER, ANY, DELIVERY;
 
+    /** True for the phases that are one command's reply (MAIL FROM, RCPT TO, ...), as opposed to AUTH or a bounce. */
+    public boolean isCommand() {
+        return switch (this) {
+            case EHLO, STARTTLS, MAIL, RCPT, DATA, QUIT, OTHER -> true;
+            case CONNECTION, AUTH, ANY, DELIVERY -> false;
+        };
+    }
+
     /** The key in the data files and in the language files' labels: {@code phase.<key>}. */
     public String key() {
         return name().toLowerCase(Locale.ROOT);

@@ -20,7 +20,12 @@ public final class TextRenderer {
         for (Section section : page.sections()) {
             out.append('\n');
             underline(out, section.heading(), '-');
+            boolean first = true;
             for (Block block : section.blocks()) {
+                if (!first) {
+                    out.append('\n');
+                }
+                first = false;
                 switch (block) {
                     case Paragraph p -> wrap(out, p.text(), "", "");
                     case Items items -> {

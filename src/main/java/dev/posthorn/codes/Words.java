@@ -48,9 +48,26 @@ final class Words {
         return lang.phrase("retry." + e.retry().key());
     }
 
-    /** "at the greeting or in reply to STARTTLS": the phases as one phrase, joined the language's way. */
+    /**
+     * The phases as one phrase: "at the greeting when the connection opens or in reply to STARTTLS".
+     * Phases that answer a command share one "in reply to MAIL FROM, RCPT TO or DATA" instead of
+     * repeating the preposition, so the language file gives command names ({@code command.<phase>})
+     * and one template ({@code phase.reply}).
+     */
     String phases(List<Phase> phases) {
-        return join(phases.stream().map(p -> lang.phrase("phase." + p.key())).toList());
+        List<String> commands = phases.stream().filter(Phase::isCommand)
+                .map(p -> lang.phrase("command." + p.key())).toList();
+        List<String> parts = new ArrayList<>();
+        boolean repliesAdded = false;
+        for (Phase p : phases) {
+            if (!p.isCommand()) {
+                parts.add(lang.phrase("phase." + p.key()));
+            } else if (!repliesAdded) {
+                parts.add(lang.fill("phase.reply", Map.of("commands", join(commands))));
+                repliesAdded = true;
+            }
+        }
+        return join(parts);
     }
 
     /** "a", "a or b", "a, b or c" with the language's comma and final conjunction. */
