@@ -29,8 +29,8 @@ public final class MarkdownRenderer {
                 }
             }
         }
-        // One trailing newline, not the blank line the last block left.
-        return out.toString().stripTrailing() + "\n";
+        // Blocks end in a blank line and headings start with one; keep a single blank line, one final newline.
+        return out.toString().replaceAll("\n{3,}", "\n\n").stripTrailing() + "\n";
     }
 
     private static String item(Item item) {
