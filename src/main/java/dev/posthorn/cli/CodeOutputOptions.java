@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 final class CodeOutputOptions {
 
     @Option(names = "--lang", paramLabel = "LANG", defaultValue = Catalogue.DEFAULT_LANGUAGE,
-            description = "Language of the page: en or tr (default: ${DEFAULT-VALUE}).")
+            description = "Language of the page: en, tr, or any language with a codes/lang file (default: ${DEFAULT-VALUE}).")
     String language;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text", converter = FormatConverter.class,
