@@ -98,6 +98,13 @@ public record Comparison(String language, String title, CodeEntry a, CodeEntry b
             return w.fill("use.positiveNegative", Map.of("positive", positive.code(), "negative", negative.code(),
                     "phases", w.phases(Words.commonPhases(a, b))));
         }
+        if (da != db) {
+            // Both positive, one intermediate: the 3xx asks for more, the 2xx closes the exchange.
+            CodeEntry intermediate = da == 3 ? a : b;
+            CodeEntry completion = da == 3 ? b : a;
+            return w.fill("use.intermediateCompletion",
+                    Map.of("intermediate", intermediate.code(), "completion", completion.code()));
+        }
         return w.fill("use.sameClass", Map.of("a", a.code(), "b", b.code(), "class", w.classLabel(a)));
     }
 

@@ -79,6 +79,39 @@ class ComparisonTest {
     }
 
     @Test
+    void intermediateAndCompletionAreNotCalledTheSameClass() {
+        assertThat(compare("334", "235").whenToUse())
+                .anyMatch(s -> s.startsWith("334 asks the client for the next part of an exchange"))
+                .noneMatch(s -> s.startsWith("Both are"));
+    }
+
+    /** Every pair of basic codes, and each with every enhanced code, in every language: sentences that hold. */
+    @Test
+    void everyPairGetsSentencesThatNameBothCodesAndStateTheClassOnlyWhenShared() {
+        for (String language : Catalogue.languages()) {
+            Catalogue catalogue = Catalogue.load(language);
+            List<CodeEntry> entries = new java.util.ArrayList<>();
+            catalogue.basicCodes().forEach(c -> entries.add(catalogue.find(c).orElseThrow()));
+            catalogue.enhancedKeys().forEach(k -> entries.add(
+                    catalogue.find(catalogue.facts(k).orElseThrow().classes().getLast() + k.substring(1)).orElseThrow()));
+            String sameClass = catalogue.language().phrase("same.class").substring(0, 8);
+            for (CodeEntry a : entries) {
+                for (CodeEntry b : entries) {
+                    if (a.isEnhanced() && b.isEnhanced() && a.subject() != b.subject()) {
+                        continue; // enhanced pairs across subjects add nothing new and square the run time
+                    }
+                    Comparison c = Comparison.of(catalogue, a, b);
+                    String classSentence = c.differences().get(a.isEnhanced() != b.isEnhanced() ? 1 : 0);
+                    assertThat(classSentence.startsWith(sameClass))
+                            .as("%s vs %s in %s: %s", a.code(), b.code(), language, classSentence)
+                            .isEqualTo(a.replyClass() == b.replyClass());
+                    assertThat(String.join(" ", c.whenToUse())).contains(a.code(), b.code());
+                }
+            }
+        }
+    }
+
+    @Test
     void turkishSentencesComeFromTheTurkishTemplates() {
         Catalogue tr = Catalogue.load("tr");
         Comparison c = Comparison.of(tr, tr.find("421").orElseThrow(), tr.find("550").orElseThrow());
