@@ -12,7 +12,8 @@ final class CatalogueLoading {
 
     static Optional<Catalogue> load(String language, PrintWriter err) {
         try {
-            return Optional.of(Catalogue.load(language));
+            // Language files are named in lower case ("tr.json"); accept "--lang TR" too.
+            return Optional.of(Catalogue.load(language.toLowerCase(java.util.Locale.ROOT)));
         } catch (Catalogue.UnknownLanguageException e) {
             err.println("posthorn: " + e.getMessage());
             return Optional.empty();
