@@ -2,6 +2,8 @@ package dev.posthorn.codes;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.IntStream;
 
 /**
  * The message for a code the catalogue does not know: what is wrong with it and which known codes are
@@ -50,7 +52,7 @@ public final class NearbyCodes {
             return words.fill("unknown.enhancedClass", Map.of("code", code));
         }
         String key = "X." + Integer.parseInt(parts[1]) + "." + Integer.parseInt(parts[2]);
-        var facts = catalogue.facts(key);
+        Optional<CodeFacts> facts = catalogue.facts(key);
         if (facts.isPresent()) {
             List<String> usedAs = facts.get().classes().stream().map(c -> c + key.substring(1)).toList();
             return words.fill("unknown.enhancedWrongClass", Map.of("key", key,
@@ -64,7 +66,7 @@ public final class NearbyCodes {
                 .map(k -> digit + k.substring(1))
                 .toList();
         if (sameSubject.isEmpty()) {
-            List<String> subjects = java.util.stream.IntStream.rangeClosed(0, 7)
+            List<String> subjects = IntStream.rangeClosed(0, 7)
                     .mapToObj(s -> words.phrase("subject." + s)).toList();
             return words.fill("unknown.enhancedSubject", Map.of("code", code, "subject", parts[1],
                     "subjects", String.join("; ", subjects)));
