@@ -21,6 +21,8 @@ public final class Main implements Runnable {
         cli.addSubcommand(new ServeCommand());
         cli.addSubcommand(new ConfigCommand());
         cli.addSubcommand(new UserCommand());
+        cli.addSubcommand(new ExplainCommand());
+        cli.addSubcommand(new CompareCommand());
         cli.setParameterExceptionHandler(Main::oneLineUsageError);
         return cli;
     }
