@@ -1,8 +1,6 @@
 package dev.posthorn.auth;
 
 import dev.posthorn.store.Argon2id;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -81,7 +79,7 @@ public final class PasswordHashes {
         if (!hash.startsWith("$6$") || ShaCrypt.requestedRounds(hash) > ShaCrypt.MAX_VERIFY_ROUNDS) {
             return false;
         }
-        byte[] pw = utf8(password);
+        byte[] pw = Argon2id.utf8(password);
         try {
             String computed = ShaCrypt.crypt(pw, hash);
             return MessageDigest.isEqual(computed.getBytes(StandardCharsets.US_ASCII),
@@ -91,13 +89,4 @@ public final class PasswordHashes {
         }
     }
 
-    static byte[] utf8(char[] password) {
-        ByteBuffer buffer = StandardCharsets.UTF_8.encode(CharBuffer.wrap(password));
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.get(bytes);
-        if (buffer.hasArray()) {
-            Arrays.fill(buffer.array(), (byte) 0);
-        }
-        return bytes;
-    }
 }

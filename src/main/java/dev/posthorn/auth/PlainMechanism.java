@@ -24,15 +24,6 @@ final class PlainMechanism implements SaslMechanism {
     }
 
     @Override
-    public SaslStep start(byte[] initialResponse) {
-        if (initialResponse == null) {
-            // RFC 4954 §4: no initial response, so an empty challenge asks for the message.
-            return new SaslStep.Challenge(new byte[0]);
-        }
-        return respond(initialResponse);
-    }
-
-    @Override
     public SaslStep respond(byte[] message) {
         if (done || message == null) {
             return FAILED;

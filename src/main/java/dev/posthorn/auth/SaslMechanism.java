@@ -10,12 +10,18 @@ public interface SaslMechanism {
     String name();
 
     /**
-     * Starts the exchange.
+     * Starts the exchange. The default suits client-first mechanisms (PLAIN, SCRAM).
      *
      * @param initialResponse the decoded initial response of {@code AUTH MECH ir}; {@code null} when none
      *                        was given, an empty array when the client sent {@code =}
      */
-    SaslStep start(byte[] initialResponse);
+    default SaslStep start(byte[] initialResponse) {
+        if (initialResponse == null) {
+            // RFC 4954 §4: a client-first mechanism without an initial response gets an empty challenge.
+            return new SaslStep.Challenge(new byte[0]);
+        }
+        return respond(initialResponse);
+    }
 
     /** The client's next (already base64-decoded) response. */
     SaslStep respond(byte[] response);

@@ -56,15 +56,6 @@ final class ScramSha256Mechanism implements SaslMechanism {
     }
 
     @Override
-    public SaslStep start(byte[] initialResponse) {
-        if (initialResponse == null) {
-            // SCRAM is client-first: an empty challenge asks for the client-first message.
-            return new SaslStep.Challenge(new byte[0]);
-        }
-        return respond(initialResponse);
-    }
-
-    @Override
     public SaslStep respond(byte[] response) {
         State current = state;
         state = State.DONE;

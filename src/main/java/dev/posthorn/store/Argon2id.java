@@ -117,7 +117,7 @@ public final class Argon2id {
     }
 
     /** UTF-8 bytes of a password without going through an immutable String. */
-    static byte[] utf8(char[] password) {
+    public static byte[] utf8(char[] password) {
         ByteBuffer buffer = StandardCharsets.UTF_8.encode(CharBuffer.wrap(password));
         byte[] bytes = new byte[buffer.remaining()];
         buffer.get(bytes);
