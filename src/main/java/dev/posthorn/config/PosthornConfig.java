@@ -18,6 +18,8 @@ public final class PosthornConfig {
     public Server server = new Server();
     public Listen listen = new Listen();
     public Limits limits = new Limits();
+    public dev.posthorn.tls.TlsConfig tls = new dev.posthorn.tls.TlsConfig();
+    public dev.posthorn.auth.AuthConfig auth = new dev.posthorn.auth.AuthConfig();
     /** Outbound delivery: retries, notices, concurrency, timeouts, TLS policy. */
     public QueueConfig queue = new QueueConfig();
     /** Static routes, domain to "host:port" (Postfix's transport map): {@code "remote.test" = "127.0.0.1:2526"}. */

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * Explains a remote server's reply in plain language, for bounces, logs and {@code posthorn queue show}.
- * The real implementation delegates to the codes catalogue; {@link ClassOnlyExplainer} stands in until it lands.
+ * {@link CatalogueExplainer} answers from the codes catalogue; tests may pass a lambda.
  */
 @FunctionalInterface
 public interface ReplyExplainer {

@@ -10,6 +10,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -96,6 +97,7 @@ public final class QueueManager implements AutoCloseable {
         boolean allDone = true;
         List<EnvelopeRecipient> recipients = envelope.recipients();
         List<EnvelopeRecipient> remote = new ArrayList<>();
+        Set<String> mailboxes = new HashSet<>();
         for (int i = 0; i < recipients.size(); i++) {
             EnvelopeRecipient recipient = recipients.get(i);
             if (!recipient.local()) {
@@ -103,6 +105,10 @@ public final class QueueManager implements AutoCloseable {
                 continue;
             }
             if (localDone.contains(envelope.id())) {
+                continue;
+            }
+            // An account named twice (itself and an alias, say) gets one copy, like Postfix's duplicate filter.
+            if (!mailboxes.add(local.ownerOf(recipient.address()))) {
                 continue;
             }
             try {

@@ -1,12 +1,15 @@
 package dev.posthorn.server;
 
+import dev.posthorn.auth.AuthThrottle;
+import dev.posthorn.auth.CredentialStore;
+import dev.posthorn.auth.PasswdFile;
+import dev.posthorn.auth.SaslMechanisms;
 import dev.posthorn.cli.Version;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.LocalDelivery;
 import dev.posthorn.policy.HostedDomains;
 import dev.posthorn.policy.MailPolicy;
-import dev.posthorn.policy.MailboxDirectory;
-import dev.posthorn.delivery.ClassOnlyExplainer;
+import dev.posthorn.delivery.CatalogueExplainer;
 import dev.posthorn.delivery.ReplyExplainer;
 import dev.posthorn.delivery.dsn.DsnBuilder;
 import dev.posthorn.delivery.remote.ClientSettings;
@@ -19,11 +22,12 @@ import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.SpoolWriter;
 import dev.posthorn.smtp.listener.ConnectionLimiter;
 import dev.posthorn.smtp.listener.SmtpListener;
-import dev.posthorn.smtp.protocol.AuthGate;
 import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.smtp.session.SessionServices;
 import dev.posthorn.smtp.session.SmtpSession;
 import dev.posthorn.spool.Spool;
+import dev.posthorn.store.UserStore;
+import dev.posthorn.tls.ServerTls;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -58,22 +62,28 @@ public final class PosthornServer implements AutoCloseable {
     private final HostedDomains domains;
     private final LocalDelivery localDelivery;
     private final SessionServices services;
+    private final ServerTls tls;
 
     private PosthornServer(PosthornConfig config) throws IOException {
         this.config = config;
         this.hostname = config.server.hostname.isEmpty() ? SystemHostname.get() : config.server.hostname;
         this.dataDir = Files.createDirectories(Path.of(config.server.dataDir).toAbsolutePath());
         this.domains = new HostedDomains(new HashSet<>(config.server.domains));
-        MailboxDirectory mailboxes = Mailboxes.open(dataDir);
-        MailPolicy policy = new MailPolicy(domains, mailboxes, true, config.routes.keySet());
+        UserStore users = UserStore.open(dataDir);
+        PasswdFile passwdFile = config.auth.passwdFile == null ? null : new PasswdFile(Path.of(config.auth.passwdFile));
+        CredentialStore credentials = CredentialStore.of(users, passwdFile);
+        Mailboxes mailboxes = new Mailboxes(users, credentials);
+        MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding, config.routes.keySet());
         this.spool = new Spool(dataDir.resolve("queue"));
-        this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, Mailboxes.owner(mailboxes));
+        this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
         this.queue = new QueueManager(spool, localDelivery);
         this.outbound = outboundScheduler(config, spool.directory());
         queue.attachOutbound(outbound);
+        this.tls = ServerTls.create(config.tls, dataDir, hostname);
+        AuthThrottle throttle = new AuthThrottle(config.auth);
         PosthornConfig.Limits limits = config.limits;
         this.services = new SessionServices(hostname, Version.current(), policy, spool, queue::accepted,
-                null, null, address -> AuthGate.OPEN,
+                tls, new SaslMechanisms(credentials), address -> new ThrottleGate(throttle, address),
                 new SessionServices.SessionLimits(limits.maxMessageSize, limits.maxRecipients, limits.maxErrors,
                         limits.maxHops, Duration.ofSeconds(limits.commandTimeoutSeconds),
                         Duration.ofSeconds(limits.dataTimeoutSeconds),
@@ -100,6 +110,8 @@ public final class PosthornServer implements AutoCloseable {
         for (String bind : config.listen.bind) {
             InetAddress address = InetAddress.getByName(bind);
             open(address, config.listen.mxPort, ListenerRole.MX, false, limiter);
+            open(address, config.listen.submissionPort, ListenerRole.SUBMISSION, false, limiter);
+            open(address, config.listen.smtpsPort, ListenerRole.SUBMISSIONS, true, limiter);
         }
     }
 
@@ -144,11 +156,11 @@ public final class PosthornServer implements AutoCloseable {
     }
 
     /**
-     * Remote delivery: routes, MX lookups on the configured resolvers, the SMTP client, retries and DSNs.
-     * The explainer is the class-only fallback until the codes catalogue is on main.
+     * Remote delivery: routes, MX lookups on the configured resolvers, the SMTP client, retries and DSNs
+     * whose explanations come from the codes catalogue.
      */
     private OutboundScheduler outboundScheduler(PosthornConfig config, Path queueDir) {
-        ReplyExplainer explainer = new ClassOnlyExplainer();
+        ReplyExplainer explainer = new CatalogueExplainer();
         Router router = new Router(config.routes, config.relay, config.queue, config.queue.remotePort);
         return new OutboundScheduler(queueDir, router, MxResolver.from(config.dns),
                 ClientSettings.from(hostname, config.queue), config.queue,
@@ -190,6 +202,10 @@ public final class PosthornServer implements AutoCloseable {
             queue.accepted(envelope);
             return writer.id();
         }
+    }
+
+    public ServerTls tls() {
+        return tls;
     }
 
     public QueueManager queue() {

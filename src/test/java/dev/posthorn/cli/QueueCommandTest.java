@@ -90,7 +90,7 @@ class QueueCommandTest {
             assertThat(show.exit()).isZero();
             assertThat(show.out()).contains("Message " + stuck, "From:      <alice@posthorn.test>",
                     "<bob@remote.test>  deferred, next attempt ", "deferred  via no server (local decision)",
-                    "        451 4.4.1 Connection refused by 127.0.0.1:" + port, "      means: 4xx");
+                    "        451 4.4.1 Connection refused by 127.0.0.1:" + port, "      means: 4.4.1 ");
 
             Run delete = run("queue", "delete", doomed, "--data-dir", data);
             assertThat(delete.exit()).isZero();

@@ -2,7 +2,7 @@ package dev.posthorn.delivery.dsn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.posthorn.delivery.ClassOnlyExplainer;
+import dev.posthorn.delivery.CatalogueExplainer;
 import dev.posthorn.delivery.remote.RemoteReply;
 import jakarta.mail.Multipart;
 import jakarta.mail.Part;
@@ -60,7 +60,7 @@ class DsnBuilderTest {
         DsnBuilder.Request request = new DsnBuilder.Request(DsnBuilder.Kind.FAILED, "mx.posthorn.test", "alice@posthorn.test",
                 "ENV-42", ARRIVAL, List.of(new DsnBuilder.RecipientReport("bob@remote.test", "rfc822;bob+2Bx@remote.test",
                         "mx.remote.test", USER_UNKNOWN, NOW, null)), null, original());
-        DsnBuilder.Built built = new DsnBuilder(new ClassOnlyExplainer(), ZoneOffset.UTC).build(request, NOW);
+        DsnBuilder.Built built = new DsnBuilder(new CatalogueExplainer(), ZoneOffset.UTC).build(request, NOW);
 
         MimeMessage dsn = parse(built.bytes());
         assertThat(dsn.getContentType()).startsWith("multipart/report; report-type=delivery-status;");
@@ -73,7 +73,7 @@ class DsnBuilderTest {
         assertThat(human).contains("The server mx.remote.test answered:\r\n"
                 + "        550-5.1.1 <bob@remote.test>: Recipient address rejected:\r\n"
                 + "        550 5.1.1 User unknown in virtual mailbox table\r\n");
-        assertThat(human).contains("What this means: " + new ClassOnlyExplainer().explain(550, "5.1.1", java.util.Locale.ENGLISH));
+        assertThat(human).contains("What this means: " + new CatalogueExplainer().explain(550, "5.1.1", java.util.Locale.ENGLISH));
 
         assertThat(parts.getBodyPart(1).getContentType()).isEqualTo("message/delivery-status");
         String status = text(parts.getBodyPart(1).getInputStream());
@@ -98,7 +98,7 @@ class DsnBuilderTest {
         DsnBuilder.Request request = new DsnBuilder.Request(DsnBuilder.Kind.DELAYED, "mx.posthorn.test", "alice@posthorn.test",
                 null, ARRIVAL, List.of(new DsnBuilder.RecipientReport("bob@remote.test", null, null, refused, NOW, until)),
                 null, original());
-        MimeMessage dsn = parse(new DsnBuilder(new ClassOnlyExplainer(), ZoneOffset.UTC).build(request, NOW).bytes());
+        MimeMessage dsn = parse(new DsnBuilder(new CatalogueExplainer(), ZoneOffset.UTC).build(request, NOW).bytes());
         assertThat(dsn.getSubject()).isEqualTo("Delayed Mail (still being retried)");
         Multipart parts = (Multipart) dsn.getContent();
         assertThat(text(parts.getBodyPart(0))).contains("        451 4.4.1 Connection refused by 127.0.0.1:2526\r\n",
@@ -116,7 +116,7 @@ class DsnBuilderTest {
         DsnBuilder.Request request = new DsnBuilder.Request(DsnBuilder.Kind.FAILED, "mx.posthorn.test", "alice@posthorn.test",
                 null, ARRIVAL, List.of(new DsnBuilder.RecipientReport("bob@remote.test", null, "mx.remote.test",
                         USER_UNKNOWN, NOW, null)), "HDRS", original());
-        String dsn = new String(new DsnBuilder(new ClassOnlyExplainer(), ZoneOffset.UTC).build(request, NOW).bytes(),
+        String dsn = new String(new DsnBuilder(new CatalogueExplainer(), ZoneOffset.UTC).build(request, NOW).bytes(),
                 StandardCharsets.UTF_8);
         assertThat(dsn).contains("Content-Type: text/rfc822-headers").doesNotContain("Secret body line");
     }
