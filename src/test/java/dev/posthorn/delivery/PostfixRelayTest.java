@@ -23,9 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Interoperability: Posthorn delivers to a real Postfix (Debian's package) on loopback, which stores into a
  * Maildir; headers, body, 8-bit and SMTPUTF8 content must arrive byte for byte.
  *
- * <p>Messages enter Posthorn over SMTP on the MX port for a route-configured (relay) domain, and through the
- * embedding API ({@link PosthornServer#enqueue}) for exact bytes. Submission with AUTH on 2587 is not on main yet;
- * once it is, the SMTP case should submit over 2587 with AUTH.
+ * <p>Messages enter Posthorn by submission (STARTTLS and AUTH on the submission port, Angus Mail and Python's
+ * smtplib), over SMTP on the MX port for a route-configured (relay) domain, and through the embedding API
+ * ({@link PosthornServer#enqueue}).
  */
 @Timeout(120)
 class PostfixRelayTest {
@@ -43,6 +43,9 @@ class PostfixRelayTest {
         c.server.dataDir = dir.resolve("posthorn").toString();
         c.server.domains = new ArrayList<>(List.of("posthorn.test"));
         c.listen.mxPort = dev.posthorn.delivery.fixtures.Ports.free();
+        c.listen.submissionPort = dev.posthorn.delivery.fixtures.Ports.free();
+        c.listen.smtpsPort = 0;
+        dev.posthorn.store.UserStore.open(dir.resolve("posthorn")).add("alice@posthorn.test", "wonderland".toCharArray());
         c.routes.put("remote.test", "127.0.0.1:" + postfix.port());
         posthorn = PosthornServer.start(c);
     }
@@ -108,5 +111,78 @@ class PostfixRelayTest {
         String got = postfix.awaitMessageContaining("Straße 8-bit body", Duration.ofSeconds(60));
         assertThat(got).contains("Return-Path: <carol@client.test>", "by mx.posthorn.test", "From: Carol <carol@client.test>",
                 "Straße 8-bit body über SMTP");
+    }
+
+    /** A message whose Message-ID Angus Mail leaves alone, so the bytes it sends are known in advance. */
+    private static final class FixedIdMessage extends jakarta.mail.internet.MimeMessage {
+        FixedIdMessage(jakarta.mail.Session session) {
+            super(session);
+        }
+
+        @Override
+        protected void updateMessageID() {
+            // Keep the Message-ID set by the test.
+        }
+    }
+
+    @Test
+    void aMessageSubmittedWithAuthOverTheSubmissionPortArrivesIntactIncludingSmtputf8() throws Exception {
+        java.util.Properties props = new java.util.Properties();
+        props.put("mail.smtp.host", "127.0.0.1");
+        props.put("mail.smtp.port", String.valueOf(posthorn.port(dev.posthorn.smtp.protocol.ListenerRole.SUBMISSION)));
+        props.put("mail.smtp.localhost", "client.test");
+        props.put("mail.smtp.auth", "true");
+        props.put("mail.smtp.starttls.enable", "true");
+        props.put("mail.smtp.starttls.required", "true");
+        props.put("mail.smtp.ssl.trust", "*");
+        props.put("mail.smtp.ssl.checkserveridentity", "false"); // a self-signed certificate for mx.posthorn.test
+        props.put("mail.mime.allowutf8", "true");
+        props.put("mail.smtp.allow8bitmime", "true");
+        props.put("mail.smtp.timeout", "10000");
+        jakarta.mail.Session session = jakarta.mail.Session.getInstance(props);
+        FixedIdMessage m = new FixedIdMessage(session);
+        m.setFrom("Alice <alice@posthorn.test>");
+        m.setRecipients(jakarta.mail.Message.RecipientType.TO, "Bob <bob@remote.test>, Bøb <bøb@remote.test>");
+        m.setHeader("Subject", "Grüße, unencoded");
+        m.setHeader("Message-ID", "<submitted-1@posthorn.test>");
+        m.setSentDate(new java.util.Date(1_795_000_000_000L));
+        m.setText("Grüße aus Köln\n.leading dot\n東京\n", "UTF-8");
+        m.setHeader("Content-Transfer-Encoding", "8bit");
+        m.saveChanges();
+        java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
+        m.writeTo(sent);
+        jakarta.mail.Transport.send(m, "alice@posthorn.test", "wonderland");
+
+        String expected = sent.toString(StandardCharsets.UTF_8);
+        String got = postfix.awaitMessageContaining("submitted-1@posthorn.test", Duration.ofSeconds(60));
+        // Maildir stores LF line ends; Angus wrote the body with LF and sent it with CRLF: compare in LF form.
+        assertThat(got).endsWith(expected.replace("\r\n", "\n")).contains("Return-Path: <alice@posthorn.test>",
+                "by mx.posthorn.test");
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
+        while (!postfix.log().contains("to=<bøb@remote.test>") && java.time.Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+        }
+        assertThat(postfix.log()).contains("to=<bøb@remote.test>", "to=<bob@remote.test>");
+    }
+
+    @Test
+    void submittedMailWithoutMessageIdAndDateGetsBoth() throws Exception {
+        String script = """
+                import smtplib, ssl, sys
+                s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), local_hostname='client.test', timeout=20)
+                s.starttls(context=ssl._create_unverified_context())
+                s.login('alice@posthorn.test', 'wonderland')
+                s.sendmail('alice@posthorn.test', ['bob@remote.test'],
+                           b'From: alice@posthorn.test\\r\\nTo: bob@remote.test\\r\\nSubject: bare-submission\\r\\n\\r\\nno id, no date\\r\\n')
+                s.quit()
+                """;
+        Process p = new ProcessBuilder("python3", "-c", script,
+                String.valueOf(posthorn.port(dev.posthorn.smtp.protocol.ListenerRole.SUBMISSION))).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        String got = postfix.awaitMessageContaining("bare-submission", Duration.ofSeconds(60));
+        assertThat(got).containsPattern("\nMessage-ID: <[0-9a-f-]{36}@mx\\.posthorn\\.test>\n")
+                .containsPattern("\nDate: \\w{3}, \\d{1,2} \\w{3} \\d{4} \\d\\d:\\d\\d:\\d\\d [+-]\\d{4}\n");
+        assertThat(got.indexOf("Message-ID:")).isLessThan(got.indexOf("Subject: bare-submission"));
     }
 }

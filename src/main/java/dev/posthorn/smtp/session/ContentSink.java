@@ -1,8 +1,11 @@
 package dev.posthorn.smtp.session;
 
 import dev.posthorn.smtp.protocol.DataOutcome;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
 /**
  * Where message content goes on its way to the spool: counts octets, stops storing past the size limit (the
@@ -18,10 +21,20 @@ final class ContentSink extends OutputStream {
     private boolean tooBig;
     private boolean bareLf;
     private boolean bareCr;
+    /** For submission (RFC 6409 §8): header fields to add, computed from the header section; null otherwise. */
+    private final Function<byte[], String> headerFixups;
+    /** The header section held back until it is complete, so that missing fields can be written before it. */
+    private ByteArrayOutputStream heldHeader;
 
     ContentSink(OutputStream target, long maxSize) {
+        this(target, maxSize, null);
+    }
+
+    ContentSink(OutputStream target, long maxSize, Function<byte[], String> headerFixups) {
         this.target = target;
         this.maxSize = maxSize;
+        this.headerFixups = headerFixups;
+        this.heldHeader = headerFixups == null ? null : new ByteArrayOutputStream(4096);
     }
 
     @Override
@@ -29,6 +42,11 @@ final class ContentSink extends OutputStream {
         size++;
         headers.accept((byte) b);
         if (!checkSize()) {
+            if (heldHeader != null) {
+                heldHeader.write(b);
+                releaseHeaderWhenComplete();
+                return;
+            }
             target.write(b);
         }
     }
@@ -42,8 +60,33 @@ final class ContentSink extends OutputStream {
             }
         }
         if (!checkSize()) {
+            if (heldHeader != null) {
+                heldHeader.write(bytes, offset, length);
+                releaseHeaderWhenComplete();
+                return;
+            }
             target.write(bytes, offset, length);
         }
+    }
+
+    private void releaseHeaderWhenComplete() throws IOException {
+        if (headers.done() || heldHeader.size() > 256 * 1024) {
+            finishContent();
+        }
+    }
+
+    /** Writes what is held back, with the missing header fields first; called once the content has ended. */
+    void finishContent() throws IOException {
+        if (heldHeader == null) {
+            return;
+        }
+        byte[] held = heldHeader.toByteArray();
+        heldHeader = null;
+        if (tooBig) {
+            return;
+        }
+        target.write(headerFixups.apply(held).getBytes(StandardCharsets.UTF_8));
+        target.write(held);
     }
 
     private boolean checkSize() {

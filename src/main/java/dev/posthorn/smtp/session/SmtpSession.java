@@ -190,13 +190,14 @@ public final class SmtpSession implements Runnable {
         flush();
         Transaction transaction = data.transaction();
         SpoolWriter writer = openSpool(transaction);
-        ContentSink sink = new ContentSink(writer.content(), services.limits().maxMessageSize());
+        ContentSink sink = newContentSink(writer);
         dataDeadline = services.clock().instant().plus(services.limits().dataTimeout());
         try {
             input.readData(sink);
         } finally {
             dataDeadline = null;
         }
+        sink.finishContent();
         return perform(protocol.dataEnded(sink.outcome()));
     }
 
@@ -204,12 +205,24 @@ public final class SmtpSession implements Runnable {
         Transaction transaction = chunk.transaction();
         if (transaction.spoolHandle() == null) {
             SpoolWriter writer = openSpool(transaction);
-            transaction.spoolHandle(new ChunkedContent(writer,
-                    new ContentSink(writer.content(), services.limits().maxMessageSize())));
+            transaction.spoolHandle(new ChunkedContent(writer, newContentSink(writer)));
         }
         ChunkedContent content = (ChunkedContent) transaction.spoolHandle();
         input.readExactly(chunk.size(), content.sink());
+        if (chunk.last()) {
+            content.sink().finishContent();
+        }
         return perform(protocol.chunkEnded(chunk.size(), chunk.last(), content.sink().outcome()));
+    }
+
+    /** RFC 6409 §8.2-8.3: on submission ports, Message-ID and Date are added to a message that lacks them. */
+    private ContentSink newContentSink(SpoolWriter writer) {
+        if (!role.requiresAuth()) {
+            return new ContentSink(writer.content(), services.limits().maxMessageSize());
+        }
+        return new ContentSink(writer.content(), services.limits().maxMessageSize(),
+                header -> dev.posthorn.delivery.HeaderFixups.missingFields(header, services.hostname(),
+                        services.clock().instant(), services.clock().getZone()));
     }
 
     /** A BDAT transaction's open spool file and the sink that has seen all its chunks so far. */
