@@ -2,15 +2,17 @@
 # Outbound throughput: Posthorn vs Postfix relaying the same load to Postfix's smtp-sink, same machine, same run.
 #
 # For each server: smtp-source sends N messages over S parallel sessions to the server on loopback; the server
-# relays them (static route / transport map) to a fresh smtp-sink; the clock stops when the sink has counted
-# N messages. Both servers fsync what they accept before answering 250, so the comparison is like for like.
+# relays them (static route / transport map) to its own smtp-sink; the clock stops when that sink has counted
+# the N messages. Both servers fsync what they accept before answering 250, so the comparison is like for like.
+# Both run at the same time and the rounds alternate, so load from other processes falls on both alike.
 #
 # Needs (Debian): postfix (for postfix, smtp-sink, smtp-source), a JDK >= 21. Runs as root (Postfix's master).
-# Usage: bench/outbound.sh [messages] [sessions] [body-bytes]
+# Usage: bench/outbound.sh [messages] [sessions] [body-bytes] [rounds]
 set -euo pipefail
 N=${1:-5000}
 S=${2:-20}
 SIZE=${3:-4096}
+ROUNDS=${4:-3}
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$here/scripts/find-jdk.sh"
 posthorn_find_jdk || exit 1
@@ -27,22 +29,22 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 not listening" >&2; return 1; }
 
-start_sink() {   # sets SINK_PORT, SINK_PID, SINK_OUT
+start_sink() {   # sets SINK_PORT, SINK_OUT
     SINK_PORT=$(free_port); SINK_OUT="$work/sink-$SINK_PORT.out"
     smtp-sink -c -u postfix "127.0.0.1:$SINK_PORT" 256 >"$SINK_OUT" 2>&1 &
-    SINK_PID=$!; pids+=("$SINK_PID"); wait_port "$SINK_PORT"
+    pids+=("$!"); wait_port "$SINK_PORT"
 }
-sink_count() { tr '\r' '\n' <"$SINK_OUT" | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2; }
+sink_count() { tr '\r' '\n' <"$1" | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2; }
 
-# Sends $2 messages to port $1 and prints the seconds until the sink has counted them all (on top of what it had).
+# Sends $2 messages to port $1 and prints the seconds until sink $3 has counted them all (on top of what it had).
 measure() {
-    local port=$1 count=$2 base start end n
-    base=$(sink_count); base=${base:-0}
+    local port=$1 count=$2 sink=$3 base start end n
+    base=$(sink_count "$sink"); base=${base:-0}
     start=$(date +%s.%N)
     smtp-source -s "$S" -m "$count" -l "$SIZE" -f sender@bench.test -t rcpt@sink.test "127.0.0.1:$port" >/dev/null
     [ -n "${BENCH_VERBOSE:-}" ] && echo "  injected $count in $(python3 -c "import time; print(f'{time.time()-$start:.2f}')") s" >&2
     for _ in $(seq 1 12000); do
-        n=$(sink_count); n=${n:-0}
+        n=$(sink_count "$sink"); n=${n:-0}
         [ "$n" -ge $((base + count)) ] && break
         sleep 0.02
     done
@@ -104,10 +106,7 @@ CF
 echo "sink.test smtp:[127.0.0.1]:$SINK_PORT" >"$work/postfix/conf/transport"
 postfix -c "$work/postfix/conf" start >/dev/null
 wait_port "$PF_PORT"
-measure "$PF_PORT" $((N / 5)) >/dev/null   # warm-up, as for Posthorn
-PF_SECS=$(measure "$PF_PORT" "$N")
-postfix -c "$work/postfix/conf" stop >/dev/null
-kill "$SINK_PID"
+PF_SINK=$SINK_OUT
 
 # --- Posthorn ----------------------------------------------------------------------------------------------
 start_sink
@@ -130,11 +129,25 @@ TOML
     >"$work/posthorn.log" 2>&1 &
 PH_PID=$!; pids+=("$PH_PID")
 wait_port "$PH_PORT"
-measure "$PH_PORT" $((N / 5)) >/dev/null   # warm-up: let the JIT compile the hot paths
-PH_SECS=$(measure "$PH_PORT" "$N")
+PH_SINK=$SINK_OUT
+
+# --- Alternate rounds (Postfix, Posthorn, ...) so that load from elsewhere hits both alike; report medians ----
+measure "$PF_PORT" $((N / 5)) "$PF_SINK" >/dev/null   # warm-up
+measure "$PH_PORT" $((N / 5)) "$PH_SINK" >/dev/null   # warm-up: let the JIT compile the hot paths
+PF_ALL=(); PH_ALL=()
+for r in $(seq 1 "$ROUNDS"); do
+    PF_ALL+=("$(measure "$PF_PORT" "$N" "$PF_SINK")")
+    PH_ALL+=("$(measure "$PH_PORT" "$N" "$PH_SINK")")
+    if [ -n "${BENCH_VERBOSE:-}" ]; then echo "  round $r: Postfix ${PF_ALL[-1]} s, Posthorn ${PH_ALL[-1]} s" >&2; fi
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+PF_SECS=$(median "${PF_ALL[@]}")
+PH_SECS=$(median "${PH_ALL[@]}")
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
-echo "outbound relay to smtp-sink: $N messages of ~$SIZE bytes, $S client sessions, $(nproc) cores ($cpu)"
+echo "outbound relay to smtp-sink: $N messages of ~$SIZE bytes, $S client sessions, median of $ROUNDS alternating rounds,"
+echo "  $(nproc) cores ($cpu), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "  Postfix rounds: ${PF_ALL[*]} s; Posthorn rounds: ${PH_ALL[*]} s"
 python3 - "$N" "$PF_SECS" "$PH_SECS" <<'PY'
 import sys
 n, pf, ph = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])

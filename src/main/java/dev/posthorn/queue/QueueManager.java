@@ -138,17 +138,24 @@ public final class QueueManager implements AutoCloseable {
     }
 
     /** Removes a message once its local recipients are delivered and outbound delivery is done with it. */
-    private synchronized void removeIfFinished(String id) {
-        if (!localDone.contains(id) || remoteActive.contains(id)) {
+    private void removeIfFinished(String id) {
+        if (!claimRemoval(id)) {
             return;
         }
         try {
             spool.remove(id);
             Files.deleteIfExists(StateFile.path(spool.directory(), id));
-            localDone.remove(id);
         } catch (IOException e) {
             LOG.warn("queue id={} could not remove delivered message: {}", id, e.toString());
         }
+    }
+
+    /** Decides under the lock, so that exactly one caller removes; the files are removed outside it. */
+    private synchronized boolean claimRemoval(String id) {
+        if (!localDone.contains(id) || remoteActive.contains(id)) {
+            return false;
+        }
+        return localDone.remove(id);
     }
 
     private static QueuedMessage toQueued(Envelope e, Path content, List<EnvelopeRecipient> remote) {
