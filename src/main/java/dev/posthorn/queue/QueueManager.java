@@ -93,6 +93,9 @@ public final class QueueManager implements AutoCloseable {
     }
 
     private void deliver(Envelope envelope, boolean recovering) {
+        if (recovering && !Files.exists(spool.envelopeFile(envelope.id()))) {
+            return; // Finished and removed since the sweep listed it: delivering again would duplicate it.
+        }
         Path message = spool.messageFile(envelope.id());
         boolean allDone = true;
         List<EnvelopeRecipient> recipients = envelope.recipients();
