@@ -261,4 +261,30 @@ class SmtpConnectionTest {
                 .satisfies(e -> assertThat(((SmtpClientException) e).reply().oneLine())
                         .isEqualTo("554 5.7.1 peer.test no service for you"));
     }
+
+    @Test
+    void aPeerThatStopsReadingTheDataIsCutOffByTheBlockTimeout() throws Exception {
+        peer.extensions.remove("PIPELINING");
+        peer.stallInData = true;
+        peer.extensions.remove("SIZE 10000000");
+        Path big = dir.resolve("big.msg");
+        byte[] line = "0123456789012345678901234567890123456789012345678901234567890123456789012345678\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        try (var out = Files.newOutputStream(big)) {
+            for (int i = 0; i < 200_000; i++) {
+                out.write(line); // 16 MB: far more than the socket buffers hold
+            }
+        }
+        OutboundMessage m = new OutboundMessage("a@client.test", List.of(OutboundMessage.Recipient.of("b@peer.test")),
+                big, Files.size(big), false, false, null, null);
+        long start = System.nanoTime();
+        try (SmtpConnection c = SmtpConnection.open(peer.address(), "peer.test",
+                ClientSettings.uniform("client.test", Duration.ofSeconds(1)))) {
+            c.hello();
+            assertThatThrownBy(() -> c.send(m)).isInstanceOf(SmtpClientException.class)
+                    .satisfies(e -> assertThat(((SmtpClientException) e).reply().oneLine())
+                            .isEqualTo("451 4.4.2 Timed out sending to the remote"));
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
 }
