@@ -50,6 +50,7 @@ public final class OutboundScheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboundScheduler.class);
     private static final int MAX_HISTORY = 100;
+    private static final Duration LINGER = Duration.ofSeconds(2);
 
     /** Sends a DSN (null reverse-path) to one recipient through the queue. */
     @FunctionalInterface
@@ -275,11 +276,16 @@ public final class OutboundScheduler implements AutoCloseable {
         }
     }
 
-    /** Jobs for one destination, worked off by at most {@code max_connections_per_destination} workers. */
+    /**
+     * Jobs for one destination, worked off by at most {@code max_connections_per_destination} workers. A worker
+     * whose lane is empty keeps its connection open for {@link #LINGER} in case more mail comes for the same
+     * destination (Postfix: smtp_connection_cache_time_limit = 2s).
+     */
     private final class Lane {
         private final Route route;
         private final ArrayDeque<Job> jobs = new ArrayDeque<>();
         private int workers;
+        private int idle;
 
         Lane(Route route) {
             this.route = route;
@@ -287,16 +293,32 @@ public final class OutboundScheduler implements AutoCloseable {
 
         synchronized void add(Job job) {
             jobs.add(job);
-            // One more connection while under the destination's limit; each worker drains the lane.
+            if (idle > 0) {
+                notify(); // a lingering worker with an open connection takes it
+                return;
+            }
             if (workers < Math.max(1, config.maxConnectionsPerDestination)) {
                 workers++;
                 Thread.ofVirtual().name("outbound-" + route.key()).start(this::work);
             }
         }
 
-        /** The next job, or null after which the calling worker must stop (it is no longer counted). */
-        synchronized Job next() {
-            Job job = jobs.poll();
+        /** The next job, waiting up to the linger time for one; null means stop (the worker is no longer counted). */
+        synchronized Job next() throws InterruptedException {
+            long deadline = System.nanoTime() + LINGER.toNanos();
+            while (jobs.isEmpty() && running) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                idle++;
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } finally {
+                    idle--;
+                }
+            }
+            Job job = running ? jobs.poll() : null;
             if (job == null) {
                 workers--;
             }
@@ -305,6 +327,7 @@ public final class OutboundScheduler implements AutoCloseable {
 
         private void work() {
             boolean permit = false;
+            boolean counted = true;
             try {
                 connections.acquire();
                 permit = true;
@@ -314,26 +337,33 @@ public final class OutboundScheduler implements AutoCloseable {
                     while ((job = next()) != null) {
                         attempt(job, session);
                     }
+                    counted = false;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                drain();
             } catch (RuntimeException e) {
                 LOG.error("outbound worker for {} failed", route.key(), e);
-                drain();
             } finally {
                 if (permit) {
                     connections.release();
                 }
+                if (counted) {
+                    abandon();
+                }
             }
         }
 
-        /** A worker that dies hands its remaining jobs back to the schedule. */
-        private void drain() {
-            Job job;
-            while ((job = next()) != null) {
-                requeue(job);
+        /** A worker that dies uncounts itself; the last one hands the lane's jobs back to the schedule. */
+        private void abandon() {
+            List<Job> orphans = List.of();
+            synchronized (this) {
+                workers--;
+                if (workers == 0) {
+                    orphans = new ArrayList<>(jobs);
+                    jobs.clear();
+                }
             }
+            orphans.forEach(OutboundScheduler.this::requeue);
         }
     }
 
@@ -528,6 +558,13 @@ public final class OutboundScheduler implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        synchronized (lanes) {
+            for (Lane lane : lanes.values()) {
+                synchronized (lane) {
+                    lane.notifyAll(); // lingering workers close their connections now
+                }
+            }
+        }
         if (dispatcher != null) {
             dispatcher.interrupt();
         }

@@ -285,6 +285,7 @@ class OutboundDeliveryTest {
                 "Status: 2.0.0", "Content-Type: text/rfc822-headers");
 
         peer.extensions.add("DSN");
+        peer.dropConnections(); // the lingering connection saw the old EHLO reply
         server.enqueue("alice@posthorn.test", List.of(new EnvelopeRecipient("carol@remote.test", Set.of("SUCCESS"),
                 null, false)), null, null, false, MESSAGE.getBytes(StandardCharsets.UTF_8));
         peer.take(Duration.ofSeconds(10));

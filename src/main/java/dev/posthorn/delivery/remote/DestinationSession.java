@@ -40,6 +40,17 @@ public final class DestinationSession implements Closeable {
 
     /** One attempt for one message: an outcome per recipient, in the order of {@code m.recipients()}. */
     public List<Outcome> deliver(OutboundMessage m) {
+        boolean reused = connection != null && connection.isOpen() && connection.transactions() > 0
+                && connection.transactions() < maxMessagesPerConnection;
+        List<Outcome> outcomes = deliverOnce(m);
+        if (reused && connection == null && outcomes.stream().allMatch(o -> o.kind() == Outcome.Kind.DEFERRED)) {
+            // A reused connection that broke (the remote closed it while idle): once more on a fresh one.
+            return deliverOnce(m);
+        }
+        return outcomes;
+    }
+
+    private List<Outcome> deliverOnce(OutboundMessage m) {
         if (connection == null || !connection.isOpen() || connection.transactions() >= maxMessagesPerConnection) {
             closeConnection();
             Outcome failure = connect();

@@ -183,4 +183,16 @@ class DestinationSessionTest {
             assertThat(o.reply().wire()).isEqualTo("550 5.1.1 <nobody@remote.test>: Recipient address rejected: User unknown");
         }
     }
+
+    @Test
+    void aReusedConnectionThatTheRemoteClosedIsReplacedWithoutDeferringTheMessage() throws Exception {
+        try (DestinationSession s = session(new Route.Static("127.0.0.1", peer.port(), TlsPolicy.OPPORTUNISTIC))) {
+            assertThat(s.deliver(message("bob@remote.test")).get(0).kind()).isEqualTo(Outcome.Kind.DELIVERED);
+            peer.dropConnections(); // as a server does with an idle connection
+            Thread.sleep(200);
+            assertThat(s.deliver(message("carol@remote.test")).get(0).kind()).isEqualTo(Outcome.Kind.DELIVERED);
+        }
+        assertThat(peer.connections.get()).isEqualTo(2);
+        assertThat(peer.received).hasSize(2);
+    }
 }
