@@ -339,6 +339,7 @@ public final class OutboundScheduler implements AutoCloseable {
                     }
                     counted = false;
                 }
+                forgetIfIdle();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
@@ -349,6 +350,17 @@ public final class OutboundScheduler implements AutoCloseable {
                 }
                 if (counted) {
                     abandon();
+                }
+            }
+        }
+
+        /** An idle lane leaves the map, so that destinations seen once do not accumulate. */
+        private void forgetIfIdle() {
+            synchronized (lanes) {
+                synchronized (this) {
+                    if (workers == 0 && jobs.isEmpty()) {
+                        lanes.remove(route.key(), this);
+                    }
                 }
             }
         }
