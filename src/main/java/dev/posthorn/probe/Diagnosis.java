@@ -84,7 +84,7 @@ public record Diagnosis(String conclusion, List<String> notes) {
             switch (r.problem()) {
                 case DNS_FAILURE -> main.add(say("dnsFailure"));
                 case CONNECTION_REFUSED -> main.add(say("refused"));
-                case CONNECT_TIMEOUT -> main.add(say("connectTimeout", "seconds", seconds(o.connectTimeout())));
+                case CONNECT_TIMEOUT -> main.add(say("connectTimeout", "duration", duration(o.connectTimeout())));
                 case CONNECT_FAILED -> main.add(say("connectFailed", "error", r.error()));
                 case REPLY_TIMEOUT -> timeout();
                 case CONNECTION_CLOSED -> main.add(r.failedStep() == Step.GREETING ? say("closedAtGreeting")
@@ -105,14 +105,14 @@ public record Diagnosis(String conclusion, List<String> notes) {
         }
 
         private void timeout() {
-            String seconds = seconds(o.replyTimeout());
+            String duration = duration(o.replyTimeout());
             switch (r.failedStep()) {
                 case GREETING -> main.add(say(o.security() == Security.NONE ? "noGreetingPlain" : "noGreeting",
-                        "seconds", seconds));
+                        "duration", duration));
                 case TLS -> main.add(say(o.security() == Security.IMPLICIT_TLS ? "tlsTimeoutImplicit" : "tlsTimeout",
-                        "seconds", seconds));
-                case MESSAGE -> main.add(say("messageTimeout", "seconds", seconds));
-                default -> main.add(say("replyTimeout", "command", command(r.failedStep()), "seconds", seconds));
+                        "duration", duration));
+                case MESSAGE -> main.add(say("messageTimeout", "duration", duration));
+                default -> main.add(say("replyTimeout", "command", command(r.failedStep()), "duration", duration));
             }
         }
 
@@ -239,9 +239,8 @@ public record Diagnosis(String conclusion, List<String> notes) {
             return instant.atOffset(ZoneOffset.UTC).toLocalDate().toString();
         }
 
-        private static String seconds(java.time.Duration d) {
-            long ms = d.toMillis();
-            return ms % 1000 == 0 ? String.valueOf(ms / 1000) : String.valueOf(ms / 1000.0);
+        private String duration(java.time.Duration d) {
+            return TranscriptPrinter.duration(lang, d.toMillis());
         }
     }
 }

@@ -122,7 +122,7 @@ public final class Probe {
         } catch (SocketTimeoutException e) {
             close(socket);
             Stop stop = Stop.of(Problem.CONNECT_TIMEOUT, Step.CONNECT, message(e));
-            event(Step.CONNECT, EventKind.TIMEOUT, Map.of("seconds", seconds(options.connectTimeout())));
+            event(Step.CONNECT, EventKind.TIMEOUT, Map.of("millis", String.valueOf(options.connectTimeout().toMillis())));
             throw stop;
         } catch (ConnectException e) {
             close(socket);
@@ -187,11 +187,14 @@ public final class Probe {
             tls.setSoTimeout(millis(options.replyTimeout()));
             tls.startHandshake();
         } catch (SocketTimeoutException e) {
-            event(Step.TLS, EventKind.TIMEOUT, Map.of("seconds", seconds(options.replyTimeout())));
+            event(Step.TLS, EventKind.TIMEOUT, Map.of("millis", String.valueOf(options.replyTimeout().toMillis())));
             throw Stop.of(Problem.REPLY_TIMEOUT, Step.TLS, message(e));
         } catch (SSLException e) {
             Stop stop = Stop.of(Problem.TLS_HANDSHAKE, Step.TLS, message(e));
             stop.tlsFailure = classify(e);
+            if (inspector.report() != null && !options.insecure()) {
+                certificateEvent(EventKind.CERTIFICATE_REFUSED, inspector.report());
+            }
             throw failure(stop);
         } catch (IOException e) {
             throw failure(Stop.of(Problem.IO_ERROR, Step.TLS, message(e)));
@@ -203,15 +206,19 @@ public final class Probe {
         event(Step.TLS, EventKind.TLS, Map.of("protocol", session.getProtocol(), "cipher", session.getCipherSuite()));
         CertificateReport cert = inspector.report();
         if (cert != null) {
-            event(Step.TLS, options.insecure() ? EventKind.CERTIFICATE_UNCHECKED : EventKind.CERTIFICATE_VERIFIED,
-                    Map.of("names", String.join(", ", cert.names()), "issuer", cert.issuer(),
-                            "until", cert.notAfter().toString().substring(0, 10)));
+            certificateEvent(options.insecure() ? EventKind.CERTIFICATE_UNCHECKED : EventKind.CERTIFICATE_VERIFIED,
+                    cert);
         }
         try {
             connection.upgrade(tls, options.replyTimeout());
         } catch (IOException e) {
             throw failure(Stop.of(Problem.IO_ERROR, Step.TLS, message(e)));
         }
+    }
+
+    private void certificateEvent(EventKind kind, CertificateReport cert) {
+        event(Step.TLS, kind, Map.of("names", String.join(", ", cert.names()), "issuer", cert.issuer(),
+                "until", cert.notAfter().atOffset(java.time.ZoneOffset.UTC).toLocalDate().toString()));
     }
 
     private TlsFailure classify(SSLException e) {
@@ -380,7 +387,7 @@ public final class Probe {
             add(new TranscriptEntry.Received(step, reply));
             return reply;
         } catch (SocketTimeoutException e) {
-            event(step, EventKind.TIMEOUT, Map.of("seconds", seconds(options.replyTimeout())));
+            event(step, EventKind.TIMEOUT, Map.of("millis", String.valueOf(options.replyTimeout().toMillis())));
             throw Stop.of(Problem.REPLY_TIMEOUT, step, message(e));
         } catch (EOFException e) {
             event(step, EventKind.CLOSED, Map.of());
@@ -442,11 +449,6 @@ public final class Probe {
 
     private static int millis(Duration d) {
         return Math.toIntExact(Math.max(1, Math.min(Integer.MAX_VALUE, d.toMillis())));
-    }
-
-    private static String seconds(Duration d) {
-        long ms = d.toMillis();
-        return ms % 1000 == 0 ? String.valueOf(ms / 1000) : String.valueOf(ms / 1000.0);
     }
 
     private static boolean isAscii(String s) {

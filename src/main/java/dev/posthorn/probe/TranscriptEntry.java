@@ -34,6 +34,7 @@ public sealed interface TranscriptEntry {
         TLS("tls"),
         CERTIFICATE_VERIFIED("certificateVerified"),
         CERTIFICATE_UNCHECKED("certificateUnchecked"),
+        CERTIFICATE_REFUSED("certificateRefused"),
         MESSAGE("message"),
         FAILED("failed"),
         TIMEOUT("timeout"),

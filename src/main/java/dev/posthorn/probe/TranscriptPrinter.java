@@ -4,7 +4,9 @@ import dev.posthorn.codes.Catalogue;
 import dev.posthorn.codes.CodeEntry;
 import dev.posthorn.codes.LanguagePack;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -29,8 +31,7 @@ public final class TranscriptPrinter {
         return switch (entry) {
             case TranscriptEntry.Sent sent -> List.of("→ " + sent.shown());
             case TranscriptEntry.Received received -> reply(received.reply());
-            case TranscriptEntry.Event event -> List.of(marker(event.kind())
-                    + lang.fill("probe.event." + event.kind().key(), event.values()));
+            case TranscriptEntry.Event event -> List.of(marker(event.kind()) + event(event));
         };
     }
 
@@ -42,6 +43,20 @@ public final class TranscriptPrinter {
             lines.add(lang.phrase("probe.note") + " " + note);
         }
         return lines;
+    }
+
+    private String event(TranscriptEntry.Event event) {
+        Map<String, String> values = new HashMap<>(event.values());
+        if (values.containsKey("millis")) {
+            values.put("duration", duration(lang, Long.parseLong(values.get("millis"))));
+        }
+        return lang.fill("probe.event." + event.kind().key(), values);
+    }
+
+    /** "1 second", "30 seconds", "0.5 seconds": the language's words for a time-out. */
+    static String duration(LanguagePack lang, long millis) {
+        String n = millis % 1000 == 0 ? String.valueOf(millis / 1000) : String.valueOf(millis / 1000.0);
+        return lang.fill(millis == 1000 ? "probe.duration.one" : "probe.duration.many", Map.of("n", n));
     }
 
     private static String marker(TranscriptEntry.EventKind kind) {
