@@ -83,6 +83,7 @@ public record Diagnosis(String conclusion, List<String> notes) {
         private void failure() {
             switch (r.problem()) {
                 case DNS_FAILURE -> main.add(say("dnsFailure"));
+                case DNS_TIMEOUT -> main.add(say("dnsTimeout", "duration", duration(o.connectTimeout())));
                 case CONNECTION_REFUSED -> main.add(say("refused"));
                 case CONNECT_TIMEOUT -> main.add(say("connectTimeout", "duration", duration(o.connectTimeout())));
                 case CONNECT_FAILED -> main.add(say("connectFailed", "error", r.error()));

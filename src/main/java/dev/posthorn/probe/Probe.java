@@ -28,6 +28,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -109,12 +113,7 @@ public final class Probe {
 
     private void connect() throws Stop {
         event(Step.CONNECT, EventKind.CONNECT, Map.of("address", options.address()));
-        InetAddress address;
-        try {
-            address = InetAddress.getByName(options.host());
-        } catch (UnknownHostException e) {
-            throw failure(Stop.of(Problem.DNS_FAILURE, Step.CONNECT, message(e)));
-        }
+        InetAddress address = resolve();
         Socket socket = new Socket();
         try {
             socket.connect(new InetSocketAddress(address, options.port()), millis(options.connectTimeout()));
@@ -134,6 +133,26 @@ public final class Probe {
         }
         event(Step.CONNECT, EventKind.CONNECTED, Map.of("ip", address.getHostAddress(),
                 "port", String.valueOf(options.port())));
+    }
+
+    /** The host's address; the look-up gets the connect time-out too, since a resolver can hang. */
+    private InetAddress resolve() throws Stop {
+        FutureTask<InetAddress> lookup = new FutureTask<>(() -> InetAddress.getByName(options.host()));
+        Thread.ofVirtual().name("probe-dns").start(lookup);
+        try {
+            return lookup.get(options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            String error = cause instanceof UnknownHostException ? message((Exception) cause) : String.valueOf(cause);
+            throw failure(Stop.of(Problem.DNS_FAILURE, Step.CONNECT, error));
+        } catch (TimeoutException e) {
+            lookup.cancel(true);
+            event(Step.CONNECT, EventKind.TIMEOUT, Map.of("millis", String.valueOf(options.connectTimeout().toMillis())));
+            throw Stop.of(Problem.DNS_TIMEOUT, Step.CONNECT, "DNS look-up of " + options.host() + " timed out");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failure(Stop.of(Problem.CONNECT_FAILED, Step.CONNECT, "interrupted"));
+        }
     }
 
     private void ehlo() throws Stop {

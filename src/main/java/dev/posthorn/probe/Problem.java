@@ -4,6 +4,8 @@ package dev.posthorn.probe;
 public enum Problem {
     /** The host name has no address. */
     DNS_FAILURE,
+    /** The resolver gave no answer within the connect time-out. */
+    DNS_TIMEOUT,
     /** Nothing listens: the connection was refused (RST). */
     CONNECTION_REFUSED,
     /** No answer to the connection attempt within the connect time-out. */

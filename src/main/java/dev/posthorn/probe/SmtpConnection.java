@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +29,8 @@ final class SmtpConnection implements Closeable {
     private Socket socket;
     private InputStream in;
     private OutputStream out;
+    private long timeoutNanos;
+    private long deadline;
 
     SmtpConnection(Socket socket, Duration replyTimeout) throws IOException {
         use(socket, replyTimeout);
@@ -40,6 +43,7 @@ final class SmtpConnection implements Closeable {
 
     private void use(Socket s, Duration replyTimeout) throws IOException {
         this.socket = s;
+        this.timeoutNanos = replyTimeout.toNanos();
         s.setSoTimeout(Math.toIntExact(Math.max(1, replyTimeout.toMillis())));
         this.in = new BufferedInputStream(s.getInputStream());
         this.out = s.getOutputStream();
@@ -64,6 +68,8 @@ final class SmtpConnection implements Closeable {
      * {@link EOFException} when it closes the connection, {@link NotSmtpException} when a line is no reply.
      */
     SmtpReply readReply() throws IOException {
+        // The time-out covers the whole reply: a server that trickles a byte now and then does not stretch it.
+        deadline = System.nanoTime() + timeoutNanos;
         List<String> lines = new ArrayList<>();
         int code = -1;
         while (true) {
@@ -93,7 +99,7 @@ final class SmtpConnection implements Closeable {
     private String readLine() throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(128);
         while (true) {
-            int b = in.read();
+            int b = readByte();
             if (b < 0) {
                 if (line.size() == 0) {
                     throw new EOFException("connection closed by the server");
@@ -110,6 +116,17 @@ final class SmtpConnection implements Closeable {
                 throw new NotSmtpException(printable(line.toByteArray()));
             }
         }
+    }
+
+    private int readByte() throws IOException {
+        if (in.available() == 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new SocketTimeoutException("reply not complete in time");
+            }
+            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
+        }
+        return in.read();
     }
 
     private static String printable(byte[] bytes) {
