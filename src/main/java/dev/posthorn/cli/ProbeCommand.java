@@ -32,9 +32,10 @@ import picocli.CommandLine.Spec;
  * 2 for bad usage.
  */
 @Command(name = "probe", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Talk to an SMTP server step by step (connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, QUIT),",
-                "explain every reply and say in plain words what is wrong.",
-                "Without --to only the connection, TLS and login are checked."})
+        description = {"Talk to an SMTP server step by step (connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, QUIT), "
+                + "explain every reply and say in plain words what is wrong. Without --to only the connection, TLS "
+                + "and login are checked.",
+                "Exit status: 0 when the message was accepted (or the check passed), 1 otherwise, 2 for bad usage."})
 final class ProbeCommand implements Callable<Integer> {
 
     private static final Pattern TARGET = Pattern.compile("\\[([^\\]]+)](?::(\\d+))?|([^:\\[\\]]+)(?::(\\d+))?");

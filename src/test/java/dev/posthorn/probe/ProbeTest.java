@@ -6,6 +6,10 @@ import dev.posthorn.codes.Catalogue;
 import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.store.UserStore;
 import dev.posthorn.testing.RunningServer;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -308,6 +312,33 @@ class ProbeTest {
             assertThat(r.problem()).isEqualTo(Problem.REPLY_TIMEOUT);
             assertThat(r.failedStep()).isEqualTo(Step.MAIL);
             assertThat(diagnosis(r, "en")).contains("The server did not answer MAIL FROM within 0.5 seconds.");
+        }
+    }
+
+    @Test
+    void aServerThatTricklesItsGreetingCannotStretchTheTimeOut() throws Exception {
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread trickler = Thread.ofVirtual().start(() -> {
+                try (Socket s = listener.accept()) {
+                    OutputStream out = s.getOutputStream();
+                    for (byte b : "220-slow.example ESMTP, one byte at a time".getBytes(StandardCharsets.US_ASCII)) {
+                        out.write(b);
+                        out.flush();
+                        Thread.sleep(200);
+                    }
+                } catch (Exception e) {
+                    // The probe gave up and closed the connection: what the test wants.
+                }
+            });
+            long start = System.nanoTime();
+            ProbeResult r = Probe.run(ProbeOptions.of("127.0.0.1", listener.getLocalPort())
+                    .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
+            assertThat(r.problem()).isEqualTo(Problem.REPLY_TIMEOUT);
+            assertThat(r.failedStep()).isEqualTo(Step.GREETING);
+            assertThat(diagnosis(r, "en")).contains("sent no greeting within 1 second.");
+            trickler.interrupt();
         }
     }
 
