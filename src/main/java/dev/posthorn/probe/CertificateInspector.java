@@ -34,8 +34,9 @@ final class CertificateInspector extends X509ExtendedTrustManager {
     private final boolean insecure;
     private volatile CertificateReport report;
 
-    CertificateInspector(String host, boolean insecure) {
-        this.jdk = defaultTrustManager();
+    /** {@code anchors}: the certificates to trust, or null for the JDK's trust store (the normal case). */
+    CertificateInspector(String host, boolean insecure, KeyStore anchors) {
+        this.jdk = trustManager(anchors);
         this.host = host;
         this.insecure = insecure;
     }
@@ -210,10 +211,10 @@ final class CertificateInspector extends X509ExtendedTrustManager {
     }
 
 
-    private static X509ExtendedTrustManager defaultTrustManager() {
+    private static X509ExtendedTrustManager trustManager(KeyStore anchors) {
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init((KeyStore) null);
+            tmf.init(anchors);
             for (TrustManager tm : tmf.getTrustManagers()) {
                 if (tm instanceof X509ExtendedTrustManager x) {
                     return x;

@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -51,6 +52,7 @@ public final class Probe {
 
     private final ProbeOptions options;
     private final Consumer<TranscriptEntry> listener;
+    private final KeyStore trustAnchors;
     private final List<TranscriptEntry> transcript = new ArrayList<>();
 
     private SmtpConnection connection;
@@ -60,18 +62,24 @@ public final class Probe {
     private CertificateInspector inspector;
     private boolean authenticated;
 
-    private Probe(ProbeOptions options, Consumer<TranscriptEntry> listener) {
+    private Probe(ProbeOptions options, Consumer<TranscriptEntry> listener, KeyStore trustAnchors) {
         this.options = options;
-        this.listener = listener;
+        this.listener = listener == null ? e -> { } : listener;
+        this.trustAnchors = trustAnchors;
     }
 
     /** Runs the probe; {@code listener} sees each transcript line as it happens (for printing as it goes). */
     public static ProbeResult run(ProbeOptions options, Consumer<TranscriptEntry> listener) {
-        return new Probe(options, listener == null ? e -> { } : listener).run();
+        return new Probe(options, listener, null).run();
+    }
+
+    /** For tests: trust {@code anchors} instead of the JDK's trust store. */
+    static ProbeResult run(ProbeOptions options, KeyStore anchors) {
+        return new Probe(options, null, anchors).run();
     }
 
     public static ProbeResult run(ProbeOptions options) {
-        return run(options, null);
+        return new Probe(options, null, null).run();
     }
 
     private ProbeResult run() {
@@ -190,7 +198,7 @@ public final class Probe {
     }
 
     private void handshake() throws Stop {
-        inspector = new CertificateInspector(options.host(), options.insecure());
+        inspector = new CertificateInspector(options.host(), options.insecure(), trustAnchors);
         SSLSocket tls;
         try {
             SSLContext context = SSLContext.getInstance("TLS");

@@ -141,6 +141,12 @@ final class SmtpConnection implements Closeable {
     @Override
     public void close() {
         try {
+            // A TLS close waits for the peer's close_notify, bounded by the read time-out: keep that short.
+            socket.setSoTimeout(1000);
+        } catch (IOException e) {
+            // Already broken: close() below still releases it.
+        }
+        try {
             socket.close();
         } catch (IOException e) {
             // Closing after a failure: nothing more to learn.

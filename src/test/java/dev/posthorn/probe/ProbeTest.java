@@ -13,6 +13,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -159,6 +161,56 @@ class ProbeTest {
         assertThat(r.authenticated()).isFalse();
         assertThat(diagnosis(r, "en")).contains("The server's certificate is not trusted: it is self-signed and "
                 + "it is made out for mx.posthorn.test, not for 127.0.0.1.", "--insecure");
+    }
+
+    @Test
+    void aTrustedCertificateForAnotherNameIsAHostNameMismatch() throws Exception {
+        // Trust the server's own certificate, as if a CA had issued it: only the name is wrong now.
+        KeyStore anchors = KeyStore.getInstance("PKCS12");
+        anchors.load(null, null);
+        try (var pem = Files.newInputStream(dir.resolve("tls/selfsigned-fullchain.pem"))) {
+            anchors.setCertificateEntry("server", CertificateFactory.getInstance("X.509").generateCertificate(pem));
+        }
+        ProbeResult r = Probe.run(submission().withSecurity(Security.STARTTLS, false), anchors);
+
+        assertThat(r.certificate().trusted()).isTrue();
+        assertThat(r.tlsFailure()).isEqualTo(TlsFailure.HOSTNAME_MISMATCH);
+        assertThat(diagnosis(r, "en")).contains("The certificate does not match 127.0.0.1: it is made out for "
+                + "mx.posthorn.test. Connect with one of those names.", "--insecure");
+        assertThat(diagnosis(r, "tr")).contains("Sertifika 127.0.0.1 ile eşleşmiyor: mx.posthorn.test için düzenlenmiş.");
+    }
+
+    @Test
+    void aServerWithoutACommonTlsVersionIsAProtocolVersionFailure() throws Exception {
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket s = listener.accept()) {
+                    s.getInputStream().read(new byte[512]);
+                    // A TLS alert record: fatal (2), protocol_version (70), as an old server sends it.
+                    s.getOutputStream().write(new byte[] {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46});
+                    s.getOutputStream().flush();
+                    s.getInputStream().read();
+                } catch (Exception e) {
+                    // The probe hung up.
+                }
+            });
+            ProbeResult r = Probe.run(ProbeOptions.of("127.0.0.1", listener.getLocalPort())
+                    .withSecurity(Security.IMPLICIT_TLS, false));
+
+            assertThat(r.tlsFailure()).as("%s", r).isEqualTo(TlsFailure.PROTOCOL_VERSION);
+            assertThat(diagnosis(r, "en")).contains("Client and server have no TLS version in common");
+        }
+    }
+
+    @Test
+    void anAuthenticatedUserMayNotSendAsSomeoneElse() {
+        ProbeResult r = Probe.run(submission().withSecurity(Security.STARTTLS, true)
+                .withLogin("alice@posthorn.test", "secret".toCharArray())
+                .withEnvelope("bob@posthorn.test", "alice@posthorn.test"));
+
+        assertThat(r.failedStep()).isEqualTo(Step.MAIL);
+        assertThat(diagnosis(r, "en")).contains("The server does not let alice@posthorn.test send as "
+                + "bob@posthorn.test");
     }
 
     @Test
