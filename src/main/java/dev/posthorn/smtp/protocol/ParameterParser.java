@@ -50,7 +50,9 @@ final class ParameterParser {
                     if (repeated || value == null || value.length() > 20 || !allDigits(value)) {
                         return Outcome.fail(ReplyName.BAD_SIZE_SYNTAX.reply());
                     }
-                    size = value.length() > 18 ? Long.MAX_VALUE : Long.parseLong(value);
+                    // Leading zeros are allowed by the grammar and do not make a size big (RFC 1870 §4).
+                    String digits = value.replaceFirst("^0+(?=.)", "");
+                    size = digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits);
                     if (size > maxSize) {
                         return Outcome.fail(ReplyName.MESSAGE_TOO_BIG.reply());
                     }
