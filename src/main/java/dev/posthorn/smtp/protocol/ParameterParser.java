@@ -28,7 +28,11 @@ final class ParameterParser {
     private ParameterParser() {
     }
 
-    static Outcome<MailParameters> mail(String params, long maxSize) {
+    /**
+     * @param authOffered whether this port has the AUTH extension at all; where it has not (MX), AUTH= is the
+     *     parameter of an extension that is not advertised and gets 555 (RFC 5321 §4.1.1.11)
+     */
+    static Outcome<MailParameters> mail(String params, long maxSize, boolean authOffered) {
         long size = -1;
         String body = null;
         String ret = null;
@@ -85,6 +89,9 @@ final class ParameterParser {
                     envid = value;
                 }
                 case "AUTH" -> {
+                    if (!authOffered) {
+                        return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(param));
+                    }
                     // RFC 4954 §5: AUTH=<> or AUTH=xtext mailbox. Accepted even unauthenticated; whether it is
                     // trusted is decided by the session (untrusted values count as AUTH=<>).
                     if (repeated || value == null || !(value.equals("<>") || Xtext.isValid(value))) {

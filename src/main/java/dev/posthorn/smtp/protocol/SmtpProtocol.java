@@ -198,7 +198,7 @@ public final class SmtpProtocol {
         if (!esmtp && !rest.isBlank()) {
             return error(ReplyName.UNSUPPORTED_OPTION.reply(rest.strip()));
         }
-        var outcome = ParameterParser.mail(rest, settings.maxMessageSize());
+        var outcome = ParameterParser.mail(rest, settings.maxMessageSize(), settings.role().requiresAuth());
         if (outcome.error() != null) {
             return error(outcome.error());
         }
