@@ -253,7 +253,7 @@ public final class SmtpProtocol {
             return error(ReplyName.SMTPUTF8_REQUIRED.reply());
         }
         // RFC 5321 §4.5.3.1.10: past our limit, 452 for each extra recipient; the others stay accepted.
-        if (transaction.recipientCount() >= settings.maxRecipients()) {
+        if (transaction.acceptedRcptCommands() >= settings.maxRecipients()) {
             return respond(ReplyName.TOO_MANY_RECIPIENTS.reply());
         }
         return switch (policy.recipient(recipient, authenticatedUser)) {

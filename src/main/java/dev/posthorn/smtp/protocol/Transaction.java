@@ -16,6 +16,7 @@ public final class Transaction {
     private final Mailbox sender;
     private final MailParameters params;
     private final Map<String, Recipient> recipients = new LinkedHashMap<>();
+    private int acceptedRcptCommands;
     private boolean chunking;
     private long chunkedOctets;
     private Object spoolHandle;
@@ -43,8 +44,17 @@ public final class Transaction {
         return recipients.size();
     }
 
-    /** A repeated recipient is accepted again but delivered once. */
+    /**
+     * Accepted RCPT commands, repeats included: RFC 5321 §4.5.3.1.10 limits the number of RCPT commands, and
+     * RFC 9422 RCPTMAX is advertised as that number.
+     */
+    int acceptedRcptCommands() {
+        return acceptedRcptCommands;
+    }
+
+    /** A repeated recipient is accepted again (and counts towards the limit) but is delivered once. */
     void addRecipient(Recipient recipient) {
+        acceptedRcptCommands++;
         recipients.putIfAbsent(recipient.mailbox().address().toLowerCase(java.util.Locale.ROOT), recipient);
     }
 
