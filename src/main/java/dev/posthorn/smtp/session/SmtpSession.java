@@ -104,11 +104,11 @@ public final class SmtpSession implements Runnable {
                 flush();
             }
             if (shuttingDown) {
-                send(ReplyName.SHUTTING_DOWN.reply(services.hostname()));
+                sendFinal(ReplyName.SHUTTING_DOWN.reply(services.hostname()));
                 return "shutdown";
             }
             if (services.clock().instant().isAfter(started.plus(services.limits().sessionTimeout()))) {
-                send(ReplyName.SESSION_TOO_LONG.reply(services.hostname()));
+                sendFinal(ReplyName.SESSION_TOO_LONG.reply(services.hostname()));
                 return "session time limit";
             }
             CommandLineBuffer line = readCommand();
@@ -119,7 +119,7 @@ public final class SmtpSession implements Runnable {
             Action action = protocol.onLine(line.bytes(), line.length(), line.fault());
             if (protocol.lastCommandEndsGroup() && input.hasBuffered() && !(action instanceof Action.StartTls)) {
                 // SMTP-CONFORMANCE B-6: input sent before our reply to a group-ending command.
-                send(ReplyName.PIPELINING_VIOLATION.reply());
+                sendFinal(ReplyName.PIPELINING_VIOLATION.reply());
                 return "pipelining violation";
             }
             if (!perform(action)) {
@@ -337,6 +337,12 @@ public final class SmtpSession implements Runnable {
             writeLock.unlock();
         }
         log.reply(reply);
+    }
+
+    /** The last reply of a session: it must reach the client before the socket closes (never a silent close). */
+    private void sendFinal(Reply reply) throws IOException {
+        send(reply);
+        flush();
     }
 
     private void flush() throws IOException {
