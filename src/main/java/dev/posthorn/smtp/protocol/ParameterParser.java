@@ -90,7 +90,7 @@ final class ParameterParser {
                 }
                 case "AUTH" -> {
                     if (!authOffered) {
-                        return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(param));
+                        return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(echo(param)));
                     }
                     // RFC 4954 §5: AUTH=<> or AUTH=xtext mailbox. Accepted even unauthenticated; whether it is
                     // trusted is decided by the session (untrusted values count as AUTH=<>).
@@ -100,7 +100,7 @@ final class ParameterParser {
                     auth = value;
                 }
                 default -> {
-                    return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(param));
+                    return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(echo(param)));
                 }
             }
         }
@@ -136,7 +136,7 @@ final class ParameterParser {
                     orcpt = value;
                 }
                 default -> {
-                    return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(param));
+                    return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(echo(param)));
                 }
             }
         }
@@ -157,6 +157,25 @@ final class ParameterParser {
             return null;
         }
         return Set.copyOf(items);
+    }
+
+    /** Longest parameter quoted back in a 555; the reply line stays within 512 octets (RFC 5321 §4.5.3.1.5). */
+    private static final int MAX_ECHO = 64;
+
+    /**
+     * A client's parameter as it may be quoted in a reply: printable US-ASCII only (replies are ASCII, RFC 5321
+     * §2.4), cut to {@link #MAX_ECHO} characters, so an over-long or 8-bit parameter cannot make a bad reply.
+     */
+    static String echo(String param) {
+        StringBuilder out = new StringBuilder(Math.min(param.length(), MAX_ECHO + 3));
+        for (int i = 0; i < param.length() && out.length() < MAX_ECHO; i++) {
+            char c = param.charAt(i);
+            out.append(c >= 32 && c <= 126 ? c : '?');
+        }
+        if (param.length() > MAX_ECHO) {
+            out.append("...");
+        }
+        return out.toString();
     }
 
     private static String[] split(String params) {

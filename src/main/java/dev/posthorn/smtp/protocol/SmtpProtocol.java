@@ -196,7 +196,7 @@ public final class SmtpProtocol {
         }
         String rest = args.substring(end);
         if (!esmtp && !rest.isBlank()) {
-            return error(ReplyName.UNSUPPORTED_OPTION.reply(rest.strip()));
+            return error(ReplyName.UNSUPPORTED_OPTION.reply(ParameterParser.echo(rest.strip())));
         }
         var outcome = ParameterParser.mail(rest, settings.maxMessageSize(), settings.role().requiresAuth());
         if (outcome.error() != null) {
@@ -243,7 +243,7 @@ public final class SmtpProtocol {
         }
         String rest = args.substring(end);
         if (!esmtp && !rest.isBlank()) {
-            return error(ReplyName.UNSUPPORTED_OPTION.reply(rest.strip()));
+            return error(ReplyName.UNSUPPORTED_OPTION.reply(ParameterParser.echo(rest.strip())));
         }
         var outcome = ParameterParser.rcpt(rest);
         if (outcome.error() != null) {
