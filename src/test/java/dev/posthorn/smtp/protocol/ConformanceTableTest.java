@@ -433,6 +433,10 @@ class ConformanceTableTest {
                 .when("MAIL FROM:<sender@example.org> XFOO=1", "555 5.5.4 Unsupported option: XFOO=1"));
         rows.add(row("S-8 unknown RCPT parameter: 555 5.5.4").given(EHLO, MAIL)
                 .when("RCPT TO:<postmaster@posthorn.test> XFOO=1", "555 5.5.4 Unsupported option: XFOO=1"));
+        rows.add(row("S-8 a long unknown parameter is quoted within a 512-octet reply line").given(EHLO)
+                .when("MAIL FROM:<sender@example.org> XFOO=" + "x".repeat(3000), "555 5.5.4 Unsupported option: XFOO=")
+                .check(h -> assertThat(ProtocolHarness.replyOf(h.actions.get(1)).wire().length())
+                        .isLessThanOrEqualTo(512)));
         rows.add(row("S-8 parameter of an extension not advertised (after HELO)").given(HELO)
                 .when("MAIL FROM:<sender@example.org> SIZE=100", "555 5.5.4"));
         rows.add(row("S-8 RCPT parameter after HELO").given(HELO, MAIL)
