@@ -474,6 +474,41 @@ class WireConformanceTest {
     }
 
     @Test
+    void g4_shutdownDuringDataLetsTheMessageFinishThenSends421(@TempDir Path dir) throws Exception {
+        RunningServer own = RunningServer.start(dir);
+        try (SmtpWire wire = session(own)) {
+            assertThat(wire.command("MAIL FROM:<sender@example.org>")).startsWith("250 2.1.0");
+            assertThat(wire.command("RCPT TO:<" + PM + ">")).startsWith("250 2.1.5");
+            assertThat(wire.command("DATA")).startsWith("354 ");
+            wire.send("Subject: busy\r\n\r\nfirst half\r\n");
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(own::close);
+            sleep(300);
+            wire.send("second half\r\n.\r\n");
+            assertThat(wire.reply()).startsWith("250 2.0.0 Ok: queued as ");
+            assertThat(wire.reply())
+                    .isEqualTo("421 4.3.2 mx.posthorn.test Service shutting down, closing transmission channel");
+            assertThat(wire.closedByServer()).isTrue();
+            closing.get();
+        }
+    }
+
+    @Test
+    void d10_tooManyReceivedFieldsIsRefused() throws IOException {
+        String marker = marker("d10");
+        try (SmtpWire wire = session()) {
+            openData(wire, "sender@example.org");
+            StringBuilder message = new StringBuilder();
+            for (int i = 0; i < 101; i++) {
+                message.append("Received: from hop").append(i).append(".example by x.example; Mon, 2 Nov 2026 10:00:00 +0000\r\n");
+            }
+            wire.send(message + marker + "\r\n\r\nlooping\r\n.\r\n");
+            assertThat(wire.reply()).startsWith("554 5.4.6");
+            assertThat(wire.command("NOOP")).startsWith("250 2.0.0");
+        }
+        assertNotDelivered(PM, marker);
+    }
+
+    @Test
     void o3_commandTimeoutGets421(@TempDir Path dir) throws IOException {
         try (RunningServer own = RunningServer.start(dir, c -> c.limits.commandTimeoutSeconds = 1);
                 SmtpWire wire = session(own)) {
