@@ -219,8 +219,10 @@ public final class SmtpSession implements Runnable {
         if (transaction.spoolHandle() == null) {
             transaction.spoolHandle(writer);
         }
-        String received = ReceivedHeader.format(protocol, transaction, clientAddress, services.hostname(),
-                writer.id(), ZonedDateTime.now(services.clock()));
+        List<Transaction.Recipient> recipients = transaction.recipients();
+        String forAddress = recipients.size() == 1 ? recipientAddress(recipients.get(0)) : null;
+        String received = ReceivedHeader.format(protocol, transaction, forAddress, clientAddress,
+                services.hostname(), writer.id(), ZonedDateTime.now(services.clock()));
         writer.content().write(received.getBytes(StandardCharsets.UTF_8));
         return writer;
     }
