@@ -277,6 +277,22 @@ class WireConformanceTest {
     }
 
     @Test
+    void d8_receivedForPostmasterWithoutDomainNamesAFullMailbox() throws IOException {
+        String marker = marker("d8-postmaster");
+        try (SmtpWire wire = session()) {
+            assertThat(wire.command("MAIL FROM:<sender@example.org>")).startsWith("250 2.1.0");
+            assertThat(wire.command("RCPT TO:<Postmaster>")).startsWith("250 2.1.5");
+            assertThat(wire.command("DATA")).startsWith("354 ");
+            wire.send(marker + "\r\n\r\nbody\r\n.\r\n");
+            assertThat(wire.reply()).startsWith("250 2.0.0 ");
+        }
+        String header = delivered(PM_LOCAL, marker);
+        // RFC 5321 §4.4: For = CFWS "FOR" FWS ( Path / Mailbox ); <postmaster> alone is neither.
+        assertThat(header.replaceAll("\r\n[ \t]+", " ")).contains(" for <postmaster@localhost>;")
+                .doesNotContain("for <postmaster>");
+    }
+
+    @Test
     void d9_nullReversePathGivesReturnPathEmpty() throws IOException {
         String marker = marker("d9");
         try (SmtpWire wire = session()) {
