@@ -69,7 +69,7 @@ public final class SmtpSession implements Runnable {
                 socket = services.tls().implicitTls(socket);
             }
             input = new SmtpInput(socket.getInputStream());
-            input.beforeRead(this::setReadTimeout);
+            input.beforeRead(this::beforeBlockingRead);
             output = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
             protocol = new SmtpProtocol(settings(), services.policy(), services.sasl(),
                     services.authGates().apply(socket.getInetAddress()));
@@ -305,6 +305,15 @@ public final class SmtpSession implements Runnable {
         return new SessionSettings(role, services.hostname(), services.version(), implicitTls, services.tls() != null,
                 limits.maxMessageSize(), limits.maxRecipients(), limits.maxErrors(), limits.maxHops(),
                 limits.forbidUnauthPipelining());
+    }
+
+    /**
+     * RFC 2920 §3.2: never block on a read while replies are held back. Checking for an empty buffer between
+     * commands is not enough: a buffer holding part of the next line blocks too, so flush before every read.
+     */
+    private void beforeBlockingRead() throws IOException {
+        flush();
+        setReadTimeout();
     }
 
     private void setReadTimeout() throws IOException {
