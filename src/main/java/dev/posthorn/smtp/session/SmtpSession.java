@@ -123,6 +123,8 @@ public final class SmtpSession implements Runnable {
                 return "pipelining violation";
             }
             if (!perform(action)) {
+                // The action's last reply (a 221, a 421 after a discarded chunk, ...) must leave before the close.
+                flush();
                 return "quit";
             }
             if (protocol.transaction() != before) {
