@@ -391,6 +391,17 @@ class WireConformanceTest {
     }
 
     @Test
+    void p2_repliesAreSentBeforeWaitingForTheRestOfAPartialLine() throws IOException {
+        try (SmtpWire wire = session()) {
+            // The NOOP is complete, the next command is not: its reply must not wait for the rest.
+            wire.send("NOOP\r\nNO");
+            assertThat(wire.repliesWithin(1000)).containsExactly("250 2.0.0 OK");
+            wire.send("OP\r\n");
+            assertThat(wire.reply()).isEqualTo("250 2.0.0 OK");
+        }
+    }
+
+    @Test
     void b6_commandPipelinedAfterDataIsASynchronizationError() throws IOException {
         String marker = marker("b6");
         try (SmtpWire wire = session()) {
@@ -550,6 +561,18 @@ class WireConformanceTest {
     void s11_tooManyErrorsGets421AndClose() throws IOException {
         try (SmtpWire wire = session()) {
             wire.send("FOO\r\n".repeat(21));
+            for (int i = 0; i < 20; i++) {
+                assertThat(wire.reply()).as("error %d", i + 1).startsWith("500 5.5.2");
+            }
+            assertThat(wire.reply()).isEqualTo("421 4.7.0 mx.posthorn.test Error: too many errors");
+            assertThat(wire.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void s11_errorLimitReachedByARefusedBdatChunkStillSends421() throws IOException {
+        try (SmtpWire wire = session()) {
+            wire.send("FOO\r\n".repeat(20) + "BDAT 5\r\nabcde");
             for (int i = 0; i < 20; i++) {
                 assertThat(wire.reply()).as("error %d", i + 1).startsWith("500 5.5.2");
             }
