@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** One mail transaction: MAIL, its recipients, and how far its content has come. */
@@ -55,7 +56,18 @@ public final class Transaction {
     /** A repeated recipient is accepted again (and counts towards the limit) but is delivered once. */
     void addRecipient(Recipient recipient) {
         acceptedRcptCommands++;
-        recipients.putIfAbsent(recipient.mailbox().address().toLowerCase(java.util.Locale.ROOT), recipient);
+        recipients.putIfAbsent(key(recipient), recipient);
+    }
+
+    /**
+     * When two recipients are the same. Domains are case-insensitive (RFC 5321 §2.4); local parts only for our
+     * own domains, whose semantics we assign. A remote local part keeps its case: {@code Alice@remote} and
+     * {@code alice@remote} may be different mailboxes, and only the remote host may say otherwise.
+     */
+    private static String key(Recipient recipient) {
+        Mailbox mailbox = recipient.mailbox();
+        String local = recipient.local() ? mailbox.localPart().toLowerCase(Locale.ROOT) : mailbox.localPart();
+        return local + "@" + mailbox.domainLowerCase();
     }
 
     boolean isChunking() {
