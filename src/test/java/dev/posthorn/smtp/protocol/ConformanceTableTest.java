@@ -414,6 +414,10 @@ class ConformanceTableTest {
         rows.add(row("S-4 bad recipient address: 501 5.1.3").given(EHLO, MAIL)
                 .when("RCPT TO:<postmaster@posthorn.test", "501 5.1.3 Bad recipient address syntax")
                 .then(RCPT, "250 2.1.5"));
+        rows.add(row("S-4 invalid IPv4 literal: 501 5.1.7").given(EHLO)
+                .when("MAIL FROM:<u@[300.1.1.1]>", "501 5.1.7"));
+        rows.add(row("S-4 junk after the path: 501 5.1.3").given(EHLO, MAIL)
+                .when("RCPT TO:<postmaster@posthorn.test>junk", "501 5.1.3").then(RCPT, "250 2.1.5"));
         rows.add(row("S-4 RCPT without argument: 501 5.5.4").given(EHLO, MAIL).when("RCPT", "501 5.5.4"));
         rows.add(row("S-4 null reverse path as recipient: 501 5.1.3").given(EHLO, MAIL)
                 .when("RCPT TO:<>", "501 5.1.3"));
@@ -471,6 +475,10 @@ class ConformanceTableTest {
                 .when("MAIL FROM:<\"probe user\"@example.org>", "250 2.1.0"));
         rows.add(row("M-4 quoted postmaster is postmaster").given(EHLO, MAIL)
                 .when("RCPT TO:<\"postmaster\"@posthorn.test>", "250 2.1.5"));
+        rows.add(row("M-4 quoted-pair form of postmaster is postmaster").given(EHLO, MAIL)
+                .when("RCPT TO:<\"post\\master\"@posthorn.test>", "250 2.1.5")
+                .check(h -> assertThat(h.protocol.transaction().recipients().get(0).mailbox().localPart())
+                        .isEqualTo("postmaster")));
         rows.add(row("M-4 quoted unknown user: 550 5.1.1").given(EHLO, MAIL)
                 .when("RCPT TO:<\"probe user\"@posthorn.test>", "550 5.1.1"));
         rows.add(row("M-5 IPv4 address literal").given(EHLO).when("MAIL FROM:<u@[192.0.2.1]>", "250 2.1.0"));

@@ -274,6 +274,8 @@ class WireConformanceTest {
         assertThat(queued).endsWith(" " + ours.group(1));
         assertThat(received.get(1)).isEqualTo(earlier);
         assertThat(header.indexOf("Received: from client.example")).isLessThan(header.indexOf(earlier));
+        // D-12: header fields a submission server may add are not added by the MX.
+        assertThat(header).doesNotContain("Message-ID:").doesNotContain("\r\nDate:").doesNotContain("\r\nSender:");
     }
 
     @Test
