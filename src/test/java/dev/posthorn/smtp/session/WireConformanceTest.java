@@ -604,4 +604,18 @@ class WireConformanceTest {
         }
         assertNotDelivered(PM, marker);
     }
+
+    @Test
+    void g5_droppedConnectionBetweenBdatChunksDeliversNothing() throws IOException {
+        String marker = marker("g5-bdat");
+        String chunk = marker + "\r\nSubject: half\r\n\r\n";
+        try (SmtpWire wire = session()) {
+            assertThat(wire.command("MAIL FROM:<sender@example.org>")).startsWith("250 2.1.0");
+            assertThat(wire.command("RCPT TO:<" + PM + ">")).startsWith("250 2.1.5");
+            wire.send("BDAT " + chunk.length() + "\r\n" + chunk);
+            assertThat(wire.reply()).startsWith("250 2.0.0 ");
+            wire.send("BDAT 100 LAST\r\nonly part of the last chunk");
+        }
+        assertNotDelivered(PM, marker);
+    }
 }
