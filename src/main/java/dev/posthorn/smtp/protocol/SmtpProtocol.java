@@ -257,10 +257,19 @@ public final class SmtpProtocol {
             return respond(ReplyName.TOO_MANY_RECIPIENTS.reply());
         }
         return switch (policy.recipient(recipient, authenticatedUser)) {
-            case RecipientDecision.Local local -> accept(recipient, outcome.value(), true);
+            case RecipientDecision.Local local -> accept(delivered(recipient), outcome.value(), true);
             case RecipientDecision.Relay relay -> accept(recipient, outcome.value(), false);
             case RecipientDecision.Refused refused -> error(refused.reply());
         };
+    }
+
+    /**
+     * RFC 5321 §4.5.1: {@code <Postmaster>} without a domain is the postmaster of this server, so it is recorded
+     * as the mailbox it is delivered to; then {@code <Postmaster>} and {@code <postmaster@primary>} in one
+     * transaction are one recipient and get one copy.
+     */
+    private Mailbox delivered(Mailbox recipient) {
+        return recipient.domain().isEmpty() ? new Mailbox(recipient.localPart(), policy.primaryDomain()) : recipient;
     }
 
     private Action accept(Mailbox recipient, RcptParameters params, boolean local) {
