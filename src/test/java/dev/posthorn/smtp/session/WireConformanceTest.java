@@ -488,6 +488,23 @@ class WireConformanceTest {
         delivered(PM_LOCAL, marker);
     }
 
+    @Test
+    void m7_postmasterWithAndWithoutDomainIsOneRecipient() throws IOException {
+        String marker = marker("m7");
+        try (SmtpWire wire = session()) {
+            assertThat(wire.command("MAIL FROM:<sender@example.org>")).startsWith("250 2.1.0");
+            assertThat(wire.command("RCPT TO:<Postmaster>")).startsWith("250 2.1.5");
+            assertThat(wire.command("RCPT TO:<postmaster@localhost>")).startsWith("250 2.1.5");
+            assertThat(wire.command("DATA")).startsWith("354 ");
+            wire.send(marker + "\r\n\r\nbody\r\n.\r\n");
+            assertThat(wire.reply()).startsWith("250 2.0.0 ");
+        }
+        delivered(PM_LOCAL, marker);
+        sleep(300);
+        assertThat(server.messages(PM_LOCAL).stream().map(WireConformanceTest::read).filter(t -> t.contains(marker)))
+                .as("copies delivered").hasSize(1);
+    }
+
     // §2 and §14: connection handling.
 
     @Test
