@@ -173,7 +173,7 @@ public final class SmtpSession implements Runnable {
                 return receiveChunk(chunk);
             }
             case Action.DiscardChunk discard -> {
-                input.skip(discard.size());
+                withDataDeadline(() -> input.skip(discard.size()));
                 send(discard.reply());
                 return discard.reply().code() != 421;
             }
@@ -191,13 +191,26 @@ public final class SmtpSession implements Runnable {
         Transaction transaction = data.transaction();
         SpoolWriter writer = openSpool(transaction);
         ContentSink sink = new ContentSink(writer.content(), services.limits().maxMessageSize());
+        withDataDeadline(() -> input.readData(sink));
+        return perform(protocol.dataEnded(sink.outcome()));
+    }
+
+    /** Message content that reads for longer than this in total is cut off (slow-loris defence, O-3). */
+    private interface ContentRead {
+        void read() throws IOException;
+    }
+
+    /**
+     * Reads message content under the total content deadline: DATA up to its end, and each BDAT chunk, taken
+     * or discarded, likewise, since a chunk of a million octets sent one per minute holds a slot as long.
+     */
+    private void withDataDeadline(ContentRead read) throws IOException {
         dataDeadline = services.clock().instant().plus(services.limits().dataTimeout());
         try {
-            input.readData(sink);
+            read.read();
         } finally {
             dataDeadline = null;
         }
-        return perform(protocol.dataEnded(sink.outcome()));
     }
 
     private boolean receiveChunk(Action.ReceiveChunk chunk) throws IOException {
@@ -208,7 +221,7 @@ public final class SmtpSession implements Runnable {
                     new ContentSink(writer.content(), services.limits().maxMessageSize())));
         }
         ChunkedContent content = (ChunkedContent) transaction.spoolHandle();
-        input.readExactly(chunk.size(), content.sink());
+        withDataDeadline(() -> input.readExactly(chunk.size(), content.sink()));
         return perform(protocol.chunkEnded(chunk.size(), chunk.last(), content.sink().outcome()));
     }
 
