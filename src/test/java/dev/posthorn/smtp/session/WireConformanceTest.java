@@ -583,6 +583,29 @@ class WireConformanceTest {
     }
 
     @Test
+    void o3_slowBdatChunkHitsTheTotalDataDeadline(@TempDir Path dir) throws Exception {
+        try (RunningServer own = RunningServer.start(dir, c -> c.limits.dataTimeoutSeconds = 1);
+                SmtpWire wire = session(own)) {
+            assertThat(wire.command("MAIL FROM:<sender@example.org>")).startsWith("250 2.1.0");
+            assertThat(wire.command("RCPT TO:<" + PM + ">")).startsWith("250 2.1.5");
+            wire.send("BDAT 1000 LAST\r\n");
+            Thread trickle = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < 40; i++) {
+                        wire.send("x");
+                        Thread.sleep(100);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // The server closed, as expected.
+                }
+            });
+            assertThat(wire.reply()).isEqualTo("421 4.4.2 mx.posthorn.test Error: timeout exceeded");
+            trickle.interrupt();
+            trickle.join();
+        }
+    }
+
+    @Test
     void g6_connectionLimitGets421(@TempDir Path dir) throws IOException {
         try (RunningServer own = RunningServer.start(dir, c -> c.limits.maxConnectionsPerIp = 1);
                 SmtpWire first = session(own);
