@@ -195,7 +195,7 @@ public final class SmtpSession implements Runnable {
         return perform(protocol.dataEnded(sink.outcome()));
     }
 
-    /** Message content that reads for longer than this in total is cut off (slow-loris defence, O-3). */
+    /** One read of message content: DATA to its end, or one BDAT chunk. */
     private interface ContentRead {
         void read() throws IOException;
     }
