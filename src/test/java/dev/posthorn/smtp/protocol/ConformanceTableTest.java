@@ -351,6 +351,7 @@ class ConformanceTableTest {
                 .then(MAIL, "503 5.5.1"));
         rows.add(row("E-5 EHLO [192.0.2.1]").when("EHLO [192.0.2.1]", "250 "));
         rows.add(row("E-5 EHLO [IPv6:2001:db8::1]").when("EHLO [IPv6:2001:db8::1]", "250 "));
+        rows.add(row("E-5 malformed IPv6 literal refused (never resolved)").when("EHLO [IPv6:.:]", "501 5.5.4"));
         rows.add(row("E-6 EHLO name is not checked against anything").when("EHLO not-this-host.example", "250 ")
                 .then(MAIL, "250 2.1.0").then(RCPT, "250 2.1.5"));
         rows.add(row("E-7 repeated EHLO resets the transaction").given(READY).when(EHLO, "250 ")
@@ -483,6 +484,8 @@ class ConformanceTableTest {
                 .when("RCPT TO:<\"probe user\"@posthorn.test>", "550 5.1.1"));
         rows.add(row("M-5 IPv4 address literal").given(EHLO).when("MAIL FROM:<u@[192.0.2.1]>", "250 2.1.0"));
         rows.add(row("M-5 IPv6 address literal").given(EHLO).when("MAIL FROM:<u@[IPv6:2001:db8::1]>", "250 2.1.0"));
+        rows.add(row("M-5 malformed IPv6 literal: 501 5.1.7 (never resolved)").given(EHLO)
+                .when("MAIL FROM:<u@[IPv6:.1::2]>", "501 5.1.7"));
         rows.add(row("M-5 address literal recipient parses (then relay policy)").given(EHLO, MAIL)
                 .when("RCPT TO:<u@[192.0.2.1]>", "550 5.7.1"));
         rows.add(row("M-6 missing angle brackets in MAIL: 501 5.1.7").given(EHLO)
