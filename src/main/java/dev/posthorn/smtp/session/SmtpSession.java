@@ -119,16 +119,16 @@ public final class SmtpSession implements Runnable {
             Action action = protocol.onLine(line.bytes(), line.length(), line.fault());
             if (protocol.lastCommandEndsGroup() && input.hasBuffered() && !(action instanceof Action.StartTls)) {
                 // SMTP-CONFORMANCE B-6: input sent before our reply to a group-ending command.
+                abandonIfReplaced(before);
                 sendFinal(ReplyName.PIPELINING_VIOLATION.reply());
                 return "pipelining violation";
             }
-            if (!perform(action)) {
+            boolean goOn = perform(action);
+            abandonIfReplaced(before);
+            if (!goOn) {
                 // The action's last reply (a 221, a 421 after a discarded chunk, ...) must leave before the close.
                 flush();
                 return "quit";
-            }
-            if (protocol.transaction() != before) {
-                abandonTransaction(before);
             }
         }
     }
@@ -341,6 +341,16 @@ public final class SmtpSession implements Runnable {
             millis = Math.min(millis, left);
         }
         socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, millis)));
+    }
+
+    /**
+     * A transaction the command ended (RSET, EHLO, a refused message) drops its spool file. The session's end
+     * only sees the current transaction, so this runs on every path out of a command, the closing ones too.
+     */
+    private void abandonIfReplaced(Transaction before) {
+        if (protocol.transaction() != before) {
+            abandonTransaction(before);
+        }
     }
 
     private void abandonTransaction(Transaction transaction) {
