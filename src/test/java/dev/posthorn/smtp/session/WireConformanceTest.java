@@ -663,6 +663,24 @@ class WireConformanceTest {
     }
 
     @Test
+    void g5_sessionEndingMidBdatLeavesNoSpoolFile(@TempDir Path dir) throws IOException {
+        try (RunningServer own = RunningServer.start(dir); SmtpWire wire = session(own)) {
+            assertThat(wire.command("MAIL FROM:<sender@example.org>")).startsWith("250 2.1.0");
+            assertThat(wire.command("RCPT TO:<" + PM + ">")).startsWith("250 2.1.5");
+            wire.send("BDAT 5\r\nhello");
+            assertThat(wire.reply()).startsWith("250 2.0.0 5 octets");
+            // EHLO resets the transaction and ends the session (B-6): its spool file must go too.
+            wire.send("EHLO client.example\r\nNOOP\r\n");
+            assertThat(wire.reply()).startsWith("554 5.5.0");
+            assertThat(wire.closedByServer()).isTrue();
+            sleep(300);
+            try (Stream<Path> files = Files.list(dir.resolve("queue"))) {
+                assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".msg"));
+            }
+        }
+    }
+
+    @Test
     void g5_droppedConnectionBetweenBdatChunksDeliversNothing() throws IOException {
         String marker = marker("g5-bdat");
         String chunk = marker + "\r\nSubject: half\r\n\r\n";
