@@ -328,6 +328,9 @@ public final class SmtpProtocol {
     /** Called once the session has made the message durable. */
     public Reply committed(String queueId) {
         transaction = null;
+        // S-11 counts errors a client makes without delivering mail (as Postfix's smtpd_hard_error_limit): a
+        // long session that delivers, with a stale recipient now and then, is not an abusive one.
+        errors = 0;
         return ReplyName.QUEUED.reply(queueId);
     }
 
