@@ -454,6 +454,10 @@ class ConformanceTableTest {
                 .then(MAIL, "250 2.1.0"));
         rows.add(row("S-10 state unchanged after 4yz RCPT").given(EHLO, MAIL).given(recipients(100))
                 .when(RCPT, "452 4.5.3").then("DATA", "DATA:354"));
+        rows.add(row("S-11 errors are counted until mail is delivered, then afresh").maxErrors(3).given(EHLO)
+                .given("!FOO", "!FOO", "!FOO").given(READY[1], READY[2], "DATA", "@DATA_END", "@COMMIT")
+                .when("FOO", "500 5.5.2").then("FOO", "500 5.5.2").then("FOO", "500 5.5.2")
+                .then("FOO", "CLOSE:421 4.7.0"));
         rows.add(row("S-11 too many errors: 421 4.7.0 and close").maxErrors(3).given(EHLO)
                 .given("!FOO", "!FOO", "!FOO").when("FOO", "CLOSE:421 4.7.0 mx.posthorn.test Error: too many errors"));
     }
