@@ -28,7 +28,11 @@ final class ParameterParser {
     private ParameterParser() {
     }
 
-    static Outcome<MailParameters> mail(String params, long maxSize) {
+    /**
+     * @param authOffered whether this port has the AUTH extension at all; where it has not (MX), AUTH= is the
+     *     parameter of an extension that is not advertised and gets 555 (RFC 5321 §4.1.1.11)
+     */
+    static Outcome<MailParameters> mail(String params, long maxSize, boolean authOffered) {
         long size = -1;
         String body = null;
         String ret = null;
@@ -50,7 +54,9 @@ final class ParameterParser {
                     if (repeated || value == null || value.length() > 20 || !allDigits(value)) {
                         return Outcome.fail(ReplyName.BAD_SIZE_SYNTAX.reply());
                     }
-                    size = value.length() > 18 ? Long.MAX_VALUE : Long.parseLong(value);
+                    // Leading zeros are allowed by the grammar and do not make a size big (RFC 1870 §4).
+                    String digits = value.replaceFirst("^0+(?=.)", "");
+                    size = digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits);
                     if (size > maxSize) {
                         return Outcome.fail(ReplyName.MESSAGE_TOO_BIG.reply());
                     }
@@ -83,6 +89,9 @@ final class ParameterParser {
                     envid = value;
                 }
                 case "AUTH" -> {
+                    if (!authOffered) {
+                        return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(echo(param)));
+                    }
                     // RFC 4954 §5: AUTH=<> or AUTH=xtext mailbox. Accepted even unauthenticated; whether it is
                     // trusted is decided by the session (untrusted values count as AUTH=<>).
                     if (repeated || value == null || !(value.equals("<>") || Xtext.isValid(value))) {
@@ -91,7 +100,7 @@ final class ParameterParser {
                     auth = value;
                 }
                 default -> {
-                    return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(param));
+                    return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(echo(param)));
                 }
             }
         }
@@ -127,7 +136,7 @@ final class ParameterParser {
                     orcpt = value;
                 }
                 default -> {
-                    return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(param));
+                    return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(echo(param)));
                 }
             }
         }
@@ -148,6 +157,25 @@ final class ParameterParser {
             return null;
         }
         return Set.copyOf(items);
+    }
+
+    /** Longest parameter quoted back in a 555; the reply line stays within 512 octets (RFC 5321 §4.5.3.1.5). */
+    private static final int MAX_ECHO = 64;
+
+    /**
+     * A client's parameter as it may be quoted in a reply: printable US-ASCII only (replies are ASCII, RFC 5321
+     * §2.4), cut to {@link #MAX_ECHO} characters, so an over-long or 8-bit parameter cannot make a bad reply.
+     */
+    static String echo(String param) {
+        StringBuilder out = new StringBuilder(Math.min(param.length(), MAX_ECHO + 3));
+        for (int i = 0; i < param.length() && out.length() < MAX_ECHO; i++) {
+            char c = param.charAt(i);
+            out.append(c >= 32 && c <= 126 ? c : '?');
+        }
+        if (param.length() > MAX_ECHO) {
+            out.append("...");
+        }
+        return out.toString();
     }
 
     private static String[] split(String params) {
