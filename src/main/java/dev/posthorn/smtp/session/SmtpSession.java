@@ -91,7 +91,7 @@ public final class SmtpSession implements Runnable {
             // A bug must cost one session, never the server; the client gets a 421 so it retries.
             end = "internal error";
             LOG.error("session from {} failed", clientAddress, e);
-            sendQuietly(ReplyName.LOCAL_ERROR.reply());
+            sendQuietly(ReplyName.INTERNAL_ERROR.reply(services.hostname()));
         } finally {
             abandonTransaction(protocol == null ? null : protocol.transaction());
             closeSocket();
