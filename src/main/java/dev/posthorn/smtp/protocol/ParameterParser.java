@@ -2,7 +2,9 @@ package dev.posthorn.smtp.protocol;
 
 import dev.posthorn.codes.Reply;
 import dev.posthorn.codes.ReplyName;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -39,16 +41,15 @@ final class ParameterParser {
         String envid = null;
         String auth = null;
         boolean smtputf8 = false;
-        Set<String> seen = new HashSet<>();
-        for (String param : split(params)) {
-            int eq = param.indexOf('=');
-            String keyword = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
-            String value = eq < 0 ? null : param.substring(eq + 1);
-            if (!isKeyword(keyword) || (value != null && !isValue(value))) {
-                return Outcome.fail(ReplyName.SYNTAX_ERROR_IN_ARGUMENTS.reply());
-            }
-            boolean repeated = !seen.add(keyword);
-            switch (keyword) {
+        List<Param> list = parse(params);
+        if (list == null) {
+            return Outcome.fail(ReplyName.SYNTAX_ERROR_IN_ARGUMENTS.reply());
+        }
+        for (Param p : list) {
+            String param = p.raw();
+            String value = p.value();
+            boolean repeated = p.repeated();
+            switch (p.keyword()) {
                 case "SIZE" -> {
                     // RFC 1870 §6: size-value = 1*20DIGIT, and only one SIZE.
                     if (repeated || value == null || value.length() > 20 || !allDigits(value)) {
@@ -110,16 +111,15 @@ final class ParameterParser {
     static Outcome<RcptParameters> rcpt(String params) {
         Set<String> notify = Set.of();
         String orcpt = null;
-        Set<String> seen = new HashSet<>();
-        for (String param : split(params)) {
-            int eq = param.indexOf('=');
-            String keyword = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
-            String value = eq < 0 ? null : param.substring(eq + 1);
-            if (!isKeyword(keyword) || (value != null && !isValue(value))) {
-                return Outcome.fail(ReplyName.SYNTAX_ERROR_IN_ARGUMENTS.reply());
-            }
-            boolean repeated = !seen.add(keyword);
-            switch (keyword) {
+        List<Param> list = parse(params);
+        if (list == null) {
+            return Outcome.fail(ReplyName.SYNTAX_ERROR_IN_ARGUMENTS.reply());
+        }
+        for (Param p : list) {
+            String param = p.raw();
+            String value = p.value();
+            boolean repeated = p.repeated();
+            switch (p.keyword()) {
                 case "NOTIFY" -> {
                     notify = repeated || value == null ? null : notifyList(value);
                     if (notify == null) {
@@ -176,6 +176,26 @@ final class ParameterParser {
             out.append("...");
         }
         return out.toString();
+    }
+
+    /** One {@code esmtp-param}: keyword upper-cased, value as sent (null without "="). */
+    private record Param(String raw, String keyword, String value, boolean repeated) {
+    }
+
+    /** Splits and checks the syntax of every parameter; null when any is malformed. */
+    private static List<Param> parse(String params) {
+        List<Param> parsed = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (String param : split(params)) {
+            int eq = param.indexOf('=');
+            String keyword = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
+            String value = eq < 0 ? null : param.substring(eq + 1);
+            if (!isKeyword(keyword) || (value != null && !isValue(value))) {
+                return null;
+            }
+            parsed.add(new Param(param, keyword, value, !seen.add(keyword)));
+        }
+        return parsed;
     }
 
     private static String[] split(String params) {
