@@ -197,9 +197,9 @@ public final class SmtpProtocol {
         }
         String rest = args.substring(end);
         if (!esmtp && !rest.isBlank()) {
-            return error(ReplyName.UNSUPPORTED_OPTION.reply(rest.strip()));
+            return error(ReplyName.UNSUPPORTED_OPTION.reply(ParameterParser.echo(rest.strip())));
         }
-        var outcome = ParameterParser.mail(rest, settings.maxMessageSize());
+        var outcome = ParameterParser.mail(rest, settings.maxMessageSize(), settings.role().requiresAuth());
         if (outcome.error() != null) {
             return error(outcome.error());
         }
@@ -244,7 +244,7 @@ public final class SmtpProtocol {
         }
         String rest = args.substring(end);
         if (!esmtp && !rest.isBlank()) {
-            return error(ReplyName.UNSUPPORTED_OPTION.reply(rest.strip()));
+            return error(ReplyName.UNSUPPORTED_OPTION.reply(ParameterParser.echo(rest.strip())));
         }
         var outcome = ParameterParser.rcpt(rest);
         if (outcome.error() != null) {
@@ -254,14 +254,23 @@ public final class SmtpProtocol {
             return error(ReplyName.SMTPUTF8_REQUIRED.reply());
         }
         // RFC 5321 §4.5.3.1.10: past our limit, 452 for each extra recipient; the others stay accepted.
-        if (transaction.recipientCount() >= settings.maxRecipients()) {
+        if (transaction.acceptedRcptCommands() >= settings.maxRecipients()) {
             return respond(ReplyName.TOO_MANY_RECIPIENTS.reply());
         }
         return switch (policy.recipient(recipient, authenticatedUser)) {
-            case RecipientDecision.Local local -> accept(recipient, outcome.value(), true);
+            case RecipientDecision.Local local -> accept(delivered(recipient), outcome.value(), true);
             case RecipientDecision.Relay relay -> accept(recipient, outcome.value(), false);
             case RecipientDecision.Refused refused -> error(refused.reply());
         };
+    }
+
+    /**
+     * RFC 5321 §4.5.1: {@code <Postmaster>} without a domain is the postmaster of this server, so it is recorded
+     * as the mailbox it is delivered to; then {@code <Postmaster>} and {@code <postmaster@primary>} in one
+     * transaction are one recipient and get one copy.
+     */
+    private Mailbox delivered(Mailbox recipient) {
+        return recipient.domain().isEmpty() ? new Mailbox(recipient.localPart(), policy.primaryDomain()) : recipient;
     }
 
     private Action accept(Mailbox recipient, RcptParameters params, boolean local) {
@@ -320,6 +329,9 @@ public final class SmtpProtocol {
     /** Called once the session has made the message durable. */
     public Reply committed(String queueId) {
         transaction = null;
+        // S-11 counts errors a client makes without delivering mail (as Postfix's smtpd_hard_error_limit): a
+        // long session that delivers, with a stale recipient now and then, is not an abusive one.
+        errors = 0;
         return ReplyName.QUEUED.reply(queueId);
     }
 
