@@ -375,6 +375,11 @@ public final class SmtpConnection implements Closeable {
             return RemoteReply.local(554, "5.6.7", describe(remoteName, address)
                     + " does not support SMTPUTF8, which this message needs (non-ASCII addresses or headers)");
         }
+        if (m.eightBit() && !supports("8BITMIME") && hasEightBitBytes(m)) {
+            // RFC 6152 §3: 8-bit data must not go to a server without 8BITMIME; Posthorn does not convert it.
+            return RemoteReply.local(554, "5.6.3", describe(remoteName, address)
+                    + " does not support 8BITMIME, which this message needs, and Posthorn does not convert messages");
+        }
         String size = extensionParam("SIZE");
         if (size != null && !size.isEmpty()) {
             try {
@@ -389,6 +394,24 @@ public final class SmtpConnection implements Closeable {
             }
         }
         return null;
+    }
+
+    /** Whether the content really has octets above 127 (a BODY=8BITMIME message is often plain ASCII). */
+    private static boolean hasEightBitBytes(OutboundMessage m) {
+        try (InputStream in = Files.newInputStream(m.content())) {
+            byte[] buf = new byte[65536];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] < 0) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     private String mailCommand(OutboundMessage m, boolean dsn) {

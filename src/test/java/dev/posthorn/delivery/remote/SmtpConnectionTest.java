@@ -112,6 +112,7 @@ class SmtpConnectionTest {
     @Test
     void heloIsUsedWhenEhloIsRefused() throws Exception {
         peer.ehloRefused = true;
+        Files.writeString(content, "Subject: plain\r\n\r\nA HELO-only server takes 7-bit mail only.\r\n");
         try (SmtpConnection c = connect()) {
             assertThat(c.supports("PIPELINING")).isFalse();
             assertThat(c.send(message("b@peer.test")).outcome(0).code()).isEqualTo(250);
@@ -286,5 +287,26 @@ class SmtpConnectionTest {
                             .isEqualTo("451 4.4.2 Timed out sending to the remote"));
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void eightBitContentIsNotSentToAPeerWithout8bitmime() throws Exception {
+        peer.extensions.remove("8BITMIME");
+        try (SmtpConnection c = connect()) {
+            RemoteReply r = c.send(message("b@peer.test")).outcome(0);
+            assertThat(r.code()).isEqualTo(554);
+            assertThat(r.enhanced()).isEqualTo("5.6.3");
+        }
+        assertThat(peer.commands).noneMatch(l -> l.startsWith("MAIL"));
+    }
+
+    @Test
+    void aMessageDeclared8bitButPlainAsciiGoesToAPeerWithout8bitmime() throws Exception {
+        peer.extensions.remove("8BITMIME");
+        Files.writeString(content, "Subject: plain\r\n\r\nascii only\r\n");
+        try (SmtpConnection c = connect()) {
+            assertThat(c.send(message("b@peer.test")).outcome(0).code()).isEqualTo(250);
+        }
+        assertThat(peer.commands).contains("MAIL FROM:<a@client.test> SIZE=" + Files.size(content));
     }
 }
