@@ -69,8 +69,11 @@ final class QueueCommand implements Runnable {
         }
     }
 
-    /** One message in the queue: its envelope and (when outbound delivery has tried it) its state. */
-    record Item(Envelope envelope, MessageState state) {
+    /**
+     * One message in the queue: its envelope, its state (when outbound delivery has tried it) and which of its
+     * recipients a running server is trying right now.
+     */
+    record Item(Envelope envelope, MessageState state, java.util.Set<String> inFlight) {
     }
 
     static List<Item> items(Path queueDir) throws IOException {
@@ -82,11 +85,12 @@ final class QueueCommand implements Runnable {
             stream.forEach(files::add);
         }
         files.sort(null);
+        java.util.Set<String> inFlight = QueueControl.inFlight(queueDir);
         List<Item> items = new ArrayList<>();
         for (Path f : files) {
             try {
                 Envelope e = EnvelopeCodec.read(f);
-                items.add(new Item(e, StateFile.read(queueDir, e.id())));
+                items.add(new Item(e, StateFile.read(queueDir, e.id()), inFlight));
             } catch (IOException gone) {
                 // Delivered and removed while we listed: not in the queue any more.
             }
@@ -99,7 +103,7 @@ final class QueueCommand implements Runnable {
         if (!id.matches("[A-Za-z0-9_-]+") || !Files.exists(env)) {
             return null;
         }
-        return new Item(EnvelopeCodec.read(env), StateFile.read(queueDir, id));
+        return new Item(EnvelopeCodec.read(env), StateFile.read(queueDir, id), QueueControl.inFlight(queueDir));
     }
 
     private static RecipientState stateOf(Item item, EnvelopeRecipient r) {
@@ -107,6 +111,9 @@ final class QueueCommand implements Runnable {
     }
 
     private static String statusOf(Item item, EnvelopeRecipient r) {
+        if (item.inFlight().contains((item.envelope().id() + " " + r.address()).toLowerCase(Locale.ROOT))) {
+            return "in flight";
+        }
         RecipientState s = stateOf(item, r);
         if (s != null) {
             return s.status.name().toLowerCase(Locale.ROOT).replace('_', ' ');

@@ -78,6 +78,9 @@ public final class OutboundScheduler implements AutoCloseable {
     private final Completion completion;
 
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    /** "id address" of every recipient being tried right now, published for {@code posthorn queue list}. */
+    private final java.util.Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private String publishedInFlight = "";
     private final Map<String, Lane> lanes = new HashMap<>();
     private final DelayQueue<Due> due = new DelayQueue<>();
     private final Semaphore connections;
@@ -255,6 +258,7 @@ public final class OutboundScheduler implements AutoCloseable {
                     routes.putIfAbsent(route.key(), route);
                     byRoute.computeIfAbsent(route.key(), k -> new ArrayList<>()).add(r.address);
                     r.status = RecipientStatus.IN_FLIGHT;
+                    inFlight.add(id + " " + r.address);
                 }
             }
             if (byRoute.isEmpty()) {
@@ -386,6 +390,7 @@ public final class OutboundScheduler implements AutoCloseable {
                 if (r != null && r.status == RecipientStatus.IN_FLIGHT) {
                     r.status = RecipientStatus.DEFERRED;
                 }
+                inFlight.remove(job.entry.message.id() + " " + address);
             }
         }
         due.add(new Due(clock.instant().plusSeconds(1), job.entry.message.id()));
@@ -426,6 +431,7 @@ public final class OutboundScheduler implements AutoCloseable {
                 return;
             }
             for (int i = 0; i < addresses.size(); i++) {
+                inFlight.remove(m.id() + " " + addresses.get(i));
                 RecipientState r = entry.state.recipient(addresses.get(i));
                 Outcome o = outcomes.get(i);
                 QueuedMessage.Recipient rcpt = entry.recipient(r.address);
@@ -532,6 +538,7 @@ public final class OutboundScheduler implements AutoCloseable {
         while (running) {
             try {
                 applyControlRequests();
+                publishInFlight();
                 Thread.sleep(250);
             } catch (InterruptedException e) {
                 return;
@@ -539,6 +546,22 @@ public final class OutboundScheduler implements AutoCloseable {
                 LOG.warn("queue control: {}", e.toString());
             }
         }
+    }
+
+    /** Writes {@code queue/control/in-flight} when the set of recipients being tried has changed. */
+    private void publishInFlight() throws IOException {
+        List<String> lines = new ArrayList<>(inFlight);
+        lines.sort(null);
+        String text = lines.isEmpty() ? "" : String.join("\n", lines) + "\n";
+        if (text.equals(publishedInFlight)) {
+            return;
+        }
+        Path control = QueueControl.controlDir(queueDir);
+        Path tmp = control.resolve(QueueControl.IN_FLIGHT_FILE + ".tmp");
+        Files.writeString(tmp, text);
+        Files.move(tmp, control.resolve(QueueControl.IN_FLIGHT_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        publishedInFlight = text;
     }
 
     /** Requests left by {@code posthorn queue retry|delete} in {@code queue/control/}. */

@@ -19,6 +19,7 @@ import java.time.Instant;
 public final class QueueControl {
 
     static final String LOCK_FILE = "scheduler.lock";
+    static final String IN_FLIGHT_FILE = "in-flight";
     public static final String ALL = "ALL";
 
     /** What became of a request. */
@@ -47,6 +48,19 @@ public final class QueueControl {
         } catch (OverlappingFileLockException e) {
             return true; // Held by this very process (a test running server and command together).
         }
+    }
+
+    /** "id address" of the recipients a running server is trying right now (refreshed every quarter second). */
+    public static java.util.Set<String> inFlight(Path queueDir) throws IOException {
+        Path file = controlDir(queueDir).resolve(IN_FLIGHT_FILE);
+        if (!serverRunning(queueDir) || !Files.exists(file)) {
+            return java.util.Set.of();
+        }
+        java.util.Set<String> set = new java.util.HashSet<>();
+        for (String line : Files.readAllLines(file)) {
+            set.add(line.toLowerCase(java.util.Locale.ROOT));
+        }
+        return set;
     }
 
     /** Leaves "retry-ID" or "delete-ID" for the running server and waits for its answer. */

@@ -50,6 +50,8 @@ class QueueCommandTest {
         c.server.dataDir = dir.resolve("data").toString();
         c.server.domains = new ArrayList<>(List.of("posthorn.test"));
         c.listen.mxPort = 0;
+        c.listen.submissionPort = 0;
+        c.listen.smtpsPort = 0;
         c.routes.put("remote.test", "127.0.0.1:" + port);
         c.queue.retryIntervalsSeconds = new ArrayList<>(List.of(3600L));
         c.queue.connectTimeoutSeconds = 2;
@@ -132,5 +134,25 @@ class QueueCommandTest {
 
         assertThat(run("queue", "delete", id, "--data-dir", data).exit()).isZero();
         assertThat(run("queue", "list", "--data-dir", data).out()).contains("The queue is empty.");
+    }
+
+    @Test
+    void aRecipientBeingTriedShowsAsInFlight() throws Exception {
+        try (ScriptedSmtpPeer slow = ScriptedSmtpPeer.start()) {
+            slow.replyDelay = Duration.ofSeconds(2);
+            String data = dir.resolve("data").toString();
+            try (PosthornServer server = PosthornServer.start(config(slow.port()))) {
+                String id = server.enqueue("alice@posthorn.test", List.of("bob@remote.test"),
+                        "Subject: slow\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8));
+                Instant deadline = Instant.now().plusSeconds(10);
+                String out = "";
+                while (Instant.now().isBefore(deadline) && !out.contains("in flight")) {
+                    out = run("queue", "list", "--data-dir", data).out();
+                    Thread.sleep(100);
+                }
+                assertThat(out).containsPattern(id + " .*bob@remote\\.test +in flight");
+                slow.take(Duration.ofSeconds(30));
+            }
+        }
     }
 }
