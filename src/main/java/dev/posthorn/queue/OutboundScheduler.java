@@ -13,10 +13,8 @@ import dev.posthorn.delivery.remote.RemoteReply;
 import dev.posthorn.delivery.remote.Route;
 import dev.posthorn.delivery.remote.Router;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -77,16 +75,15 @@ public final class OutboundScheduler implements AutoCloseable {
     private final DsnSubmitter dsnSubmitter;
     private final Completion completion;
 
-    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final Map<String, QueueEntry> entries = new ConcurrentHashMap<>();
     /** "id address" of every recipient being tried right now, published for {@code posthorn queue list}. */
     private final java.util.Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private String publishedInFlight = "";
     private final Map<String, Lane> lanes = new HashMap<>();
     private final DelayQueue<Due> due = new DelayQueue<>();
     private final Semaphore connections;
     private volatile boolean running;
     private Thread dispatcher;
-    private Thread controlPoller;
+    private ControlDesk controlDesk;
     private FileChannel lockChannel;
     private FileLock lock;
 
@@ -121,7 +118,8 @@ public final class OutboundScheduler implements AutoCloseable {
         }
         running = true;
         dispatcher = Thread.ofPlatform().daemon().name("outbound-dispatch").start(this::dispatchLoop);
-        controlPoller = Thread.ofPlatform().daemon().name("outbound-control").start(this::controlLoop);
+        controlDesk = new ControlDesk(queueDir, this, inFlight);
+        controlDesk.start();
     }
 
     /**
@@ -159,7 +157,7 @@ public final class OutboundScheduler implements AutoCloseable {
                 rs.nextAttempt = now;
             }
         }
-        Entry entry = new Entry(message, state);
+        QueueEntry entry = new QueueEntry(message, state);
         if (entries.putIfAbsent(message.id(), entry) != null) {
             return;
         }
@@ -172,7 +170,7 @@ public final class OutboundScheduler implements AutoCloseable {
 
     /** Every pending attempt of a message now; false when the message is not in the queue. */
     public boolean retryNow(String id) {
-        Entry entry = entries.get(id);
+        QueueEntry entry = entries.get(id);
         if (entry == null) {
             return false;
         }
@@ -196,7 +194,7 @@ public final class OutboundScheduler implements AutoCloseable {
 
     /** Stops delivering a message (the operator deletes it, like {@code postsuper -d}); false when unknown. */
     public boolean delete(String id) {
-        Entry entry = entries.remove(id);
+        QueueEntry entry = entries.remove(id);
         if (entry == null) {
             return false;
         }
@@ -208,7 +206,7 @@ public final class OutboundScheduler implements AutoCloseable {
     }
 
     /** Removes a message's files, envelope first (without it the message does not exist); false when absent. */
-    private boolean removeFiles(String id) throws IOException {
+    boolean removeFiles(String id) throws IOException {
         if (!id.matches("[A-Za-z0-9_-]+")) {
             return false;
         }
@@ -240,7 +238,7 @@ public final class OutboundScheduler implements AutoCloseable {
     }
 
     private void dispatch(String id) {
-        Entry entry = entries.get(id);
+        QueueEntry entry = entries.get(id);
         if (entry == null) {
             return;
         }
@@ -397,7 +395,7 @@ public final class OutboundScheduler implements AutoCloseable {
     }
 
     private void attempt(Job job, DestinationSession session) {
-        Entry entry = job.entry;
+        QueueEntry entry = job.entry;
         QueuedMessage m = entry.message;
         if (entry.deleted) {
             return;
@@ -420,7 +418,7 @@ public final class OutboundScheduler implements AutoCloseable {
         record(entry, job.addresses, outcomes);
     }
 
-    private void record(Entry entry, List<String> addresses, List<Outcome> outcomes) {
+    private void record(QueueEntry entry, List<String> addresses, List<Outcome> outcomes) {
         QueuedMessage m = entry.message;
         Instant now = clock.instant();
         List<DsnBuilder.RecipientReport> failed = new ArrayList<>();
@@ -508,7 +506,7 @@ public final class OutboundScheduler implements AutoCloseable {
         finish(entry);
     }
 
-    private void finish(Entry entry) {
+    private void finish(QueueEntry entry) {
         entries.remove(entry.message.id());
         completion.remoteDone(entry.message.id());
     }
@@ -534,62 +532,6 @@ public final class OutboundScheduler implements AutoCloseable {
         }
     }
 
-    private void controlLoop() {
-        while (running) {
-            try {
-                applyControlRequests();
-                publishInFlight();
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                return;
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("queue control: {}", e.toString());
-            }
-        }
-    }
-
-    /** Writes {@code queue/control/in-flight} when the set of recipients being tried has changed. */
-    private void publishInFlight() throws IOException {
-        List<String> lines = new ArrayList<>(inFlight);
-        lines.sort(null);
-        String text = lines.isEmpty() ? "" : String.join("\n", lines) + "\n";
-        if (text.equals(publishedInFlight)) {
-            return;
-        }
-        Path control = QueueControl.controlDir(queueDir);
-        Path tmp = control.resolve(QueueControl.IN_FLIGHT_FILE + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, control.resolve(QueueControl.IN_FLIGHT_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        publishedInFlight = text;
-    }
-
-    /** Requests left by {@code posthorn queue retry|delete} in {@code queue/control/}. */
-    void applyControlRequests() throws IOException {
-        try (DirectoryStream<Path> requests = Files.newDirectoryStream(QueueControl.controlDir(queueDir), "*.request")) {
-            for (Path file : requests) {
-                String name = file.getFileName().toString();
-                String[] parts = name.substring(0, name.length() - ".request".length()).split("-", 2);
-                boolean found = switch (parts[0]) {
-                    case "retry" -> {
-                        if (parts[1].equals(QueueControl.ALL)) {
-                            retryAll();
-                            yield true;
-                        }
-                        yield retryNow(parts[1]);
-                    }
-                    case "delete" -> {
-                        delete(parts[1]);
-                        yield removeFiles(parts[1]);
-                    }
-                    default -> false;
-                };
-                Files.writeString(file.resolveSibling(name.replace(".request", found ? ".done" : ".unknown")), "");
-                Files.deleteIfExists(file);
-            }
-        }
-    }
-
     @Override
     public void close() {
         running = false;
@@ -603,8 +545,8 @@ public final class OutboundScheduler implements AutoCloseable {
         if (dispatcher != null) {
             dispatcher.interrupt();
         }
-        if (controlPoller != null) {
-            controlPoller.interrupt();
+        if (controlDesk != null) {
+            controlDesk.close();
         }
         try {
             if (lock != null) {
@@ -627,78 +569,7 @@ public final class OutboundScheduler implements AutoCloseable {
         return colon > 0 ? remoteHost.substring(0, colon + 1) : remoteHost;
     }
 
-    private record Job(Entry entry, List<String> addresses) {
-    }
-
-    /** A message in the scheduler: its envelope, its mutable state (guarded by the entry's monitor). */
-    private static final class Entry {
-        final QueuedMessage message;
-        final MessageState state;
-        boolean deleted;
-        private Boolean needsSmtputf8;
-
-        Entry(QueuedMessage message, MessageState state) {
-            this.message = message;
-            this.state = state;
-        }
-
-        QueuedMessage.Recipient recipient(String address) {
-            for (QueuedMessage.Recipient r : message.recipients()) {
-                if (r.address().equalsIgnoreCase(address)) {
-                    return r;
-                }
-            }
-            return new QueuedMessage.Recipient(address, java.util.Set.of(), null);
-        }
-
-        Instant earliestAttempt() {
-            Instant earliest = null;
-            for (RecipientState r : state.recipients) {
-                if ((r.status == RecipientStatus.QUEUED || r.status == RecipientStatus.DEFERRED) && r.nextAttempt != null
-                        && (earliest == null || r.nextAttempt.isBefore(earliest))) {
-                    earliest = r.nextAttempt;
-                }
-            }
-            return earliest;
-        }
-
-        /**
-         * RFC 6531: SMTPUTF8 is needed only when an address or a header field is not ASCII; a message merely
-         * submitted with the SMTPUTF8 flag but all-ASCII can go to any server.
-         */
-        synchronized boolean needsSmtputf8() {
-            if (needsSmtputf8 == null) {
-                needsSmtputf8 = message.smtputf8() && (!ascii(message.sender())
-                        || message.recipients().stream().anyMatch(r -> !ascii(r.address())) || headersNotAscii(message.content()));
-            }
-            return needsSmtputf8;
-        }
-
-        private static boolean ascii(String s) {
-            return s.chars().allMatch(c -> c < 128);
-        }
-
-        private static boolean headersNotAscii(Path content) {
-            try (InputStream in = Files.newInputStream(content)) {
-                byte[] buf = new byte[65536];
-                int n = in.readNBytes(buf, 0, buf.length);
-                int prev = -1;
-                for (int i = 0; i < n; i++) {
-                    if (buf[i] < 0) {
-                        return true;
-                    }
-                    if (buf[i] == '\n' && prev == '\n') {
-                        return false;
-                    }
-                    if (buf[i] != '\r') {
-                        prev = buf[i];
-                    }
-                }
-                return false;
-            } catch (IOException e) {
-                return true;
-            }
-        }
+    private record Job(QueueEntry entry, List<String> addresses) {
     }
 
     private static final class Due implements Delayed {
