@@ -175,7 +175,8 @@ public final class PosthornServer implements AutoCloseable {
             writer.content().write(message);
             Envelope envelope = new Envelope(writer.id(), Clock.systemUTC().instant(), "",
                     List.of(new EnvelopeRecipient(recipient, java.util.Set.of(), null, domains.isHosted(domain))),
-                    eightBit ? "8BITMIME" : "7BIT", false, null, null, null, "127.0.0.1", hostname, message.length);
+                    eightBit ? "8BITMIME" : "7BIT", !recipient.chars().allMatch(c -> c < 128), null, null, null,
+                    "127.0.0.1", hostname, message.length);
             writer.commit(envelope);
             queue.accepted(envelope);
         }
