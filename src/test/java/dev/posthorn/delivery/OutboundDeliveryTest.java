@@ -294,4 +294,21 @@ class OutboundDeliveryTest {
         Thread.sleep(1000);
         assertThat(mails("alice")).hasSize(1);
     }
+
+    @Test
+    void connectionsToOneDestinationStayWithinTheLimitAndCarrySeveralMessages() throws Exception {
+        peer.replyDelay = Duration.ofMillis(100);
+        PosthornConfig c = config(peer.port());
+        c.queue.maxConnectionsPerDestination = 2;
+        server = PosthornServer.start(c);
+        for (int i = 0; i < 12; i++) {
+            server.enqueue("alice@posthorn.test", List.of("rcpt" + i + "@remote.test"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+        }
+        for (int i = 0; i < 12; i++) {
+            peer.take(Duration.ofSeconds(20));
+        }
+        assertThat(peer.maxActive.get()).isLessThanOrEqualTo(2);
+        assertThat(peer.connections.get()).isLessThan(12);
+        await("the queue is empty", Duration.ofSeconds(5), this::queueEmpty);
+    }
 }
