@@ -701,6 +701,37 @@ class SubmissionConformanceTest {
 
     @ParameterizedTest
     @EnumSource(Port.class)
+    void clientInitiatedRenegotiationIsRefused(Port port) throws IOException {
+        // TLS 1.2 only (1.3 has no renegotiation): a client asking for a new handshake is refused, so it cannot
+        // make the server do expensive handshakes over and over on one connection (testssl's DoS finding).
+        SmtpWire wire;
+        if (port == Port.SUBMISSIONS_465) {
+            wire = SmtpWire.connectTls(server.port(ListenerRole.SUBMISSIONS), "TLSv1.2");
+            wire.reply();
+        } else {
+            SmtpWire plain = plain587();
+            plain.command("EHLO client.test");
+            plain.command("STARTTLS");
+            wire = plain.startTls("TLSv1.2");
+        }
+        try (wire) {
+            assertThat(wire.command("EHLO client.test")).startsWith("250-");
+            javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) wire.socket();
+            boolean refused;
+            try {
+                tls.startHandshake();
+                // The JDK client sends the new ClientHello lazily; the refusal shows on the next exchange.
+                wire.command("NOOP");
+                refused = false;
+            } catch (IOException e) {
+                refused = true;
+            }
+            assertThat(refused).as("renegotiation must be refused").isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Port.class)
     void aTls11OnlyClientIsRefused(Port port) throws Exception {
         // The JDK client will not even offer TLS 1.1; openssl at security level 0 really does.
         List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect",
