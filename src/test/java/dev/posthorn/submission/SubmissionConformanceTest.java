@@ -395,6 +395,15 @@ class SubmissionConformanceTest {
 
     @ParameterizedTest
     @EnumSource(Port.class)
+    void authWithoutAMechanismOrWithTooManyArgumentsGets501(Port port) throws IOException {
+        try (SmtpWire wire = tls(port)) {
+            assertThat(wire.command("AUTH")).isEqualTo("501 5.5.4 Syntax: AUTH mechanism [initial-response]");
+            assertThat(wire.command("AUTH PLAIN a b")).isEqualTo("501 5.5.4 Syntax: AUTH mechanism [initial-response]");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Port.class)
     void unknownMechanismGets504(Port port) throws IOException {
         try (SmtpWire wire = tls(port)) {
             assertThat(wire.command("AUTH CRAM-MD5")).isEqualTo(UNKNOWN_MECHANISM);
@@ -509,6 +518,26 @@ class SubmissionConformanceTest {
             assertThat(wire.command("RCPT TO:<postmaster@posthorn.test>")).isEqualTo(RECIPIENT_OK);
             assertThat(wire.command("DATA")).startsWith("354 ");
             assertThat(wire.command("From: someone@example.org\r\n\r\nx\r\n.")).startsWith("250 2.0.0 Ok: queued as ");
+        }
+    }
+
+    @Test
+    void aDovecotPasswdFileIsAUserSourceWithSenderBinding(@TempDir Path otherDir) throws IOException {
+        UserStore.open(otherDir).add(BOB, "bobs password".toCharArray());
+        Path passwd = otherDir.resolve("passwd");
+        // openssl passwd -6 -salt posthornsalt 'dave pass'
+        Files.writeString(passwd, "# Dovecot passwd-file\ndave@posthorn.test:{SHA512-CRYPT}$6$posthornsalt$"
+                + "01oNcgP/XZQTXzGYOaPDke4XXdXLGf6uE90JmBkCXKRP7Aatc8TeLPcli8lmZi42p0XhcV8ZOOgbneb0P9O4V1::::::\n");
+        try (RunningServer withFile = RunningServer.start(otherDir, c -> c.auth.passwdFile = passwd.toString());
+                SmtpWire wire = SmtpWire.connectTls(withFile.port(ListenerRole.SUBMISSIONS))) {
+            wire.reply();
+            wire.command("EHLO client.test");
+            assertThat(wire.command("AUTH PLAIN " + plain("dave@posthorn.test", "wrong"))).isEqualTo(INVALID_CREDENTIALS);
+            assertThat(wire.command("AUTH LOGIN " + b64("dave@posthorn.test"))).startsWith("334 ");
+            assertThat(wire.command(b64("dave pass"))).isEqualTo(AUTH_OK);
+            assertThat(wire.command("MAIL FROM:<bob@posthorn.test>")).isEqualTo(NOT_OWNED);
+            assertThat(sendMessage(wire, "dave@posthorn.test", BOB, "From: dave@posthorn.test\r\n\r\nx\r\n"))
+                    .startsWith("250 2.0.0 Ok: queued as ");
         }
     }
 
