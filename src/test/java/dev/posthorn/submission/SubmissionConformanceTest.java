@@ -541,6 +541,28 @@ class SubmissionConformanceTest {
         }
     }
 
+    @Test
+    void anUnreadableCredentialSourceIsATemporaryFailure(@TempDir Path otherDir) throws IOException {
+        // the backend breaks while the server runs (here the passwd file is replaced by a directory):
+        // 454 4.7.0, and the session goes on.
+        Path passwd = otherDir.resolve("passwd");
+        Files.writeString(passwd, "dave@posthorn.test:{SHA512-CRYPT}$6$posthornsalt$"
+                + "01oNcgP/XZQTXzGYOaPDke4XXdXLGf6uE90JmBkCXKRP7Aatc8TeLPcli8lmZi42p0XhcV8ZOOgbneb0P9O4V1\n");
+        try (RunningServer broken = RunningServer.start(otherDir, c -> c.auth.passwdFile = passwd.toString());
+                SmtpWire wire = SmtpWire.connectTls(broken.port(ListenerRole.SUBMISSIONS))) {
+            Files.delete(passwd);
+            Files.createDirectory(passwd);
+            wire.reply();
+            wire.command("EHLO client.test");
+            assertThat(wire.command("AUTH PLAIN " + plain("dave@posthorn.test", "dave pass")))
+                    .isEqualTo("454 4.7.0 Temporary authentication failure");
+            assertThat(wire.command("AUTH LOGIN")).startsWith("334 ");
+            assertThat(wire.command(b64("dave@posthorn.test"))).startsWith("334 ");
+            assertThat(wire.command(b64("dave pass"))).isEqualTo("454 4.7.0 Temporary authentication failure");
+            assertThat(wire.command("NOOP")).isEqualTo(OK);
+        }
+    }
+
     /** MAIL, RCPT, DATA and the content; returns the reply to the end of data. */
     static String sendMessage(SmtpWire wire, String from, String to, String content) throws IOException {
         assertThat(wire.command("MAIL FROM:<" + from + ">")).isEqualTo(SENDER_OK);

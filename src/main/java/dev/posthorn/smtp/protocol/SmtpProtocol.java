@@ -485,7 +485,8 @@ public final class SmtpProtocol {
             }
         }
         saslExchange = mechanism.get();
-        return saslStep(saslExchange.start(initial));
+        byte[] first = initial;
+        return saslStep(() -> saslExchange.start(first));
     }
 
     private Action saslResponse(byte[] bytes, int length, LineFault fault) {
@@ -508,10 +509,21 @@ public final class SmtpProtocol {
             saslExchange = null;
             return error(ReplyName.AUTH_CANNOT_DECODE.reply());
         }
-        return saslStep(saslExchange.respond(response));
+        return saslStep(() -> saslExchange.respond(response));
     }
 
-    private Action saslStep(SaslStep step) {
+    /**
+     * Runs one step of the exchange. A credential source that cannot be read (users file, passwd-file) is a
+     * temporary failure, {@code 454 4.7.0} (SMTP-CONFORMANCE A-8), not counted against the client.
+     */
+    private Action saslStep(java.util.function.Supplier<SaslStep> next) {
+        SaslStep step;
+        try {
+            step = next.get();
+        } catch (java.io.UncheckedIOException e) {
+            saslExchange = null;
+            return respond(ReplyName.AUTH_TEMPORARY_FAILURE.reply());
+        }
         return switch (step) {
             case SaslStep.Challenge challenge -> {
                 lastCommandEndsGroup = true;
