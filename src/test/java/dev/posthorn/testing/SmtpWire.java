@@ -39,7 +39,7 @@ public final class SmtpWire implements AutoCloseable {
     public static SmtpWire connectTls(int port, String... protocols) throws IOException {
         Socket plain = new Socket("127.0.0.1", port);
         plain.setSoTimeout(5000);
-        return new SmtpWire(handshake(plain, protocols));
+        return new SmtpWire(handshake(plain, "mx.posthorn.test", protocols));
     }
 
     /**
@@ -49,12 +49,24 @@ public final class SmtpWire implements AutoCloseable {
      * defaults).
      */
     public SmtpWire startTls(String... protocols) throws IOException {
-        return new SmtpWire(handshake(socket, protocols));
+        return new SmtpWire(handshake(socket, "mx.posthorn.test", protocols));
     }
 
-    private static SSLSocket handshake(Socket plain, String... protocols) throws IOException {
+    /** {@link #startTls} asking for {@code serverName} by SNI. */
+    public SmtpWire startTlsWithSni(String serverName) throws IOException {
+        return new SmtpWire(handshake(socket, serverName, new String[0]));
+    }
+
+    /** {@link #connectTls} asking for {@code serverName} by SNI. */
+    public static SmtpWire connectTlsWithSni(int port, String serverName) throws IOException {
+        Socket plain = new Socket("127.0.0.1", port);
+        plain.setSoTimeout(5000);
+        return new SmtpWire(handshake(plain, serverName, new String[0]));
+    }
+
+    private static SSLSocket handshake(Socket plain, String serverName, String... protocols) throws IOException {
         SSLSocket tls = (SSLSocket) trustingEverything().getSocketFactory()
-                .createSocket(plain, "mx.posthorn.test", plain.getPort(), true);
+                .createSocket(plain, serverName, plain.getPort(), true);
         if (protocols.length > 0) {
             tls.setEnabledProtocols(protocols);
         }
@@ -87,7 +99,13 @@ public final class SmtpWire implements AutoCloseable {
         }
     }
 
-    /** The negotiated TLS protocol and cipher suite, or null on a plaintext connection. */
+    /** The certificate the server presented (the leaf), or null on a plaintext connection. */
+    public java.security.cert.X509Certificate peerCertificate() throws IOException {
+        return socket instanceof SSLSocket tls
+                ? (java.security.cert.X509Certificate) tls.getSession().getPeerCertificates()[0] : null;
+    }
+
+    /** The negotiated TLS protocol, or null on a plaintext connection. */
     public String tlsProtocol() {
         return socket instanceof SSLSocket tls ? tls.getSession().getProtocol() : null;
     }
