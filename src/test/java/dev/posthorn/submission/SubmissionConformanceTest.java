@@ -359,6 +359,22 @@ class SubmissionConformanceTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Port.class)
+    void authPlainWithInitialResponseMayBePipelinedAndSoMayTheTransaction(Port port) throws IOException {
+        // RFC 4954 §4 / P-1: AUTH PLAIN <ir> completes in one round trip and may be followed in the same group;
+        // P-5: PIPELINING works on the submission ports.
+        try (SmtpWire wire = tls(port)) {
+            wire.send("AUTH PLAIN " + plain(ALICE, PASSWORD) + "\r\nMAIL FROM:<alice@posthorn.test>\r\n"
+                    + "RCPT TO:<bob@posthorn.test>\r\nDATA\r\n");
+            assertThat(wire.reply()).isEqualTo(AUTH_OK);
+            assertThat(wire.reply()).isEqualTo(SENDER_OK);
+            assertThat(wire.reply()).isEqualTo(RECIPIENT_OK);
+            assertThat(wire.reply()).isEqualTo("354 End data with <CR><LF>.<CR><LF>");
+            assertThat(wire.command("Subject: pipelined\r\n\r\nx\r\n.")).startsWith("250 2.0.0 Ok: queued as ");
+        }
+    }
+
     // ---------------------------------------------------------------- A-10 .. A-16
 
     @ParameterizedTest
