@@ -611,6 +611,27 @@ class SubmissionConformanceTest {
     }
 
     @Test
+    void aRelayedMessageSurvivesARestartInTheQueue(@TempDir Path otherDir) throws Exception {
+        UserStore.open(otherDir).add(ALICE, PASSWORD.toCharArray());
+        String id;
+        try (RunningServer first = RunningServer.start(otherDir);
+                SmtpWire wire = SmtpWire.connectTls(first.port(ListenerRole.SUBMISSIONS))) {
+            wire.reply();
+            wire.command("EHLO client.test");
+            assertThat(wire.command("AUTH PLAIN " + plain(ALICE, PASSWORD))).isEqualTo(AUTH_OK);
+            String reply = sendMessage(wire, ALICE, "friend@remote.example", "Subject: durable\r\n\r\nx\r\n");
+            assertThat(reply).startsWith("250 2.0.0 Ok: queued as ");
+            id = reply.substring("250 2.0.0 Ok: queued as ".length());
+        }
+        // Until outbound delivery exists the message waits in the queue, across restarts (recovery keeps it).
+        try (RunningServer second = RunningServer.start(otherDir)) {
+            Thread.sleep(300);
+            assertThat(second.server().queue().pending()).extracting(Envelope::id).contains(id);
+            assertThat(otherDir.resolve("queue").resolve(id + ".msg")).exists();
+        }
+    }
+
+    @Test
     void unauthenticatedClientsNeverRelayOnMx() throws IOException {
         try (SmtpWire wire = SmtpWire.connect(server.mxPort())) {
             wire.reply();
