@@ -81,6 +81,8 @@ public final class OutboundScheduler implements AutoCloseable {
     private final Map<String, Lane> lanes = new HashMap<>();
     private final DelayQueue<Due> due = new DelayQueue<>();
     private final Semaphore connections;
+    /** Open delivery sessions, so that shutdown can wait for them and then cut what is left. */
+    private final java.util.Set<DestinationSession> sessions = ConcurrentHashMap.newKeySet();
     private volatile boolean running;
     private Thread dispatcher;
     private ControlDesk controlDesk;
@@ -335,11 +337,16 @@ public final class OutboundScheduler implements AutoCloseable {
                 permit = true;
                 try (DestinationSession session = new DestinationSession(route, resolver, client,
                         config.maxMessagesPerConnection)) {
-                    Job job;
-                    while ((job = next()) != null) {
-                        attempt(job, session);
+                    sessions.add(session);
+                    try {
+                        Job job;
+                        while ((job = next()) != null) {
+                            attempt(job, session);
+                        }
+                        counted = false;
+                    } finally {
+                        sessions.remove(session);
                     }
-                    counted = false;
                 }
                 forgetIfIdle();
             } catch (InterruptedException e) {
@@ -545,6 +552,11 @@ public final class OutboundScheduler implements AutoCloseable {
         if (dispatcher != null) {
             dispatcher.interrupt();
         }
+        // Attempts under way may finish (and be recorded) for a few seconds; then their connections are cut,
+        // which records them as deferred. Either way the state on disk stays true.
+        awaitNoSessions(Duration.ofSeconds(5));
+        sessions.forEach(DestinationSession::abort);
+        awaitNoSessions(Duration.ofSeconds(2));
         if (controlDesk != null) {
             controlDesk.close();
         }
@@ -557,6 +569,18 @@ public final class OutboundScheduler implements AutoCloseable {
             }
         } catch (IOException ignored) {
             // Released by the OS when the process ends anyway.
+        }
+    }
+
+    private void awaitNoSessions(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!sessions.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

@@ -623,7 +623,7 @@ class SubmissionConformanceTest {
             assertThat(reply).startsWith("250 2.0.0 Ok: queued as ");
             id = reply.substring("250 2.0.0 Ok: queued as ".length());
         }
-        // Until outbound delivery exists the message waits in the queue, across restarts (recovery keeps it).
+        // Its next hop refuses connections (RunningServer's smarthost), so it waits in the queue, across restarts.
         try (RunningServer second = RunningServer.start(otherDir)) {
             Thread.sleep(300);
             assertThat(second.server().queue().pending()).extracting(Envelope::id).contains(id);

@@ -24,7 +24,7 @@ public final class DestinationSession implements Closeable {
     private final MxResolver resolver;
     private final ClientSettings settings;
     private final int maxMessagesPerConnection;
-    private SmtpConnection connection;
+    private volatile SmtpConnection connection;
     private String connectedHost;
 
     public DestinationSession(Route route, MxResolver resolver, ClientSettings settings, int maxMessagesPerConnection) {
@@ -209,5 +209,13 @@ public final class DestinationSession implements Closeable {
     @Override
     public void close() {
         closeConnection();
+    }
+
+    /** From another thread, at shutdown: cuts the connection so that the attempt under way fails fast. */
+    public void abort() {
+        SmtpConnection c = connection;
+        if (c != null) {
+            c.close();
+        }
     }
 }
