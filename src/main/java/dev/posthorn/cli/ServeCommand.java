@@ -95,6 +95,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         System.out.println("  mail goes to " + server.mailRoot() + "/<domain>/<user>/new/");
         System.out.println("  queue in     " + server.dataDir().resolve("queue"));
+        System.out.println("  outbound     " + server.outboundSummary() + " (see 'posthorn queue list')");
         System.out.flush();
     }
 }

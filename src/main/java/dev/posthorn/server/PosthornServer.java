@@ -186,6 +186,21 @@ public final class PosthornServer implements AutoCloseable {
         return outbound;
     }
 
+    /** Where remote mail goes, in one line for the start-up banner. */
+    public String outboundSummary() {
+        StringBuilder s = new StringBuilder();
+        if (config.relay.enabled()) {
+            s.append("via smarthost ").append(config.relay.host).append(':').append(config.relay.port);
+        } else {
+            s.append("to each domain's MX").append(config.dns.servers.isEmpty() ? "" : " (DNS: "
+                    + String.join(", ", config.dns.servers) + ")");
+        }
+        if (!config.routes.isEmpty()) {
+            s.append(", ").append(config.routes.size()).append(" static route(s)");
+        }
+        return s.toString();
+    }
+
     /** Writes a message into the queue as if it had been received (for embedding and tests). */
     public String enqueue(String sender, List<String> recipients, byte[] message) throws IOException {
         return enqueue(sender, recipients.stream().map(r -> new EnvelopeRecipient(r, java.util.Set.of(), null,
