@@ -204,7 +204,7 @@ final class QueueCommand implements Runnable {
                 }
                 for (Attempt a : s.attempts) {
                     out.println("    " + TIME.format(a.at()) + "  " + a.outcome() + "  via "
-                            + (a.remoteHost() == null ? "no server (local decision)" : a.remoteHost()));
+                            + (a.remoteHost() == null ? "no server (none answered, or DNS had none)" : a.remoteHost()));
                     for (int i = 0; i < a.reply().size(); i++) {
                         out.println("        " + a.code() + (i == a.reply().size() - 1 ? " " : "-") + a.reply().get(i));
                     }

@@ -91,7 +91,7 @@ class QueueCommandTest {
             Run show = run("queue", "show", stuck, "--data-dir", data);
             assertThat(show.exit()).isZero();
             assertThat(show.out()).contains("Message " + stuck, "From:      <alice@posthorn.test>",
-                    "<bob@remote.test>  deferred, next attempt ", "deferred  via no server (local decision)",
+                    "<bob@remote.test>  deferred, next attempt ", "deferred  via no server (none answered, or DNS had none)",
                     "        451 4.4.1 Connection refused by 127.0.0.1:" + port, "      means: 4.4.1 ");
 
             Run delete = run("queue", "delete", doomed, "--data-dir", data);
