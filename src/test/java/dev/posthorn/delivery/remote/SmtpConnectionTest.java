@@ -309,4 +309,16 @@ class SmtpConnectionTest {
         }
         assertThat(peer.commands).contains("MAIL FROM:<a@client.test> SIZE=" + Files.size(content));
     }
+
+    @Test
+    void authLoginIsUsedWhenPlainIsNotOffered() throws Exception {
+        peer.requiredAuth = "alice:s3cret";
+        peer.extensions.add("AUTH LOGIN");
+        try (SmtpConnection c = connect()) {
+            c.authenticate("alice", "s3cret");
+            assertThat(c.send(message("b@peer.test")).outcome(0).code()).isEqualTo(250);
+        }
+        assertThat(peer.take(Duration.ofSeconds(5)).authUser()).isEqualTo("alice");
+        assertThat(peer.commands).contains("AUTH LOGIN").noneMatch(l -> l.startsWith("AUTH PLAIN"));
+    }
 }
