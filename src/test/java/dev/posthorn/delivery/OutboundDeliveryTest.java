@@ -197,7 +197,7 @@ class OutboundDeliveryTest {
 
         await("a failure notice", Duration.ofSeconds(20), () -> unchecked(() -> mails("alice").size() >= 2));
         String failure = mails("alice").get(1);
-        assertThat(failure).contains("Subject: Undelivered Mail Returned to Sender", "Action: failed",
+        assertThat(failure).contains("Subject: Undelivered Mail Returned to Sender", "Action: failed", "has now given up",
                 "Diagnostic-Code: x-posthorn; 451 4.4.1 Connection refused by 127.0.0.1:" + dead);
         await("the queue is empty", Duration.ofSeconds(5), this::queueEmpty);
         Thread.sleep(1500);
