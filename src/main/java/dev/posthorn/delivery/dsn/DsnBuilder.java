@@ -169,7 +169,7 @@ public final class DsnBuilder {
             if (r.kind() == Kind.DELAYED && rcpt.willRetryUntil() != null) {
                 t.append("    Posthorn will keep trying until ").append(date(rcpt.willRetryUntil())).append(".\r\n");
             }
-            if (r.kind() == Kind.FAILED && reply.transientFailure()) {
+            if (r.kind() == Kind.FAILED && reply.transientFailure() && r.arrival() != null) {
                 // A temporary failure that lasted too long (RFC 5321 §4.5.4.1): say so, or the 4xx reads as odd.
                 t.append("    Each attempt failed temporarily; Posthorn kept retrying since ")
                         .append(date(r.arrival())).append(" and has now given up.\r\n");
