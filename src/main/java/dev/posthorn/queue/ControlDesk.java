@@ -97,6 +97,11 @@ final class ControlDesk implements AutoCloseable {
         running = false;
         if (thread != null) {
             thread.interrupt();
+            try {
+                thread.join(1000); // no file of ours is written after close returns
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
