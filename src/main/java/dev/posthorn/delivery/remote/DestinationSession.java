@@ -85,6 +85,9 @@ public final class DestinationSession implements Closeable {
     /** Opens a connection to the first host that will talk; returns the failure for every recipient otherwise. */
     private Outcome connect() {
         MxResult hosts = switch (route) {
+            case Route.Mx mx when mx.domain().startsWith("[") && mx.domain().endsWith("]") ->
+                    // RFC 5321 §4.1.3: an address literal names the host itself, no MX lookup.
+                    resolver.addressesOf(mx.domain().substring(1, mx.domain().length() - 1).replaceFirst("(?i)^IPv6:", ""));
             case Route.Mx mx -> resolver.resolve(mx.domain());
             case Route.Static s -> resolver.addressesOf(s.host());
             case Route.Smarthost h -> resolver.addressesOf(h.host());

@@ -195,4 +195,13 @@ class DestinationSessionTest {
         assertThat(peer.connections.get()).isEqualTo(2);
         assertThat(peer.received).hasSize(2);
     }
+
+    @Test
+    void anAddressLiteralIsDeliveredToThatAddressWithoutMx() throws Exception {
+        try (DestinationSession s = session(new Router(Map.of(), null, new QueueConfig(), peer.port()).route("[127.0.0.1]"))) {
+            Outcome o = s.deliver(message("bob@[127.0.0.1]")).get(0);
+            assertThat(o.kind()).isEqualTo(Outcome.Kind.DELIVERED);
+        }
+        assertThat(peer.take(Duration.ofSeconds(5)).rcptTo()).containsExactly("bob@[127.0.0.1]");
+    }
 }
