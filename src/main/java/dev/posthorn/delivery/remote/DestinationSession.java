@@ -112,9 +112,33 @@ public final class DestinationSession implements Closeable {
                         + t.reason()), null);
             }
             case MxResult.Hosts list -> {
-                return connectToFirst(list.hosts(), port);
+                List<MxResult.MxHost> usable = route instanceof Route.Mx ? withoutSelf(list.hosts()) : list.hosts();
+                if (usable.isEmpty()) {
+                    return new Outcome(Outcome.Kind.FAILED, RemoteReply.local(554, "5.4.6", "Mail for "
+                            + ((Route.Mx) route).domain() + " loops back to myself: " + settings.heloName()
+                            + " is its best MX but does not host the domain"), null);
+                }
+                return connectToFirst(usable, port);
             }
         }
+    }
+
+    /**
+     * RFC 5321 §5.1: a relay that finds its own name among the MX hosts must discard that MX and every MX of
+     * equal or greater preference value, or mail would loop.
+     */
+    private List<MxResult.MxHost> withoutSelf(List<MxResult.MxHost> hosts) {
+        int selfPreference = Integer.MAX_VALUE;
+        for (MxResult.MxHost h : hosts) {
+            if (!h.implicit() && h.name().equalsIgnoreCase(settings.heloName())) {
+                selfPreference = Math.min(selfPreference, h.preference());
+            }
+        }
+        if (selfPreference == Integer.MAX_VALUE) {
+            return hosts;
+        }
+        int cutoff = selfPreference;
+        return hosts.stream().filter(h -> h.preference() < cutoff).toList();
     }
 
     private Outcome connectToFirst(List<MxResult.MxHost> hosts, int port) {

@@ -44,7 +44,11 @@ class DestinationSessionTest {
                 "live.remote.test. A 127.0.0.1",
                 "v6.test. MX 10 mx.v6.test.",
                 "mx.v6.test. AAAA ::1",
-                "nullmx.test. MX 0 ."));
+                "nullmx.test. MX 0 .",
+                "loop.test. MX 10 posthorn.test.",
+                "posthorn.test. A 127.0.0.1",
+                "backup.test. MX 5 live.remote.test.",
+                "backup.test. MX 10 posthorn.test."));
     }
 
     @AfterAll
@@ -203,5 +207,22 @@ class DestinationSessionTest {
             assertThat(o.kind()).isEqualTo(Outcome.Kind.DELIVERED);
         }
         assertThat(peer.take(Duration.ofSeconds(5)).rcptTo()).containsExactly("bob@[127.0.0.1]");
+    }
+
+    @Test
+    void anMxListWithOurOwnNameAtTheTopIsALoop() throws Exception {
+        try (DestinationSession s = session(new Route.Mx("loop.test", peer.port(), TlsPolicy.OPPORTUNISTIC))) {
+            Outcome o = s.deliver(message("bob@loop.test")).get(0);
+            assertThat(o.kind()).isEqualTo(Outcome.Kind.FAILED);
+            assertThat(o.reply().enhanced()).isEqualTo("5.4.6");
+        }
+        assertThat(peer.connections.get()).isZero();
+    }
+
+    @Test
+    void morePreferredMxHostsThanOurselvesAreStillUsed() throws Exception {
+        try (DestinationSession s = session(new Route.Mx("backup.test", peer.port(), TlsPolicy.OPPORTUNISTIC))) {
+            assertThat(s.deliver(message("bob@backup.test")).get(0).kind()).isEqualTo(Outcome.Kind.DELIVERED);
+        }
     }
 }
