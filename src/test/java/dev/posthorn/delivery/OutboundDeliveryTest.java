@@ -65,7 +65,7 @@ class OutboundDeliveryTest {
         c.listen.smtpsPort = 0;
         c.routes.put("remote.test", "127.0.0.1:" + remotePort);
         c.queue.retryIntervalsSeconds = new ArrayList<>(List.of(1L));
-        c.queue.giveUpAfterSeconds = 6;
+        c.queue.giveUpAfterSeconds = 10;
         c.queue.delayNoticeAfterSeconds = 2;
         c.queue.connectTimeoutSeconds = 2;
         c.queue.commandTimeoutSeconds = 5;
@@ -195,7 +195,7 @@ class OutboundDeliveryTest {
                 "451 4.4.1 Connection refused by 127.0.0.1:" + dead, "Will-Retry-Until: ",
                 "Content-Type: text/rfc822-headers");
 
-        await("a failure notice", Duration.ofSeconds(20), () -> unchecked(() -> mails("alice").size() >= 2));
+        await("a failure notice", Duration.ofSeconds(30), () -> unchecked(() -> mails("alice").size() >= 2));
         String failure = mails("alice").get(1);
         assertThat(failure).contains("Subject: Undelivered Mail Returned to Sender", "Action: failed", "has now given up",
                 "Diagnostic-Code: x-posthorn; 451 4.4.1 Connection refused by 127.0.0.1:" + dead);
