@@ -140,7 +140,9 @@ class OutboundDeliveryTest {
     @Test
     void aPeerThatAnswers451IsRetriedAndTheMessageDeliveredOnce() throws Exception {
         peer.dataReply = n -> n == 1 ? "451 4.3.0 Temporary local problem, try again" : "250 2.0.0 Ok: queued as P" + n;
-        server = PosthornServer.start(config(peer.port()));
+        PosthornConfig c = config(peer.port());
+        c.queue.delayNoticeAfterSeconds = 60;
+        server = PosthornServer.start(c);
         String id = server.enqueue("alice@posthorn.test", List.of("bob@remote.test"), MESSAGE.getBytes(StandardCharsets.UTF_8));
 
         await("the first attempt is recorded", Duration.ofSeconds(10), () -> unchecked(() -> {
