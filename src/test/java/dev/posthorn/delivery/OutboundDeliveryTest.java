@@ -313,4 +313,16 @@ class OutboundDeliveryTest {
         assertThat(peer.connections.get()).isLessThan(12);
         await("the queue is empty", Duration.ofSeconds(5), this::queueEmpty);
     }
+
+    @Test
+    void aMessageThatNeedsSmtputf8BouncesWith5_6_7WhenThePeerLacksIt() throws Exception {
+        peer.extensions.remove("SMTPUTF8");
+        server = PosthornServer.start(config(peer.port()));
+        server.enqueue("alice@posthorn.test", List.of(new EnvelopeRecipient("bøb@remote.test", Set.of(), null, false)),
+                null, null, true, MESSAGE.getBytes(StandardCharsets.UTF_8));
+        await("a bounce reaches alice", Duration.ofSeconds(10), () -> unchecked(() -> mails("alice").size() == 1));
+        assertThat(mails("alice").get(0)).contains("Status: 5.6.7", "does not support SMTPUTF8",
+                "Final-Recipient: rfc822; bøb@remote.test");
+        assertThat(peer.commands).noneMatch(l -> l.startsWith("MAIL"));
+    }
 }
