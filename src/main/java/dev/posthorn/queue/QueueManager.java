@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,11 @@ public final class QueueManager implements AutoCloseable {
     private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("queue-sweep").factory());
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /**
+     * Deliveries running at once. Each holds a few files open and syncs twice; thousands at once (a burst of
+     * accepted mail) would exhaust file descriptors and gain nothing, since the disk serialises the syncs.
+     */
+    private final Semaphore delivering = new Semaphore(Integer.getInteger("posthorn.delivery.concurrency", 32));
 
     public QueueManager(Spool spool, LocalDelivery local) {
         this.spool = spool;
@@ -64,9 +70,11 @@ public final class QueueManager implements AutoCloseable {
             return;
         }
         workers.execute(() -> {
+            delivering.acquireUninterruptibly();
             try {
                 deliver(envelope, recovering);
             } finally {
+                delivering.release();
                 inFlight.remove(envelope.id());
             }
         });
@@ -156,5 +164,6 @@ public final class QueueManager implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        spool.close();
     }
 }
