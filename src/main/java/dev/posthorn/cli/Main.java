@@ -20,6 +20,9 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.addSubcommand(new ServeCommand());
         cli.addSubcommand(new ConfigCommand());
+        cli.addSubcommand(new UserCommand());
+        cli.addSubcommand(new ExplainCommand());
+        cli.addSubcommand(new CompareCommand());
         cli.setParameterExceptionHandler(Main::oneLineUsageError);
         return cli;
     }
@@ -32,8 +35,8 @@ public final class Main implements Runnable {
     /** Bad flags and values: one line that names the problem, exit code 2 (not a page of usage). */
     private static int oneLineUsageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
-        cmd.getErr().println("posthorn " + cmd.getCommandName() + ": " + e.getMessage()
-                + " (see 'posthorn " + cmd.getCommandName() + " --help')");
+        String name = cmd.getCommandSpec().qualifiedName();
+        cmd.getErr().println(name + ": " + e.getMessage() + " (see '" + name + " --help')");
         return 2;
     }
 }

@@ -66,7 +66,21 @@ final class ConfigValidator {
         if (limits.shutdownGraceSeconds < 0) {
             problems.add(new ConfigProblem("limits.shutdown_grace_seconds", "must not be negative", "use 0 or more"));
         }
+        section(problems, "tls", config.tls::validate);
+        section(problems, "auth", config.auth::validate);
         return problems;
+    }
+
+    /** Sections that validate themselves report by exception; the message names the key. */
+    private static void section(List<ConfigProblem> problems, String name, Runnable validate) {
+        try {
+            validate.run();
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage();
+            int colon = message.indexOf(' ');
+            String key = colon > 0 && message.startsWith(name + ".") ? message.substring(0, colon) : name;
+            problems.add(new ConfigProblem(key, message, "see docs/configuration.md, section [" + name + "]"));
+        }
     }
 
     private static void port(List<ConfigProblem> problems, String key, int port) {

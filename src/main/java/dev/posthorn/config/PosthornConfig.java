@@ -13,6 +13,8 @@ public final class PosthornConfig {
     public Server server = new Server();
     public Listen listen = new Listen();
     public Limits limits = new Limits();
+    public dev.posthorn.tls.TlsConfig tls = new dev.posthorn.tls.TlsConfig();
+    public dev.posthorn.auth.AuthConfig auth = new dev.posthorn.auth.AuthConfig();
 
     /** Identity and storage. */
     public static final class Server {

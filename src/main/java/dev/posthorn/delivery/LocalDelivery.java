@@ -56,6 +56,11 @@ public final class LocalDelivery {
         LOG.info("delivery id={} to=<{}> mailbox={} status=delivered", envelope.id(), recipient, maildir.root());
     }
 
+    /** The account whose mailbox receives mail for this address or alias. */
+    public String ownerOf(String recipient) {
+        return mailboxOwner.apply(recipient);
+    }
+
     public Maildir mailboxFor(String account) {
         int at = account.lastIndexOf('@');
         String local = at < 0 ? account : account.substring(0, at);

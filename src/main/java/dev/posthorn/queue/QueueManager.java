@@ -10,6 +10,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -84,10 +85,15 @@ public final class QueueManager implements AutoCloseable {
         Path message = spool.messageFile(envelope.id());
         boolean allDone = true;
         List<EnvelopeRecipient> recipients = envelope.recipients();
+        Set<String> mailboxes = new HashSet<>();
         for (int i = 0; i < recipients.size(); i++) {
             EnvelopeRecipient recipient = recipients.get(i);
             if (!recipient.local()) {
                 allDone = false;
+                continue;
+            }
+            // An account named twice (itself and an alias, say) gets one copy, like Postfix's duplicate filter.
+            if (!mailboxes.add(local.ownerOf(recipient.address()))) {
                 continue;
             }
             try {

@@ -1,34 +1,36 @@
 package dev.posthorn.server;
 
+import dev.posthorn.auth.CredentialStore;
 import dev.posthorn.policy.MailboxDirectory;
-import java.nio.file.Path;
+import dev.posthorn.store.UserStore;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
 
-/** Adapts the user store to what policy and delivery need. */
-final class Mailboxes {
+/** Adapts the user store (and an optional passwd-file) to what policy and delivery need. */
+final class Mailboxes implements MailboxDirectory {
 
-    private Mailboxes() {
+    private final UserStore users;
+    private final CredentialStore credentials;
+
+    Mailboxes(UserStore users, CredentialStore credentials) {
+        this.users = users;
+        this.credentials = credentials;
     }
 
-    static MailboxDirectory open(Path dataDir) {
-        // Replaced by the user store when it lands: until then only postmaster@ hosted domains exist.
-        return new MailboxDirectory() {
-            @Override
-            public boolean exists(String address) {
-                return false;
-            }
+    @Override
+    public boolean exists(String address) {
+        return users.exists(address);
+    }
 
-            @Override
-            public Set<String> addressesOf(String account) {
-                return Set.of(account.toLowerCase(Locale.ROOT));
-            }
-        };
+    /** Sender binding: the account's own address and aliases (or a passwd-file user's own name). */
+    @Override
+    public Set<String> addressesOf(String account) {
+        return credentials.addressesOf(account);
     }
 
     /** The account whose mailbox receives mail for an address or alias. */
-    static Function<String, String> owner(MailboxDirectory mailboxes) {
-        return address -> address.toLowerCase(Locale.ROOT);
+    Function<String, String> owner() {
+        return address -> users.accountFor(address).orElse(address.toLowerCase(Locale.ROOT));
     }
 }

@@ -1,19 +1,23 @@
 package dev.posthorn.server;
 
+import dev.posthorn.auth.AuthThrottle;
+import dev.posthorn.auth.CredentialStore;
+import dev.posthorn.auth.PasswdFile;
+import dev.posthorn.auth.SaslMechanisms;
 import dev.posthorn.cli.Version;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.LocalDelivery;
 import dev.posthorn.policy.HostedDomains;
 import dev.posthorn.policy.MailPolicy;
-import dev.posthorn.policy.MailboxDirectory;
 import dev.posthorn.queue.QueueManager;
 import dev.posthorn.smtp.listener.ConnectionLimiter;
 import dev.posthorn.smtp.listener.SmtpListener;
-import dev.posthorn.smtp.protocol.AuthGate;
 import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.smtp.session.SessionServices;
 import dev.posthorn.smtp.session.SmtpSession;
 import dev.posthorn.spool.Spool;
+import dev.posthorn.store.UserStore;
+import dev.posthorn.tls.ServerTls;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -45,20 +49,26 @@ public final class PosthornServer implements AutoCloseable {
     private final QueueManager queue;
     private final LocalDelivery localDelivery;
     private final SessionServices services;
+    private final ServerTls tls;
 
     private PosthornServer(PosthornConfig config) throws IOException {
         this.config = config;
         this.hostname = config.server.hostname.isEmpty() ? SystemHostname.get() : config.server.hostname;
         this.dataDir = Files.createDirectories(Path.of(config.server.dataDir).toAbsolutePath());
         HostedDomains domains = new HostedDomains(new HashSet<>(config.server.domains));
-        MailboxDirectory mailboxes = Mailboxes.open(dataDir);
-        MailPolicy policy = new MailPolicy(domains, mailboxes, true);
+        UserStore users = UserStore.open(dataDir);
+        PasswdFile passwdFile = config.auth.passwdFile == null ? null : new PasswdFile(Path.of(config.auth.passwdFile));
+        CredentialStore credentials = CredentialStore.of(users, passwdFile);
+        Mailboxes mailboxes = new Mailboxes(users, credentials);
+        MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding);
         Spool spool = new Spool(dataDir.resolve("queue"));
-        this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, Mailboxes.owner(mailboxes));
+        this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
         this.queue = new QueueManager(spool, localDelivery);
+        this.tls = ServerTls.create(config.tls, dataDir, hostname);
+        AuthThrottle throttle = new AuthThrottle(config.auth);
         PosthornConfig.Limits limits = config.limits;
         this.services = new SessionServices(hostname, Version.current(), policy, spool, queue::accepted,
-                null, null, address -> AuthGate.OPEN,
+                tls, new SaslMechanisms(credentials), address -> new ThrottleGate(throttle, address),
                 new SessionServices.SessionLimits(limits.maxMessageSize, limits.maxRecipients, limits.maxErrors,
                         limits.maxHops, Duration.ofSeconds(limits.commandTimeoutSeconds),
                         Duration.ofSeconds(limits.dataTimeoutSeconds),
@@ -84,6 +94,8 @@ public final class PosthornServer implements AutoCloseable {
         for (String bind : config.listen.bind) {
             InetAddress address = InetAddress.getByName(bind);
             open(address, config.listen.mxPort, ListenerRole.MX, false, limiter);
+            open(address, config.listen.submissionPort, ListenerRole.SUBMISSION, false, limiter);
+            open(address, config.listen.smtpsPort, ListenerRole.SUBMISSIONS, true, limiter);
         }
     }
 
@@ -125,6 +137,10 @@ public final class PosthornServer implements AutoCloseable {
     public int port(ListenerRole role) {
         return listeners.stream().filter(l -> l.role() == role).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no " + role + " listener")).port();
+    }
+
+    public ServerTls tls() {
+        return tls;
     }
 
     public QueueManager queue() {

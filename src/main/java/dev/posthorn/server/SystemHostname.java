@@ -1,24 +1,43 @@
 package dev.posthorn.server;
 
+import java.io.IOException;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.IOException;
 
-/** The machine's host name for the greeting when the configuration gives none. */
+/**
+ * The machine's host name for the greeting when the configuration gives none: the fully qualified name
+ * when the resolver knows one (as {@code hostname -f}), else the plain host name, else "localhost".
+ */
 final class SystemHostname {
 
     private SystemHostname() {
     }
 
     static String get() {
+        String name = plainName();
+        if (name.contains(".")) {
+            return name;
+        }
         try {
-            String name = InetAddress.getLocalHost().getCanonicalHostName();
-            if (name != null && !name.isBlank() && !Character.isDigit(name.charAt(0)) && !name.contains(":")) {
+            String canonical = InetAddress.getByName(name).getCanonicalHostName();
+            // A loopback address reverse-resolves to "localhost": that is not the machine's name.
+            if (canonical.contains(".") && !canonical.startsWith("localhost") && !isAddress(canonical)) {
+                return canonical;
+            }
+        } catch (IOException e) {
+            // keep the plain name
+        }
+        return name;
+    }
+
+    private static String plainName() {
+        try {
+            String name = InetAddress.getLocalHost().getHostName();
+            if (!name.isBlank() && !isAddress(name)) {
                 return name;
             }
-        } catch (UnknownHostException e) {
+        } catch (IOException e) {
             // fall through to /etc/hostname
         }
         try {
@@ -30,5 +49,9 @@ final class SystemHostname {
             // fall through
         }
         return "localhost";
+    }
+
+    private static boolean isAddress(String name) {
+        return name.contains(":") || name.chars().allMatch(c -> Character.isDigit(c) || c == '.');
     }
 }

@@ -9,6 +9,9 @@ public interface AuthGate {
 
     Verdict check();
 
+    /** After a successful exchange: is this user locked out by failures from elsewhere? */
+    Verdict checkUser(String user);
+
     /** How long to wait before answering a throttled AUTH with 454. */
     Duration delay();
 
@@ -20,6 +23,11 @@ public interface AuthGate {
     AuthGate OPEN = new AuthGate() {
         @Override
         public Verdict check() {
+            return Verdict.ALLOW;
+        }
+
+        @Override
+        public Verdict checkUser(String user) {
             return Verdict.ALLOW;
         }
 

@@ -9,7 +9,7 @@ final class Capabilities {
     private Capabilities() {
     }
 
-    static List<String> list(SessionSettings settings, boolean tlsActive, SaslServer sasl) {
+    static List<String> list(SessionSettings settings, boolean tlsActive, dev.posthorn.auth.SaslMechanisms sasl) {
         List<String> lines = new ArrayList<>();
         lines.add("PIPELINING");
         lines.add("SIZE " + settings.maxMessageSize());

@@ -1,6 +1,7 @@
 package dev.posthorn.smtp.protocol;
 
 import dev.posthorn.auth.SaslMechanism;
+import dev.posthorn.auth.SaslMechanisms;
 import dev.posthorn.auth.SaslStep;
 import dev.posthorn.codes.Reply;
 import dev.posthorn.codes.ReplyName;
@@ -40,7 +41,7 @@ public final class SmtpProtocol {
 
     private final SessionSettings settings;
     private final MailPolicy policy;
-    private final SaslServer sasl;
+    private final SaslMechanisms sasl;
     private final AuthGate authGate;
 
     private boolean tlsActive;
@@ -53,7 +54,7 @@ public final class SmtpProtocol {
     private int errors;
     private boolean lastCommandEndsGroup;
 
-    public SmtpProtocol(SessionSettings settings, MailPolicy policy, SaslServer sasl, AuthGate authGate) {
+    public SmtpProtocol(SessionSettings settings, MailPolicy policy, SaslMechanisms sasl, AuthGate authGate) {
         this.settings = settings;
         this.policy = policy;
         this.sasl = sasl;
@@ -497,6 +498,10 @@ public final class SmtpProtocol {
             }
             case SaslStep.Success success -> {
                 saslExchange = null;
+                // A user under attack is refused even with the right password until the window passes.
+                if (authGate.checkUser(success.identity()) != AuthGate.Verdict.ALLOW) {
+                    yield new Action.DelayedRespond(authGate.delay(), ReplyName.AUTH_THROTTLED.reply());
+                }
                 authenticatedUser = success.identity();
                 authGate.succeeded(success.identity());
                 yield respond(ReplyName.AUTH_SUCCEEDED.reply());

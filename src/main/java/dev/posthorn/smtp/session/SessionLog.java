@@ -1,5 +1,6 @@
 package dev.posthorn.smtp.session;
 
+import dev.posthorn.codes.Catalogue;
 import dev.posthorn.codes.Reply;
 import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.spool.Envelope;
@@ -11,6 +12,8 @@ import org.slf4j.LoggerFactory;
 final class SessionLog {
 
     private static final Logger LOG = LoggerFactory.getLogger("posthorn.smtp");
+
+    private static final Catalogue CATALOGUE = Catalogue.load(Catalogue.DEFAULT_LANGUAGE);
 
     private final ListenerRole role;
     private final String client;
@@ -37,9 +40,12 @@ final class SessionLog {
                 envelope.authUser() == null ? "-" : envelope.authUser());
     }
 
+    /** Refusals are logged with the catalogue's title of the code, so the log says what it means. */
     void reply(Reply reply) {
         if (reply.code() >= 400 && LOG.isInfoEnabled()) {
-            LOG.info("reply to [{}] port={}: {}", client, role, reply.summary());
+            String code = reply.enhanced() != null ? reply.enhanced() : String.valueOf(reply.code());
+            String meaning = CATALOGUE.find(code).map(entry -> entry.text().title()).orElse("?");
+            LOG.info("reply to [{}] port={}: {} [{}: {}]", client, role, reply.summary(), code, meaning);
         }
     }
 

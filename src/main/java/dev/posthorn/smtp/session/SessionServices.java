@@ -2,9 +2,10 @@ package dev.posthorn.smtp.session;
 
 import dev.posthorn.policy.MailPolicy;
 import dev.posthorn.smtp.protocol.AuthGate;
-import dev.posthorn.smtp.protocol.SaslServer;
+import dev.posthorn.auth.SaslMechanisms;
 import dev.posthorn.spool.Envelope;
 import dev.posthorn.spool.Spool;
+import dev.posthorn.tls.ServerTls;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,8 +22,8 @@ public record SessionServices(
         MailPolicy policy,
         Spool spool,
         Consumer<Envelope> onAccepted,
-        TlsUpgrader tls,
-        SaslServer sasl,
+        ServerTls tls,
+        SaslMechanisms sasl,
         Function<InetAddress, AuthGate> authGates,
         SessionLimits limits,
         Clock clock) {

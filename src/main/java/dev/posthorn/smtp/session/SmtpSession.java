@@ -23,6 +23,7 @@ import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLSocket;
+import dev.posthorn.tls.ServerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +67,7 @@ public final class SmtpSession implements Runnable {
         String end = "closed";
         try {
             if (implicitTls) {
+                socket.setSoTimeout((int) services.limits().commandTimeout().toMillis());
                 socket = services.tls().implicitTls(socket);
             }
             input = new SmtpInput(socket.getInputStream());
@@ -387,6 +389,11 @@ public final class SmtpSession implements Runnable {
     }
 
     private void closeSocket() {
+        if (socket instanceof SSLSocket ssl) {
+            // A TLS close waits for the client's close_notify; don't let a silent client hold the thread.
+            ServerTls.close(ssl, java.time.Duration.ofMillis(500));
+            return;
+        }
         try {
             socket.close();
         } catch (IOException ignored) {

@@ -1,0 +1,224 @@
+package dev.posthorn.cli;
+
+import dev.posthorn.store.UserStore;
+import dev.posthorn.store.UserStoreException;
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code posthorn user add|list|del|passwd|alias}: manages accounts in {@code <data-dir>/users.json}.
+ * Works whether or not the server runs: writes are atomic and locked, and the server reloads the file.
+ * Errors are one line on stderr with exit code 1.
+ */
+@Command(name = "user", mixinStandardHelpOptions = true, description = "Manage mail accounts and aliases.",
+        subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Delete.class,
+            UserCommand.Passwd.class, UserCommand.Alias.class})
+public final class UserCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** {@code --data-dir}, shared by every subcommand. */
+    static final class DataDir {
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "posthorn-data",
+                description = "Data directory holding users.json (default: ${DEFAULT-VALUE}).")
+        Path dir;
+    }
+
+    /** Runs an action against the store; store errors become one line and exit code 1. */
+    abstract static class StoreAction implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        DataDir dataDir;
+
+        @Override
+        public final Integer call() {
+            try {
+                run(UserStore.open(dataDir.dir), spec.commandLine().getOut());
+                spec.commandLine().getOut().flush();
+                return 0;
+            } catch (UserStoreException | IllegalArgumentException | PasswordInputException e) {
+                return fail(e.getMessage());
+            } catch (UncheckedIOException e) {
+                return fail(e.getMessage());
+            }
+        }
+
+        private int fail(String message) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("posthorn user " + spec.name() + ": " + message);
+            err.flush();
+            return 1;
+        }
+
+        abstract void run(UserStore store, PrintWriter out);
+    }
+
+    /** Reading the password: one line of stdin, or twice from the console without echo. */
+    abstract static class PasswordAction extends StoreAction {
+        @Option(names = "--password-stdin", description = "Read the password as one line from standard input.")
+        boolean passwordStdin;
+
+        char[] readPassword() {
+            if (passwordStdin) {
+                return readStdinLine();
+            }
+            Console console = System.console();
+            if (console == null) {
+                throw new PasswordInputException("no console to ask for the password: use --password-stdin");
+            }
+            char[] first = console.readPassword("Password: ");
+            char[] second = console.readPassword("Repeat password: ");
+            if (first == null || second == null) {
+                throw new PasswordInputException("no password given");
+            }
+            try {
+                if (!Arrays.equals(first, second)) {
+                    throw new PasswordInputException("the passwords do not match");
+                }
+            } finally {
+                Arrays.fill(second, '\0');
+            }
+            return checked(first);
+        }
+
+        private static char[] readStdinLine() {
+            // Not closed: System.in belongs to the process.
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            try {
+                String line = in.readLine();
+                if (line == null) {
+                    throw new PasswordInputException("no password on standard input");
+                }
+                return checked(line.toCharArray());
+            } catch (IOException e) {
+                throw new PasswordInputException("cannot read the password: " + e.getMessage());
+            }
+        }
+
+        private static char[] checked(char[] password) {
+            if (password.length == 0) {
+                throw new PasswordInputException("empty password");
+            }
+            return password;
+        }
+    }
+
+    static final class PasswordInputException extends RuntimeException {
+        PasswordInputException(String message) {
+            super(message);
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Add an account.")
+    static final class Add extends PasswordAction {
+        @Parameters(paramLabel = "ADDRESS", description = "The account address, local@domain.")
+        String address;
+        @Option(names = "--no-password", description = "A mailbox that receives mail but cannot log in.")
+        boolean noPassword;
+
+        @Override
+        void run(UserStore store, PrintWriter out) {
+            if (store.exists(address)) {
+                // Fail before asking for a password that would be thrown away.
+                throw new UserStoreException("address already exists: " + address);
+            }
+            char[] password = noPassword ? null : readPassword();
+            try {
+                store.add(address, password);
+            } finally {
+                if (password != null) {
+                    Arrays.fill(password, '\0');
+                }
+            }
+            out.println("added " + store.accountFor(address).orElse(address));
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List accounts and their aliases.")
+    static final class ListUsers extends StoreAction {
+        @Override
+        void run(UserStore store, PrintWriter out) {
+            for (String account : store.list()) {
+                StringBuilder line = new StringBuilder(account);
+                if (store.passwordHash(account).isEmpty()) {
+                    line.append(" (no login)");
+                }
+                List<String> aliases = store.aliasesOf(account);
+                if (!aliases.isEmpty()) {
+                    line.append(" aliases: ").append(String.join(", ", aliases));
+                }
+                out.println(line);
+            }
+        }
+    }
+
+    @Command(name = "del", mixinStandardHelpOptions = true,
+            description = "Delete an account with its aliases, or a single alias.")
+    static final class Delete extends StoreAction {
+        @Parameters(paramLabel = "ADDRESS")
+        String address;
+
+        @Override
+        void run(UserStore store, PrintWriter out) {
+            store.delete(address);
+            out.println("deleted " + address.toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    @Command(name = "passwd", mixinStandardHelpOptions = true, description = "Set an account's password.")
+    static final class Passwd extends PasswordAction {
+        @Parameters(paramLabel = "ADDRESS")
+        String address;
+
+        @Override
+        void run(UserStore store, PrintWriter out) {
+            if (store.accountFor(address).filter(account -> account.equalsIgnoreCase(address)).isEmpty()) {
+                throw new UserStoreException("unknown account: " + address);
+            }
+            char[] password = readPassword();
+            try {
+                store.setPassword(address, password);
+            } finally {
+                Arrays.fill(password, '\0');
+            }
+            out.println("password changed for " + address.toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    @Command(name = "alias", mixinStandardHelpOptions = true, description = "Add an alias to an account.")
+    static final class Alias extends StoreAction {
+        @Parameters(index = "0", paramLabel = "ACCOUNT")
+        String account;
+        @Parameters(index = "1", paramLabel = "ALIAS")
+        String alias;
+
+        @Override
+        void run(UserStore store, PrintWriter out) {
+            store.addAlias(account, alias);
+            out.println("added alias " + alias.toLowerCase(java.util.Locale.ROOT) + " -> "
+                    + account.toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+}
