@@ -11,6 +11,8 @@
  *               measure the server's memory.
  *   submission  like latency, but each session first does STARTTLS and AUTH PLAIN (RFC 4954), then
  *               sends its transactions; --reuse false opens a connection (and TLS handshake) per message.
+ *   fsync       the disk's price of durability in --dir: --ops new 4 KiB files with file and directory
+ *               fsync, and --ops 4 KiB appends to one file with fdatasync, one thread each.
  *
  * Output: one line starting with RESULT and key=value pairs, for bench/run.sh to parse.
  */
@@ -58,9 +60,9 @@ public final class SmtpLoad {
         this.host = opt("host", "127.0.0.1");
         this.port = Integer.parseInt(opt("port", "2525"));
         this.deadlineNanos = System.nanoTime() + (long) (Double.parseDouble(opt("seconds", "30")) * 1e9);
-        this.message = messageOfSize(Integer.parseInt(opt("size", "1024")));
         this.from = opt("from", "sender@example.org");
         this.to = opt("to", "postmaster@localhost");
+        this.message = messageOfSize(Integer.parseInt(opt("size", "1024")), from, to);
     }
 
     public static void main(String[] args) throws Exception {
@@ -91,6 +93,7 @@ public final class SmtpLoad {
             case "latency" -> load.latency(false);
             case "submission" -> load.latency(true);
             case "hold" -> load.hold();
+            case "fsync" -> load.fsync();
             default -> {
                 System.err.println("unknown mode " + args[0]);
                 System.exit(2);
@@ -256,6 +259,47 @@ public final class SmtpLoad {
                 + sent.get() + " busy_secs=" + fmt(busySeconds) + " rate=" + fmt(sent.get() / busySeconds)
                 + recorder.summary() + " errors=" + errors.get()
                 + (firstError == null ? "" : " first_error=\"" + firstError + "\""));
+    }
+
+    private void fsync() throws IOException {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(
+                java.nio.file.Path.of(opt("dir", "/tmp")), "fsync-rate.");
+        int ops = Integer.parseInt(opt("ops", "2000"));
+        java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(4096);
+        try (java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(dir,
+                java.nio.file.StandardOpenOption.READ)) {
+            long t0 = System.nanoTime();
+            int n = 0;
+            for (; n < ops && System.nanoTime() < deadlineNanos; n++) {
+                try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(dir.resolve("f" + n),
+                        java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+                    f.write(block.clear());
+                    f.force(true);
+                }
+                d.force(true);
+            }
+            double newFile = n / ((System.nanoTime() - t0) / 1e9);
+            java.nio.file.Path journal = dir.resolve("journal");
+            long t1 = System.nanoTime();
+            int m = 0;
+            try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(journal,
+                    java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+                for (; m < ops && System.nanoTime() < deadlineNanos; m++) {
+                    f.write(block.clear());
+                    f.force(false);
+                }
+            }
+            double append = m / ((System.nanoTime() - t1) / 1e9);
+            System.out.println("RESULT mode=fsync new_file_per_s=" + fmt(newFile) + " append_fdatasync_per_s="
+                    + fmt(append) + " ops=" + n + "/" + m);
+        } finally {
+            try (var files = java.nio.file.Files.list(dir)) {
+                for (java.nio.file.Path f : files.toList()) {
+                    java.nio.file.Files.delete(f);
+                }
+            }
+            java.nio.file.Files.delete(dir);
+        }
     }
 
     private void error(Exception e) {
@@ -453,9 +497,10 @@ public final class SmtpLoad {
     }
 
     /** Headers plus 78-character lines up to {@code size} octets, then the terminating dot line. */
-    static byte[] messageOfSize(int size) {
+    static byte[] messageOfSize(int size, String from, String to) {
         StringBuilder m = new StringBuilder(size + 64);
-        m.append("From: <sender@example.org>\r\nTo: <postmaster@localhost>\r\nSubject: bench\r\n")
+        // Submission checks that the From: field is the authenticated user's (RFC 6409 §6.1).
+        m.append("From: <").append(from).append(">\r\nTo: <").append(to).append(">\r\nSubject: bench\r\n")
                 .append("Message-ID: <bench@load.bench.localhost>\r\n\r\n");
         String line = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-abcdefghijklmno\r\n";
         while (m.length() + line.length() <= size) {

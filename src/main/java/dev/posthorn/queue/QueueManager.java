@@ -82,7 +82,8 @@ public final class QueueManager implements AutoCloseable {
     }
 
     private void deliver(Envelope envelope, boolean recovering) {
-        Path message = spool.messageFile(envelope.id());
+        // From memory when the spool still holds it (journaled, no files yet), else from <id>.msg.
+        LocalDelivery.Body message = () -> spool.openContent(envelope.id());
         boolean allDone = true;
         List<EnvelopeRecipient> recipients = envelope.recipients();
         Set<String> mailboxes = new HashSet<>();
@@ -110,7 +111,15 @@ public final class QueueManager implements AutoCloseable {
             } catch (IOException e) {
                 LOG.warn("queue id={} could not remove delivered message: {}", envelope.id(), e.toString());
             }
-        } else if (!recovering) {
+        } else {
+            try {
+                // It stays queued: give it its files, so sweeps and the outbound queue find it.
+                spool.materialize(envelope.id());
+            } catch (IOException e) {
+                LOG.warn("queue id={} could not write queue files: {}", envelope.id(), e.toString());
+            }
+        }
+        if (!allDone && !recovering) {
             // Something is left: later sweeps retry it with the duplicate check on.
             LOG.info("queue id={} status=queued remaining recipients wait for a later attempt", envelope.id());
         }

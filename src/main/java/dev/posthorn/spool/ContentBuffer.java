@@ -1,6 +1,7 @@
 package dev.posthorn.spool;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -143,6 +144,41 @@ final class ContentBuffer extends OutputStream {
             out[n - 1] = ByteBuffer.wrap(current, 0, currentLength);
         }
         return out;
+    }
+
+    /** Reads the content kept in memory (any number of times, from any thread, once writing is over). */
+    InputStream openStream() {
+        ByteBuffer[] buffers = inlineBuffers();
+        return new InputStream() {
+            private int index;
+
+            @Override
+            public int read() {
+                while (index < buffers.length) {
+                    if (buffers[index].hasRemaining()) {
+                        return buffers[index].get() & 0xFF;
+                    }
+                    index++;
+                }
+                return -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (len == 0) {
+                    return 0;
+                }
+                while (index < buffers.length && !buffers[index].hasRemaining()) {
+                    index++;
+                }
+                if (index == buffers.length) {
+                    return -1;
+                }
+                int n = Math.min(len, buffers[index].remaining());
+                buffers[index].get(b, off, n);
+                return n;
+            }
+        };
     }
 
     /** For a spilled message: writes what is buffered and fdatasyncs the message file, then closes it. */

@@ -1,6 +1,7 @@
 package dev.posthorn.spool;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -14,7 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -41,7 +44,9 @@ public final class Spool implements AutoCloseable {
     /** {@code -Dposthorn.spool.journal=false} turns the journal off: every message is synced file by file. */
     static final boolean JOURNAL = Boolean.parseBoolean(System.getProperty("posthorn.spool.journal", "true"));
     private static final long SEGMENT_LIMIT = 64L * 1024 * 1024;
-    private static final long SEGMENT_MAX_AGE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long SEGMENT_MAX_AGE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** Content held in memory for immediate delivery, at most (system property {@code posthorn.spool.held-limit}). */
+    static final long HELD_LIMIT = Long.getLong("posthorn.spool.held-limit", 64L * 1024 * 1024);
     private static final long CHECKPOINT_INTERVAL_MILLIS = 250;
 
     private final Path directory;
@@ -52,6 +57,9 @@ public final class Spool implements AutoCloseable {
     private final ArrayDeque<Journal.Segment> sealed = new ArrayDeque<>();
     private final Thread checkpointer;
     private volatile boolean closed;
+    /** Journaled messages whose files are not written (yet): delivery reads them from memory. */
+    private final ConcurrentHashMap<String, Held> held = new ConcurrentHashMap<>();
+    private final AtomicLong heldBytes = new AtomicLong();
     private volatile boolean crashed;
 
     public Spool(Path directory) throws IOException {
@@ -93,6 +101,82 @@ public final class Spool implements AutoCloseable {
         return journal;
     }
 
+    /**
+     * A message whose durable copy is the journal and whose files are not written: it is delivered straight
+     * from memory, and gets files only if it has to wait (a deferred delivery) or its segment is checkpointed
+     * first. {@code state} changes under the object's lock, so a removal and a materialization never cross.
+     */
+    static final class Held {
+        static final int HELD = 0;
+        static final int MATERIALIZED = 1;
+        static final int REMOVED = 2;
+
+        final String id;
+        final byte[] envelope;
+        final long size;
+        ContentBuffer content;
+        int state = HELD;
+
+        Held(String id, byte[] envelope, ContentBuffer content) {
+            this.id = id;
+            this.envelope = envelope;
+            this.content = content;
+            this.size = content.size();
+        }
+    }
+
+    /** Whether a journaled message of this size may stay in memory (instead of being written out now). */
+    boolean mayHold(long size) {
+        return heldBytes.get() + size <= HELD_LIMIT;
+    }
+
+    void hold(String id, byte[] envelope, ContentBuffer content) {
+        Held h = new Held(id, envelope, content);
+        heldBytes.addAndGet(h.size);
+        held.put(id, h);
+    }
+
+    /** The message content as it will be delivered: from memory while the spool holds it, else its file. */
+    public InputStream openContent(String id) throws IOException {
+        Held h = held.get(id);
+        if (h != null) {
+            ContentBuffer content;
+            synchronized (h) {
+                content = h.content;
+            }
+            if (content != null) {
+                return content.openStream();
+            }
+        }
+        return Files.newInputStream(messageFile(id));
+    }
+
+    /** Makes sure the message has its {@code .msg} and {@code .env} files (it stays queued for a while). */
+    public void materialize(String id) throws IOException {
+        Held h = held.get(id);
+        if (h != null) {
+            materialize(h, false);
+        }
+    }
+
+    /** Writes the files of a held message; with {@code sync}, also syncs them (a checkpoint). */
+    private void materialize(Held h, boolean sync) throws IOException {
+        synchronized (h) {
+            if (h.state == Held.HELD) {
+                writeFile(messageFile(h.id), h.content.inlineBuffers(), sync);
+                Path temporary = directory.resolve(h.id + ".env.tmp");
+                writeFile(temporary, h.envelope, sync);
+                Files.move(temporary, envelopeFile(h.id), StandardCopyOption.ATOMIC_MOVE);
+                h.state = Held.MATERIALIZED;
+                h.content = null;
+                heldBytes.addAndGet(-h.size);
+            } else if (h.state == Held.MATERIALIZED && sync) {
+                fsyncIfPresent(messageFile(h.id));
+                fsyncIfPresent(envelopeFile(h.id));
+            }
+        }
+    }
+
     /** Removes a delivered message: envelope first, so a crash in between leaves only an orphan .msg. */
     public void remove(String id) throws IOException {
         if (journal == null) {
@@ -104,6 +188,20 @@ public final class Spool implements AutoCloseable {
         try {
             // The tombstone keeps a replay from bringing the message back (it is synced with the next commit).
             journal.appendRemoved(id);
+            Held h = held.remove(id);
+            if (h != null) {
+                synchronized (h) {
+                    boolean hadFiles = h.state == Held.MATERIALIZED;
+                    if (h.state == Held.HELD) {
+                        heldBytes.addAndGet(-h.size);
+                        h.content = null;
+                    }
+                    h.state = Held.REMOVED;
+                    if (!hadFiles) {
+                        return;
+                    }
+                }
+            }
             Files.deleteIfExists(envelopeFile(id));
             Files.deleteIfExists(messageFile(id));
         } finally {
@@ -165,7 +263,8 @@ public final class Spool implements AutoCloseable {
 
     /**
      * Retires journal segments. A sealed segment is dropped only after (1) its records are written and synced,
-     * (2) every message in it has its files written, (3) the files of those still queued are synced, (4) the
+     * (2) every message in it was either held or written out, (3) the files of those still queued are written
+     * (for held ones) and synced, (4) the
      * directory is synced, so their names and the unlinks of removed ones are durable, and (5) every tombstone
      * appended so far is synced. Sealing takes the removal lock exclusively, so any removal whose tombstone is
      * in the segment has finished its unlinks before (4).
@@ -192,7 +291,10 @@ public final class Spool implements AutoCloseable {
                 Thread.yield();
             }
             for (String id : segment.messageIds) {
-                if (Files.exists(envelopeFile(id))) {
+                Held h = held.get(id);
+                if (h != null) {
+                    materialize(h, true);
+                } else if (Files.exists(envelopeFile(id))) {
                     fsyncIfPresent(messageFile(id));
                     fsyncIfPresent(envelopeFile(id));
                 }

@@ -12,8 +12,9 @@ import java.nio.file.StandardOpenOption;
 /**
  * One message being written into the spool. {@link #commit} makes it durable before it returns; only then may
  * the caller answer {@code 250}. A small message (kept in memory) is appended to the journal and synced in a
- * group with the other sessions committing at the same time, then its {@code .msg} and {@code .env} files are
- * written. A large one (already streamed to its {@code .msg}) is synced file by file: the message file, the
+ * group with the other sessions committing at the same time; then either the spool holds it in memory for
+ * immediate local delivery (its files are written only if it has to wait), or its {@code .msg} and
+ * {@code .env} files are written at once. A large one (already streamed to its {@code .msg}) is synced file by file: the message file, the
  * envelope written to a temporary file, synced and renamed into place, and the directory (grouped).
  */
 public final class SpoolWriter implements AutoCloseable {
@@ -46,14 +47,23 @@ public final class SpoolWriter implements AutoCloseable {
         if (content.spilled()) {
             commitFiles(encoded);
         } else {
-            commitJournal(encoded);
+            // Held in memory for immediate local delivery: no queue files at all unless it must wait. Mail for
+            // other hosts gets its files at once, for the outbound queue.
+            boolean hold = envelope.recipients().stream().allMatch(EnvelopeRecipient::local)
+                    && spool.mayHold(content.size());
+            commitJournal(encoded, hold);
         }
         finished = true;
     }
 
-    private void commitJournal(byte[] encoded) throws IOException {
+    private void commitJournal(byte[] encoded, boolean hold) throws IOException {
         Journal journal = spool.journal();
         Journal.Segment segment = journal.appendMessage(id, encoded, content.inlineBuffers(), content.size());
+        if (hold) {
+            spool.hold(id, encoded, content);
+            journal.materialized(segment);
+            return;
+        }
         try {
             // Durable now. The files are for the queue's readers; a checkpoint syncs them later.
             Spool.writeFile(spool.messageFile(id), content.inlineBuffers(), false);

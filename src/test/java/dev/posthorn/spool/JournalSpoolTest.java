@@ -42,31 +42,53 @@ class JournalSpoolTest {
     }
 
     @Test
-    void committedMessagesAreReadableAndSurviveLostFiles() throws Exception {
+    void heldMessagesAreReadableFromMemoryAndSurviveACrashThroughTheJournal() throws Exception {
         Spool spool = new Spool(queue);
         String kept = commit(spool, "Subject: kept\r\n\r\nbody\r\n");
         String removed = commit(spool, "Subject: removed\r\n\r\nbody\r\n");
-        String lost = commit(spool, "Subject: lost\r\n\r\nbody\r\n");
-        assertThat(Files.readString(spool.messageFile(kept))).isEqualTo("Subject: kept\r\n\r\nbody\r\n");
-        assertThat(EnvelopeCodec.read(spool.envelopeFile(kept)).id()).isEqualTo(kept);
+        String deferred = commit(spool, "Subject: deferred\r\n\r\nbody\r\n");
+        // All-local mail is held for immediate delivery: no queue files unless it has to wait.
+        assertThat(spool.envelopeFile(kept)).doesNotExist();
+        try (var in = spool.openContent(kept)) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.US_ASCII))
+                    .isEqualTo("Subject: kept\r\n\r\nbody\r\n");
+        }
+        spool.materialize(deferred);
+        assertThat(Files.readString(spool.messageFile(deferred))).isEqualTo("Subject: deferred\r\n\r\nbody\r\n");
+        assertThat(EnvelopeCodec.read(spool.envelopeFile(deferred)).id()).isEqualTo(deferred);
         spool.remove(removed);
-        // Simulate a machine crash: the unsynced files of one message never reached the disk. (No close():
-        // the journal is all there is.)
+        // A machine crash: only what was synced counts. The journal holds all three and the tombstone.
         spool.journal().syncAll();
         spool.simulateCrash();
-        Files.delete(spool.messageFile(lost));
-        Files.delete(spool.envelopeFile(lost));
+        Files.delete(spool.messageFile(deferred));
+        Files.delete(spool.envelopeFile(deferred));
 
         Spool reopened = new Spool(queue);
         try {
-            assertThat(Files.readString(reopened.messageFile(lost))).isEqualTo("Subject: lost\r\n\r\nbody\r\n");
-            assertThat(EnvelopeCodec.read(reopened.envelopeFile(lost))).isEqualTo(envelope(lost, 23));
-            assertThat(reopened.envelopeFile(kept)).exists();
+            assertThat(Files.readString(reopened.messageFile(kept))).isEqualTo("Subject: kept\r\n\r\nbody\r\n");
+            assertThat(EnvelopeCodec.read(reopened.envelopeFile(kept))).isEqualTo(envelope(kept, 23));
+            assertThat(reopened.envelopeFile(deferred)).exists();
             assertThat(reopened.envelopeFile(removed)).doesNotExist();
             assertThat(reopened.messageFile(removed)).doesNotExist();
         } finally {
             reopened.close();
         }
+    }
+
+    @Test
+    void aCheckpointWritesAndSyncsHeldMessagesBeforeDroppingTheSegment() throws Exception {
+        Spool spool = new Spool(queue);
+        String id = commit(spool, "held\r\n");
+        spool.checkpoint(true);
+        assertThat(Files.readString(spool.messageFile(id))).isEqualTo("held\r\n");
+        assertThat(spool.envelopeFile(id)).exists();
+        try (var in = spool.openContent(id)) {
+            assertThat(in.readAllBytes()).hasSize(6);
+        }
+        spool.remove(id);
+        assertThat(spool.envelopeFile(id)).doesNotExist();
+        assertThat(spool.messageFile(id)).doesNotExist();
+        spool.close();
     }
 
     @Test
@@ -110,10 +132,12 @@ class JournalSpoolTest {
             t.join();
         }
         assertThat(ids).hasSize(800);
+        assertThat(spool.journal().statistics()).contains("records=800");
+        // Closing checkpoints: every held message gets its files, synced.
+        spool.close();
         for (String id : ids) {
             assertThat(spool.envelopeFile(id)).exists();
         }
-        spool.close();
         Spool reopened = new Spool(queue);
         try (var envs = Files.newDirectoryStream(queue, "*.env")) {
             int n = 0;
