@@ -64,7 +64,7 @@ public final class Spool implements AutoCloseable {
 
     public Spool(Path directory) throws IOException {
         this.directory = Files.createDirectories(directory);
-        this.directorySync = new GroupSync(directory);
+        this.directorySync = GroupSync.of(directory);
         if (JOURNAL) {
             Path journalDirectory = directory.resolve("journal");
             long next = replay(journalDirectory);
