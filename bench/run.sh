@@ -16,7 +16,8 @@
 #
 # Environment: REPEATS (3), RUN_SECONDS (3), WORK (/tmp/posthorn-bench), SCENARIOS (all, or
 # a space-separated list of scenario names), SKIP (any of: throughput latency memory submission
-# profile), JAVA_HOME (a JDK >= 21; default the Temurin 25 under /usr/lib/jvm if present).
+# maildir baseline profile), BASELINE_REF (the git revision to compare Posthorn with, before/after;
+# default: main), JAVA_HOME (a JDK >= 21; default the Temurin 25 under /usr/lib/jvm if present).
 #
 # Targets are loopback only (127.0.0.1); nothing here sends to any other address.
 # =============================================================================================
@@ -30,7 +31,8 @@ REPEATS=${REPEATS:-3}
 RUN_SECONDS=${RUN_SECONDS:-3}
 WORK=${WORK:-/tmp/posthorn-bench}
 SKIP=${SKIP:-}
-PH_MX=22525 PH_SUB=22587 PF_PORT=22526
+PH_MX=22525 PH_SUB=22587 PF_PORT=22526 BL_MX=22535
+BASELINE_REF=${BASELINE_REF:-main}
 RESULTS=$here/results
 if [ $QUICK = 1 ]; then
     REPEATS=1 RUN_SECONDS=0.5 RESULTS=$here/results/quick
@@ -76,45 +78,65 @@ load() { "$JAVA" -cp "$WORK/classes" SmtpLoad "$@"; }
 # servers
 
 PH_DATA=$WORK/posthorn-data PH_PID=
+BL_DATA=$WORK/baseline-data BL_PID= BL_JAR=$WORK/baseline/target/posthorn.jar
 PF_DIR=$WORK/postfix
 PH_OPTS=${PH_OPTS:-}
 
-posthorn_start() { # [extra java options]
-    posthorn_stop
-    rm -rf "$PH_DATA"
-    mkdir -p "$PH_DATA"
-    cat > "$WORK/posthorn.toml" <<EOF
-[limits]
-max_connections = 12000
-max_connections_per_ip = 12000
-EOF
-    echo 'bench-password' | "$JAVA" -jar "$repo/target/posthorn.jar" user add bench@localhost \
-        --data-dir "$PH_DATA" --password-stdin >>"$LOG" 2>&1
+# start_posthorn JAR DATA_DIR MX_PORT SUBMISSION_PORT LOGFILE [java options]; prints the pid
+start_posthorn() {
+    local jar=$1 data=$2 mx=$3 sub=$4 log=$5 pid
+    shift 5
+    rm -rf "$data"
+    mkdir -p "$data"
+    printf '[limits]\nmax_connections = 12000\nmax_connections_per_ip = 12000\n' > "$WORK/posthorn.toml"
+    echo 'bench-password' | "$JAVA" -jar "$jar" user add bench@localhost \
+        --data-dir "$data" --password-stdin >>"$LOG" 2>&1 || true
     # shellcheck disable=SC2086
-    "$JAVA" $PH_OPTS "$@" -jar "$repo/target/posthorn.jar" serve --config "$WORK/posthorn.toml" \
-        --data-dir "$PH_DATA" --hostname posthorn-bench.localhost --domain localhost \
-        --mx-port $PH_MX --submission-port $PH_SUB --smtps-port 0 --bind 127.0.0.1 \
-        >"$WORK/posthorn.log" 2>&1 &
-    PH_PID=$!
+    "$JAVA" $PH_OPTS "$@" -jar "$jar" serve --config "$WORK/posthorn.toml" \
+        --data-dir "$data" --hostname posthorn-bench.localhost --domain localhost \
+        --mx-port "$mx" --submission-port "$sub" --smtps-port 0 --bind 127.0.0.1 \
+        >"$log" 2>&1 &
+    pid=$!
     for _ in $(seq 100); do
-        (exec 3<>/dev/tcp/127.0.0.1/$PH_MX) 2>/dev/null && return 0
+        if (exec 3<>"/dev/tcp/127.0.0.1/$mx") 2>/dev/null; then echo $pid; return 0; fi
         sleep 0.2
     done
-    echo "run.sh: Posthorn did not start; see $WORK/posthorn.log" >&2
+    echo "run.sh: Posthorn ($jar) did not start; see $log" >&2
     exit 1
 }
 
-posthorn_stop() {
-    if [ -n "$PH_PID" ] && kill -0 "$PH_PID" 2>/dev/null; then
-        kill "$PH_PID"
-        for _ in $(seq 100); do kill -0 "$PH_PID" 2>/dev/null || break; sleep 0.2; done
-        kill -9 "$PH_PID" 2>/dev/null || true
+stop_pid() {
+    local pid=$1
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid"
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+        kill -9 "$pid" 2>/dev/null || true
     fi
-    PH_PID=
 }
 
+posthorn_start() { # [extra java options]
+    posthorn_stop
+    PH_PID=$(start_posthorn "$repo/target/posthorn.jar" "$PH_DATA" $PH_MX $PH_SUB "$WORK/posthorn.log" "$@")
+    [ -n "$PH_PID" ] || exit 1
+}
+posthorn_stop() { stop_pid "$PH_PID"; PH_PID=; }
+
+baseline_build() {
+    say "building the baseline Posthorn ($BASELINE_REF) for before/after"
+    rm -rf "$WORK/baseline"
+    mkdir -p "$WORK/baseline"
+    git -C "$repo" archive "$BASELINE_REF" | tar -x -C "$WORK/baseline"
+    (cd "$WORK/baseline" && ./mvnw -q -B -DskipTests package >>"$LOG" 2>&1)
+}
+baseline_start() {
+    baseline_stop
+    BL_PID=$(start_posthorn "$BL_JAR" "$BL_DATA" $BL_MX 0 "$WORK/baseline.log")
+    [ -n "$BL_PID" ] || exit 1
+}
+baseline_stop() { stop_pid "$BL_PID"; BL_PID=; }
+
 postfix_start() {
-    "$here/lib/postfix-instance.sh" setup "$PF_DIR" $PF_PORT >>"$LOG" 2>&1
+    "$here/lib/postfix-instance.sh" setup "$PF_DIR" $PF_PORT >>"$LOG" 2>&1 || { echo "run.sh: Postfix setup failed, see $LOG" >&2; exit 1; }
     "$here/lib/postfix-instance.sh" start "$PF_DIR" $PF_PORT
 }
 
@@ -122,28 +144,45 @@ postfix_stop() { "$here/lib/postfix-instance.sh" stop "$PF_DIR" $PF_PORT || true
 
 cleanup() {
     posthorn_stop
+    baseline_stop
     postfix_stop
+    # The delivered mail can be gigabytes: keep it only when asked (KEEP=1).
+    [ "${KEEP:-0}" = 1 ] || rm -rf "$PH_DATA" "$BL_DATA"
 }
 trap cleanup EXIT
 
-posthorn_queued() { find "$PH_DATA/queue" -maxdepth 1 -name '*.env' 2>/dev/null | wc -l; }
+queued_files() { find "$1/queue" -maxdepth 1 -name '*.env' 2>/dev/null | wc -l; }
+# Delivered so far: the files in postmaster@localhost's Maildir new/ of an instance.
+delivered() { local n; n=$(ls -f "$1/mail/localhost/postmaster/new" 2>/dev/null | wc -l); echo $(( n > 2 ? n - 2 : 0 )); }
+delivered_of() { case $1 in posthorn) delivered "$PH_DATA" ;; baseline) delivered "$BL_DATA" ;; *) echo 0 ;; esac; }
 
-# Waits until a server has delivered everything it accepted, then removes the delivered mail and
-# flushes the page cache, so the next run (of either server) starts on a quiet disk.
-settle() { # posthorn|postfix
-    local i
-    if [ "$1" = posthorn ]; then
-        for i in $(seq 1200); do [ "$(posthorn_queued)" -eq 0 ] && break; sleep 0.1; done
-        [ "$(posthorn_queued)" -eq 0 ] || say "warning: Posthorn queue not empty after 120 s"
-        find "$PH_DATA/mail" -path '*/new/*' -type f -delete 2>/dev/null || true
+# Waits until a server has delivered everything it accepted (at most 120 s) and prints how long
+# that took; then flushes the page cache so the next run (of either server) starts on a quiet
+# disk. Delivered mail stays, except big messages (disk space): deleting many files here would
+# slow the next run's file creation (this ext4 has no journal and skips recently freed inodes).
+settle() { # posthorn|baseline|postfix [expected_delivered [bytes]]
+    local server=$1 expect=${2:-0} bytes=${3:-0} t0 data=
+    t0=$(date +%s.%N)
+    if [ "$server" = postfix ]; then
+        "$here/lib/postfix-instance.sh" drained "$PF_DIR" $PF_PORT >&2 || say "warning: Postfix queue not empty"
     else
-        "$here/lib/postfix-instance.sh" drained "$PF_DIR" $PF_PORT || say "warning: Postfix queue not empty"
+        data=$PH_DATA; [ "$server" = baseline ] && data=$BL_DATA
+        for _ in $(seq 1200); do
+            [ "$(queued_files "$data")" -eq 0 ] && [ "$(delivered "$data")" -ge "$expect" ] && break
+            sleep 0.1
+        done
+        [ "$(delivered "$data")" -ge "$expect" ] || say "warning: $server delivered $(delivered "$data") of $expect after 120 s"
+    fi
+    awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f\n", b-a}'
+    if [ -n "$data" ] && [ "$bytes" -ge 1048576 ]; then
+        find "$data/mail" -path '*/new/*' -type f -delete 2>/dev/null || true
+        say "  deleted $server's delivered mail (big messages)"
     fi
     sync
     sleep 0.5
 }
 
-port_of() { [ "$1" = posthorn ] && echo $PH_MX || echo $PF_PORT; }
+port_of() { case $1 in posthorn) echo $PH_MX ;; baseline) echo $BL_MX ;; *) echo $PF_PORT ;; esac; }
 
 # One smtp-source run; prints msgs/s, or FAIL/TIMEOUT.
 source_run() { # server sessions messages bytes reuse(0|1)
@@ -209,45 +248,70 @@ ALL_SCENARIOS="
 "
 
 declare -A PEAK
-throughput() {
-    echo "scenario,server,run,sessions,bytes,reuse,messages,msgs_per_s" > "$CSV"
-    : > "$RESULTS/throughput.txt"
-    printf '%-16s %12s %12s %8s   %s\n' scenario posthorn/s postfix/s ratio "runs (posthorn | postfix)" \
-        | tee -a "$RESULTS/throughput.txt"
+# compare A B OUTFILE CSVFILE [scenario names...]: A and B in alternation on each scenario.
+compare() {
+    local A=$1 B=$2 out=$3 csv=$4
+    shift 4
+    local only=" $* "
+    echo "scenario,server,run,sessions,bytes,reuse,messages,msgs_per_s,drain_s" > "$csv"
+    : > "$out"
+    printf '%-16s %12s %12s %8s   %s\n' scenario "$A/s" "$B/s" ratio "runs ($A | $B), drain after each run in s" \
+        | tee -a "$out"
     while read -r name sessions bytes reuse lo hi; do
         [ -n "$name" ] || continue
+        if [ "$only" != "  " ] && [[ "$only" != *" $name "* ]]; then continue; fi
         if [ -n "${SCENARIOS:-}" ] && [[ " $SCENARIOS " != *" $name "* ]]; then continue; fi
         if [ $QUICK = 1 ]; then lo=$(( lo / 4 > sessions ? lo / 4 : sessions )); hi=$((hi / 20)); fi
-        declare -A count rates
+        local -A count=() rates=() drains=()
+        local server r base d
         # Warm-up and calibration: a short run of each gives its rate; the measured runs are sized
         # to last about RUN_SECONDS for that server.
-        for server in posthorn postfix; do
-            local r
+        for server in $A $B; do
+            base=$(delivered_of $server)
             r=$(source_run "$server" "$sessions" "$lo" "$bytes" "$reuse")
-            settle "$server"
             [[ "$r" =~ ^[0-9.]+$ ]] || r=0
+            settle "$server" $(( base + (${r%.*} > 0 ? lo : 0) )) "$bytes" > /dev/null
             count[$server]=$(clamp "$(awk -v r="$r" -v s="$RUN_SECONDS" 'BEGIN{print r*s}')" "$lo" "$hi")
-            rates[$server]=""
+            rates[$server]="" drains[$server]=""
         done
         for ((i = 1; i <= REPEATS; i++)); do
-            for server in posthorn postfix; do
-                local rate
-                rate=$(source_run "$server" "$sessions" "${count[$server]}" "$bytes" "$reuse")
-                echo "$name,$server,$i,$sessions,$bytes,$reuse,${count[$server]},$rate" >> "$CSV"
-                rates[$server]+="$rate "
-                settle "$server"
+            for server in $A $B; do
+                base=$(delivered_of $server)
+                r=$(source_run "$server" "$sessions" "${count[$server]}" "$bytes" "$reuse")
+                local sent=0
+                [[ "$r" =~ ^[0-9.]+$ ]] && sent=${count[$server]}
+                d=$(settle "$server" $(( base + sent )) "$bytes")
+                echo "$name,$server,$i,$sessions,$bytes,$reuse,${count[$server]},$r,$d" >> "$csv"
+                rates[$server]+="$r " drains[$server]+="$d "
             done
         done
         local a b ratio
-        a=$(echo "${rates[posthorn]}" | median)
-        b=$(echo "${rates[postfix]}" | median)
+        a=$(echo "${rates[$A]}" | median)
+        b=$(echo "${rates[$B]}" | median)
         ratio=$(awk -v a="$a" -v b="$b" 'BEGIN{ if (a+0>0 && b+0>0) printf "%.2fx", a/b; else print "n/a"}')
-        PEAK[$name,posthorn]=$a
-        PEAK[$name,postfix]=$b
-        printf '%-16s %12s %12s %8s   %s| %s\n' "$name" "$a" "$b" "$ratio" "${rates[posthorn]}" "${rates[postfix]}" \
-            | tee -a "$RESULTS/throughput.txt"
-        unset count rates
+        PEAK[$name,$A]=$a
+        PEAK[$name,$B]=$b
+        printf '%-16s %12s %12s %8s   %s| %s| drain %s| %s\n' "$name" "$a" "$b" "$ratio" "${rates[$A]}" "${rates[$B]}" \
+            "${drains[$A]}" "${drains[$B]}" | tee -a "$out"
     done <<< "$ALL_SCENARIOS"
+}
+
+throughput() { compare posthorn postfix "$RESULTS/throughput.txt" "$CSV"; }
+
+# Same work: Postfix delivering into a Maildir (virtual(8), fsynced) instead of discarding.
+maildir() {
+    postfix_stop
+    PF_DELIVERY=maildir postfix_start
+    compare posthorn postfix "$RESULTS/maildir.txt" "$RESULTS/maildir.csv" 1k-s20-conn 1k-s20-reuse 100k-s20-reuse
+    postfix_stop
+}
+
+# Before/after: this branch's Posthorn against BASELINE_REF's, on the scenarios the spool work is for.
+baseline() {
+    baseline_build
+    baseline_start
+    compare posthorn baseline "$RESULTS/baseline.txt" "$RESULTS/baseline.csv" 1k-s20-conn 1k-s20-reuse 100k-s20-reuse
+    baseline_stop
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -256,13 +320,13 @@ throughput() {
 
 latency() {
     : > "$RESULTS/latency.txt"
-    local msgs=$([ $QUICK = 1 ] && echo 400 || echo 20000)
+    local msgs=$([ $QUICK = 1 ] && echo 400 || echo 10000)
     for server in posthorn postfix; do
         local port peak half out
         port=$(port_of $server)
         out=$(load latency --port "$port" --sessions 20 --messages "$msgs" --seconds 20)
         echo "$server closed-loop $out" | tee -a "$RESULTS/latency.txt"
-        settle $server
+        settle $server > /dev/null
         peak=${PEAK[1k-s20-reuse,$server]:-}
         if ! [[ "$peak" =~ ^[0-9.]+$ ]]; then
             peak=$(sed -n 's/.* rate=\([0-9.]*\) .*/\1/p' <<< "$out")
@@ -271,7 +335,7 @@ latency() {
         local n=$(( half * $([ $QUICK = 1 ] && echo 2 || echo 10) ))
         out=$(load latency --port "$port" --sessions 20 --messages "$n" --rate "$half" --seconds 30)
         echo "$server half-peak $out" | tee -a "$RESULTS/latency.txt"
-        settle $server
+        settle $server > /dev/null
     done
 }
 
@@ -313,7 +377,7 @@ memory() {
     heap=$(heap_used_kb $PH_PID)
     echo "posthorn busy rate=$rate/s max_rss_kb=$max heap_used_kb_after=$heap $(grep '^RESULT' "$out")" \
         | tee -a "$RESULTS/memory.txt"
-    settle posthorn
+    settle posthorn > /dev/null
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -327,30 +391,62 @@ submission() {
     out=$(load submission --port $PH_SUB --sessions 20 --messages "$msgs" --seconds 30 \
         --user bench@localhost --password bench-password --from bench@localhost)
     echo "posthorn submission-reuse $out" | tee -a "$RESULTS/submission.txt"
-    settle posthorn
-    out=$(load submission --port $PH_SUB --sessions 20 --messages $((msgs / 10)) --reuse false --seconds 30 \
+    settle posthorn > /dev/null
+    out=$(load submission --port $PH_SUB --sessions 20 --messages $((msgs / 25)) --reuse false --seconds 30 \
         --user bench@localhost --password bench-password --from bench@localhost)
     echo "posthorn submission-conn $out" | tee -a "$RESULTS/submission.txt"
-    settle posthorn
+    settle posthorn > /dev/null
 }
 
 # ---------------------------------------------------------------------------------------------
-# profile: JFR while smtp-source drives the 1k/20-session reused-connection scenario
+# profile: CPU profile of Posthorn while smtp-source drives the 1k/20-session reused-connection
+# scenario. async-profiler (from Maven Central, through the Maven wrapper) when it installs: it sees
+# kernel time and virtual threads; else JFR.
+
+async_profiler_lib() {
+    local jar=~/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1.jar
+    [ -f "$jar" ] || (cd "$repo" && ./mvnw -q -B dependency:get -Dartifact=tools.profiler:async-profiler:4.1 >>"$LOG" 2>&1) || return 1
+    mkdir -p "$WORK/async-profiler"
+    (cd "$WORK/async-profiler" && unzip -o -q "$jar" 'linux-x64/*') 2>>"$LOG" || return 1
+    [ -f "$WORK/async-profiler/linux-x64/libasyncProfiler.so" ] && echo "$WORK/async-profiler/linux-x64/libasyncProfiler.so"
+}
 
 profile() {
+    local msgs=$([ $QUICK = 1 ] && echo 5000 || echo 40000) lib warm=$([ $QUICK = 1 ] && echo 2000 || echo 20000)
+    if lib=$(async_profiler_lib); then
+        local out=$WORK/profile.collapsed rate
+        rm -f "$out"
+        # Profiles the whole life of the server (written when it stops): the warm-up run's JIT work
+        # shows under the compiler threads, apart from the sessions and delivery.
+        posthorn_start "-agentpath:$lib=start,event=cpu,interval=1ms,threads,file=$out,collapsed"
+        source_run posthorn 20 "$warm" 1024 1 > /dev/null
+        settle posthorn "$warm" > /dev/null
+        rate=$(source_run posthorn 20 "$msgs" 1024 1)
+        settle posthorn $((warm + msgs)) > /dev/null
+        posthorn_stop
+        if [ -s "$out" ]; then
+            {
+                echo "async-profiler 4.1, event=cpu, 1 ms, whole server life: start, $warm messages warm-up, then"
+                echo "1k-s20-reuse with $msgs messages at $rate msgs/s, and their delivery"
+                python3 "$here/lib/profile-summary.py" "$out" 25
+            } > "$RESULTS/profile.txt"
+            cp "$out" "$RESULTS/profile.collapsed"
+            say "profile written to $RESULTS/profile.txt"
+            return
+        fi
+        say "async-profiler produced nothing; falling back to JFR"
+    fi
     local jfr=$WORK/posthorn.jfr
     rm -f "$jfr"
     posthorn_start "-XX:StartFlightRecording=filename=$jfr,settings=profile,dumponexit=true"
-    local msgs=$([ $QUICK = 1 ] && echo 2000 || echo 60000)
     source_run posthorn 20 "$msgs" 1024 1 > /dev/null
-    settle posthorn
+    settle posthorn "$msgs" > /dev/null
     posthorn_stop
     {
         "$JAVA_HOME/bin/jfr" view --width 160 hot-methods "$jfr" 2>&1 | head -40
         "$JAVA_HOME/bin/jfr" view --width 160 allocation-by-site "$jfr" 2>&1 | head -25
-        "$JAVA_HOME/bin/jfr" summary "$jfr" 2>&1 | grep -E 'jdk.ExecutionSample|jdk.FileForce|jdk.SocketRead' | head
     } > "$RESULTS/profile.txt"
-    say "profile written to $RESULTS/profile.txt"
+    say "profile (JFR) written to $RESULTS/profile.txt"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -392,10 +488,25 @@ report() {
             echo
             echo '### Throughput (smtp-source, messages/s, median; ratio = Posthorn / Postfix)'
             echo
-            echo '| scenario | Posthorn msgs/s | Postfix msgs/s | ratio | runs Posthorn | runs Postfix |'
-            echo '|---|---:|---:|---:|---|---|'
-            awk 'NR>1 {split($0, parts, "|"); n=split(parts[1], a, " "); runs=""; for(i=5;i<=n;i++) runs=runs a[i] " ";
-                 printf "| %s | %s | %s | %s | %s| %s |\n", $1, $2, $3, $4, runs, parts[2]}' "$RESULTS/throughput.txt"
+            echo '| scenario | Posthorn msgs/s | Postfix msgs/s | ratio | runs Posthorn | runs Postfix | drain after run, Posthorn (s) | Postfix (s) |'
+            echo '|---|---:|---:|---:|---|---|---|---|'
+            awk 'NR>1 {n=split($0, parts, "|"); split(parts[1], a, " "); runs=""; for(i=5;i in a;i++) runs=runs a[i] " ";
+                 sub(/^ *drain /, "", parts[3]);
+                 printf "| %s | %s | %s | %s | %s| %s| %s| %s |\n", a[1], a[2], a[3], a[4], runs, parts[2], parts[3], parts[4]}' "$RESULTS/throughput.txt"
+        fi
+        if [ -s "$RESULTS/maildir.txt" ]; then
+            echo
+            echo "### Same work: Postfix delivering to a Maildir (virtual(8)) instead of discard, smtp-source msgs/s"
+            echo '```'
+            cat "$RESULTS/maildir.txt"
+            echo '```'
+        fi
+        if [ -s "$RESULTS/baseline.txt" ]; then
+            echo
+            echo "### Before/after: this branch (posthorn) against $BASELINE_REF (baseline), smtp-source msgs/s"
+            echo '```'
+            cat "$RESULTS/baseline.txt"
+            echo '```'
         fi
         for part in latency memory submission; do
             [ -s "$RESULTS/$part.txt" ] || continue
@@ -435,7 +546,9 @@ postfix_start
 skipped throughput || { say "throughput"; throughput; }
 skipped latency || { say "latency"; latency; }
 skipped submission || { say "submission"; submission; }
+skipped maildir || { say "same work: Postfix with Maildir delivery"; maildir; }
 postfix_stop
+skipped baseline || { say "baseline (before/after)"; baseline; }
 skipped memory || { say "memory"; memory; }
 skipped profile || { say "profile"; profile; }
 posthorn_stop

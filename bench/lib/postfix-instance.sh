@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# postfix-instance.sh setup|start|stop|queued|drained DIR PORT
+# postfix-instance.sh setup|start|stop|queued|drained|pid DIR PORT
 #
 # A private Postfix for the benchmark: its own config directory (postfix -c DIR/etc), its own queue
-# (DIR/spool, the normal queue with Postfix's usual fsyncs), smtpd on 127.0.0.1:PORT only, every
-# message delivered by the discard transport (no mailbox write: less work than Posthorn's Maildir
-# delivery, so the comparison favours Postfix). Never touches the system instance in /etc/postfix.
+# (DIR/spool, the normal queue with Postfix's usual fsyncs), smtpd on 127.0.0.1:PORT only.
+# Delivery (PF_DELIVERY): discard (default: every message goes to discard(8), no mailbox write, less
+# work than Posthorn's Maildir delivery) or maildir (virtual(8) into DIR/mail/postmaster/, a Maildir,
+# written and fsynced like Posthorn's). Never touches the system instance in /etc/postfix.
 set -euo pipefail
-cmd=${1:?setup|start|stop|queued|drained} dir=${2:?DIR} port=${3:-22526}
+cmd=${1:?setup|start|stop|queued|drained|pid} dir=${2:?DIR} port=${3:-22526}
+delivery=${PF_DELIVERY:-discard}
 etc=$dir/etc spool=$dir/spool data=$dir/data
 
 setup() {
@@ -27,13 +29,10 @@ inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 smtpd_relay_restrictions = permit_mynetworks reject_unauth_destination
-# postmaster@localhost is a local recipient; deliver it (and anything else) with discard(8)
-local_recipient_maps =
-local_transport = discard:
-default_transport = discard:
-relay_transport = discard:
 alias_maps =
 alias_database =
+default_transport = discard:
+relay_transport = discard:
 biff = no
 append_dot_mydomain = no
 # 200 concurrent sessions need 200 smtpd processes (Debian's default limit is 100)
@@ -69,10 +68,31 @@ error     unix  -       -       n       -       -       error
 retry     unix  -       -       n       -       -       error
 discard   unix  -       -       n       -       -       discard
 local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 CF
+    if [ "$delivery" = maildir ]; then
+        # localhost becomes a virtual mailbox domain: every recipient into one Maildir (trailing /)
+        mkdir -p "$dir/mail"
+        chown nobody:nogroup "$dir/mail"
+        sed -i 's/^mydestination = localhost$/mydestination =/' "$etc/main.cf"
+        cat >> "$etc/main.cf" <<CF
+virtual_mailbox_domains = localhost
+virtual_mailbox_base = $dir/mail
+virtual_mailbox_maps = static:postmaster/
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+virtual_minimum_uid = 1000
+CF
+    else
+        cat >> "$etc/main.cf" <<CF
+# postmaster@localhost is a local recipient; deliver it (and anything else) with discard(8)
+local_recipient_maps =
+local_transport = discard:
+CF
+    fi
     postfix -c "$etc" set-permissions >/dev/null 2>&1 || true
     postfix -c "$etc" check
 }
@@ -105,5 +125,7 @@ case $cmd in
         for _ in $(seq 600); do [ "$(queued)" -eq 0 ] && exit 0; sleep 0.2; done
         echo "postfix-instance: queue not empty after 120 s" >&2; exit 1 ;;
     pid) tr -d ' ' < "$spool/pid/master.pid" ;;
+    delivered) # messages in the Maildir (PF_DELIVERY=maildir)
+        n=$(ls -f "$dir/mail/postmaster/new" 2>/dev/null | wc -l); echo $(( n > 2 ? n - 2 : 0 )) ;;
     *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac

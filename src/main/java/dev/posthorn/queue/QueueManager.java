@@ -38,10 +38,12 @@ public final class QueueManager implements AutoCloseable {
             Thread.ofPlatform().daemon().name("queue-sweep").factory());
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     /**
-     * Deliveries running at once. Each holds a few files open and syncs twice; thousands at once (a burst of
-     * accepted mail) would exhaust file descriptors and gain nothing, since the disk serialises the syncs.
+     * Deliveries running at once (system property {@code posthorn.delivery.concurrency}). Each writes and
+     * syncs a mailbox file; the disk serialises the syncs, and every one queued ahead of the spool's journal
+     * sync delays the next {@code 250}. A few at a time keep up with a steady load and let bursts queue (in
+     * memory, or in the spool when it holds too much), like Postfix's local_destination_concurrency_limit.
      */
-    private final Semaphore delivering = new Semaphore(Integer.getInteger("posthorn.delivery.concurrency", 32));
+    private final Semaphore delivering = new Semaphore(Integer.getInteger("posthorn.delivery.concurrency", 4));
 
     public QueueManager(Spool spool, LocalDelivery local) {
         this.spool = spool;
