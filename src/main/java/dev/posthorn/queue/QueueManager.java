@@ -17,7 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,17 +32,19 @@ public final class QueueManager implements AutoCloseable {
 
     private final Spool spool;
     private final LocalDelivery local;
-    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Deliveries running at once (system property {@code posthorn.delivery.concurrency}), on platform threads:
+     * delivery is file work, which blocks a virtual thread's carrier anyway. Each delivery writes and syncs a
+     * mailbox file; the disk serialises the syncs, and every one queued ahead of the spool's journal sync
+     * delays the next {@code 250}. A few at a time keep up with a steady load and let bursts queue (in memory,
+     * or in the spool when it holds too much), like Postfix's local_destination_concurrency_limit.
+     */
+    private final ExecutorService workers = Executors.newFixedThreadPool(
+            Integer.getInteger("posthorn.delivery.concurrency", 4),
+            Thread.ofPlatform().daemon().name("delivery-", 1).factory());
     private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("queue-sweep").factory());
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    /**
-     * Deliveries running at once (system property {@code posthorn.delivery.concurrency}). Each writes and
-     * syncs a mailbox file; the disk serialises the syncs, and every one queued ahead of the spool's journal
-     * sync delays the next {@code 250}. A few at a time keep up with a steady load and let bursts queue (in
-     * memory, or in the spool when it holds too much), like Postfix's local_destination_concurrency_limit.
-     */
-    private final Semaphore delivering = new Semaphore(Integer.getInteger("posthorn.delivery.concurrency", 4));
 
     public QueueManager(Spool spool, LocalDelivery local) {
         this.spool = spool;
@@ -73,11 +74,9 @@ public final class QueueManager implements AutoCloseable {
             return;
         }
         workers.execute(() -> {
-            delivering.acquireUninterruptibly();
             try {
                 deliver(envelope, recovering);
             } finally {
-                delivering.release();
                 inFlight.remove(envelope.id());
             }
         });

@@ -124,6 +124,13 @@ final class ContentBuffer extends OutputStream {
         spillBuffer.clear();
     }
 
+    /** Before the content is held in memory for a while: gives back the unused end of the last chunk. */
+    void trim() {
+        if (current != null && current.length - currentLength >= 1024) {
+            current = java.util.Arrays.copyOf(current, currentLength);
+        }
+    }
+
     /** True once the content went to the message file. */
     boolean spilled() {
         return spill != null;

@@ -131,6 +131,7 @@ public final class Spool implements AutoCloseable {
     }
 
     void hold(String id, byte[] envelope, ContentBuffer content) {
+        content.trim();
         Held h = new Held(id, envelope, content);
         heldBytes.addAndGet(h.size);
         held.put(id, h);
