@@ -40,7 +40,7 @@ public final class QueueManager implements AutoCloseable {
      * or in the spool when it holds too much), like Postfix's local_destination_concurrency_limit.
      */
     private final ExecutorService workers = Executors.newFixedThreadPool(
-            Integer.getInteger("posthorn.delivery.concurrency", 4),
+            Math.max(1, Integer.getInteger("posthorn.delivery.concurrency", 4)),
             Thread.ofPlatform().daemon().name("delivery-", 1).factory());
     private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("queue-sweep").factory());
