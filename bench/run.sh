@@ -296,13 +296,33 @@ compare() {
     done <<< "$ALL_SCENARIOS"
 }
 
-throughput() { compare posthorn postfix "$RESULTS/throughput.txt" "$CSV"; }
+# Warm-up before anything is measured: the JVM compiles its hot paths, Postfix fills its caches and
+# process pools. Unmeasured.
+warmup() { # messages servers...
+    local n=$1 server
+    shift
+    [ $QUICK = 1 ] && n=$((n / 10))
+    for server in "$@"; do
+        source_run "$server" 20 "$n" 1024 1 > /dev/null
+        source_run "$server" 20 $((n / 4)) 1024 0 > /dev/null
+        source_run "$server" 20 $((n / 20)) 102400 1 > /dev/null
+        source_run "$server" 1 $((n / 20)) 1024 0 > /dev/null
+        settle "$server" 0 > /dev/null
+    done
+}
+
+throughput() {
+    warmup 20000 posthorn
+    warmup 5000 postfix
+    compare posthorn postfix "$RESULTS/throughput.txt" "$CSV"
+}
 
 # Same work: Postfix delivering into a Maildir (virtual(8), fsynced) instead of discarding.
 maildir() {
     postfix_stop
     PF_DELIVERY=maildir postfix_start
-    compare posthorn postfix "$RESULTS/maildir.txt" "$RESULTS/maildir.csv" 1k-s20-conn 1k-s20-reuse 100k-s20-reuse
+    warmup 2000 postfix
+    compare posthorn postfix "$RESULTS/maildir.txt" "$RESULTS/maildir.csv" 1k-s1-conn 1k-s20-conn 1k-s20-reuse 100k-s20-reuse
     postfix_stop
 }
 
@@ -310,6 +330,7 @@ maildir() {
 baseline() {
     baseline_build
     baseline_start
+    warmup 3000 baseline
     compare posthorn baseline "$RESULTS/baseline.txt" "$RESULTS/baseline.csv" 1k-s20-conn 1k-s20-reuse 100k-s20-reuse
     baseline_stop
 }
