@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
@@ -86,7 +87,7 @@ final class Journal {
     /** Sticky: after a failed write or sync no segment is retired, so everything stays for the replay. */
     private volatile boolean failed;
     private Segment current;
-    private long nextNumber;
+    private final AtomicLong nextNumber;
     private final long segmentLimit;
     // statistics, for the benchmark notes: how many records each sync covered
     private long syncs;
@@ -94,7 +95,7 @@ final class Journal {
 
     Journal(Path directory, long firstNumber, long segmentLimit) throws IOException {
         this.directory = Files.createDirectories(directory);
-        this.nextNumber = firstNumber;
+        this.nextNumber = new AtomicLong(firstNumber);
         this.segmentLimit = segmentLimit;
         this.current = openSegment();
         this.writer = Thread.ofPlatform().daemon().name("spool-journal").start(this::writeLoop);
@@ -105,7 +106,7 @@ final class Journal {
     }
 
     private Segment openSegment() throws IOException {
-        long number = nextNumber++;
+        long number = nextNumber.getAndIncrement();
         Path file = segmentFile(directory, number);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         // The segment's name must be durable before any record in it is acknowledged.
@@ -315,10 +316,19 @@ final class Journal {
             if (segment.bytes < segmentLimit && System.nanoTime() - segment.createdNanos < maxAgeNanos) {
                 return null;
             }
-            // A batch being written now still goes to the sealed segment (the leader holds it); queued
+        } finally {
+            lock.unlock();
+        }
+        // Create the next segment (a file and a directory fsync) without holding the lock, so sessions keep
+        // queueing and the writer keeps writing meanwhile.
+        Segment next = openSegment();
+        lock.lock();
+        try {
+            Segment sealed = current;
+            // A batch being written now still goes to the sealed segment (the writer holds it); queued
             // records go to the new one. closeSealed() waits for the former.
-            current = openSegment();
-            return segment;
+            current = next;
+            return sealed;
         } finally {
             lock.unlock();
         }

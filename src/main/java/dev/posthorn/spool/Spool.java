@@ -60,6 +60,8 @@ public final class Spool implements AutoCloseable {
     /** Journaled messages whose files are not written (yet): delivery reads them from memory. */
     private final ConcurrentHashMap<String, Held> held = new ConcurrentHashMap<>();
     private final AtomicLong heldBytes = new AtomicLong();
+    /** Journaled messages whose files were written without a sync: a checkpoint syncs them. */
+    private final Set<String> unsyncedFiles = ConcurrentHashMap.newKeySet();
     private volatile boolean crashed;
 
     public Spool(Path directory) throws IOException {
@@ -130,6 +132,11 @@ public final class Spool implements AutoCloseable {
         return heldBytes.get() + size <= HELD_LIMIT;
     }
 
+    /** A journaled message's files were written (not synced) at commit. */
+    void filesWritten(String id) {
+        unsyncedFiles.add(id);
+    }
+
     void hold(String id, byte[] envelope, ContentBuffer content) {
         content.trim();
         Held h = new Held(id, envelope, content);
@@ -171,7 +178,10 @@ public final class Spool implements AutoCloseable {
                 h.state = Held.MATERIALIZED;
                 h.content = null;
                 heldBytes.addAndGet(-h.size);
-            } else if (h.state == Held.MATERIALIZED && sync) {
+                if (!sync) {
+                    unsyncedFiles.add(h.id);
+                }
+            } else if (h.state == Held.MATERIALIZED && sync && unsyncedFiles.remove(h.id)) {
                 fsyncIfPresent(messageFile(h.id));
                 fsyncIfPresent(envelopeFile(h.id));
             }
@@ -189,6 +199,7 @@ public final class Spool implements AutoCloseable {
         try {
             // The tombstone keeps a replay from bringing the message back (it is synced with the next commit).
             journal.appendRemoved(id);
+            unsyncedFiles.remove(id);
             Held h = held.remove(id);
             if (h != null) {
                 synchronized (h) {
@@ -295,10 +306,11 @@ public final class Spool implements AutoCloseable {
                 Held h = held.get(id);
                 if (h != null) {
                     materialize(h, true);
-                } else if (Files.exists(envelopeFile(id))) {
+                } else if (unsyncedFiles.remove(id)) {
                     fsyncIfPresent(messageFile(id));
                     fsyncIfPresent(envelopeFile(id));
                 }
+                // Else it was delivered and removed (its tombstone is synced below).
             }
             GroupSync.fsyncDirectory(directory);
             journal.syncAll();

@@ -70,6 +70,7 @@ public final class SpoolWriter implements AutoCloseable {
             Path temporary = spool.directory().resolve(id + ".env.tmp");
             Spool.writeFile(temporary, encoded, false);
             Files.move(temporary, spool.envelopeFile(id), StandardCopyOption.ATOMIC_MOVE);
+            spool.filesWritten(id);
         } catch (IOException e) {
             // No 250 will be sent: take it back, so a replay does not deliver it either.
             journal.appendRemoved(id);
