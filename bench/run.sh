@@ -38,6 +38,8 @@ if [ $QUICK = 1 ]; then
     REPEATS=1 RUN_SECONDS=0.5 RESULTS=$here/results/quick
 fi
 mkdir -p "$RESULTS" "$WORK"
+# One run, one coherent set of results: drop what an earlier run left.
+rm -f "$RESULTS"/*.txt "$RESULTS"/*.csv "$RESULTS"/*.collapsed "$RESULTS"/chart.png "$RESULTS"/RESULTS.md
 CSV=$RESULTS/runs.csv
 LOG=$RESULTS/run.log
 : > "$LOG"
