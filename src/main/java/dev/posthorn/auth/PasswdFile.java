@@ -70,6 +70,7 @@ public final class PasswdFile {
             }
             return l;
         } catch (IOException e) {
+            LOG.warn("cannot read passwd file {}: {}", path, e.toString());
             throw new UncheckedIOException("cannot read passwd file " + path, e);
         }
         if (attrs.lastModifiedTime().equals(l.modified) && attrs.size() == l.size
@@ -88,6 +89,7 @@ public final class PasswdFile {
         try {
             return Files.readAllLines(path, StandardCharsets.UTF_8);
         } catch (IOException e) {
+            LOG.warn("cannot read passwd file {}: {}", path, e.toString());
             throw new UncheckedIOException("cannot read passwd file " + path, e);
         }
     }

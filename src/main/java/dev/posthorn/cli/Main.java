@@ -23,6 +23,7 @@ public final class Main implements Runnable {
         cli.addSubcommand(new UserCommand());
         cli.addSubcommand(new ExplainCommand());
         cli.addSubcommand(new CompareCommand());
+        cli.addSubcommand(new ProbeCommand());
         cli.setParameterExceptionHandler(Main::oneLineUsageError);
         return cli;
     }

@@ -16,9 +16,17 @@ final class ThrottleGate implements AuthGate {
         this.client = client;
     }
 
+    /**
+     * A throttled attempt (454) counts as a failure too: otherwise a client that keeps trying past the limit
+     * would be answered 454 forever and never reach the disconnect (421) that ends the attack.
+     */
     @Override
     public Verdict check() {
-        return map(throttle.check(client));
+        Verdict verdict = map(throttle.check(client));
+        if (verdict == Verdict.DELAY) {
+            throttle.recordFailure(client, null);
+        }
+        return verdict;
     }
 
     @Override

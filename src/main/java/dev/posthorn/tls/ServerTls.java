@@ -40,6 +40,16 @@ public final class ServerTls {
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
             "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
 
+    static {
+        // TLS 1.2 client-initiated renegotiation costs the server a full handshake per request and SMTP never
+        // needs it (testssl: "Secure Client-Initiated Renegotiation VULNERABLE, potential DoS threat").
+        // The JDK reads this property once, when its server handshake code first loads, which is after
+        // this class is set up since every server-side handshake goes through it. Unless set explicitly.
+        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        }
+    }
+
     private final List<Source> sources;
     private final long reloadMillis;
     private final SniKeyManager keyManager;

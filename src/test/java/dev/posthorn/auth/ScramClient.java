@@ -10,7 +10,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** The client side of SCRAM-SHA-256 (RFC 5802 §3), written for tests from the RFC's formulas. */
-final class ScramClient {
+public final class ScramClient {
 
     private final String user;
     private final String password;
@@ -19,7 +19,7 @@ final class ScramClient {
     private String clientFirstBare;
     private byte[] serverSignature;
 
-    ScramClient(String user, String password, String gs2Header) {
+    public ScramClient(String user, String password, String gs2Header) {
         this.user = user;
         this.password = password;
         this.gs2Header = gs2Header;
@@ -28,12 +28,12 @@ final class ScramClient {
         this.clientNonce = Base64.getEncoder().encodeToString(random);
     }
 
-    byte[] first() {
+    public byte[] first() {
         clientFirstBare = "n=" + user.replace("=", "=3D").replace(",", "=2C") + ",r=" + clientNonce;
         return (gs2Header + clientFirstBare).getBytes(UTF_8);
     }
 
-    byte[] finalMessage(byte[] serverFirstBytes) {
+    public byte[] finalMessage(byte[] serverFirstBytes) {
         String serverFirst = new String(serverFirstBytes, UTF_8);
         Map<String, String> attrs = new HashMap<>();
         for (String part : serverFirst.split(",")) {
@@ -57,7 +57,7 @@ final class ScramClient {
         return (withoutProof + ",p=" + Base64.getEncoder().encodeToString(proof)).getBytes(UTF_8);
     }
 
-    boolean serverSignatureValid(byte[] serverFinal) {
+    public boolean serverSignatureValid(byte[] serverFinal) {
         String text = new String(serverFinal, UTF_8);
         return text.startsWith("v=") && MessageDigest.isEqual(Base64.getDecoder().decode(text.substring(2)), serverSignature);
     }

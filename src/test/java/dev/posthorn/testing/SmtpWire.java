@@ -9,6 +9,10 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * A raw SMTP client for conformance tests: sends exact bytes (bare LFs, pipelined groups, over-long lines)
@@ -29,6 +33,81 @@ public final class SmtpWire implements AutoCloseable {
 
     public static SmtpWire connect(int port) throws IOException {
         return new SmtpWire(new Socket("127.0.0.1", port));
+    }
+
+    /** Connects to an implicit-TLS port (465, RFC 8314): the handshake comes before the greeting. */
+    public static SmtpWire connectTls(int port, String... protocols) throws IOException {
+        Socket plain = new Socket("127.0.0.1", port);
+        plain.setSoTimeout(5000);
+        return new SmtpWire(handshake(plain, "mx.posthorn.test", protocols));
+    }
+
+    /**
+     * STARTTLS, client side: wraps this connection's socket in TLS (trusting any certificate, as the test
+     * server's is self-signed) and completes the handshake. Call it after reading the {@code 220} reply to
+     * STARTTLS; use the returned wire from then on. {@code protocols} limits the versions offered (none: JDK
+     * defaults).
+     */
+    public SmtpWire startTls(String... protocols) throws IOException {
+        return new SmtpWire(handshake(socket, "mx.posthorn.test", protocols));
+    }
+
+    /** {@link #startTls} asking for {@code serverName} by SNI. */
+    public SmtpWire startTlsWithSni(String serverName) throws IOException {
+        return new SmtpWire(handshake(socket, serverName, new String[0]));
+    }
+
+    /** {@link #connectTls} asking for {@code serverName} by SNI. */
+    public static SmtpWire connectTlsWithSni(int port, String serverName) throws IOException {
+        Socket plain = new Socket("127.0.0.1", port);
+        plain.setSoTimeout(5000);
+        return new SmtpWire(handshake(plain, serverName, new String[0]));
+    }
+
+    private static SSLSocket handshake(Socket plain, String serverName, String... protocols) throws IOException {
+        SSLSocket tls = (SSLSocket) trustingEverything().getSocketFactory()
+                .createSocket(plain, serverName, plain.getPort(), true);
+        if (protocols.length > 0) {
+            tls.setEnabledProtocols(protocols);
+        }
+        tls.setSoTimeout(5000);
+        tls.startHandshake();
+        return tls;
+    }
+
+    /** A client TLS context that accepts any server certificate (tests only). */
+    public static SSLContext trustingEverything() {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] {new X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            return context;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The certificate the server presented (the leaf), or null on a plaintext connection. */
+    public java.security.cert.X509Certificate peerCertificate() throws IOException {
+        return socket instanceof SSLSocket tls
+                ? (java.security.cert.X509Certificate) tls.getSession().getPeerCertificates()[0] : null;
+    }
+
+    /** The negotiated TLS protocol, or null on a plaintext connection. */
+    public String tlsProtocol() {
+        return socket instanceof SSLSocket tls ? tls.getSession().getProtocol() : null;
     }
 
     public SmtpWire send(String text) throws IOException {

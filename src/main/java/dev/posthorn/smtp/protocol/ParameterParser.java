@@ -2,7 +2,9 @@ package dev.posthorn.smtp.protocol;
 
 import dev.posthorn.codes.Reply;
 import dev.posthorn.codes.ReplyName;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -28,29 +30,34 @@ final class ParameterParser {
     private ParameterParser() {
     }
 
-    static Outcome<MailParameters> mail(String params, long maxSize) {
+    /**
+     * @param authOffered whether this port has the AUTH extension at all; where it has not (MX), AUTH= is the
+     *     parameter of an extension that is not advertised and gets 555 (RFC 5321 §4.1.1.11)
+     */
+    static Outcome<MailParameters> mail(String params, long maxSize, boolean authOffered) {
         long size = -1;
         String body = null;
         String ret = null;
         String envid = null;
         String auth = null;
         boolean smtputf8 = false;
-        Set<String> seen = new HashSet<>();
-        for (String param : split(params)) {
-            int eq = param.indexOf('=');
-            String keyword = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
-            String value = eq < 0 ? null : param.substring(eq + 1);
-            if (!isKeyword(keyword) || (value != null && !isValue(value))) {
-                return Outcome.fail(ReplyName.SYNTAX_ERROR_IN_ARGUMENTS.reply());
-            }
-            boolean repeated = !seen.add(keyword);
-            switch (keyword) {
+        List<Param> list = parse(params);
+        if (list == null) {
+            return Outcome.fail(ReplyName.SYNTAX_ERROR_IN_ARGUMENTS.reply());
+        }
+        for (Param p : list) {
+            String param = p.raw();
+            String value = p.value();
+            boolean repeated = p.repeated();
+            switch (p.keyword()) {
                 case "SIZE" -> {
                     // RFC 1870 §6: size-value = 1*20DIGIT, and only one SIZE.
                     if (repeated || value == null || value.length() > 20 || !allDigits(value)) {
                         return Outcome.fail(ReplyName.BAD_SIZE_SYNTAX.reply());
                     }
-                    size = value.length() > 18 ? Long.MAX_VALUE : Long.parseLong(value);
+                    // Leading zeros are allowed by the grammar and do not make a size big (RFC 1870 §4).
+                    String digits = value.replaceFirst("^0+(?=.)", "");
+                    size = digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits);
                     if (size > maxSize) {
                         return Outcome.fail(ReplyName.MESSAGE_TOO_BIG.reply());
                     }
@@ -83,6 +90,9 @@ final class ParameterParser {
                     envid = value;
                 }
                 case "AUTH" -> {
+                    if (!authOffered) {
+                        return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(echo(param)));
+                    }
                     // RFC 4954 §5: AUTH=<> or AUTH=xtext mailbox. Accepted even unauthenticated; whether it is
                     // trusted is decided by the session (untrusted values count as AUTH=<>).
                     if (repeated || value == null || !(value.equals("<>") || Xtext.isValid(value))) {
@@ -91,7 +101,7 @@ final class ParameterParser {
                     auth = value;
                 }
                 default -> {
-                    return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(param));
+                    return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(echo(param)));
                 }
             }
         }
@@ -101,16 +111,15 @@ final class ParameterParser {
     static Outcome<RcptParameters> rcpt(String params) {
         Set<String> notify = Set.of();
         String orcpt = null;
-        Set<String> seen = new HashSet<>();
-        for (String param : split(params)) {
-            int eq = param.indexOf('=');
-            String keyword = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
-            String value = eq < 0 ? null : param.substring(eq + 1);
-            if (!isKeyword(keyword) || (value != null && !isValue(value))) {
-                return Outcome.fail(ReplyName.SYNTAX_ERROR_IN_ARGUMENTS.reply());
-            }
-            boolean repeated = !seen.add(keyword);
-            switch (keyword) {
+        List<Param> list = parse(params);
+        if (list == null) {
+            return Outcome.fail(ReplyName.SYNTAX_ERROR_IN_ARGUMENTS.reply());
+        }
+        for (Param p : list) {
+            String param = p.raw();
+            String value = p.value();
+            boolean repeated = p.repeated();
+            switch (p.keyword()) {
                 case "NOTIFY" -> {
                     notify = repeated || value == null ? null : notifyList(value);
                     if (notify == null) {
@@ -127,7 +136,7 @@ final class ParameterParser {
                     orcpt = value;
                 }
                 default -> {
-                    return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(param));
+                    return Outcome.fail(ReplyName.UNSUPPORTED_OPTION.reply(echo(param)));
                 }
             }
         }
@@ -148,6 +157,45 @@ final class ParameterParser {
             return null;
         }
         return Set.copyOf(items);
+    }
+
+    /** Longest parameter quoted back in a 555; the reply line stays within 512 octets (RFC 5321 §4.5.3.1.5). */
+    private static final int MAX_ECHO = 64;
+
+    /**
+     * A client's parameter as it may be quoted in a reply: printable US-ASCII only (replies are ASCII, RFC 5321
+     * §2.4), cut to {@link #MAX_ECHO} characters, so an over-long or 8-bit parameter cannot make a bad reply.
+     */
+    static String echo(String param) {
+        StringBuilder out = new StringBuilder(Math.min(param.length(), MAX_ECHO + 3));
+        for (int i = 0; i < param.length() && out.length() < MAX_ECHO; i++) {
+            char c = param.charAt(i);
+            out.append(c >= 32 && c <= 126 ? c : '?');
+        }
+        if (param.length() > MAX_ECHO) {
+            out.append("...");
+        }
+        return out.toString();
+    }
+
+    /** One {@code esmtp-param}: keyword upper-cased, value as sent (null without "="). */
+    private record Param(String raw, String keyword, String value, boolean repeated) {
+    }
+
+    /** Splits and checks the syntax of every parameter; null when any is malformed. */
+    private static List<Param> parse(String params) {
+        List<Param> parsed = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (String param : split(params)) {
+            int eq = param.indexOf('=');
+            String keyword = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
+            String value = eq < 0 ? null : param.substring(eq + 1);
+            if (!isKeyword(keyword) || (value != null && !isValue(value))) {
+                return null;
+            }
+            parsed.add(new Param(param, keyword, value, !seen.add(keyword)));
+        }
+        return parsed;
     }
 
     private static String[] split(String params) {

@@ -190,8 +190,14 @@ final class PathParser {
         if (s.isEmpty() || !s.chars().allMatch(c -> isAsciiHex(c) || c == ':' || c == '.') || !s.contains(":")) {
             return false;
         }
+        // InetAddress parses a literal only when the text starts with a hex digit or ":"; anything else (".:")
+        // goes to the system resolver, which would let a client make us look names up.
+        if (!isAsciiHex(s.charAt(0)) && s.charAt(0) != ':') {
+            return false;
+        }
         try {
-            // Only hex digits, colons and dots reach this point, so no DNS lookup can happen.
+            // Only hex digits, colons and dots reach this point, starting with one InetAddress takes for a
+            // literal, so no lookup can happen: it parses or throws.
             return InetAddress.getByName(s) instanceof java.net.Inet6Address || s.contains(".");
         } catch (UnknownHostException e) {
             return false;

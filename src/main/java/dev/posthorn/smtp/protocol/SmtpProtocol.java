@@ -27,8 +27,11 @@ public final class SmtpProtocol {
 
     /** Command buffer bound (SMTP-CONFORMANCE L-5); must exceed the 512 octets of RFC 5321 §4.5.3.1.4. */
     public static final int MAX_COMMAND_LINE = 4096;
-    /** RFC 4954 §4: at least 12288 octets per AUTH exchange line. */
-    public static final int MAX_AUTH_LINE = 16384;
+    /**
+     * RFC 4954 §4: at least 12288 octets per AUTH exchange line, the AUTH command with its initial response
+     * included (SMTP-CONFORMANCE A-14); longer ones get {@code 500 5.5.6}.
+     */
+    public static final int MAX_AUTH_LINE = 12288;
 
     /** RFC 4954 §6: without authentication these are the only commands a submission port answers normally. */
     private static final Set<String> ALLOWED_BEFORE_AUTH = Set.of("AUTH", "EHLO", "HELO", "NOOP", "RSET", "QUIT",
@@ -66,9 +69,22 @@ public final class SmtpProtocol {
         return ReplyName.GREETING.reply(settings.hostname(), settings.version());
     }
 
-    /** The longest line the session should read in the current state. */
+    /**
+     * The longest line the session should read in the current state: an AUTH exchange line, or a command line
+     * where an AUTH command with its initial response may come (lines other than AUTH are held to
+     * {@link #MAX_COMMAND_LINE} in {@link #onLine}).
+     */
     public int maxLineLength() {
-        return saslExchange != null ? MAX_AUTH_LINE : MAX_COMMAND_LINE;
+        return saslExchange != null || authMayFollow() ? MAX_AUTH_LINE : MAX_COMMAND_LINE;
+    }
+
+    private boolean authMayFollow() {
+        return settings.role().requiresAuth() && authenticatedUser == null;
+    }
+
+    private static boolean isAuthCommand(byte[] bytes, int length) {
+        return length >= 5 && (bytes[0] | 0x20) == 'a' && (bytes[1] | 0x20) == 'u' && (bytes[2] | 0x20) == 't'
+                && (bytes[3] | 0x20) == 'h' && bytes[4] == ' ';
     }
 
     /** Handles one line received without its CRLF. */
@@ -77,9 +93,14 @@ public final class SmtpProtocol {
         if (saslExchange != null) {
             return saslResponse(bytes, length, fault);
         }
+        if (fault == LineFault.NONE && length > MAX_COMMAND_LINE && !isAuthCommand(bytes, length)) {
+            fault = LineFault.TOO_LONG; // read long only in case it was AUTH with an initial response
+        }
         switch (fault) {
             case TOO_LONG -> {
-                return error(ReplyName.LINE_TOO_LONG.reply());
+                // X.5.6 is for AUTH exchange lines only (SMTP-CONFORMANCE ESC-4, A-14).
+                return error(authMayFollow() && isAuthCommand(bytes, length)
+                        ? ReplyName.AUTH_LINE_TOO_LONG.reply() : ReplyName.LINE_TOO_LONG.reply());
             }
             case BARE_LF -> {
                 return error(ReplyName.BARE_LF_IN_COMMAND.reply());
@@ -197,9 +218,9 @@ public final class SmtpProtocol {
         }
         String rest = args.substring(end);
         if (!esmtp && !rest.isBlank()) {
-            return error(ReplyName.UNSUPPORTED_OPTION.reply(rest.strip()));
+            return error(ReplyName.UNSUPPORTED_OPTION.reply(ParameterParser.echo(rest.strip())));
         }
-        var outcome = ParameterParser.mail(rest, settings.maxMessageSize());
+        var outcome = ParameterParser.mail(rest, settings.maxMessageSize(), settings.role().requiresAuth());
         if (outcome.error() != null) {
             return error(outcome.error());
         }
@@ -244,7 +265,7 @@ public final class SmtpProtocol {
         }
         String rest = args.substring(end);
         if (!esmtp && !rest.isBlank()) {
-            return error(ReplyName.UNSUPPORTED_OPTION.reply(rest.strip()));
+            return error(ReplyName.UNSUPPORTED_OPTION.reply(ParameterParser.echo(rest.strip())));
         }
         var outcome = ParameterParser.rcpt(rest);
         if (outcome.error() != null) {
@@ -254,14 +275,23 @@ public final class SmtpProtocol {
             return error(ReplyName.SMTPUTF8_REQUIRED.reply());
         }
         // RFC 5321 §4.5.3.1.10: past our limit, 452 for each extra recipient; the others stay accepted.
-        if (transaction.recipientCount() >= settings.maxRecipients()) {
+        if (transaction.acceptedRcptCommands() >= settings.maxRecipients()) {
             return respond(ReplyName.TOO_MANY_RECIPIENTS.reply());
         }
         return switch (policy.recipient(recipient, authenticatedUser)) {
-            case RecipientDecision.Local local -> accept(recipient, outcome.value(), true);
+            case RecipientDecision.Local local -> accept(delivered(recipient), outcome.value(), true);
             case RecipientDecision.Relay relay -> accept(recipient, outcome.value(), false);
             case RecipientDecision.Refused refused -> error(refused.reply());
         };
+    }
+
+    /**
+     * RFC 5321 §4.5.1: {@code <Postmaster>} without a domain is the postmaster of this server, so it is recorded
+     * as the mailbox it is delivered to; then {@code <Postmaster>} and {@code <postmaster@primary>} in one
+     * transaction are one recipient and get one copy.
+     */
+    private Mailbox delivered(Mailbox recipient) {
+        return recipient.domain().isEmpty() ? new Mailbox(recipient.localPart(), policy.primaryDomain()) : recipient;
     }
 
     private Action accept(Mailbox recipient, RcptParameters params, boolean local) {
@@ -320,6 +350,9 @@ public final class SmtpProtocol {
     /** Called once the session has made the message durable. */
     public Reply committed(String queueId) {
         transaction = null;
+        // S-11 counts errors a client makes without delivering mail (as Postfix's smtpd_hard_error_limit): a
+        // long session that delivers, with a stale recipient now and then, is not an abusive one.
+        errors = 0;
         return ReplyName.QUEUED.reply(queueId);
     }
 
@@ -464,7 +497,8 @@ public final class SmtpProtocol {
             }
         }
         saslExchange = mechanism.get();
-        return saslStep(saslExchange.start(initial));
+        byte[] first = initial;
+        return saslStep(() -> saslExchange.start(first));
     }
 
     private Action saslResponse(byte[] bytes, int length, LineFault fault) {
@@ -487,10 +521,21 @@ public final class SmtpProtocol {
             saslExchange = null;
             return error(ReplyName.AUTH_CANNOT_DECODE.reply());
         }
-        return saslStep(saslExchange.respond(response));
+        return saslStep(() -> saslExchange.respond(response));
     }
 
-    private Action saslStep(SaslStep step) {
+    /**
+     * Runs one step of the exchange. A credential source that cannot be read (users file, passwd-file) is a
+     * temporary failure, {@code 454 4.7.0} (SMTP-CONFORMANCE A-8), not counted against the client.
+     */
+    private Action saslStep(java.util.function.Supplier<SaslStep> next) {
+        SaslStep step;
+        try {
+            step = next.get();
+        } catch (java.io.UncheckedIOException e) {
+            saslExchange = null;
+            return respond(ReplyName.AUTH_TEMPORARY_FAILURE.reply());
+        }
         return switch (step) {
             case SaslStep.Challenge challenge -> {
                 lastCommandEndsGroup = true;

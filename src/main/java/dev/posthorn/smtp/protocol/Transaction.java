@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** One mail transaction: MAIL, its recipients, and how far its content has come. */
@@ -16,6 +17,7 @@ public final class Transaction {
     private final Mailbox sender;
     private final MailParameters params;
     private final Map<String, Recipient> recipients = new LinkedHashMap<>();
+    private int acceptedRcptCommands;
     private boolean chunking;
     private long chunkedOctets;
     private Object spoolHandle;
@@ -43,9 +45,29 @@ public final class Transaction {
         return recipients.size();
     }
 
-    /** A repeated recipient is accepted again but delivered once. */
+    /**
+     * Accepted RCPT commands, repeats included: RFC 5321 §4.5.3.1.10 limits the number of RCPT commands, and
+     * RFC 9422 RCPTMAX is advertised as that number.
+     */
+    int acceptedRcptCommands() {
+        return acceptedRcptCommands;
+    }
+
+    /** A repeated recipient is accepted again (and counts towards the limit) but is delivered once. */
     void addRecipient(Recipient recipient) {
-        recipients.putIfAbsent(recipient.mailbox().address().toLowerCase(java.util.Locale.ROOT), recipient);
+        acceptedRcptCommands++;
+        recipients.putIfAbsent(key(recipient), recipient);
+    }
+
+    /**
+     * When two recipients are the same. Domains are case-insensitive (RFC 5321 §2.4); local parts only for our
+     * own domains, whose semantics we assign. A remote local part keeps its case: {@code Alice@remote} and
+     * {@code alice@remote} may be different mailboxes, and only the remote host may say otherwise.
+     */
+    private static String key(Recipient recipient) {
+        Mailbox mailbox = recipient.mailbox();
+        String local = recipient.local() ? mailbox.localPart().toLowerCase(Locale.ROOT) : mailbox.localPart();
+        return local + "@" + mailbox.domainLowerCase();
     }
 
     boolean isChunking() {

@@ -21,8 +21,12 @@ final class ReceivedHeader {
     private ReceivedHeader() {
     }
 
-    static String format(SmtpProtocol protocol, Transaction transaction, String clientAddress, String hostname,
-            String queueId, ZonedDateTime now) {
+    /**
+     * @param forAddress the single recipient as delivered (a full mailbox: {@code <Postmaster>} resolved to
+     *     its hosted domain, since {@code For = ... ( Path / Mailbox )} needs a domain, RFC 5321 §4.4), or null
+     */
+    static String format(SmtpProtocol protocol, Transaction transaction, String forAddress, String clientAddress,
+            String hostname, String queueId, ZonedDateTime now) {
         StringBuilder field = new StringBuilder(256);
         field.append("Received: from ").append(protocol.heloName())
                 .append(" (").append(addressLiteral(clientAddress)).append(")\r\n");
@@ -35,8 +39,8 @@ final class ReceivedHeader {
         }
         field.append("\r\n\twith ").append(protocol.withProtocol(transaction.params().smtputf8()))
                 .append(" id ").append(queueId);
-        if (transaction.recipients().size() == 1) {
-            field.append("\r\n\tfor <").append(transaction.recipients().get(0).mailbox().address()).append('>');
+        if (forAddress != null) {
+            field.append("\r\n\tfor <").append(forAddress).append('>');
         }
         field.append(";\r\n\t").append(DATE.format(now)).append("\r\n");
         return field.toString();

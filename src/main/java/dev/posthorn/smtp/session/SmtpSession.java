@@ -71,7 +71,7 @@ public final class SmtpSession implements Runnable {
                 socket = services.tls().implicitTls(socket);
             }
             input = new SmtpInput(socket.getInputStream());
-            input.beforeRead(this::setReadTimeout);
+            input.beforeRead(this::beforeBlockingRead);
             output = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
             protocol = new SmtpProtocol(settings(), services.policy(), services.sasl(),
                     services.authGates().apply(socket.getInetAddress()));
@@ -91,7 +91,7 @@ public final class SmtpSession implements Runnable {
             // A bug must cost one session, never the server; the client gets a 421 so it retries.
             end = "internal error";
             LOG.error("session from {} failed", clientAddress, e);
-            sendQuietly(ReplyName.LOCAL_ERROR.reply());
+            sendQuietly(ReplyName.INTERNAL_ERROR.reply(services.hostname()));
         } finally {
             abandonTransaction(protocol == null ? null : protocol.transaction());
             closeSocket();
@@ -106,11 +106,11 @@ public final class SmtpSession implements Runnable {
                 flush();
             }
             if (shuttingDown) {
-                send(ReplyName.SHUTTING_DOWN.reply(services.hostname()));
+                sendFinal(ReplyName.SHUTTING_DOWN.reply(services.hostname()));
                 return "shutdown";
             }
             if (services.clock().instant().isAfter(started.plus(services.limits().sessionTimeout()))) {
-                send(ReplyName.SESSION_TOO_LONG.reply(services.hostname()));
+                sendFinal(ReplyName.SESSION_TOO_LONG.reply(services.hostname()));
                 return "session time limit";
             }
             CommandLineBuffer line = readCommand();
@@ -121,14 +121,16 @@ public final class SmtpSession implements Runnable {
             Action action = protocol.onLine(line.bytes(), line.length(), line.fault());
             if (protocol.lastCommandEndsGroup() && input.hasBuffered() && !(action instanceof Action.StartTls)) {
                 // SMTP-CONFORMANCE B-6: input sent before our reply to a group-ending command.
-                send(ReplyName.PIPELINING_VIOLATION.reply());
+                abandonIfReplaced(before);
+                sendFinal(ReplyName.PIPELINING_VIOLATION.reply());
                 return "pipelining violation";
             }
-            if (!perform(action)) {
+            boolean goOn = perform(action);
+            abandonIfReplaced(before);
+            if (!goOn) {
+                // The action's last reply (a 221, a 421 after a discarded chunk, ...) must leave before the close.
+                flush();
                 return "quit";
-            }
-            if (protocol.transaction() != before) {
-                abandonTransaction(before);
             }
         }
     }
@@ -173,7 +175,7 @@ public final class SmtpSession implements Runnable {
                 return receiveChunk(chunk);
             }
             case Action.DiscardChunk discard -> {
-                input.skip(discard.size());
+                withDataDeadline(() -> input.skip(discard.size()));
                 send(discard.reply());
                 return discard.reply().code() != 421;
             }
@@ -191,13 +193,26 @@ public final class SmtpSession implements Runnable {
         Transaction transaction = data.transaction();
         SpoolWriter writer = openSpool(transaction);
         ContentSink sink = new ContentSink(writer.content(), services.limits().maxMessageSize());
+        withDataDeadline(() -> input.readData(sink));
+        return perform(protocol.dataEnded(sink.outcome()));
+    }
+
+    /** One read of message content: DATA to its end, or one BDAT chunk. */
+    private interface ContentRead {
+        void read() throws IOException;
+    }
+
+    /**
+     * Reads message content under the total content deadline: DATA up to its end, and each BDAT chunk, taken
+     * or discarded, likewise, since a chunk of a million octets sent one per minute holds a slot as long.
+     */
+    private void withDataDeadline(ContentRead read) throws IOException {
         dataDeadline = services.clock().instant().plus(services.limits().dataTimeout());
         try {
-            input.readData(sink);
+            read.read();
         } finally {
             dataDeadline = null;
         }
-        return perform(protocol.dataEnded(sink.outcome()));
     }
 
     private boolean receiveChunk(Action.ReceiveChunk chunk) throws IOException {
@@ -208,7 +223,7 @@ public final class SmtpSession implements Runnable {
                     new ContentSink(writer.content(), services.limits().maxMessageSize())));
         }
         ChunkedContent content = (ChunkedContent) transaction.spoolHandle();
-        input.readExactly(chunk.size(), content.sink());
+        withDataDeadline(() -> input.readExactly(chunk.size(), content.sink()));
         return perform(protocol.chunkEnded(chunk.size(), chunk.last(), content.sink().outcome()));
     }
 
@@ -221,8 +236,10 @@ public final class SmtpSession implements Runnable {
         if (transaction.spoolHandle() == null) {
             transaction.spoolHandle(writer);
         }
-        String received = ReceivedHeader.format(protocol, transaction, clientAddress, services.hostname(),
-                writer.id(), ZonedDateTime.now(services.clock()));
+        List<Transaction.Recipient> recipients = transaction.recipients();
+        String forAddress = recipients.size() == 1 ? recipientAddress(recipients.get(0)) : null;
+        String received = ReceivedHeader.format(protocol, transaction, forAddress, clientAddress,
+                services.hostname(), writer.id(), ZonedDateTime.now(services.clock()));
         writer.content().write(received.getBytes(StandardCharsets.UTF_8));
         return writer;
     }
@@ -307,6 +324,15 @@ public final class SmtpSession implements Runnable {
                 limits.forbidUnauthPipelining());
     }
 
+    /**
+     * RFC 2920 §3.2: never block on a read while replies are held back. Checking for an empty buffer between
+     * commands is not enough: a buffer holding part of the next line blocks too, so flush before every read.
+     */
+    private void beforeBlockingRead() throws IOException {
+        flush();
+        setReadTimeout();
+    }
+
     private void setReadTimeout() throws IOException {
         long millis = services.limits().commandTimeout().toMillis();
         if (dataDeadline != null) {
@@ -317,6 +343,16 @@ public final class SmtpSession implements Runnable {
             millis = Math.min(millis, left);
         }
         socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, millis)));
+    }
+
+    /**
+     * A transaction the command ended (RSET, EHLO, a refused message) drops its spool file. The session's end
+     * only sees the current transaction, so this runs on every path out of a command, the closing ones too.
+     */
+    private void abandonIfReplaced(Transaction before) {
+        if (protocol.transaction() != before) {
+            abandonTransaction(before);
+        }
     }
 
     private void abandonTransaction(Transaction transaction) {
@@ -339,6 +375,12 @@ public final class SmtpSession implements Runnable {
             writeLock.unlock();
         }
         log.reply(reply);
+    }
+
+    /** The last reply of a session: it must reach the client before the socket closes (never a silent close). */
+    private void sendFinal(Reply reply) throws IOException {
+        send(reply);
+        flush();
     }
 
     private void flush() throws IOException {
