@@ -65,14 +65,17 @@ final class Journal {
         final ByteBuffer[] buffers;
         final long ticket;
         final String messageId;
+        /** Someone waits for this record to be durable (a message, a barrier); a tombstone needs no sync. */
+        final boolean sync;
         Segment segment;
         boolean done;
         IOException error;
 
-        Pending(ByteBuffer[] buffers, long ticket, String messageId) {
+        Pending(ByteBuffer[] buffers, long ticket, String messageId, boolean sync) {
             this.buffers = buffers;
             this.ticket = ticket;
             this.messageId = messageId;
+            this.sync = sync;
         }
     }
 
@@ -137,7 +140,7 @@ final class Journal {
         buffers[0] = header;
         System.arraycopy(content, 0, buffers, 1, content.length);
         buffers[buffers.length - 1] = trailer;
-        Pending pending = enqueue(buffers, id);
+        Pending pending = enqueue(buffers, id, true);
         awaitDurable(pending);
         lock.lock();
         try {
@@ -162,7 +165,7 @@ final class Journal {
         crc.update(record.array(), 8, record.position() - 8);
         record.putInt((int) crc.getValue()).flip();
         try {
-            enqueue(new ByteBuffer[] {record}, null);
+            enqueue(new ByteBuffer[] {record}, null, false);
         } catch (IOException closed) {
             // Shutting down: the replay at the next start finds the message without its tombstone and the
             // delivery's duplicate check finds its copy in the mailbox.
@@ -171,7 +174,7 @@ final class Journal {
 
     /** Returns when everything appended so far is durable. */
     void syncAll() throws IOException {
-        awaitDurable(enqueue(new ByteBuffer[0], null));
+        awaitDurable(enqueue(new ByteBuffer[0], null, true));
         if (failed) {
             throw new IOException("an earlier journal write failed; segments are kept for the replay");
         }
@@ -192,15 +195,17 @@ final class Journal {
         }
     }
 
-    private Pending enqueue(ByteBuffer[] buffers, String messageId) throws IOException {
+    private Pending enqueue(ByteBuffer[] buffers, String messageId, boolean sync) throws IOException {
         lock.lock();
         try {
             if (closing) {
                 throw new IOException("spool journal closed");
             }
-            Pending pending = new Pending(buffers, ++enqueued, messageId);
+            Pending pending = new Pending(buffers, ++enqueued, messageId, sync);
             queue.add(pending);
-            work.signal();
+            if (sync) {
+                work.signal();
+            }
             return pending;
         } finally {
             lock.unlock();
@@ -218,7 +223,8 @@ final class Journal {
             Segment segment;
             lock.lock();
             try {
-                while (queue.isEmpty() && !closing) {
+                // Tombstones alone do not wake the writer: they ride along with the next sync.
+                while (!closing && (queue.isEmpty() || !queue.peekLast().sync && !anySync(queue))) {
                     work.awaitUninterruptibly();
                 }
                 if (queue.isEmpty()) {
@@ -236,7 +242,9 @@ final class Journal {
             long written = 0;
             try {
                 written = write(segment.channel, batch);
-                segment.channel.force(false);
+                if (anySync(batch)) {
+                    segment.channel.force(false);
+                }
             } catch (IOException e) {
                 error = e;
             }
@@ -273,6 +281,15 @@ final class Journal {
                 lock.unlock();
             }
         }
+    }
+
+    private static boolean anySync(Iterable<Pending> records) {
+        for (Pending p : records) {
+            if (p.sync) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static long write(FileChannel channel, List<Pending> batch) throws IOException {
@@ -337,6 +354,8 @@ final class Journal {
     /** Waits until the sealed segment's last batch is written and synced, then closes it. */
     void closeSealed(Segment segment) throws IOException {
         syncAll();
+        // Its last batches may have been tombstones only, written without a sync.
+        segment.channel.force(false);
         segment.channel.close();
     }
 
@@ -380,6 +399,7 @@ final class Journal {
         }
         lock.lock();
         try {
+            current.channel.force(false);
             current.channel.close();
         } finally {
             lock.unlock();
