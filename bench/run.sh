@@ -507,6 +507,10 @@ report() {
         echo '```'
         cat "$RESULTS/machine.txt"
         echo '```'
+        echo
+        echo '### Targets (issue #6)'
+        echo
+        python3 "$here/lib/targets.py" "$RESULTS"
         if [ -s "$RESULTS/throughput.txt" ]; then
             echo
             echo '### Throughput (smtp-source, messages/s, median; ratio = Posthorn / Postfix)'
@@ -531,7 +535,7 @@ report() {
             cat "$RESULTS/baseline.txt"
             echo '```'
         fi
-        for part in latency memory submission; do
+        for part in latency memory submission profile; do
             [ -s "$RESULTS/$part.txt" ] || continue
             echo
             echo "### ${part^}"
