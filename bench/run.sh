@@ -33,7 +33,7 @@ WORK=${WORK:-/tmp/posthorn-bench}
 SKIP=${SKIP:-}
 PH_MX=22525 PH_SUB=22587 PF_PORT=22526 BL_MX=22535
 BASELINE_REF=${BASELINE_REF:-main}
-RESULTS=$here/results
+RESULTS=${RESULTS_DIR:-$here/results}
 if [ $QUICK = 1 ]; then
     REPEATS=1 RUN_SECONDS=0.5 RESULTS=$here/results/quick
 fi
@@ -184,6 +184,19 @@ settle() { # posthorn|baseline|postfix [expected_delivered [bytes]]
     sleep 0.5
 }
 
+# Between scenarios: Posthorn's postmaster Maildir new/ is renamed aside (one rename, nothing deleted),
+# so no scenario runs against a directory of hundreds of thousands of files left by the ones before.
+ASIDE=0
+set_aside_mail() {
+    local data
+    for data in "$PH_DATA" "$BL_DATA"; do
+        if [ -d "$data/mail/localhost/postmaster/new" ]; then
+            ASIDE=$((ASIDE + 1))
+            mv "$data/mail/localhost/postmaster/new" "$data/mail/aside-$ASIDE"
+        fi
+    done
+}
+
 port_of() { case $1 in posthorn) echo $PH_MX ;; baseline) echo $BL_MX ;; *) echo $PF_PORT ;; esac; }
 
 # One smtp-source run; prints msgs/s, or FAIL/TIMEOUT.
@@ -293,6 +306,7 @@ compare() {
         ratio=$(awk -v a="$a" -v b="$b" 'BEGIN{ if (a+0>0 && b+0>0) printf "%.2fx", a/b; else print "n/a"}')
         PEAK[$name,$A]=$a
         PEAK[$name,$B]=$b
+        set_aside_mail
         printf '%-16s %12s %12s %8s   %s| %s| drain %s| %s\n' "$name" "$a" "$b" "$ratio" "${rates[$A]}" "${rates[$B]}" \
             "${drains[$A]}" "${drains[$B]}" | tee -a "$out"
     done <<< "$ALL_SCENARIOS"
@@ -323,6 +337,8 @@ throughput() {
 maildir() {
     postfix_stop
     PF_DELIVERY=maildir postfix_start
+    posthorn_start
+    warmup 20000 posthorn
     warmup 2000 postfix
     compare posthorn postfix "$RESULTS/maildir.txt" "$RESULTS/maildir.csv" 1k-s1-conn 1k-s20-conn 1k-s20-reuse 100k-s20-reuse
     postfix_stop
@@ -332,6 +348,8 @@ maildir() {
 baseline() {
     baseline_build
     baseline_start
+    posthorn_start
+    warmup 20000 posthorn
     warmup 3000 baseline
     compare posthorn baseline "$RESULTS/baseline.txt" "$RESULTS/baseline.csv" 1k-s20-conn 1k-s20-reuse 100k-s20-reuse
     baseline_stop

@@ -50,6 +50,8 @@ final class Journal {
         final List<String> messageIds = new ArrayList<>();
         /** Records whose .msg/.env files are not written yet: the segment cannot be retired before. */
         final AtomicInteger unmaterialized = new AtomicInteger();
+        /** Messages of this segment held in memory, not yet delivered: retiring waits a while for them. */
+        final AtomicInteger held = new AtomicInteger();
         long bytes;
         final long createdNanos = System.nanoTime();
 

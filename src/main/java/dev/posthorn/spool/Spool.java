@@ -43,10 +43,15 @@ public final class Spool implements AutoCloseable {
     static final long INLINE_LIMIT = Long.getLong("posthorn.spool.inline-limit", 1024 * 1024);
     /** {@code -Dposthorn.spool.journal=false} turns the journal off: every message is synced file by file. */
     static final boolean JOURNAL = Boolean.parseBoolean(System.getProperty("posthorn.spool.journal", "true"));
-    private static final long SEGMENT_LIMIT = 64L * 1024 * 1024;
+    private static final long SEGMENT_LIMIT = 256L * 1024 * 1024;
     private static final long SEGMENT_MAX_AGE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /**
+     * How long a sealed segment may wait for its held messages to be delivered before the checkpoint writes
+     * them out: writing out (and syncing) a message that is delivered a moment later is wasted work.
+     */
+    private static final long RETIRE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(30);
     /** Content held in memory for immediate delivery, at most (system property {@code posthorn.spool.held-limit}). */
-    static final long HELD_LIMIT = Long.getLong("posthorn.spool.held-limit", 64L * 1024 * 1024);
+    static final long HELD_LIMIT = Long.getLong("posthorn.spool.held-limit", 256L * 1024 * 1024);
     private static final long CHECKPOINT_INTERVAL_MILLIS = 250;
 
     private final Path directory;
@@ -116,14 +121,16 @@ public final class Spool implements AutoCloseable {
         final String id;
         final byte[] envelope;
         final long size;
+        final Journal.Segment segment;
         ContentBuffer content;
         int state = HELD;
 
-        Held(String id, byte[] envelope, ContentBuffer content) {
+        Held(String id, byte[] envelope, ContentBuffer content, Journal.Segment segment) {
             this.id = id;
             this.envelope = envelope;
             this.content = content;
             this.size = content.size();
+            this.segment = segment;
         }
     }
 
@@ -137,10 +144,11 @@ public final class Spool implements AutoCloseable {
         unsyncedFiles.add(id);
     }
 
-    void hold(String id, byte[] envelope, ContentBuffer content) {
+    void hold(String id, byte[] envelope, ContentBuffer content, Journal.Segment segment) {
         content.trim();
-        Held h = new Held(id, envelope, content);
+        Held h = new Held(id, envelope, content, segment);
         heldBytes.addAndGet(h.size);
+        segment.held.incrementAndGet();
         held.put(id, h);
     }
 
@@ -178,6 +186,7 @@ public final class Spool implements AutoCloseable {
                 h.state = Held.MATERIALIZED;
                 h.content = null;
                 heldBytes.addAndGet(-h.size);
+                h.segment.held.decrementAndGet();
                 if (!sync) {
                     unsyncedFiles.add(h.id);
                 }
@@ -206,6 +215,7 @@ public final class Spool implements AutoCloseable {
                     boolean hadFiles = h.state == Held.MATERIALIZED;
                     if (h.state == Held.HELD) {
                         heldBytes.addAndGet(-h.size);
+                        h.segment.held.decrementAndGet();
                         h.content = null;
                     }
                     h.state = Held.REMOVED;
@@ -301,6 +311,9 @@ public final class Spool implements AutoCloseable {
                 }
                 Thread.onSpinWait();
                 Thread.yield();
+            }
+            if (!all && segment.held.get() > 0 && System.nanoTime() - segment.createdNanos < RETIRE_GRACE_NANOS) {
+                return; // its messages are being delivered from memory; look again at the next checkpoint
             }
             for (String id : segment.messageIds) {
                 Held h = held.get(id);

@@ -60,7 +60,7 @@ public final class SpoolWriter implements AutoCloseable {
         Journal journal = spool.journal();
         Journal.Segment segment = journal.appendMessage(id, encoded, content.inlineBuffers(), content.size());
         if (hold) {
-            spool.hold(id, encoded, content);
+            spool.hold(id, encoded, content, segment);
             journal.materialized(segment);
             return;
         }
