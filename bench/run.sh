@@ -2,7 +2,7 @@
 # =============================================================================================
 # bench/run.sh — Posthorn against Postfix, side by side, on this machine. See BENCHMARKS.md.
 #
-#   bench/run.sh            the full run (about 25 minutes): throughput table, latency, memory,
+#   bench/run.sh            the full run (about 15 minutes): throughput table, latency, memory,
 #                           submission, profile; writes bench/results/ and the results section
 #                           of BENCHMARKS.md, and prints the table.
 #   bench/run.sh --quick    a smoke test of the harness: few messages, one run each (1-2 minutes);
