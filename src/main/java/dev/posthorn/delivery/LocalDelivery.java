@@ -41,6 +41,18 @@ public final class LocalDelivery {
      */
     public void deliver(Envelope envelope, int recipientIndex, String recipient, Path message, boolean checkExisting)
             throws IOException {
+        deliver(envelope, recipientIndex, recipient, () -> Files.newInputStream(message), checkExisting);
+    }
+
+    /** Where the body comes from: the queued file, or the spool's copy in memory. */
+    @FunctionalInterface
+    public interface Body {
+        InputStream open() throws IOException;
+    }
+
+    /** As {@link #deliver(Envelope, int, String, Path, boolean)}, with the body from {@code message}. */
+    public void deliver(Envelope envelope, int recipientIndex, String recipient, Body message, boolean checkExisting)
+            throws IOException {
         String account = mailboxOwner.apply(recipient);
         Maildir maildir = mailboxFor(account);
         String name = fileName(envelope, recipientIndex);
@@ -50,7 +62,7 @@ public final class LocalDelivery {
             return;
         }
         String header = "Return-Path: <" + envelope.sender() + ">\r\nDelivered-To: " + account + "\r\n";
-        try (InputStream body = Files.newInputStream(message)) {
+        try (InputStream body = message.open()) {
             maildir.deliver(name, header.getBytes(StandardCharsets.UTF_8), body);
         }
         LOG.info("delivery id={} to=<{}> mailbox={} status=delivered", envelope.id(), recipient, maildir.root());

@@ -32,7 +32,16 @@ public final class QueueManager implements AutoCloseable {
 
     private final Spool spool;
     private final LocalDelivery local;
-    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Deliveries running at once (system property {@code posthorn.delivery.concurrency}), on platform threads:
+     * delivery is file work, which blocks a virtual thread's carrier anyway. Each delivery writes and syncs a
+     * mailbox file; the disk serialises the syncs, and every one queued ahead of the spool's journal sync
+     * delays the next {@code 250}. A few at a time keep up with a steady load and let bursts queue (in memory,
+     * or in the spool when it holds too much), like Postfix's local_destination_concurrency_limit.
+     */
+    private final ExecutorService workers = Executors.newFixedThreadPool(
+            Math.max(1, Integer.getInteger("posthorn.delivery.concurrency", 4)),
+            Thread.ofPlatform().daemon().name("delivery-", 1).factory());
     private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("queue-sweep").factory());
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -96,7 +105,8 @@ public final class QueueManager implements AutoCloseable {
         if (recovering && !Files.exists(spool.envelopeFile(envelope.id()))) {
             return; // Finished and removed since the sweep listed it: delivering again would duplicate it.
         }
-        Path message = spool.messageFile(envelope.id());
+        // From memory when the spool still holds it (journaled, no files yet), else from <id>.msg.
+        LocalDelivery.Body message = () -> spool.openContent(envelope.id());
         boolean allDone = true;
         List<EnvelopeRecipient> recipients = envelope.recipients();
         List<EnvelopeRecipient> remote = new ArrayList<>();
@@ -129,8 +139,16 @@ public final class QueueManager implements AutoCloseable {
         if (allDone) {
             localDone.add(envelope.id());
         }
+        if (!allDone || !remote.isEmpty()) {
+            try {
+                // It stays queued: give it its files, so sweeps and the outbound queue find it.
+                spool.materialize(envelope.id());
+            } catch (IOException e) {
+                LOG.warn("queue id={} could not write queue files: {}", envelope.id(), e.toString());
+            }
+        }
         if (!remote.isEmpty() && scheduler != null) {
-            scheduler.submit(toQueued(envelope, message, remote), recovering);
+            scheduler.submit(toQueued(envelope, spool.messageFile(envelope.id()), remote), recovering);
         }
         if (allDone && (remote.isEmpty() || scheduler != null)) {
             removeIfFinished(envelope.id());
@@ -229,5 +247,6 @@ public final class QueueManager implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        spool.close();
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -12,7 +13,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * the directory makes all those names durable. A caller returns only after an fsync that started after its
  * request, so no {@code 250} is sent before its message's name is on disk.
  */
-final class GroupSync {
+public final class GroupSync {
+
+    private static final ConcurrentHashMap<Path, GroupSync> DIRECTORIES = new ConcurrentHashMap<>();
+
+    /** The group sync of a directory, shared by everyone in this process who renames files into it. */
+    public static GroupSync of(Path directory) {
+        return DIRECTORIES.computeIfAbsent(directory.toAbsolutePath().normalize(), GroupSync::new);
+    }
 
     private final Path directory;
     private final ReentrantLock lock = new ReentrantLock();
@@ -25,7 +33,8 @@ final class GroupSync {
         this.directory = directory;
     }
 
-    void sync() throws IOException {
+    /** Returns once a directory fsync that started after this call has completed. */
+    public void sync() throws IOException {
         long ticket;
         long target;
         lock.lock();
@@ -63,7 +72,7 @@ final class GroupSync {
         }
     }
 
-    static void fsyncDirectory(Path directory) throws IOException {
+    public static void fsyncDirectory(Path directory) throws IOException {
         try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
             channel.force(true);
         }

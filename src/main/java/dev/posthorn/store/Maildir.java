@@ -1,5 +1,6 @@
 package dev.posthorn.store;
 
+import dev.posthorn.spool.GroupSync;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -61,7 +62,8 @@ public final class Maildir {
             channel.force(true);
         }
         Files.move(temporary, newDirectory().resolve(name), StandardCopyOption.ATOMIC_MOVE);
-        fsync(newDirectory());
+        // One directory fsync covers every delivery that renamed into new/ meanwhile (group commit).
+        GroupSync.of(newDirectory()).sync();
     }
 
     /** True when a message with this base name is in new/ or cur/ (a reader may have added ":2,flags"). */

@@ -5,6 +5,8 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
 
 /**
  * Bulk-buffered SMTP input: command lines, DATA content and BDAT chunks from one buffer, so that nothing
@@ -13,7 +15,12 @@ import java.io.OutputStream;
  */
 final class SmtpInput {
 
-    private static final int BUFFER_SIZE = 64 * 1024;
+    /** Command phase: small, so that ten thousand idle sessions cost little memory. */
+    private static final int COMMAND_BUFFER_SIZE = 4 * 1024;
+    /** Message content (DATA, BDAT): 64 KiB bulk reads, from a pool shared by all sessions. */
+    private static final int CONTENT_BUFFER_SIZE = 64 * 1024;
+    private static final int FIRST_LINE_SIZE = 512;
+    private static final ArrayBlockingQueue<byte[]> CONTENT_BUFFERS = new ArrayBlockingQueue<>(256);
 
     /** Called before every blocking read, so the session can set the socket timeout for the current phase. */
     interface BeforeRead {
@@ -22,10 +29,12 @@ final class SmtpInput {
 
     private InputStream in;
     private BeforeRead beforeRead = () -> { };
-    private final byte[] buffer = new byte[BUFFER_SIZE];
+    private byte[] buffer = new byte[COMMAND_BUFFER_SIZE];
+    private final byte[] commandBuffer = buffer;
     private int pos;
     private int limit;
-    private final byte[] line = new byte[dev.posthorn.smtp.protocol.SmtpProtocol.MAX_AUTH_LINE];
+    /** Grows up to the longest line allowed (an AUTH exchange line) only when a line needs it. */
+    private byte[] line = new byte[FIRST_LINE_SIZE];
 
     SmtpInput(InputStream in) {
         this.in = in;
@@ -48,6 +57,35 @@ final class SmtpInput {
         return pos < limit;
     }
 
+    /** Switches to a large pooled buffer for content, keeping the bytes already read. */
+    private void useContentBuffer() {
+        if (buffer != commandBuffer) {
+            return;
+        }
+        byte[] large = CONTENT_BUFFERS.poll();
+        if (large == null) {
+            large = new byte[CONTENT_BUFFER_SIZE];
+        }
+        int n = limit - pos;
+        System.arraycopy(buffer, pos, large, 0, n);
+        buffer = large;
+        pos = 0;
+        limit = n;
+    }
+
+    /** Back to the small buffer (and the large one back to the pool) once what is left fits. */
+    private void useCommandBuffer() {
+        if (buffer == commandBuffer || limit - pos > commandBuffer.length) {
+            return;
+        }
+        int n = limit - pos;
+        System.arraycopy(buffer, pos, commandBuffer, 0, n);
+        CONTENT_BUFFERS.offer(buffer);
+        buffer = commandBuffer;
+        pos = 0;
+        limit = n;
+    }
+
     private boolean fill() throws IOException {
         if (pos < limit) {
             return true;
@@ -67,6 +105,7 @@ final class SmtpInput {
      * reported as TOO_LONG, never executed in part. Returns null at end of stream.
      */
     CommandLineBuffer readLine(int max) throws IOException {
+        useCommandBuffer();
         int length = 0;
         LineFault fault = LineFault.NONE;
         boolean sawCr = false;
@@ -107,6 +146,9 @@ final class SmtpInput {
         if (length >= max) {
             return -1;
         }
+        if (length == line.length) {
+            line = Arrays.copyOf(line, Math.min(max, line.length * 2));
+        }
         line[length] = b;
         return length + 1;
     }
@@ -124,6 +166,15 @@ final class SmtpInput {
      * @throws EOFException when the connection ends before the terminator
      */
     void readData(ContentSink sink) throws IOException {
+        useContentBuffer();
+        try {
+            readContent(sink);
+        } finally {
+            useCommandBuffer();
+        }
+    }
+
+    private void readContent(ContentSink sink) throws IOException {
         // Data starts at the beginning of a line: the DATA command's CRLF precedes it.
         int state = LINE_START;
         while (true) {
@@ -207,6 +258,17 @@ final class SmtpInput {
 
     /** Copies exactly {@code size} octets (a BDAT chunk, RFC 3030 §2) to {@code sink}. */
     void readExactly(long size, OutputStream sink) throws IOException {
+        if (size > commandBuffer.length) {
+            useContentBuffer();
+        }
+        try {
+            copyExactly(size, sink);
+        } finally {
+            useCommandBuffer();
+        }
+    }
+
+    private void copyExactly(long size, OutputStream sink) throws IOException {
         long remaining = size;
         while (remaining > 0) {
             if (!fill()) {

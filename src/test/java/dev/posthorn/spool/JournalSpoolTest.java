@@ -1,0 +1,186 @@
+package dev.posthorn.spool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The journal's promise: what {@link SpoolWriter#commit} returned for is in the spool after a restart, even
+ * when the files written after the journal sync were lost (a machine crash before the page cache reached the
+ * disk, simulated by deleting them), and what was removed stays removed.
+ */
+class JournalSpoolTest {
+
+    @TempDir
+    Path queue;
+
+    private static Envelope envelope(String id, long size) {
+        return new Envelope(id, Instant.parse("2026-01-01T00:00:00Z"), "a@example.org",
+                List.of(new EnvelopeRecipient("postmaster@localhost", Set.of(), null, true)), "7BIT", false, null,
+                null, null, "127.0.0.1", "client.test", size);
+    }
+
+    private static String commit(Spool spool, String body) throws IOException {
+        SpoolWriter writer = spool.begin();
+        byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
+        try (OutputStream out = writer.content()) {
+            out.write(bytes);
+        }
+        writer.commit(envelope(writer.id(), bytes.length));
+        return writer.id();
+    }
+
+    @Test
+    void heldMessagesAreReadableFromMemoryAndSurviveACrashThroughTheJournal() throws Exception {
+        Spool spool = new Spool(queue);
+        String kept = commit(spool, "Subject: kept\r\n\r\nbody\r\n");
+        String removed = commit(spool, "Subject: removed\r\n\r\nbody\r\n");
+        String deferred = commit(spool, "Subject: deferred\r\n\r\nbody\r\n");
+        // All-local mail is held for immediate delivery: no queue files unless it has to wait.
+        assertThat(spool.envelopeFile(kept)).doesNotExist();
+        try (var in = spool.openContent(kept)) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.US_ASCII))
+                    .isEqualTo("Subject: kept\r\n\r\nbody\r\n");
+        }
+        spool.materialize(deferred);
+        assertThat(Files.readString(spool.messageFile(deferred))).isEqualTo("Subject: deferred\r\n\r\nbody\r\n");
+        assertThat(EnvelopeCodec.read(spool.envelopeFile(deferred)).id()).isEqualTo(deferred);
+        spool.remove(removed);
+        // A machine crash: only what was synced counts. The journal holds all three and the tombstone.
+        spool.journal().syncAll();
+        spool.simulateCrash();
+        Files.delete(spool.messageFile(deferred));
+        Files.delete(spool.envelopeFile(deferred));
+
+        Spool reopened = new Spool(queue);
+        try {
+            assertThat(Files.readString(reopened.messageFile(kept))).isEqualTo("Subject: kept\r\n\r\nbody\r\n");
+            assertThat(EnvelopeCodec.read(reopened.envelopeFile(kept))).isEqualTo(envelope(kept, 23));
+            assertThat(reopened.envelopeFile(deferred)).exists();
+            assertThat(reopened.envelopeFile(removed)).doesNotExist();
+            assertThat(reopened.messageFile(removed)).doesNotExist();
+        } finally {
+            reopened.close();
+        }
+    }
+
+    @Test
+    void aCheckpointWritesAndSyncsHeldMessagesBeforeDroppingTheSegment() throws Exception {
+        Spool spool = new Spool(queue);
+        String id = commit(spool, "held\r\n");
+        spool.checkpoint(true);
+        assertThat(Files.readString(spool.messageFile(id))).isEqualTo("held\r\n");
+        assertThat(spool.envelopeFile(id)).exists();
+        try (var in = spool.openContent(id)) {
+            assertThat(in.readAllBytes()).hasSize(6);
+        }
+        spool.remove(id);
+        assertThat(spool.envelopeFile(id)).doesNotExist();
+        assertThat(spool.messageFile(id)).doesNotExist();
+        spool.close();
+    }
+
+    @Test
+    void aRemovalAfterTheCheckpointIsNotUndoneByReplay() throws Exception {
+        Spool spool = new Spool(queue);
+        String first = commit(spool, "one\r\n");
+        spool.checkpoint(true);
+        try (var segments = Files.list(queue.resolve("journal"))) {
+            // Only the fresh, empty segment is left: the sealed one was checkpointed and deleted.
+            assertThat(segments.toList()).hasSize(1);
+        }
+        spool.remove(first);
+        String second = commit(spool, "two\r\n");
+        spool.simulateCrash();
+        Spool reopened = new Spool(queue);
+        try {
+            assertThat(reopened.envelopeFile(first)).doesNotExist();
+            assertThat(reopened.envelopeFile(second)).exists();
+        } finally {
+            reopened.close();
+        }
+    }
+
+    @Test
+    void concurrentCommitsShareSyncs() throws Exception {
+        Spool spool = new Spool(queue);
+        Set<String> ids = ConcurrentHashMap.newKeySet();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 16; t++) {
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < 50; i++) {
+                        ids.add(commit(spool, "message\r\n"));
+                    }
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(ids).hasSize(800);
+        assertThat(spool.journal().statistics()).contains("records=800");
+        // Closing checkpoints: every held message gets its files, synced.
+        spool.close();
+        for (String id : ids) {
+            assertThat(spool.envelopeFile(id)).exists();
+        }
+        Spool reopened = new Spool(queue);
+        try (var envs = Files.newDirectoryStream(queue, "*.env")) {
+            int n = 0;
+            for (Path ignored : envs) {
+                n++;
+            }
+            assertThat(n).isEqualTo(800);
+        } finally {
+            reopened.close();
+        }
+    }
+
+    @Test
+    void largeMessagesStreamToTheirFileAndAreSyncedDirectly() throws Exception {
+        Spool spool = new Spool(queue);
+        try {
+            SpoolWriter writer = spool.begin();
+            byte[] chunk = new byte[64 * 1024];
+            java.util.Arrays.fill(chunk, (byte) 'x');
+            for (int i = 0; i < 20; i++) {
+                writer.content().write(chunk);
+            }
+            assertThat(spool.messageFile(writer.id())).exists();
+            writer.commit(envelope(writer.id(), 20L * chunk.length));
+            assertThat(Files.size(spool.messageFile(writer.id()))).isEqualTo(20L * chunk.length);
+            assertThat(spool.envelopeFile(writer.id())).exists();
+        } finally {
+            spool.close();
+        }
+    }
+
+    @Test
+    void anAbortedMessageLeavesNothing() throws Exception {
+        Spool spool = new Spool(queue);
+        try {
+            SpoolWriter writer = spool.begin();
+            writer.content().write("partial".getBytes(StandardCharsets.US_ASCII));
+            writer.abort();
+            try (var files = Files.newDirectoryStream(queue, "*.{msg,env}")) {
+                assertThat(files.iterator().hasNext()).isFalse();
+            }
+        } finally {
+            spool.close();
+        }
+    }
+}
