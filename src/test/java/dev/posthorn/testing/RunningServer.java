@@ -30,6 +30,10 @@ public final class RunningServer implements AutoCloseable {
     }
 
     public static RunningServer start(Path dataDir, Consumer<PosthornConfig> tweak) {
+        return start(dataDir, tweak, 1);
+    }
+
+    private static RunningServer start(Path dataDir, Consumer<PosthornConfig> tweak, int attempt) {
         try {
             PosthornConfig config = ConfigLoader.load(null, c -> {
                 c.server.dataDir = dataDir.toString();
@@ -49,6 +53,11 @@ public final class RunningServer implements AutoCloseable {
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e);
         } catch (IOException e) {
+            // A port found free a moment ago can be taken by another socket before we bind it (tests run
+            // alongside each other's clients): try again with new ports, a few times.
+            if (attempt < 5 && e.getCause() instanceof java.net.BindException) {
+                return start(dataDir, tweak, attempt + 1);
+            }
             throw new UncheckedIOException(e);
         }
     }
