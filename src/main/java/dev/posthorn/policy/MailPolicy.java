@@ -56,10 +56,8 @@ public final class MailPolicy {
      * aliases. The null reverse-path stays allowed (RFC 6409 §3.2). Returns null when the sender is fine.
      */
     public Reply sender(Mailbox sender, String authenticatedUser) {
-        if (!senderBinding || authenticatedUser == null || sender == null) {
-            return null;
-        }
-        return ownsAddress(authenticatedUser, sender.address()) ? null : ReplyName.SENDER_NOT_OWNED.reply();
+        return sender == null || ownsAddress(authenticatedUser, sender.address())
+                ? null : ReplyName.SENDER_NOT_OWNED.reply();
     }
 
     public boolean ownsAddress(String authenticatedUser, String address) {
@@ -70,9 +68,5 @@ public final class MailPolicy {
     /** Where {@code <Postmaster>} without a domain is delivered. */
     public String primaryDomain() {
         return domains.primary();
-    }
-
-    public boolean isLocal(Mailbox rcpt) {
-        return rcpt.domain().isEmpty() || domains.isHosted(rcpt.domainLowerCase());
     }
 }

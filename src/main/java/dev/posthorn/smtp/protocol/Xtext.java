@@ -21,20 +21,6 @@ public final class Xtext {
         return true;
     }
 
-    public static String decode(String s) {
-        StringBuilder out = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '+' && i + 2 < s.length()) {
-                out.append((char) Integer.parseInt(s.substring(i + 1, i + 3), 16));
-                i += 2;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
-    }
-
     private static boolean isUpperHex(char c) {
         return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
     }

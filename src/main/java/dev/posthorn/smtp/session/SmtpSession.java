@@ -250,7 +250,7 @@ public final class SmtpSession implements Runnable {
             transaction.spoolHandle(writer);
         }
         List<Transaction.Recipient> recipients = transaction.recipients();
-        String forAddress = recipients.size() == 1 ? recipientAddress(recipients.get(0)) : null;
+        String forAddress = recipients.size() == 1 ? recipients.get(0).mailbox().address() : null;
         String received = ReceivedHeader.format(protocol, transaction, forAddress, clientAddress,
                 services.hostname(), writer.id(), ZonedDateTime.now(services.clock()));
         writer.content().write(received.getBytes(StandardCharsets.UTF_8));
@@ -287,7 +287,7 @@ public final class SmtpSession implements Runnable {
 
     private Envelope envelope(Transaction transaction, String id) {
         List<EnvelopeRecipient> recipients = transaction.recipients().stream()
-                .map(r -> new EnvelopeRecipient(recipientAddress(r), r.params().notifyOn(), r.params().orcpt(),
+                .map(r -> new EnvelopeRecipient(r.mailbox().address(), r.params().notifyOn(), r.params().orcpt(),
                         r.local()))
                 .toList();
         var params = transaction.params();
@@ -295,13 +295,6 @@ public final class SmtpSession implements Runnable {
                 transaction.sender() == null ? "" : transaction.sender().address(), recipients, params.body(),
                 params.smtputf8(), params.ret(), params.envid(), protocol.authenticatedUser(), clientAddress,
                 protocol.heloName(), transaction.contentSize());
-    }
-
-    /** {@code <Postmaster>} without a domain is the postmaster of our primary domain (RFC 5321 §4.5.1). */
-    private String recipientAddress(Transaction.Recipient recipient) {
-        return recipient.mailbox().domain().isEmpty()
-                ? "postmaster@" + services.policy().primaryDomain()
-                : recipient.mailbox().address();
     }
 
     private boolean startTls(Reply ready) throws IOException {
