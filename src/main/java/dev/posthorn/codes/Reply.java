@@ -24,14 +24,6 @@ public record Reply(int code, String enhanced, List<String> lines) {
         this(code, enhanced, List.of(text));
     }
 
-    public boolean isPositive() {
-        return code < 400;
-    }
-
-    public boolean isTransient() {
-        return code >= 400 && code < 500;
-    }
-
     public boolean isPermanent() {
         return code >= 500;
     }

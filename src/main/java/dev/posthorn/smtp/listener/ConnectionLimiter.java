@@ -39,8 +39,4 @@ public final class ConnectionLimiter {
         total.decrementAndGet();
         perAddress.computeIfPresent(address, (a, count) -> count.decrementAndGet() <= 0 ? null : count);
     }
-
-    public int open() {
-        return total.get();
-    }
 }
