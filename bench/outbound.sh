@@ -125,7 +125,7 @@ smtps_port = 0
 [routes]
 "sink.test" = "127.0.0.1:$SINK_PORT"
 TOML
-"$JAVA_HOME/bin/java" ${POSTHORN_JAVA_OPTS:-} -jar "$here/target/posthorn.jar" serve --config "$work/posthorn.toml" \
+"$JAVA_HOME/bin/java" ${POSTHORN_JAVA_OPTS:-} -jar "$here/posthorn-server/target/posthorn.jar" serve --config "$work/posthorn.toml" \
     >"$work/posthorn.log" 2>&1 &
 PH_PID=$!; pids+=("$PH_PID")
 wait_port "$PH_PORT"

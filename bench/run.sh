@@ -80,7 +80,7 @@ load() { "$JAVA" -cp "$WORK/classes" SmtpLoad "$@"; }
 # servers
 
 PH_DATA=$WORK/posthorn-data PH_PID=
-BL_DATA=$WORK/baseline-data BL_PID= BL_JAR=$WORK/baseline/target/posthorn.jar
+BL_DATA=$WORK/baseline-data BL_PID= BL_JAR=
 PF_DIR=$WORK/postfix
 PH_OPTS=${PH_OPTS:-}
 
@@ -118,7 +118,7 @@ stop_pid() {
 
 posthorn_start() { # [extra java options]
     posthorn_stop
-    PH_PID=$(start_posthorn "$repo/target/posthorn.jar" "$PH_DATA" $PH_MX $PH_SUB "$WORK/posthorn.log" "$@")
+    PH_PID=$(start_posthorn "$repo/posthorn-server/target/posthorn.jar" "$PH_DATA" $PH_MX $PH_SUB "$WORK/posthorn.log" "$@")
     [ -n "$PH_PID" ] || exit 1
 }
 posthorn_stop() { stop_pid "$PH_PID"; PH_PID=; }
@@ -129,6 +129,9 @@ baseline_build() {
     mkdir -p "$WORK/baseline"
     git -C "$repo" archive "$BASELINE_REF" | tar -x -C "$WORK/baseline"
     (cd "$WORK/baseline" && ./mvnw -q -B -DskipTests package >>"$LOG" 2>&1)
+    # Before the reactor split the jar was at the top; since, it is in the server module.
+    BL_JAR=$WORK/baseline/posthorn-server/target/posthorn.jar
+    [ -f "$BL_JAR" ] || BL_JAR=$WORK/baseline/target/posthorn.jar
 }
 baseline_start() {
     baseline_stop
@@ -564,7 +567,7 @@ report() {
         echo
         echo '### Command lines'
         echo '```'
-        echo "Posthorn: $JAVA ${PH_OPTS} -jar target/posthorn.jar serve --config $WORK/posthorn.toml --data-dir $PH_DATA --hostname posthorn-bench.localhost --domain localhost --mx-port $PH_MX --submission-port $PH_SUB --smtps-port 0 --bind 127.0.0.1"
+        echo "Posthorn: $JAVA ${PH_OPTS} -jar posthorn-server/target/posthorn.jar serve --config $WORK/posthorn.toml --data-dir $PH_DATA --hostname posthorn-bench.localhost --domain localhost --mx-port $PH_MX --submission-port $PH_SUB --smtps-port 0 --bind 127.0.0.1"
         echo "Postfix:  postfix -c $PF_DIR/etc start   (config: bench/lib/postfix-instance.sh)"
         echo "load:     $SRC [-d] -s SESSIONS -m MESSAGES -l BYTES -f sender@example.org -t postmaster@localhost -M load.bench.localhost 127.0.0.1:PORT"
         echo "latency:  java -cp classes SmtpLoad latency --port PORT --sessions 20 --messages N [--rate R]"
