@@ -5,6 +5,7 @@ import dev.posthorn.config.ConfigLoader;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.server.PosthornServer;
 import dev.posthorn.smtp.listener.SmtpListener;
+import dev.posthorn.store.StoreException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -50,7 +51,13 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("posthorn serve: " + e.getMessage());
             return 2;
         }
-        PosthornServer server = PosthornServer.start(loaded);
+        PosthornServer server;
+        try {
+            server = PosthornServer.start(loaded);
+        } catch (StoreException e) {
+            System.err.println("posthorn serve: " + e.getMessage());
+            return 1;
+        }
         printWhereItIs(server);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -95,6 +102,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         System.out.println("  mail goes to " + server.mailRoot() + "/<domain>/<user>/new/");
         System.out.println("  queue in     " + server.dataDir().resolve("queue"));
+        System.out.println("  users in     " + server.store().describe());
         System.out.println("  outbound     " + server.outboundSummary() + " (see 'posthorn queue list')");
         System.out.flush();
     }

@@ -28,6 +28,8 @@ public final class PosthornConfig {
     public RelayConfig relay = new RelayConfig();
     /** Resolvers for MX/A/AAAA lookups. */
     public DnsConfig dns = new DnsConfig();
+    /** Where users and domains live: files in the data directory, or PostgreSQL shared by several nodes. */
+    public dev.posthorn.store.StoreConfig store = new dev.posthorn.store.StoreConfig();
 
     /** Identity and storage. */
     public static final class Server {
@@ -35,7 +37,7 @@ public final class PosthornConfig {
         public String hostname = "";
         /** Where the queue, mailboxes, users and generated certificates live. */
         public String dataDir = "posthorn-data";
-        /** Domains whose mail is delivered here. */
+        /** Domains whose mail is delivered here (beside those added with {@code posthorn domain add}). */
         public List<String> domains = new ArrayList<>(List.of("localhost"));
     }
 

@@ -16,7 +16,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class UserStoreTest {
+class FileDirectoryStoreTest {
 
     @TempDir
     Path dir;
