@@ -3,7 +3,6 @@ package dev.posthorn.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.posthorn.auth.PasswordHashes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -30,22 +29,13 @@ class FileDirectoryStoreTest {
     }
 
     @Test
-    void addStoresArgon2idAndScramCredentialsInAPrivateFile() throws Exception {
+    void theFileIsPrivateAndHoldsHashesOnly() throws Exception {
         UserStore store = UserStore.open(dir);
         store.add("Alice@Example.ORG", "wonderland".toCharArray());
 
-        assertThat(store.list()).containsExactly("alice@example.org");
-        assertThat(store.exists("ALICE@example.org")).isTrue();
-        String hash = store.passwordHash("alice@example.org").orElseThrow();
-        assertThat(hash).startsWith("$argon2id$v=19$m=19456,t=2,p=1$");
-        assertThat(PasswordHashes.verify(hash, "wonderland".toCharArray())).isTrue();
-
-        ScramCredentials scram = store.scramCredentials("alice@example.org").orElseThrow();
-        assertThat(scram.iterations()).isGreaterThanOrEqualTo(4096);
-        assertThat(scram).isEqualTo(ScramCredentials.derive("wonderland".toCharArray(), scram.salt(), scram.iterations()));
-
         String json = Files.readString(dir.resolve("users.json"));
-        assertThat(json).contains("\"stored_key\"", "\"server_key\"").doesNotContain("wonderland");
+        assertThat(json).contains("\"address\" : \"alice@example.org\"", "\"stored_key\"", "\"server_key\"")
+                .doesNotContain("wonderland");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("users.json")))).isEqualTo("rw-------");
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("users.json", "users.lock");
@@ -53,107 +43,34 @@ class FileDirectoryStoreTest {
     }
 
     @Test
-    void aliasesResolveToTheirAccountAndBelongToItsAddresses() {
-        UserStore store = UserStore.open(dir);
-        store.add("alice@example.org", "pw".toCharArray());
-        store.addAlias("alice@example.org", "Postmaster@Example.org");
-        store.addAlias("ALICE@example.org", "abuse@example.org");
+    void aFileWrittenBeforeAdminFlagsDomainsAndTokensReadsAsBeforeAndKeepsItsAccounts() throws Exception {
+        // The shape of users.json before this release: accounts only.
+        FileDirectoryStore first = FileDirectoryStore.open(dir);
+        first.add("alice@example.org", "pw".toCharArray());
+        String hash = first.passwordHash("alice@example.org").orElseThrow();
+        Files.writeString(dir.resolve("users.json"), """
+                {
+                  "version" : 1,
+                  "accounts" : [ {
+                    "address" : "alice@example.org",
+                    "password" : "%s",
+                    "aliases" : [ "info@example.org" ]
+                  } ]
+                }
+                """.formatted(hash));
 
-        assertThat(store.exists("postmaster@EXAMPLE.org")).isTrue();
-        assertThat(store.accountFor("postmaster@example.org")).contains("alice@example.org");
-        assertThat(store.accountFor("alice@example.org")).contains("alice@example.org");
-        assertThat(store.accountFor("bob@example.org")).isEmpty();
-        assertThat(store.accountFor("not an address")).isEmpty();
-        assertThat(store.addressesOf("alice@example.org"))
-                .containsExactlyInAnyOrder("alice@example.org", "postmaster@example.org", "abuse@example.org");
-        assertThat(store.aliasesOf("alice@example.org")).containsExactly("abuse@example.org", "postmaster@example.org");
-        assertThat(store.list()).containsExactly("alice@example.org");
-    }
+        FileDirectoryStore store = FileDirectoryStore.open(dir);
+        assertThat(store.accountFor("info@example.org")).contains("alice@example.org");
+        assertThat(store.isAdmin("alice@example.org")).isFalse();
+        assertThat(store.domains()).isEmpty();
+        assertThat(store.tokens()).isEmpty();
 
-    @Test
-    void conflictsAndUnknownAddressesAreRefusedWithClearMessages() {
-        UserStore store = UserStore.open(dir);
-        store.add("alice@example.org", "pw".toCharArray());
-        store.addAlias("alice@example.org", "info@example.org");
-
-        assertThatThrownBy(() -> store.add("ALICE@example.org", "x".toCharArray()))
-                .isInstanceOf(UserStoreException.class).hasMessage("address already exists: alice@example.org");
-        assertThatThrownBy(() -> store.add("info@example.org", "x".toCharArray()))
-                .isInstanceOf(UserStoreException.class).hasMessage("address already exists: info@example.org");
-        assertThatThrownBy(() -> store.addAlias("bob@example.org", "b@example.org"))
-                .isInstanceOf(UserStoreException.class).hasMessage("unknown account: bob@example.org");
-        assertThatThrownBy(() -> store.addAlias("alice@example.org", "info@example.org"))
-                .isInstanceOf(UserStoreException.class).hasMessage("address already exists: info@example.org");
-        assertThatThrownBy(() -> store.setPassword("bob@example.org", "x".toCharArray()))
-                .isInstanceOf(UserStoreException.class).hasMessage("unknown account: bob@example.org");
-        assertThatThrownBy(() -> store.delete("bob@example.org"))
-                .isInstanceOf(UserStoreException.class).hasMessage("unknown address: bob@example.org");
-    }
-
-    @Test
-    void malformedAddressesAreRejectedWithTheReason() {
-        UserStore store = UserStore.open(dir);
-        assertThatThrownBy(() -> store.add("alice", null)).hasMessage("invalid address 'alice': expected local@domain");
-        assertThatThrownBy(() -> store.add("@example.org", null)).hasMessageContaining("empty local part");
-        assertThatThrownBy(() -> store.add("a..b@example.org", null)).hasMessageContaining("local part may hold");
-        assertThatThrownBy(() -> store.add("a b@example.org", null)).hasMessageContaining("local part may hold");
-        assertThatThrownBy(() -> store.add("a@-example.org", null)).hasMessageContaining("domain must be");
-        assertThatThrownBy(() -> store.add("a@example..org", null)).hasMessageContaining("domain must be");
-        assertThatThrownBy(() -> store.add("a@", null)).hasMessageContaining("empty domain");
-        assertThatThrownBy(() -> store.add("x".repeat(65) + "@example.org", null)).hasMessageContaining("64");
-        assertThatThrownBy(() -> store.add("a:b@example.org", null)).hasMessageContaining("local part may hold");
-        assertThat(store.list()).isEmpty();
-    }
-
-    @Test
-    void passwordChangeAndMailboxWithoutLogin() {
-        UserStore store = UserStore.open(dir);
-        store.add("box@example.org", null);
-        assertThat(store.exists("box@example.org")).isTrue();
-        assertThat(store.passwordHash("box@example.org")).isEmpty();
-        assertThat(store.scramCredentials("box@example.org")).isEmpty();
-
-        store.setPassword("box@example.org", "first".toCharArray());
-        String first = store.passwordHash("box@example.org").orElseThrow();
-        store.setPassword("box@example.org", "second".toCharArray());
-        String second = store.passwordHash("box@example.org").orElseThrow();
-        assertThat(PasswordHashes.verify(first, "first".toCharArray())).isTrue();
-        assertThat(PasswordHashes.verify(second, "second".toCharArray())).isTrue();
-        assertThat(PasswordHashes.verify(second, "first".toCharArray())).isFalse();
-    }
-
-    @Test
-    void deleteRemovesAnAccountWithItsAliasesOrASingleAlias() {
-        UserStore store = UserStore.open(dir);
-        store.add("alice@example.org", "pw".toCharArray());
-        store.addAlias("alice@example.org", "a1@example.org");
-        store.addAlias("alice@example.org", "a2@example.org");
-        store.add("bob@example.org", "pw".toCharArray());
-
-        store.delete("a1@example.org");
-        assertThat(store.addressesOf("alice@example.org")).containsExactlyInAnyOrder("alice@example.org", "a2@example.org");
-
-        store.delete("Alice@example.org");
-        assertThat(store.exists("alice@example.org")).isFalse();
-        assertThat(store.exists("a2@example.org")).isFalse();
-        assertThat(store.list()).containsExactly("bob@example.org");
-    }
-
-    @Test
-    void aSecondInstanceSeesChangesWithoutReopening() {
-        UserStore server = UserStore.open(dir);
-        UserStore cli = UserStore.open(dir);
-        assertThat(server.exists("alice@example.org")).isFalse();
-
-        cli.add("alice@example.org", "pw".toCharArray());
-        assertThat(server.exists("alice@example.org")).isTrue();
-
-        cli.addAlias("alice@example.org", "info@example.org");
-        assertThat(server.accountFor("info@example.org")).contains("alice@example.org");
-
-        cli.delete("alice@example.org");
-        assertThat(server.exists("alice@example.org")).isFalse();
-        assertThat(server.exists("info@example.org")).isFalse();
+        store.addDomain("example.org");
+        store.setAdmin("alice@example.org", true);
+        String json = Files.readString(dir.resolve("users.json"));
+        assertThat(json).contains("\"domains\" : [ \"example.org\" ]", "\"admin\" : true", hash)
+                .doesNotContain("\"tokens\"");
+        assertThat(FileDirectoryStore.open(dir).aliasesOf("alice@example.org")).containsExactly("info@example.org");
     }
 
     @Test
