@@ -23,7 +23,9 @@ public interface UserStore {
     }
 
     /** True for account addresses and aliases, case-insensitively; false for malformed addresses. */
-    boolean exists(String address);
+    default boolean exists(String address) {
+        return accountFor(address).isPresent();
+    }
 
     /** The account that owns an address or alias. */
     Optional<String> accountFor(String address);

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.posthorn.store.StoreConfig;
 import dev.posthorn.testing.PostgresServer;
+import dev.posthorn.testing.Recipients;
 import dev.posthorn.testing.RunningServer;
-import dev.posthorn.testing.SmtpWire;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -29,34 +29,22 @@ class PgStoreOutageTest {
         String database = store.url.substring(store.url.lastIndexOf('/') + 1);
         try (RunningServer server = RunningServer.start(dataDir, c -> c.store = store)) {
             server.server().store().directory().add("gina@posthorn.test", null);
-            assertThat(rcpt(server, "gina@posthorn.test")).isEqualTo("250 2.1.5 Recipient OK");
+            assertThat(Recipients.rcptReply(server.mxPort(), "gina@posthorn.test")).isEqualTo("250 2.1.5 Recipient OK");
 
             try (Connection admin = PostgresServer.shared().connect(PostgresServer.shared().url("postgres"));
                     Statement s = admin.createStatement()) {
                 s.execute("ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
                 s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database + "'");
                 try {
-                    assertThat(rcpt(server, "gina@posthorn.test"))
+                    assertThat(Recipients.rcptReply(server.mxPort(), "gina@posthorn.test"))
                             .isEqualTo("421 4.3.0 mx.posthorn.test Error: internal error, closing connection");
                 } finally {
                     s.execute("ALTER DATABASE " + database + " ALLOW_CONNECTIONS true");
                 }
             }
-            assertThat(rcpt(server, "gina@posthorn.test")).isEqualTo("250 2.1.5 Recipient OK");
-            assertThat(rcpt(server, "nobody@posthorn.test"))
+            assertThat(Recipients.rcptReply(server.mxPort(), "gina@posthorn.test")).isEqualTo("250 2.1.5 Recipient OK");
+            assertThat(Recipients.rcptReply(server.mxPort(), "nobody@posthorn.test"))
                     .isEqualTo("550 5.1.1 <nobody@posthorn.test>: Recipient address rejected: User unknown");
         }
     }
-
-    /** The reply to one RCPT TO on a fresh MX session. */
-    private static String rcpt(RunningServer server, String address) throws Exception {
-        try (SmtpWire wire = SmtpWire.connect(server.mxPort())) {
-            wire.socket().setSoTimeout(15_000);
-            wire.reply();
-            wire.command("EHLO client.test");
-            wire.command("MAIL FROM:<someone@example.org>");
-            return wire.command("RCPT TO:<" + address + ">");
-        }
-    }
-
 }

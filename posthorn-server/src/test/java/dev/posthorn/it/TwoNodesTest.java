@@ -7,8 +7,8 @@ import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.store.StoreConfig;
 import dev.posthorn.testing.Logins;
 import dev.posthorn.testing.PostgresServer;
+import dev.posthorn.testing.Recipients;
 import dev.posthorn.testing.RunningServer;
-import dev.posthorn.testing.SmtpWire;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,12 +84,7 @@ class TwoNodesTest {
 
         awaitOnB(changed, () -> Logins.plain(portB, "dora@posthorn.test", "dora's secret"), Logins.OK);
         assertThat(Logins.scram(portB, "dora@posthorn.test", "dora's secret")).isEqualTo(Logins.OK);
-        try (SmtpWire wire = SmtpWire.connect(nodeB.mxPort())) {
-            wire.reply();
-            wire.command("EHLO client.test");
-            wire.command("MAIL FROM:<a@example.org>");
-            assertThat(wire.command("RCPT TO:<dora@posthorn.test>")).isEqualTo("250 2.1.5 Recipient OK");
-        }
+        assertThat(Recipients.rcptReply(nodeB.mxPort(), "dora@posthorn.test")).isEqualTo("250 2.1.5 Recipient OK");
     }
 
     @Test
@@ -109,13 +104,8 @@ class TwoNodesTest {
         nodeA.server().store().directory().delete("erin@posthorn.test");
         long deleted = System.nanoTime();
         awaitOnB(deleted, () -> Logins.plain(portB, "erin@posthorn.test", "second"), Logins.INVALID);
-        try (SmtpWire wire = SmtpWire.connect(nodeB.mxPort())) {
-            wire.reply();
-            wire.command("EHLO client.test");
-            wire.command("MAIL FROM:<a@example.org>");
-            assertThat(wire.command("RCPT TO:<erin@posthorn.test>"))
-                    .isEqualTo("550 5.1.1 <erin@posthorn.test>: Recipient address rejected: User unknown");
-        }
+        assertThat(Recipients.rcptReply(nodeB.mxPort(), "erin@posthorn.test"))
+                .isEqualTo("550 5.1.1 <erin@posthorn.test>: Recipient address rejected: User unknown");
     }
 
     interface Attempt {

@@ -55,11 +55,6 @@ public final class PgDirectoryStore implements DirectoryStore {
     // ------------------------------------------------------------------ accounts
 
     @Override
-    public boolean exists(String address) {
-        return accountFor(address).isPresent();
-    }
-
-    @Override
     public Optional<String> accountFor(String address) {
         String key = Addresses.fold(address);
         if (key == null) {
