@@ -392,10 +392,26 @@ public final class FileDirectoryStore implements DirectoryStore {
         }
         if (parsed.tokens() != null) {
             for (Token t : parsed.tokens()) {
-                c.tokens.put(t.id(), t);
+                c.tokens.put(checked(t).id(), t);
             }
         }
         return c;
+    }
+
+    /** A token entry must be whole: a hand-edited file with a broken one is refused like any broken file. */
+    private Token checked(Token t) {
+        try {
+            if (t.id() == null || t.account() == null || t.name() == null) {
+                throw new IllegalArgumentException("id, account and name are required");
+            }
+            if (Base64.getDecoder().decode(t.hash()).length != 32) {
+                throw new IllegalArgumentException("hash is not a SHA-256 in base64");
+            }
+            t.toApiToken(); // the times parse
+            return t;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(file + ": token " + t.id() + " cannot be used: " + e.getMessage(), e);
+        }
     }
 
     /** Read-modify-write under both locks, so concurrent writers in and across processes lose nothing. */
