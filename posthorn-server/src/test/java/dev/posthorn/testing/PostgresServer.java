@@ -159,9 +159,13 @@ public final class PostgresServer {
         return DriverManager.getConnection(url, SUPERUSER, password);
     }
 
+    /**
+     * Immediate shutdown: the cluster is thrown away, so it needs no checkpoint, and surefire gives a forked JVM
+     * 30 seconds to exit after its tests (a fast shutdown's checkpoint on a loaded machine can take longer).
+     */
     private void stop() {
         try {
-            run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "stop"), 60);
+            run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop"), 20);
         } catch (IOException | InterruptedException e) {
             System.err.println("stopping the test PostgreSQL failed: " + e.getMessage());
         }

@@ -16,7 +16,6 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -69,20 +68,8 @@ public final class PgDirectoryStore implements DirectoryStore {
         if (key == null) {
             return Set.of();
         }
-        return db.read(c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT x.address, x.address = x.account AS own"
-                    + " FROM addresses x WHERE x.account = (SELECT account FROM addresses WHERE address = ?)"
-                    + " ORDER BY own DESC, x.address")) {
-                s.setString(1, key);
-                Set<String> out = new LinkedHashSet<>();
-                try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) {
-                        out.add(r.getString(1));
-                    }
-                }
-                return Set.copyOf(out);
-            }
-        });
+        return db.read(c -> Set.copyOf(strings(c, "SELECT address FROM addresses"
+                + " WHERE account = (SELECT account FROM addresses WHERE address = ?)", key)));
     }
 
     @Override
