@@ -47,6 +47,14 @@ public record CodeEntry(String code, String key, ReplyClass replyClass, CodeFact
         };
     }
 
+    /**
+     * True for a class the IANA registry associates with the code but the defining RFC's description rules
+     * out, such as 4.1.1 (RFC 3463 §3.2: "only useful for permanent failures"; the registry lists 451).
+     */
+    public boolean outsideClassRule() {
+        return facts.classRule() != null && !facts.classRule().allows(replyClass.digit());
+    }
+
     public List<Reference> references() {
         return facts.rfc().stream().map(Reference::new).toList();
     }

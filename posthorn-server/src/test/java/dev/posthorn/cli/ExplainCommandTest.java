@@ -96,6 +96,79 @@ class ExplainCommandTest {
         assertThat(run.err()).contains("in \"530 4.7.0\" the classes disagree");
     }
 
+    /** RFC 3463 §3.2: X.1.2 "is only useful for permanent failures"; a temporary DNS failure is X.4.3. */
+    @Test
+    void classTheRfcRulesOutIsRefusedWithTheRuleAndTheCodeToUseInstead() {
+        CliRun run = CliRun.of("explain", "4.1.2");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).contains("4.1.2 is outside the RFC. RFC 3463 §3.2: X.1.2 (Bad Destination System Address)"
+                + " is only useful for permanent failures (class 5). It is used as 5.1.2.")
+                .contains("For a class-4 reply, use 4.4.3 (Directory Server Failure) instead.");
+    }
+
+    /** RFC 3463 §3.5: X.4.6 is "useful only as a persistent transient error"; the 554 is still explained. */
+    @Test
+    void permanentRoutingLoopCodeIsReportedAsTransientOnly() {
+        CliRun run = CliRun.of("explain", "554 5.4.6 Too many hops");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).startsWith("SMTP 554 Transaction Failed");
+        assertThat(run.err()).contains("5.4.6 is outside the RFC. RFC 3463 §3.5: X.4.6 (Routing Loop Detected)"
+                + " is useful only as a persistent transient error (class 4). It is used as 4.4.6.")
+                .contains("use 5.4.0");
+    }
+
+    /** RFC 3463 §3.7 sets no class limit on X.6.2, so its transient form is a code like any other. */
+    @Test
+    void classTheRfcLeavesOpenIsExplained() {
+        CliRun run = CliRun.of("explain", "4.6.2");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).startsWith("SMTP 4.6.2 Conversion Required and Prohibited");
+        assertThat(run.err()).isEmpty();
+    }
+
+    /** The registry lists 451 with X.1.1 although RFC 3463 §3.2 says permanent only: explained, with a note. */
+    @Test
+    void classOnlyTheRegistryAllowsIsExplainedWithANote() {
+        CliRun run = CliRun.of("explain", "451 4.1.1 <bob@example.com>: Recipient address rejected: try later");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).startsWith("SMTP 451 4.1.1 ");
+        assertThat(run.err()).contains("4.1.1 is outside the RFC's description but in the IANA registry."
+                + " RFC 3463 §3.2: X.1.1 (Bad Destination Mailbox Address) is only useful for permanent failures");
+    }
+
+    @Test
+    void pastedMultilineReplyIsExplainedOnce() throws Exception {
+        CliRun run = CliRun.of("explain", "550-5.1.1 The email account that you tried to reach does not exist.\n"
+                + "550-5.1.1 Please check the address.\n550 5.1.1 https://support.example.com", "--format", "json");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.err()).isEmpty();
+        assertThat(JSON.readTree(run.out())).extracting(n -> n.get("code").asText()).containsExactly("550", "5.1.1");
+    }
+
+    @Test
+    void linesOfOneReplyWithDifferentEnhancedCodesAreReported() {
+        CliRun run = CliRun.of("explain", "550-5.1.1 No such user\n550 5.7.1 Relaying denied");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.err()).contains("the lines of the 550 reply carry different enhanced codes (5.1.1, 5.7.1):"
+                + " RFC 2034 §4 requires the same enhanced code at the start of every line of a reply.");
+    }
+
+    @Test
+    void enhancedCodesOnA3xxReplyOrTheGreetingAreReported() {
+        assertThat(CliRun.of("explain", "354 2.0.0 Go ahead").err())
+                .contains("\"354 2.0.0\" puts an enhanced code on a 3xx reply: RFC 2034 §4");
+        assertThat(CliRun.of("explain", "220 2.0.0 mx.example.com ESMTP").err())
+                .contains("\"220 2.0.0\" looks like a greeting").contains("RFC 2034 §4 exempts the greeting");
+        assertThat(CliRun.of("explain", "220 2.0.0 Ready to start TLS").err()).isEmpty();
+    }
+
+    @Test
+    void findingsAreReportedInTheRequestedLanguage() {
+        CliRun run = CliRun.of("explain", "354 2.0.0 Go ahead", "--lang", "tr");
+        assertThat(run.err()).contains("\"354 2.0.0\" bir 3xx yanıtına genişletilmiş kod koyuyor");
+    }
+
     @Test
     void unknownLanguageOrFormatExits2() {
         CliRun language = CliRun.of("explain", "530", "--lang", "de");

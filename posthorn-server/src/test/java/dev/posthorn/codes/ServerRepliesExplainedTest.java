@@ -2,6 +2,7 @@ package dev.posthorn.codes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -32,7 +33,25 @@ class ServerRepliesExplainedTest {
         }
     }
 
-    /** RFC 3463 §2 via RFC 2034: "530 4.7.0" would contradict itself. */
+    /**
+     * RFC 2034 §4: enhanced codes go on every 2xx, 4xx and 5xx reply "other than initial greeting and any response
+     * to HELO or EHLO", and never on a 3xx reply. The greetings (220, and 554 for a refused client) and the
+     * EHLO/HELO replies go without.
+     */
+    @ParameterizedTest
+    @EnumSource(ReplyName.class)
+    void enhancedCodesAreWhereRfc2034PutsThem(ReplyName name) {
+        Reply reply = ServerReplies.instance().template(name);
+        boolean exempt = reply.code() / 100 == 3 || Set.of(ReplyName.GREETING, ReplyName.SERVICE_REFUSED,
+                ReplyName.EHLO_GREETING, ReplyName.HELO_GREETING).contains(name);
+        if (exempt) {
+            assertThat(reply.enhanced()).as(name.name()).isNull();
+        } else {
+            assertThat(reply.enhanced()).as(name.name()).isNotNull();
+        }
+    }
+
+    /** RFC 2034 §4: "530 4.7.0" would contradict itself. */
     @ParameterizedTest
     @EnumSource(ReplyName.class)
     void enhancedClassMatchesTheReplyDigit(ReplyName name) {

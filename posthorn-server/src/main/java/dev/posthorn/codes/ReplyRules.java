@@ -1,0 +1,66 @@
+package dev.posthorn.codes;
+
+import dev.posthorn.codes.ReplyFinding.Kind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a pasted reply against the rules for enhanced codes of RFC 2034 §4: they appear on 2xx, 4xx and 5xx
+ * replies "other than initial greeting and any response to HELO or EHLO" (3xx replies are "NOT included"), their
+ * class agrees with the reply's first digit, and "the same status code must appear at the beginning of the text
+ * in each line" of a multiline reply; and against RFC 5321 §4.2.1: the same reply code on each line.
+ */
+final class ReplyRules {
+
+    // The greeting and the EHLO reply start their text with the server's name (RFC 5321 §4.2 "Greeting",
+    // §4.1.1.1 "ehlo-ok-rsp"): a dotted domain or an address literal. "Ready to start TLS" does not.
+    private static final Pattern HOST_NAME = Pattern.compile(
+            "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.?|\\[[^\\]]+]");
+
+    private ReplyRules() {
+    }
+
+    static List<ReplyFinding> check(PastedReply reply) {
+        List<ReplyFinding> found = new ArrayList<>();
+        String code = reply.code();
+        if (reply.lineCodes().size() > 1) {
+            found.add(new ReplyFinding(Kind.CODES_DIFFER, code, null, reply.lineCodes()));
+        }
+        List<String> enhanced = reply.enhancedCodes();
+        if (enhanced.isEmpty()) {
+            return found;
+        }
+        String first = enhanced.getFirst();
+        if (code.charAt(0) == '3') {
+            found.add(new ReplyFinding(Kind.ENHANCED_ON_3XX, code, first, List.of()));
+            return found;
+        }
+        if (startsWithHostName(reply.lines().getFirst())) {
+            if (code.equals("220")) {
+                found.add(new ReplyFinding(Kind.ENHANCED_ON_GREETING, code, first, List.of()));
+                return found;
+            }
+            if (code.equals("250")) {
+                found.add(new ReplyFinding(Kind.ENHANCED_ON_EHLO, code, first, List.of()));
+                return found;
+            }
+        }
+        for (String e : enhanced) {
+            if (e.charAt(0) != code.charAt(0)) {
+                found.add(new ReplyFinding(Kind.CLASS_MISMATCH, code, e, List.of()));
+            }
+        }
+        if (enhanced.size() > 1) {
+            found.add(new ReplyFinding(Kind.ENHANCED_DIFFERS, code, null, enhanced));
+        } else if (reply.enhancedOnSomeLinesOnly()) {
+            found.add(new ReplyFinding(Kind.ENHANCED_MISSING, code, first, List.of()));
+        }
+        return found;
+    }
+
+    private static boolean startsWithHostName(ReplyLine line) {
+        String[] words = line.text().strip().split("\\s+", 2);
+        return HOST_NAME.matcher(words[0]).matches();
+    }
+}
