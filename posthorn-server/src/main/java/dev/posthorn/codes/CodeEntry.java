@@ -16,7 +16,7 @@ public record CodeEntry(String code, String key, ReplyClass replyClass, CodeFact
         return key.startsWith("X.");
     }
 
-    /** The subject digit of an enhanced code (RFC 3463 §3): 7 for security or policy. */
+    /** The subject digit of an enhanced code (RFC 3463 §2): 7 for security or policy. */
     public int subject() {
         return Integer.parseInt(key.split("\\.")[1]);
     }
