@@ -1,10 +1,6 @@
 package dev.posthorn.codes;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,17 +18,9 @@ record ClassStatement(String code, Set<Integer> classes, String source, String r
 
     static List<ClassStatement> read() throws IOException {
         List<ClassStatement> rows = new ArrayList<>();
-        try (InputStream in = ClassStatement.class.getResourceAsStream("/codes/rfc-class-statements.tsv");
-             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] cols = line.split("\t");
-                Set<Integer> classes = cols[1].equals("-") ? null : digits(cols[1].split(","));
-                rows.add(new ClassStatement(cols[0], classes, cols[2], cols[3], cols[4]));
-            }
+        for (String[] cols : TsvResource.rows("/codes/rfc-class-statements.tsv")) {
+            Set<Integer> classes = cols[1].equals("-") ? null : digits(cols[1].split(","));
+            rows.add(new ClassStatement(cols[0], classes, cols[2], cols[3], cols[4]));
         }
         return rows;
     }

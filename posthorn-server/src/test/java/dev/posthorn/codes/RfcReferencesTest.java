@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,16 +33,8 @@ class RfcReferencesTest {
     @BeforeAll
     static void readSections() throws IOException {
         sections = new TreeMap<>();
-        try (InputStream in = RfcReferencesTest.class.getResourceAsStream("/codes/rfc-sections.tsv");
-             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] cols = line.split("\t");
-                sections.computeIfAbsent(Integer.parseInt(cols[0]), n -> new TreeMap<>()).put(cols[1], cols[2]);
-            }
+        for (String[] cols : TsvResource.rows("/codes/rfc-sections.tsv")) {
+            sections.computeIfAbsent(Integer.parseInt(cols[0]), n -> new TreeMap<>()).put(cols[1], cols[2]);
         }
     }
 
