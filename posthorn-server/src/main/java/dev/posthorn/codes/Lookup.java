@@ -26,6 +26,8 @@ public record Lookup(String input, List<PastedReply> replies, List<String> loneE
     private static final Pattern REPLY = Pattern.compile(
             "(?<![\\w.:\\-\\[=/])([2-5]\\d\\d)([ -]|$)(?:\\s*([245]\\.\\d{1,3}\\.\\d{1,3})(?![\\w.]))?");
     private static final Pattern ENHANCED_ANYWHERE = Pattern.compile("(?<![\\w.])([245]\\.\\d{1,3}\\.\\d{1,3})(?![\\w.])");
+    // "<bob@example.com>: host ... said:" starts the part of a Postfix bounce about the next recipient.
+    private static final Pattern RECIPIENT = Pattern.compile("<[^<>\\s]+>:");
 
     public Lookup {
         replies = List.copyOf(replies);
@@ -41,62 +43,113 @@ public record Lookup(String input, List<PastedReply> replies, List<String> loneE
         if (ENHANCED_ONLY.matcher(trimmed).matches()) {
             return new Lookup(trimmed, List.of(), List.of(trimmed));
         }
-        List<Found> found = new ArrayList<>();
-        List<String> lone = new ArrayList<>();
-        for (String line : trimmed.split("\\R")) {
-            Found f = parseLine(line);
-            if (f.line() != null) {
-                found.add(f);
+        List<InputLine> lines = trimmed.lines().map(InputLine::read).toList();
+        Set<String> lone = new LinkedHashSet<>();
+        lines.forEach(l -> {
+            if (l.lone() != null) {
+                lone.add(l.lone());
             }
-            if (f.lone() != null && !lone.contains(f.lone())) {
-                lone.add(f.lone());
-            }
-        }
+        });
         // In a pasted block, a number in mid-sentence ("size 500 bytes") is not a reply when real reply lines
         // are present; a single line keeps its only candidate, as it always did.
-        if (found.size() > 1 && found.stream().anyMatch(Found::strong)) {
-            found.removeIf(f -> !f.strong());
-        }
-        List<PastedReply> replies = group(found.stream().map(Found::line).toList());
+        List<InputLine> withCandidates = lines.stream().filter(l -> !l.candidates().isEmpty()).toList();
+        boolean dropWeak = withCandidates.size() > 1 && withCandidates.stream().anyMatch(InputLine::strong);
+        List<PastedReply> replies = group(lines, dropWeak);
         Set<String> inReplies = new LinkedHashSet<>();
         replies.forEach(r -> inReplies.addAll(r.enhancedCodes()));
-        lone.removeIf(inReplies::contains);
-        return new Lookup(trimmed, replies, lone);
+        lone.removeAll(inReplies);
+        return new Lookup(trimmed, replies, new ArrayList<>(lone));
     }
 
-    /** A reply line found in one line of input; strong when it carries an enhanced code or starts the line. */
-    private record Found(ReplyLine line, boolean strong, String lone) {
-    }
+    /**
+     * One line of input and the reply codes in it. Postfix folds a multiline reply onto one line
+     * ({@code 550-5.1.1 ... spaces. Learn more at 550 5.1.1}), so a line may hold several.
+     *
+     * @param chosen the candidate taken when no reply is open: "550 5.1.1" before a lone number, which may be a size
+     * @param strong the chosen candidate carries an enhanced code or starts the line (after a "said:" or a "smtp;")
+     * @param ends   blank, or starting a new recipient's part: no reply continues past it
+     */
+    private record InputLine(String text, List<MatchResult> candidates, int chosen, boolean strong, boolean ends,
+                             String lone) {
 
-    private static Found parseLine(String line) {
-        List<MatchResult> candidates = REPLY.matcher(line).results().toList();
-        // Prefer "550 5.1.1": a code followed by an enhanced code is a reply, a lone number may be a size.
-        MatchResult chosen = candidates.stream().filter(c -> c.group(3) != null).findFirst()
-                .orElse(candidates.isEmpty() ? null : candidates.getFirst());
-        String lone = null;
-        if (chosen == null || chosen.group(3) == null) {
-            Matcher enhanced = ENHANCED_ANYWHERE.matcher(line);
-            lone = enhanced.find() ? enhanced.group(1) : null;
+        static InputLine read(String line) {
+            boolean ends = line.isBlank() || RECIPIENT.matcher(line.strip()).lookingAt();
+            List<MatchResult> candidates = REPLY.matcher(line).results().toList();
+            int chosen = -1;
+            for (int i = 0; i < candidates.size() && chosen < 0; i++) {
+                if (candidates.get(i).group(3) != null) {
+                    chosen = i;
+                }
+            }
+            if (chosen < 0 && !candidates.isEmpty()) {
+                chosen = 0;
+            }
+            String lone = null;
+            if (chosen < 0 || candidates.get(chosen).group(3) == null) {
+                Matcher enhanced = ENHANCED_ANYWHERE.matcher(line);
+                lone = enhanced.find() ? enhanced.group(1) : null;
+            }
+            boolean strong = false;
+            if (chosen >= 0) {
+                MatchResult c = candidates.get(chosen);
+                String before = line.substring(0, c.start()).strip();
+                strong = c.group(3) != null || before.isEmpty() || before.endsWith(":") || before.endsWith(";");
+            }
+            return new InputLine(line, candidates, chosen, strong, ends, lone);
         }
-        if (chosen == null) {
-            return new Found(null, false, lone);
+
+        /** The first candidate with this reply code, or -1. */
+        int indexOf(String code) {
+            for (int i = 0; i < candidates.size(); i++) {
+                if (candidates.get(i).group(1).equals(code)) {
+                    return i;
+                }
+            }
+            return -1;
         }
-        String before = line.substring(0, chosen.start()).strip();
-        boolean strong = chosen.group(3) != null || before.isEmpty() || before.endsWith(":") || before.endsWith(";");
-        ReplyLine reply = new ReplyLine(chosen.group(1), chosen.group(2).equals("-"), chosen.group(3),
-                line.substring(chosen.end()).strip());
-        return new Found(reply, strong, lone);
+
+        ReplyLine replyLine(int i) {
+            MatchResult c = candidates.get(i);
+            int end = i + 1 < candidates.size() ? candidates.get(i + 1).start() : text.length();
+            return new ReplyLine(c.group(1), c.group(2).equals("-"), c.group(3), text.substring(c.end(), end).strip());
+        }
     }
 
-    /** Consecutive lines form one reply until a line without the "-" of continuation ends it (RFC 5321 §4.2.1). */
-    private static List<PastedReply> group(List<ReplyLine> lines) {
+    /**
+     * Lines form one reply until a line without the "-" of continuation ends it (RFC 5321 §4.2.1). While a reply
+     * is open, a line with its code belongs to it even without an enhanced code (swaks' {@code <** 550 see ...});
+     * on a line that holds several candidates, the last one of the open reply's code says whether it goes on.
+     */
+    private static List<PastedReply> group(List<InputLine> lines, boolean dropWeak) {
         List<PastedReply> replies = new ArrayList<>();
         List<ReplyLine> current = new ArrayList<>();
-        for (ReplyLine line : lines) {
-            current.add(line);
-            if (!line.continues()) {
+        for (InputLine line : lines) {
+            if (line.ends() && !current.isEmpty()) {
                 replies.add(new PastedReply(current));
                 current = new ArrayList<>();
+            }
+            if (line.candidates().isEmpty()) {
+                continue;
+            }
+            int start = current.isEmpty() ? -1 : line.indexOf(current.getLast().code());
+            if (start < 0) {
+                if (dropWeak && !line.strong()) {
+                    continue;
+                }
+                start = line.chosen();
+            }
+            String code = line.candidates().get(start).group(1);
+            for (int i = start; i < line.candidates().size(); i++) {
+                if (i > start && !line.candidates().get(i).group(1).equals(code)) {
+                    continue;
+                }
+                ReplyLine reply = line.replyLine(i);
+                current.add(reply);
+                if (!reply.continues()) {
+                    replies.add(new PastedReply(current));
+                    current = new ArrayList<>();
+                    break;
+                }
             }
         }
         if (!current.isEmpty()) {
