@@ -15,8 +15,11 @@ final class ReplyRules {
 
     // The greeting and the EHLO reply start their text with the server's name (RFC 5321 §4.2 "Greeting",
     // §4.1.1.1 "ehlo-ok-rsp"): a dotted domain or an address literal. "Ready to start TLS" does not.
-    private static final Pattern HOST_NAME = Pattern.compile(
-            "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.?|\\[[^\\]]+]");
+    // Labels are checked one by one: a regex repeating a label group recurses once per label, and a pasted
+    // "a.a.a...." of a few kilobytes overflowed the stack. RFC 1035 §2.3.4: 63 octets a label, 255 a name.
+    private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+    private static final Pattern ADDRESS_LITERAL = Pattern.compile("\\[[^\\]]{1,253}]");
+    private static final int MAX_NAME = 255;
 
     private ReplyRules() {
     }
@@ -60,7 +63,23 @@ final class ReplyRules {
     }
 
     private static boolean startsWithHostName(ReplyLine line) {
-        String[] words = line.text().strip().split("\\s+", 2);
-        return HOST_NAME.matcher(words[0]).matches();
+        String word = line.text().strip().split("\\s+", 2)[0];
+        if (word.length() > MAX_NAME) {
+            return false;
+        }
+        if (ADDRESS_LITERAL.matcher(word).matches()) {
+            return true;
+        }
+        String name = word.endsWith(".") ? word.substring(0, word.length() - 1) : word;
+        String[] labels = name.split("\\.", -1);
+        if (labels.length < 2) {
+            return false;
+        }
+        for (String label : labels) {
+            if (!LABEL.matcher(label).matches()) {
+                return false;
+            }
+        }
+        return true;
     }
 }

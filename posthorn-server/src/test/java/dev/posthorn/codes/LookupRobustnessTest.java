@@ -1,12 +1,37 @@
 package dev.posthorn.codes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.posthorn.codes.ReplyFinding.Kind;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Pasted text is untrusted: explain must neither crash, hang, nor invent findings. */
 class LookupRobustnessTest {
+
+    @Test
+    void aLongDottedWordAfterTheCodesDoesNotOverflowTheStack() {
+        String line = "250 2.0.0 " + "a.".repeat(5_000) + "a";
+        assertThat(Lookup.parse(line).findings()).isNotNull();
+    }
+
+    /**
+     * The other shapes that could make a regex recurse or backtrack far, each some tens of kilobytes long (the
+     * dotted word overflowed the stack at three).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"250 2.0.0 [", "220 ", "250-", "550 ", "550-5.1.1 ", "<a", "5.", "a-"})
+    void aLongRunOfOneShapeIsReadWithoutCrashing(String unit) {
+        String repeated = unit + unit.substring(unit.length() - 1).repeat(20_000) + " " + unit.repeat(2_000);
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            Lookup lookup = Lookup.parse(repeated);
+            assertThat(lookup.findings()).isNotNull();
+            assertThat(Lookup.parse(repeated.replace(' ', '\n')).codes()).isNotNull();
+        });
+    }
 
     @Test
     void aTranscriptWithPrefixedLinesIsNotMisgrouped() {
