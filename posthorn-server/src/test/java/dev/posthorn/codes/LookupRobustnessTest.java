@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.posthorn.codes.ReplyFinding.Kind;
 import java.time.Duration;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,6 +32,22 @@ class LookupRobustnessTest {
             Lookup lookup = Lookup.parse(repeated);
             assertThat(lookup.findings()).isNotNull();
             assertThat(Lookup.parse(repeated.replace(' ', '\n')).codes()).isNotNull();
+        });
+    }
+
+    /**
+     * About complexity, not speed: a megabyte read in quadratic time takes minutes, in linear time well under a
+     * second, so the bound is generous for a loaded two-core machine and still fails the quadratic version.
+     */
+    @Test
+    void aMegabyteOfDistinctCodesIsReadInBoundedTime() {
+        String reply = "550-" + IntStream.range(0, 60_000)
+                .mapToObj(i -> "5." + (i % 999) + "." + (i / 999 % 999) + " x")
+                .collect(Collectors.joining("\n550-")) + "\n550 5.0.0 end";
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            Lookup lookup = Lookup.parse(reply);
+            lookup.codes();
+            lookup.findings();
         });
     }
 
