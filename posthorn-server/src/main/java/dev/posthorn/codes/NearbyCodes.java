@@ -75,7 +75,8 @@ public final class NearbyCodes {
 
     /**
      * A registered code with a class it is not used with. When the defining RFC limits the class (RFC 3463 §3.2:
-     * X.1.2 "is only useful for permanent failures"), say so, and name the code to use instead if there is one.
+     * X.1.2 "is only useful for permanent failures"), quote it, and name the code to use instead if there is one.
+     * Where the RFC only advises ("should be used as", X.2.3), the code goes against its advice, not outside it.
      */
     private String wrongClass(String code, String key, int digit, CodeFacts facts) {
         String title = catalogue.language().enhanced().get(key).title();
@@ -85,8 +86,9 @@ public final class NearbyCodes {
             return words.fill("unknown.enhancedWrongClass", Map.of("key", key, "title", title,
                     "digit", String.valueOf(digit), "codes", usedAs));
         }
-        String message = words.fill("unknown.enhancedRfcClass", Map.of("code", code, "key", key, "title", title,
-                "source", rule.source(), "rule", words.phrase("classRule." + rule.key()), "codes", usedAs));
+        String message = words.fill(rule.advisory() ? "unknown.enhancedRfcAdvice" : "unknown.enhancedRfcClass",
+                Map.of("code", code, "key", key, "title", title, "source", rule.source(), "says", rule.says(),
+                        "codes", usedAs));
         String instead = rule.instead().get(digit);
         if (instead == null) {
             return message;
@@ -97,13 +99,14 @@ public final class NearbyCodes {
     }
 
     /**
-     * The note for a code explained although the defining RFC's description rules its class out, because the
-     * IANA registry associates it with replies of that class (4.1.1: RFC 3463 §3.2 against the registry's 451).
+     * The note for a code explained although the defining RFC's description rules its class out (or advises
+     * against it), because the IANA registry associates it with replies of that class (4.1.1: RFC 3463 §3.2
+     * against the registry's 451).
      */
     public String outsideClassRule(CodeEntry entry) {
         ClassRule rule = entry.facts().classRule();
-        return words.fill("warn.rfcClass", Map.of("code", entry.code(), "key", entry.key(), "title", entry.title(),
-                "source", rule.source(), "rule", words.phrase("classRule." + rule.key()),
+        return words.fill(rule.advisory() ? "warn.rfcAdvice" : "warn.rfcClass", Map.of("code", entry.code(),
+                "key", entry.key(), "title", entry.title(), "source", rule.source(), "says", rule.says(),
                 "digit", String.valueOf(entry.replyClass().digit())));
     }
 

@@ -102,8 +102,8 @@ class ExplainCommandTest {
         CliRun run = CliRun.of("explain", "4.1.2");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.out()).isEmpty();
-        assertThat(run.err()).contains("4.1.2 is outside the RFC. RFC 3463 §3.2: X.1.2 (Bad Destination System Address)"
-                + " is only useful for permanent failures (class 5). It is used as 5.1.2.")
+        assertThat(run.err()).contains("4.1.2 is outside the RFC. RFC 3463 §3.2 on X.1.2 (Bad Destination System"
+                + " Address): \"This code is only useful for permanent failures.\" It is used as 5.1.2.")
                 .contains("For a class-4 reply, use 4.4.3 (Directory Server Failure) instead.");
     }
 
@@ -113,8 +113,8 @@ class ExplainCommandTest {
         CliRun run = CliRun.of("explain", "554 5.4.6 Too many hops");
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).startsWith("SMTP 554 Transaction Failed");
-        assertThat(run.err()).contains("5.4.6 is outside the RFC. RFC 3463 §3.5: X.4.6 (Routing Loop Detected)"
-                + " is useful only as a persistent transient error (class 4). It is used as 4.4.6.")
+        assertThat(run.err()).contains("5.4.6 is outside the RFC. RFC 3463 §3.5 on X.4.6 (Routing Loop Detected):"
+                + " \"This is useful only as a persistent transient error.\" It is used as 4.4.6.")
                 .contains("use 5.4.0");
     }
 
@@ -134,7 +134,22 @@ class ExplainCommandTest {
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).startsWith("SMTP 451 4.1.1 ");
         assertThat(run.err()).contains("4.1.1 is outside the RFC's description but in the IANA registry."
-                + " RFC 3463 §3.2: X.1.1 (Bad Destination Mailbox Address) is only useful for permanent failures");
+                + " RFC 3463 §3.2 on X.1.1 (Bad Destination Mailbox Address): \"This code is only useful for permanent"
+                + " failures.\" The registry also lists it with 4xx replies");
+    }
+
+    /** RFC 3463 §3.3 only advises: X.2.3 "should be used as a permanent failure"; 4.2.3 goes against that advice. */
+    @Test
+    void classTheRfcAdvisesAgainstIsReportedAsAdviceInItsWords() {
+        CliRun run = CliRun.of("explain", "4.2.3");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("4.2.3 goes against the RFC's advice. RFC 3463 §3.3 on X.2.3 (Message Length"
+                + " Exceeds Administrative Limit): \"This code should be used as a permanent failure.\" It is used"
+                + " as 5.2.3.").doesNotContain("outside the RFC");
+        CliRun full = CliRun.of("explain", "552 5.2.2 Mailbox full");
+        assertThat(full.exitCode()).isZero();
+        assertThat(full.err()).contains("5.2.2 goes against the RFC's advice but is in the IANA registry. RFC 3463 §3.3"
+                + " on X.2.2 (Mailbox Full): \"This code should be used as a persistent transient failure.\"");
     }
 
     @Test
