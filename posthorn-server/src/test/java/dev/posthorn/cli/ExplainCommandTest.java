@@ -60,10 +60,10 @@ class ExplainCommandTest {
 
     @Test
     void enhancedCodeWithTheWrongClassSaysWhichClassesItHas() {
-        CliRun run = CliRun.of("explain", "2.7.8");
+        CliRun run = CliRun.of("explain", "2.7.10");
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).contains("X.7.8 (Authentication Credentials Invalid) is not used with class 2;"
-                + " it is used as 5.7.8.");
+        assertThat(run.err()).contains("X.7.10 (Encryption Needed) is not used with class 2;"
+                + " it is used as 4.7.10 or 5.7.10.");
     }
 
     @Test
@@ -125,6 +125,22 @@ class ExplainCommandTest {
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).startsWith("SMTP 4.6.2 Conversion Required and Prohibited");
         assertThat(run.err()).isEmpty();
+    }
+
+    /**
+     * RFC 5248 sets no class for X.7.10, so Posthorn's own "451 4.7.10" (TLS required but not offered) is a code;
+     * RFC 4954 §6 writes X.7.8 as "535 5.7.8", so 4.7.8 is outside it.
+     */
+    @Test
+    void classesFollowWhatTheCodesOwnRfcSays() {
+        CliRun own = CliRun.of("explain", "451 4.7.10 TLS is required for this destination");
+        assertThat(own.exitCode()).isZero();
+        assertThat(own.out()).startsWith("SMTP 451 4.7.10 ");
+        assertThat(own.err()).isEmpty();
+        CliRun auth = CliRun.of("explain", "4.7.8");
+        assertThat(auth.exitCode()).isEqualTo(2);
+        assertThat(auth.err()).contains("4.7.8 is outside the RFC. RFC 4954 §6 on X.7.8 (Authentication Credentials"
+                + " Invalid): \"535 5.7.8 Authentication credentials invalid\" It is used as 5.7.8.");
     }
 
     /** The registry lists 451 with X.1.1 although RFC 3463 §3.2 says permanent only: explained, with a note. */

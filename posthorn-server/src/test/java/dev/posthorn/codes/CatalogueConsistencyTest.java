@@ -91,6 +91,14 @@ class CatalogueConsistencyTest {
         assertThat(wrong).isEmpty();
     }
 
+    /** Every enhanced code's class was checked against its RFC: the table has a row for each. */
+    @Test
+    void everyEnhancedCodeHasARowInTheClassTable() throws IOException {
+        Set<String> rows = new TreeSet<>();
+        ClassStatement.read().forEach(s -> rows.add(s.code()));
+        assertThat(rows).containsExactlyInAnyOrderElementsOf(catalogue.enhancedKeys());
+    }
+
     /** No rule is invented for a code the table does not cover. */
     @Test
     void classRulesExistOnlyWhereTheRfcStatesOne() throws IOException {

@@ -12,7 +12,8 @@ import java.util.TreeSet;
  * and the basic codes the IANA registry associates with it.
  *
  * @param classes  the classes the RFC allows, or null where it sets no limit
- * @param registry the registry's associated basic codes: "-" for "Not given", "any", or "451,550"
+ * @param registry the registry's associated basic codes: "-" for "Not given", "any", "451,550" or "5xx"; "?" where
+ *                 the table does not record them
  */
 record ClassStatement(String code, Set<Integer> classes, String source, String registry, String says) {
 
@@ -27,7 +28,7 @@ record ClassStatement(String code, Set<Integer> classes, String source, String r
 
     /** The classes of the registry's basic codes: 451 and 550 give 4 and 5; "any" gives 2, 4 and 5. */
     Set<Integer> registryClasses() {
-        if (registry.equals("-")) {
+        if (registry.equals("-") || registry.equals("?")) {
             return Set.of();
         }
         if (registry.equals("any")) {
