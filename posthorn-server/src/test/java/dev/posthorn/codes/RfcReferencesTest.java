@@ -16,6 +16,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Every "RFC nnnn §x.y" the catalogue shows a reader names a section that exists: the facts' references and
@@ -66,9 +68,12 @@ class RfcReferencesTest {
         // RFC 3463 §2 defines the class syntax; RFC 2034 §4 makes the class agree with the reply's first digit.
         assertThat(sections.get(3463)).containsEntry("2", "Status Code Structure");
         assertThat(sections.get(2034)).containsEntry("4", "The Enhanced-Status-Codes service extension");
-        LanguagePack en = Catalogue.load("en").language();
-        assertThat(en.phrase("unknown.enhancedClass")).contains("RFC 3463 §2");
-        assertThat(en.phrase("warn.classMismatch")).contains("RFC 2034 §4");
+        for (String language : Catalogue.languages()) {
+            LanguagePack words = Catalogue.load(language).language();
+            assertThat(words.phrase("unknown.enhancedClass")).as(language).contains("RFC 3463 §2");
+            assertThat(words.phrase("warn.classMismatch")).as(language).contains("RFC 2034 §4")
+                    .doesNotContain("RFC 3463");
+        }
     }
 
     private record Citation(int rfc, String section, String where) {
@@ -103,6 +108,42 @@ class RfcReferencesTest {
             for (int i = 0; i < node.size(); i++) {
                 collect(node.get(i), where + "[" + i + "]", found);
             }
+        }
+    }
+
+    /**
+     * The references issue 18 corrected stay corrected: each row is a code, a reference it must cite and one it
+     * must not (the wrong one it had).
+     */
+    @ParameterizedTest(name = "{0}: {1}, not {2}")
+    @CsvSource(delimiter = '|', nullValues = "-", value = {
+        // RFC 6409 §5.1 (a bad submission address), not RFC 1870 §6 (SIZE).
+        "501|RFC 6409 §5.1|RFC 1870 §6",
+        // RFC 6409 §6.1 prescribes 550 with 5.7.1 for a sender the user may not use; 553 is practice.
+        "553|-|RFC 6409 §6.1",
+        "550|RFC 6409 §6.1|-",
+        "X.7.1|RFC 6409 §6.1|-",
+        // RFC 3207 §4.2 names no code for 503; §4.1 gives 554 to every command once the TLS level is too low.
+        "503|-|RFC 3207 §4.2",
+        "554|RFC 3207 §4.1|-",
+        // RFC 4954 §4: a mechanism that needs encryption or a stronger one is refused at AUTH.
+        "538|RFC 4954 §4|-",
+        "523|RFC 4954 §4|-",
+        // RFC 8314 §3.3 for port 465; RFC 3461 for the DSN parameters (NOTIFY, RET) a 555 refuses.
+        "220|RFC 8314 §3.3|-",
+        "530|RFC 8314 §3.3|-",
+        "555|RFC 3461|-",
+        // The greeting and EHLO exemptions, and where enhanced codes go, are RFC 2034 §4.
+        "X.3.2|RFC 2034 §4|-",
+        "334|RFC 2034 §4|-",
+    })
+    void referenceCorrectionsOfIssue18Hold(String code, String cites, String notCites) {
+        List<String> references = Catalogue.load("en").facts(code).orElseThrow().rfc();
+        if (cites != null) {
+            assertThat(references).as("references of %s", code).contains(cites);
+        }
+        if (notCites != null) {
+            assertThat(references).as("references of %s", code).doesNotContain(notCites);
         }
     }
 }
