@@ -62,7 +62,8 @@ final class ExplainCommand implements Callable<Integer> {
             }
         }
         for (ReplyFinding finding : lookup.findings()) {
-            err.println("posthorn explain: " + nearby.warning(finding));
+            // A code RFC 2034 §4 does not ask for is allowed: say so apart from the faults.
+            err.println("posthorn explain: " + (finding.kind().violation() ? "" : "note: ") + nearby.warning(finding));
         }
         if (entries.isEmpty()) {
             return 2;

@@ -28,6 +28,9 @@ public record Lookup(String input, List<PastedReply> replies, List<String> loneE
     private static final Pattern ENHANCED_ANYWHERE = Pattern.compile("(?<![\\w.])([245]\\.\\d{1,3}\\.\\d{1,3})(?![\\w.])");
     // "<bob@example.com>: host ... said:" starts the part of a Postfix bounce about the next recipient.
     private static final Pattern RECIPIENT = Pattern.compile("<[^<>\\s]+>:");
+    // A client's EHLO or HELO in a session transcript: "EHLO client.example", "C: EHLO ...", " -> EHLO ...".
+    private static final Pattern HELLO = Pattern.compile("\\W{0,4}(?:C:\\s?)?(?:EHLO|HELO)\\s+\\S{1,255}\\s*",
+            Pattern.CASE_INSENSITIVE);
 
     public Lookup {
         replies = List.copyOf(replies);
@@ -68,12 +71,14 @@ public record Lookup(String input, List<PastedReply> replies, List<String> loneE
      * @param chosen the candidate taken when no reply is open: "550 5.1.1" before a lone number, which may be a size
      * @param strong the chosen candidate carries an enhanced code or starts the line (after a "said:" or a "smtp;")
      * @param ends   blank, or starting a new recipient's part: no reply continues past it
+     * @param hello  the client's EHLO or HELO command
      */
     private record InputLine(String text, List<MatchResult> candidates, int chosen, boolean strong, boolean ends,
-                             String lone) {
+                             boolean hello, String lone) {
 
         static InputLine read(String line) {
             boolean ends = line.isBlank() || RECIPIENT.matcher(line.strip()).lookingAt();
+            boolean hello = line.length() < 300 && HELLO.matcher(line).matches();
             List<MatchResult> candidates = REPLY.matcher(line).results().toList();
             int chosen = -1;
             for (int i = 0; i < candidates.size() && chosen < 0; i++) {
@@ -95,7 +100,7 @@ public record Lookup(String input, List<PastedReply> replies, List<String> loneE
                 String before = line.substring(0, c.start()).strip();
                 strong = c.group(3) != null || before.isEmpty() || before.endsWith(":") || before.endsWith(";");
             }
-            return new InputLine(line, candidates, chosen, strong, ends, lone);
+            return new InputLine(line, candidates, chosen, strong, ends, hello && candidates.isEmpty(), lone);
         }
 
         /** The first candidate with this reply code, or -1. */
@@ -123,11 +128,14 @@ public record Lookup(String input, List<PastedReply> replies, List<String> loneE
     private static List<PastedReply> group(List<InputLine> lines, boolean dropWeak) {
         List<PastedReply> replies = new ArrayList<>();
         List<ReplyLine> current = new ArrayList<>();
+        boolean hello = false;
+        boolean answersHello = false;
         for (InputLine line : lines) {
             if (line.ends() && !current.isEmpty()) {
-                replies.add(new PastedReply(current));
+                replies.add(new PastedReply(current, answersHello));
                 current = new ArrayList<>();
             }
+            hello |= line.hello();
             if (line.candidates().isEmpty()) {
                 continue;
             }
@@ -139,6 +147,11 @@ public record Lookup(String input, List<PastedReply> replies, List<String> loneE
                 start = line.chosen();
             }
             String code = line.candidates().get(start).group(1);
+            if (current.isEmpty()) {
+                // The first reply after the client's EHLO or HELO answers it.
+                answersHello = hello;
+                hello = false;
+            }
             for (int i = start; i < line.candidates().size(); i++) {
                 if (i > start && !line.candidates().get(i).group(1).equals(code)) {
                     continue;
@@ -146,14 +159,14 @@ public record Lookup(String input, List<PastedReply> replies, List<String> loneE
                 ReplyLine reply = line.replyLine(i);
                 current.add(reply);
                 if (!reply.continues()) {
-                    replies.add(new PastedReply(current));
+                    replies.add(new PastedReply(current, answersHello));
                     current = new ArrayList<>();
                     break;
                 }
             }
         }
         if (!current.isEmpty()) {
-            replies.add(new PastedReply(current));
+            replies.add(new PastedReply(current, answersHello));
         }
         return replies;
     }

@@ -7,14 +7,20 @@ import java.util.Objects;
 /**
  * The lines of one reply: RFC 5321 §4.2.1 writes a multiline reply as {@code code-} on every line but the last
  * and {@code code SP} on the last, and requires the same code on each line.
+ *
+ * @param answersHello the paste shows an EHLO or HELO command right before this reply, so it answers it
  */
-public record PastedReply(List<ReplyLine> lines) {
+public record PastedReply(List<ReplyLine> lines, boolean answersHello) {
 
     public PastedReply {
         lines = List.copyOf(lines);
         if (lines.isEmpty()) {
             throw new IllegalArgumentException("a reply has at least one line");
         }
+    }
+
+    public PastedReply(List<ReplyLine> lines) {
+        this(lines, false);
     }
 
     /** The code of the first line, which is the reply's code when the reply is well formed. */

@@ -3,11 +3,14 @@ package dev.posthorn.codes;
 import dev.posthorn.codes.ReplyFinding.Kind;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Checks a pasted reply against the rules for enhanced codes of RFC 2034 §4: they appear on 2xx, 4xx and 5xx
- * replies "other than initial greeting and any response to HELO or EHLO" (3xx replies are "NOT included"), their
+ * Checks a pasted reply against the rules for enhanced codes of RFC 2034 §4: they must appear on 2xx, 4xx and 5xx
+ * replies "other than initial greeting and any response to HELO or EHLO" (3xx replies are "NOT included in this
+ * list": not required there, not forbidden, so a code on them is a note, not a fault), their
  * class agrees with the reply's first digit, and "the same status code must appear at the beginning of the text
  * in each line" of a multiline reply; and against RFC 5321 §4.2.1: the same reply code on each line.
  */
@@ -20,6 +23,10 @@ final class ReplyRules {
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
     private static final Pattern ADDRESS_LITERAL = Pattern.compile("\\[[^\\]]{1,253}]");
     private static final int MAX_NAME = 255;
+    // Keywords of the IANA SMTP Service Extensions registry that EHLO replies commonly list.
+    private static final Set<String> EXTENSIONS = Set.of("8BITMIME", "AUTH", "BINARYMIME", "BURL", "CHUNKING",
+            "DELIVERBY", "DSN", "ENHANCEDSTATUSCODES", "ETRN", "EXPN", "FUTURERELEASE", "HELP", "LIMITS",
+            "MT-PRIORITY", "PIPELINING", "REQUIRETLS", "RRVS", "SIZE", "SMTPUTF8", "STARTTLS", "VRFY");
 
     private ReplyRules() {
     }
@@ -39,15 +46,15 @@ final class ReplyRules {
             found.add(new ReplyFinding(Kind.ENHANCED_ON_3XX, code, first, List.of()));
             return found;
         }
-        if (startsWithHostName(reply.lines().getFirst())) {
-            if (code.equals("220")) {
-                found.add(new ReplyFinding(Kind.ENHANCED_ON_GREETING, code, first, List.of()));
-                return found;
-            }
-            if (code.equals("250")) {
-                found.add(new ReplyFinding(Kind.ENHANCED_ON_EHLO, code, first, List.of()));
-                return found;
-            }
+        if (code.equals("220") && startsWithHostName(reply.lines().getFirst())) {
+            found.add(new ReplyFinding(Kind.ENHANCED_ON_GREETING, code, first, List.of()));
+            return found;
+        }
+        // Any 250 may start with a dotted word ("250 2.1.5 Fred.Smith <fred@example.com>"): only the paste shows
+        // an EHLO reply, by the command before it or by the extension keywords on its lines.
+        if (code.equals("250") && (reply.answersHello() || listsExtensions(reply))) {
+            found.add(new ReplyFinding(Kind.ENHANCED_ON_EHLO, code, first, List.of()));
+            return found;
         }
         for (String e : enhanced) {
             if (e.charAt(0) != code.charAt(0)) {
@@ -60,6 +67,13 @@ final class ReplyRules {
             found.add(new ReplyFinding(Kind.ENHANCED_MISSING, code, first, List.of()));
         }
         return found;
+    }
+
+    /** RFC 5321 §4.1.1.1: after the first line, an EHLO reply lists one extension keyword a line. */
+    private static boolean listsExtensions(PastedReply reply) {
+        return reply.lines().stream().skip(1)
+                .map(l -> l.text().strip().split("[\\s=]", 2)[0].toUpperCase(Locale.ROOT))
+                .anyMatch(EXTENSIONS::contains);
     }
 
     private static boolean startsWithHostName(ReplyLine line) {

@@ -85,6 +85,16 @@ class LookupTest {
         assertThat(lookup.codes()).containsExactly("550", "5.7.1");
     }
 
+    /** RFC 2034 §4 does not require codes on 3xx replies, the greeting or the EHLO reply, nor forbid them there. */
+    @Test
+    void codesWhereTheRfcDoesNotAskForThemAreNotesNotFaults() {
+        assertThat(Kind.ENHANCED_ON_3XX.violation()).isFalse();
+        assertThat(Kind.ENHANCED_ON_GREETING.violation()).isFalse();
+        assertThat(Kind.ENHANCED_ON_EHLO.violation()).isFalse();
+        assertThat(Kind.CLASS_MISMATCH.violation()).isTrue();
+        assertThat(Kind.CODES_DIFFER.violation()).isTrue();
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         // RFC 2034 §4: class agrees with the first digit.
@@ -94,6 +104,8 @@ class LookupTest {
         // ... "other than initial greeting and any response to HELO or EHLO".
         "220 2.0.0 mx.example.com ESMTP ready|ENHANCED_ON_GREETING",
         "250-2.0.0 mx.example.com Hello\\n250 2.0.0 PIPELINING|ENHANCED_ON_EHLO",
+        "EHLO client.example.org\\n250 2.0.0 mx.example.com|ENHANCED_ON_EHLO",
+        " -> ehlo client.example.org\\n<-  250-2.0.0 mx.example.com Hello\\n<-  250 2.0.0 HELP|ENHANCED_ON_EHLO",
         // ... "the same status code must appear at the beginning of the text in each line".
         "550-5.1.1 No such user\\n550 5.7.1 Relaying denied|ENHANCED_DIFFERS",
         "550-5.1.1 No such user\\n550 here|ENHANCED_MISSING",
@@ -113,6 +125,10 @@ class LookupTest {
         "250 2.1.5 Recipient OK",
         "250-mx.example.com greets client\\n250-PIPELINING\\n250 SMTPUTF8",
         "550-5.1.1 a\\n550 5.1.1 b",
+        // RFC 2034 §4 wants codes on these; a dotted word after them is no sign of an EHLO reply.
+        "250 2.1.5 Fred.Smith <fred@example.com>",
+        "250 2.0.0 1.2.3.4 accepted",
+        "503 5.5.1 Error: send HELO/EHLO first\\n250 2.0.0 mail.example.com ok",
     })
     void wellFormedRepliesHaveNoFindings(String input) {
         assertThat(Lookup.parse(input.replace("\\n", "\n")).findings()).isEmpty();

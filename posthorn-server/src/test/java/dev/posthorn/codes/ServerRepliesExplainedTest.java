@@ -95,8 +95,8 @@ class ServerRepliesExplainedTest {
 
     /**
      * RFC 2034 §4: enhanced codes go on every 2xx, 4xx and 5xx reply "other than initial greeting and any response
-     * to HELO or EHLO", and never on a 3xx reply. The greetings (220, and 554 for a refused client) and the
-     * EHLO/HELO replies go without.
+     * to HELO or EHLO"; 3xx replies are "NOT included". Where the RFC does not ask for one Posthorn sends none: the
+     * greetings (220, and 554 for a refused client), the EHLO/HELO replies and the 3xx replies go without.
      */
     @ParameterizedTest
     @EnumSource(ReplyName.class)
