@@ -212,6 +212,20 @@ class CatalogueConsistencyTest {
         assertThat(tr.phrase("section.use")).isEqualTo("Hangisini Ne Zaman Kullanmalı");
     }
 
+    /** Wording the review of issue 18 corrected: Turkish grammar, and what the registry does and does not list. */
+    @Test
+    void reviewedWordingStaysCorrected() {
+        LanguagePack en = Catalogue.load("en").language();
+        LanguagePack tr = Catalogue.load("tr").language();
+        // X.7.3 is about secure message formats, not a "security conversion".
+        assertThat(tr.enhanced().get("X.7.3").use()).doesNotContain("güvenlik dönüştürmesi");
+        // "geçici bir sorun isteği" read as "a problem request"; the comma puts the subject right.
+        assertThat(tr.basic().get("451").use()).startsWith("Sunucunuzdaki geçici bir sorun, isteği işlemenizi");
+        // The registry lists 451 and 454 with X.7.1, not 450: it covers the class, not greylisting's 450.
+        assertThat(en.enhanced().get("X.7.1").when()).contains("450 is not among").doesNotContain("which covers");
+        assertThat(tr.enhanced().get("X.7.1").when()).contains("kayıt 450'yi saymaz").doesNotContain("karşılar");
+    }
+
     private List<String> allKeys() {
         List<String> keys = new ArrayList<>(catalogue.basicCodes());
         keys.addAll(catalogue.enhancedKeys());
