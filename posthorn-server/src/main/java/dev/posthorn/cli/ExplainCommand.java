@@ -4,7 +4,6 @@ import dev.posthorn.codes.Catalogue;
 import dev.posthorn.codes.CodeEntry;
 import dev.posthorn.codes.Lookup;
 import dev.posthorn.codes.NearbyCodes;
-import dev.posthorn.codes.ReplyFinding;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,15 +55,7 @@ final class ExplainCommand implements Callable<Integer> {
             catalogue.find(code).ifPresentOrElse(entries::add,
                     () -> err.println("posthorn explain: " + nearby.hint(code)));
         }
-        for (CodeEntry entry : entries) {
-            if (entry.outsideClassRule()) {
-                err.println("posthorn explain: " + nearby.outsideClassRule(entry));
-            }
-        }
-        for (ReplyFinding finding : lookup.findings()) {
-            // A code RFC 2034 §4 does not ask for is allowed: say so apart from the faults.
-            err.println("posthorn explain: " + (finding.kind().violation() ? "" : "note: ") + nearby.warning(finding));
-        }
+        nearby.notes(lookup, entries).forEach(note -> err.println("posthorn explain: " + note));
         if (entries.isEmpty()) {
             return 2;
         }

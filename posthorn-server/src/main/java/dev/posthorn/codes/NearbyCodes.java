@@ -1,5 +1,6 @@
 package dev.posthorn.codes;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,6 +114,31 @@ public final class NearbyCodes {
     /** compare takes one code per side; "530 5.7.0" names two. */
     public String onePerSide(String side, List<String> codes) {
         return words.fill("unknown.onePerSide", Map.of("input", side, "codes", words.join(codes)));
+    }
+
+    /**
+     * Everything {@code explain} has to say about a paste besides the pages, in order: the codes explained although
+     * their RFC rules the class out, then the findings on the pasted replies; a finding that breaks no rule (an
+     * enhanced code on a greeting) is marked as a note.
+     */
+    public List<String> notes(Lookup lookup, List<CodeEntry> entries) {
+        List<String> notes = new ArrayList<>();
+        entries.stream().filter(CodeEntry::outsideClassRule).forEach(e -> notes.add(outsideClassRule(e)));
+        for (ReplyFinding finding : lookup.findings()) {
+            String warning = warning(finding);
+            notes.add(finding.kind().violation() ? warning : words.fill("warn.note", Map.of("note", warning)));
+        }
+        return notes;
+    }
+
+    /**
+     * The note on the first class mismatch of a paste ("530 4.7.0"), for a caller that reports only that finding
+     * and checked {@link Lookup#classesDisagree()} first; {@link #notes} gives them all.
+     */
+    public String classMismatch(Lookup lookup) {
+        return lookup.findings().stream().filter(f -> f.kind() == ReplyFinding.Kind.CLASS_MISMATCH).findFirst()
+                .map(this::warning)
+                .orElseThrow(() -> new IllegalArgumentException("the classes agree in " + lookup.input()));
     }
 
     /** A note on a pasted reply that breaks RFC 2034 §4 or RFC 5321 §4.2.1, such as "530 4.7.0". */

@@ -200,7 +200,7 @@ class ExplainCommandTest {
     @Test
     void findingsAreReportedInTheRequestedLanguage() {
         CliRun run = CliRun.of("explain", "354 2.0.0 Go ahead", "--lang", "tr");
-        assertThat(run.err()).contains("\"354 2.0.0\" bir 3xx yanıtına genişletilmiş kod koyuyor");
+        assertThat(run.err()).contains("posthorn explain: not: \"354 2.0.0\" bir 3xx yanıtına genişletilmiş kod koyuyor");
     }
 
     @Test

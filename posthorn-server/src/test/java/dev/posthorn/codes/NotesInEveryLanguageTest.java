@@ -7,6 +7,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -36,11 +37,24 @@ class NotesInEveryLanguageTest {
         assertThat(PASTES).containsOnlyKeys(Kind.values());
         NearbyCodes nearby = new NearbyCodes(Catalogue.load(language));
         PASTES.forEach((kind, paste) -> {
-            List<ReplyFinding> findings = Lookup.parse(paste).findings();
+            Lookup lookup = Lookup.parse(paste);
+            List<ReplyFinding> findings = lookup.findings();
             assertThat(findings).as(paste).extracting(ReplyFinding::kind).contains(kind);
             findings.forEach(f -> assertThat(nearby.warning(f)).as("%s in %s", kind, language)
                     .isNotBlank().contains(f.basic()).doesNotContain("{"));
+            assertThat(nearby.notes(lookup, List.of())).as("%s in %s", kind, language).hasSameSizeAs(findings)
+                    .allSatisfy(n -> assertThat(n).doesNotContain("{"));
         });
+    }
+
+    /** The web branch's BounceReading calls classMismatch(Lookup): it is the note of the first class mismatch. */
+    @Test
+    void classMismatchOfAPasteIsTheNoteOfItsMismatch() {
+        NearbyCodes nearby = new NearbyCodes(Catalogue.load("en"));
+        Lookup lookup = Lookup.parse("530 4.7.0 Try again");
+        assertThat(lookup.classesDisagree()).isTrue();
+        assertThat(nearby.classMismatch(lookup)).isEqualTo(nearby.notes(lookup, List.of()).getFirst())
+                .startsWith("in \"530 4.7.0\" the classes disagree");
     }
 
     /**
