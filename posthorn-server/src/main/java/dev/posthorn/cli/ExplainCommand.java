@@ -4,6 +4,10 @@ import dev.posthorn.codes.Catalogue;
 import dev.posthorn.codes.CodeEntry;
 import dev.posthorn.codes.Lookup;
 import dev.posthorn.codes.NearbyCodes;
+import dev.posthorn.codes.Page;
+import dev.posthorn.codes.providers.ProviderAdvice;
+import dev.posthorn.codes.providers.ProviderCatalogue;
+import dev.posthorn.codes.providers.ProviderMatch;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +21,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code posthorn explain CODE}: what a reply code means, when it is seen and how to fix it. CODE may be a
- * whole reply line from a log; then both its codes are explained. Exit 2 when nothing could be explained.
+ * whole reply line from a log, or a bounce; then both its codes are explained, and a bounce that a big
+ * provider documents (Gmail's {@code 550-5.7.26 ... gsmtp}) gets that provider's advice first. Exit 2 when
+ * nothing could be explained.
  */
 @Command(name = "explain", mixinStandardHelpOptions = true,
         description = "Explain an SMTP reply code (530), an enhanced status code (5.7.0) or a pasted reply line.")
@@ -43,24 +49,32 @@ final class ExplainCommand implements Callable<Integer> {
         Catalogue catalogue = loaded.get();
         NearbyCodes nearby = new NearbyCodes(catalogue);
         // Unquoted "explain 530 5.7.0 Authentication required" arrives as several words: one line again.
-        Lookup lookup = Lookup.parse(String.join(" ", input));
-        if (lookup.isEmpty()) {
+        String text = String.join(" ", input);
+        Lookup lookup = Lookup.parse(text);
+        List<ProviderMatch> providers = ProviderCatalogue.bundled().recognise(text);
+        if (lookup.isEmpty() && providers.isEmpty()) {
             err.println("posthorn explain: " + nearby.notACode(lookup.input()));
             return 2;
         }
         List<CodeEntry> entries = new ArrayList<>();
         for (String code : lookup.codes()) {
+            // A provider's own code (Microsoft's 5.7.708) gets the registry note too; its advice explains it.
             catalogue.find(code).ifPresentOrElse(entries::add,
                     () -> err.println("posthorn explain: " + nearby.hint(code)));
         }
         if (lookup.classesDisagree()) {
             err.println("posthorn explain: " + nearby.classMismatch(lookup));
         }
-        if (entries.isEmpty()) {
+        if (entries.isEmpty() && !providers.isEmpty()) {
+            providers.getFirst().entry().replySpec().catalogueCodes().forEach(c -> catalogue.find(c).ifPresent(entries::add));
+        }
+        if (entries.isEmpty() && providers.isEmpty()) {
             return 2;
         }
+        ProviderAdvice advice = new ProviderAdvice(catalogue.language());
+        List<Page.Section> first = providers.stream().map(advice::section).toList();
         PrintWriter out = spec.commandLine().getOut();
-        out.print(options.format.explain(catalogue, entries));
+        out.print(options.format.explain(catalogue, entries, first));
         out.flush();
         return 0;
     }

@@ -6,13 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.URL;
-import java.nio.file.FileSystemAlreadyExistsException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -20,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /**
  * The reply-code catalogue in one language: every basic code and every registered enhanced status code,
@@ -127,29 +120,7 @@ public final class Catalogue {
         if (anchor == null) {
             throw new IllegalStateException("missing resource " + LANG_DIR + DEFAULT_LANGUAGE + ".json");
         }
-        try {
-            URI uri = anchor.toURI();
-            Path dir = "jar".equals(uri.getScheme()) ? jarPath(uri).getParent() : Path.of(uri).getParent();
-            try (Stream<Path> files = Files.list(dir)) {
-                return files.map(p -> p.getFileName().toString())
-                        .filter(n -> n.endsWith(".json"))
-                        .map(n -> n.substring(0, n.length() - ".json".length()))
-                        .sorted()
-                        .toList();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Path jarPath(URI uri) throws IOException {
-        try {
-            return FileSystems.newFileSystem(uri, Map.of()).provider().getPath(uri);
-        } catch (FileSystemAlreadyExistsException e) {
-            return FileSystems.getFileSystem(uri).provider().getPath(uri);
-        }
+        return ResourceFiles.namesBeside(anchor, ".json");
     }
 
     private static Facts facts() {
