@@ -1,15 +1,11 @@
 package dev.posthorn.cli;
 
 import dev.posthorn.codes.Catalogue;
-import dev.posthorn.codes.CodeEntry;
-import dev.posthorn.codes.Lookup;
-import dev.posthorn.codes.NearbyCodes;
 import dev.posthorn.codes.Page;
+import dev.posthorn.codes.providers.BounceReading;
 import dev.posthorn.codes.providers.ProviderAdvice;
 import dev.posthorn.codes.providers.ProviderCatalogue;
-import dev.posthorn.codes.providers.ProviderMatch;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -47,34 +43,16 @@ final class ExplainCommand implements Callable<Integer> {
             return 2;
         }
         Catalogue catalogue = loaded.get();
-        NearbyCodes nearby = new NearbyCodes(catalogue);
         // Unquoted "explain 530 5.7.0 Authentication required" arrives as several words: one line again.
-        String text = String.join(" ", input);
-        Lookup lookup = Lookup.parse(text);
-        List<ProviderMatch> providers = ProviderCatalogue.bundled().recognise(text);
-        if (lookup.isEmpty() && providers.isEmpty()) {
-            err.println("posthorn explain: " + nearby.notACode(lookup.input()));
-            return 2;
-        }
-        List<CodeEntry> entries = new ArrayList<>();
-        for (String code : lookup.codes()) {
-            // A provider's own code (Microsoft's 5.7.708) gets the registry note too; its advice explains it.
-            catalogue.find(code).ifPresentOrElse(entries::add,
-                    () -> err.println("posthorn explain: " + nearby.hint(code)));
-        }
-        if (lookup.classesDisagree()) {
-            err.println("posthorn explain: " + nearby.classMismatch(lookup));
-        }
-        if (entries.isEmpty() && !providers.isEmpty()) {
-            providers.getFirst().entry().replySpec().catalogueCodes().forEach(c -> catalogue.find(c).ifPresent(entries::add));
-        }
-        if (entries.isEmpty() && providers.isEmpty()) {
+        BounceReading reading = BounceReading.of(catalogue, ProviderCatalogue.bundled(), String.join(" ", input));
+        reading.notes().forEach(note -> err.println("posthorn explain: " + note));
+        if (reading.isEmpty()) {
             return 2;
         }
         ProviderAdvice advice = new ProviderAdvice(catalogue.language());
-        List<Page.Section> first = providers.stream().map(advice::section).toList();
+        List<Page.Section> first = reading.providers().stream().map(advice::section).toList();
         PrintWriter out = spec.commandLine().getOut();
-        out.print(options.format.explain(catalogue, entries, first));
+        out.print(options.format.explain(catalogue, reading.entries(), first));
         out.flush();
         return 0;
     }
