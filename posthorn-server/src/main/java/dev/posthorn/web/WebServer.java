@@ -7,7 +7,6 @@ import dev.posthorn.web.http.RoutingHandler;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
-import java.util.concurrent.Executors;
 import javax.net.ssl.SSLParameters;
 import org.eclipse.jetty.compression.gzip.GzipCompression;
 import org.eclipse.jetty.compression.server.CompressionHandler;
@@ -25,15 +24,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Posthorn's one web server: Jetty 12 (its core API, no servlets) with each request handled on a virtual
- * thread, gzip for clients that ask, and HTTPS with the SMTP server's own certificates when configured.
- * Features are {@link WebModule}s that register routes; everything else (headers, caching, errors) is shared.
+ * Posthorn's one web server: Jetty 12 (its core API, no servlets) on a small pool of platform threads, gzip
+ * for clients that ask, and HTTPS with the SMTP server's own certificates when configured. Features are
+ * {@link WebModule}s that register routes; everything else (headers, caching, errors) is shared.
+ *
+ * <p>Why not virtual threads, as the SMTP sessions use: a virtual thread that computes is never preempted, so
+ * a few CPU-bound requests (a long pasted bounce to explain) would hold every carrier thread and an SMTP
+ * client would wait for its greeting. Platform threads are scheduled by the OS, and a bounded pool caps how
+ * much of the machine the web can take.
  */
 public final class WebServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
     /** A pasted bounce can make a long URL (GET /explain?line=...): 64 KiB of request line and headers. */
     static final int MAX_REQUEST_HEADER = 64 * 1024;
+    /** Jetty's acceptor and selector take one thread each; the rest answer requests. */
+    public static final int MAX_THREADS = 8;
 
     private final Server server;
     private final ServerConnector connector;
@@ -55,11 +61,9 @@ public final class WebServer implements AutoCloseable {
         Routes routes = new Routes();
         modules.forEach(m -> m.register(routes));
 
-        // Platform threads only select and accept; every request runs on its own virtual thread.
-        QueuedThreadPool threads = new QueuedThreadPool(16, 2);
+        // Platform threads, bounded, and no virtual-thread executor: see the class comment.
+        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2);
         threads.setName("web");
-        threads.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(
-                Thread.ofVirtual().name("web-request-", 0).factory()));
         Server server = new Server(threads);
         server.setStopAtShutdown(false);
         ErrorHandler errors = new ErrorHandler();

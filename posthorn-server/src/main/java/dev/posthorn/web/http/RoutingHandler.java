@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one Jetty handler: turns the request into a {@link WebRequest}, runs the route's endpoint (a blocking
- * handler, so Jetty runs it on a virtual thread), and writes the {@link WebResponse} with the headers every
- * answer carries: a Content-Security-Policy that allows no script at all, nosniff, no framing, the ETag and
- * 304 for cacheable answers, and Server-Timing with the time the endpoint took.
+ * handler, so Jetty runs it on a pool thread, never a selector), and writes the {@link WebResponse} with the
+ * headers every answer carries: a Content-Security-Policy that allows no script at all, nosniff, no framing,
+ * the ETag and 304 for cacheable answers, and Server-Timing with the time the endpoint took.
  */
 public final class RoutingHandler extends Handler.Abstract {
 
