@@ -40,6 +40,11 @@ class WebServerThreadsTest {
         public WebResponse serverError(WebRequest request) {
             return WebResponse.text(500, WebResponse.TEXT, "error", Caching.NONE);
         }
+
+        @Override
+        public WebResponse busy(WebRequest request, int retryAfterSeconds) {
+            return WebResponse.text(503, WebResponse.TEXT, "busy", Caching.NONE);
+        }
     };
 
     @Test

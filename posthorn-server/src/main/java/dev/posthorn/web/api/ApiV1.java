@@ -12,6 +12,8 @@ import dev.posthorn.codes.providers.ProviderAdvice;
 import dev.posthorn.codes.providers.ProviderMatch;
 import dev.posthorn.web.WebModule;
 import dev.posthorn.web.http.Caching;
+import dev.posthorn.web.http.ConcurrencyLimit;
+import dev.posthorn.web.http.Fallbacks;
 import dev.posthorn.web.http.Routes;
 import dev.posthorn.web.http.WebRequest;
 import dev.posthorn.web.http.WebResponse;
@@ -34,14 +36,19 @@ import java.util.Optional;
  *   <li>{@code GET /api/v1/compare/{a}/{b}}: the object of {@code posthorn compare A B --format json}</li>
  *   <li>{@code GET /api/v1/explain?line=}: {@code {input, providers: [...], codes: [...], notes: [...]}}</li>
  * </ul>
- * Errors are {@code {"error": {"status", "message"}}} with the HTTP status.
+ * Errors are {@code {"error": {"status", "message"}}} with the HTTP status; explain answers 503 with Retry-After
+ * when too many pastes are being read at once.
  */
 public final class ApiV1 implements WebModule {
 
     private final Site site;
+    private final Fallbacks fallbacks;
+    private final ConcurrencyLimit explains;
 
-    public ApiV1(Site site) {
+    public ApiV1(Site site, Fallbacks fallbacks, ConcurrencyLimit explains) {
         this.site = site;
+        this.fallbacks = fallbacks;
+        this.explains = explains;
     }
 
     @Override
@@ -49,7 +56,7 @@ public final class ApiV1 implements WebModule {
         routes.get("/api/v1/codes", this::codes);
         routes.get("/api/v1/codes/{code}", this::code);
         routes.get("/api/v1/compare/{a}/{b}", this::compare);
-        routes.get("/api/v1/explain", this::explain);
+        routes.get("/api/v1/explain", explains.guard(this::explain, fallbacks));
     }
 
     private Optional<Catalogue> catalogue(WebRequest r) {

@@ -10,4 +10,7 @@ public interface Fallbacks {
     WebResponse methodNotAllowed(WebRequest request, Set<String> allowed);
 
     WebResponse serverError(WebRequest request);
+
+    /** 503: too many costly requests at once; the caller adds Retry-After. */
+    WebResponse busy(WebRequest request, int retryAfterSeconds);
 }

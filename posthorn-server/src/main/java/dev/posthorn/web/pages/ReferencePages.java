@@ -17,6 +17,7 @@ import dev.posthorn.codes.providers.ProviderEntry;
 import dev.posthorn.codes.providers.ProviderMatch;
 import dev.posthorn.web.WebModule;
 import dev.posthorn.web.http.Caching;
+import dev.posthorn.web.http.ConcurrencyLimit;
 import dev.posthorn.web.http.Routes;
 import dev.posthorn.web.http.WebRequest;
 import dev.posthorn.web.http.WebResponse;
@@ -42,10 +43,12 @@ public final class ReferencePages implements WebModule {
 
     private final Site site;
     private final SiteFallbacks fallbacks;
+    private final ConcurrencyLimit explains;
 
-    public ReferencePages(Site site, SiteFallbacks fallbacks) {
+    public ReferencePages(Site site, SiteFallbacks fallbacks, ConcurrencyLimit explains) {
         this.site = site;
         this.fallbacks = fallbacks;
+        this.explains = explains;
     }
 
     @Override
@@ -63,7 +66,7 @@ public final class ReferencePages implements WebModule {
         routes.get("/{lang}/codes/{code}", this::code);
         routes.get("/{lang}/compare", this::compareForm);
         routes.get("/{lang}/compare/{a}/{b}", this::compare);
-        routes.get("/{lang}/explain", this::explain);
+        routes.get("/{lang}/explain", explains.guard(this::explain, fallbacks));
         routes.get("/{lang}/providers", this::providers);
         routes.get("/{lang}/providers/{id}", this::provider);
     }

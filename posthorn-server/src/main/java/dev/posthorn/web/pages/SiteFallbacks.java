@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * 404, 405 and 500 in the site's look and in the reader's language (the one in the address, else
+ * 404, 405, 500 and 503 in the site's look and in the reader's language (the one in the address, else
  * Accept-Language); under {@code /api/} as JSON: {@code {"error": {"status": 404, "message": "..."}}}.
  */
 public final class SiteFallbacks implements Fallbacks {
@@ -44,6 +44,13 @@ public final class SiteFallbacks implements Fallbacks {
         String lang = languageOf(request);
         LanguagePack words = site.catalogue(lang).language();
         return error(request, 500, lang, words.phrase("web.error.title"), words.phrase("web.error.text"), null);
+    }
+
+    @Override
+    public WebResponse busy(WebRequest request, int retryAfterSeconds) {
+        String lang = languageOf(request);
+        LanguagePack words = site.catalogue(lang).language();
+        return error(request, 503, lang, words.phrase("web.busy.title"), words.phrase("web.busy.text"), null);
     }
 
     private WebResponse error(WebRequest request, int status, String lang, String title, String text, String hint) {
