@@ -18,6 +18,7 @@ import dev.posthorn.codes.providers.ProviderMatch;
 import dev.posthorn.web.WebModule;
 import dev.posthorn.web.http.Caching;
 import dev.posthorn.web.http.ConcurrencyLimit;
+import dev.posthorn.web.http.Endpoint;
 import dev.posthorn.web.http.Routes;
 import dev.posthorn.web.http.WebRequest;
 import dev.posthorn.web.http.WebResponse;
@@ -40,15 +41,17 @@ public final class ReferencePages implements WebModule {
 
     /** A pasted bounce is read up to this many characters; a longer one is cut, and the page says so. */
     public static final int MAX_INPUT = 10_000;
+    /** Longest Location written: Jetty's response headers must fit in 8 KiB, or the answer becomes a 500. */
+    static final int MAX_LOCATION = 6_000;
 
     private final Site site;
     private final SiteFallbacks fallbacks;
-    private final ConcurrencyLimit explains;
+    private final Endpoint explain;
 
     public ReferencePages(Site site, SiteFallbacks fallbacks, ConcurrencyLimit explains) {
         this.site = site;
         this.fallbacks = fallbacks;
-        this.explains = explains;
+        this.explain = explains.guard(this::explain, fallbacks);
     }
 
     @Override
@@ -66,18 +69,24 @@ public final class ReferencePages implements WebModule {
         routes.get("/{lang}/codes/{code}", this::code);
         routes.get("/{lang}/compare", this::compareForm);
         routes.get("/{lang}/compare/{a}/{b}", this::compare);
-        routes.get("/{lang}/explain", explains.guard(this::explain, fallbacks));
+        routes.get("/{lang}/explain", explain);
         routes.get("/{lang}/providers", this::providers);
         routes.get("/{lang}/providers/{id}", this::provider);
     }
 
     /** The same page in the reader's language; the query (a pasted line) goes along. */
-    private WebResponse toLanguage(WebRequest r, java.util.function.Function<String, String> pathIn) {
+    private WebResponse toLanguage(WebRequest r, java.util.function.Function<String, String> pathIn) throws Exception {
         String lang = site.languages().negotiate(r.header("accept-language"));
         String target = pathIn.apply(lang);
         String line = r.query("line");
         if (line != null) {
             target = Paths.explain(lang, line);
+        }
+        if (target.length() > MAX_LOCATION) {
+            // Too long to redirect to: a long paste is read here, in the reader's language; no code or
+            // provider has so long a name.
+            return line != null ? explain.handle(r.withParams(Map.of("lang", lang))).withHeader("Vary", "Accept-Language")
+                    : fallbacks.notFound(r, lang, null);
         }
         return WebResponse.redirect(302, target, Caching.PRIVATE, "Accept-Language");
     }
