@@ -20,11 +20,14 @@ import java.util.Objects;
  * @param retrieved     the day that page was read (ISO date)
  * @param wordingSeenIn a public page quoting the exact wording where the provider's own page does not, or null
  * @param samples       real-looking bounce lines that must be recognised as this entry and no other
+ * @param negativeSamples other servers' replies on the same subject (same code, the same common words) that
+ *                      must not be recognised as this entry: they keep its patterns from reaching too far
  */
 public record ProviderEntry(String id, String reply, List<String> patterns, String wording,
                             Map<String, String> title, Map<String, String> trigger, Party actor,
                             Map<String, String> advice, String since, List<Link> links, String source,
-                            String retrieved, String wordingSeenIn, List<String> samples) {
+                            String retrieved, String wordingSeenIn, List<String> samples,
+                            List<String> negativeSamples) {
 
     public ProviderEntry {
         Objects.requireNonNull(id, "id");
@@ -34,6 +37,7 @@ public record ProviderEntry(String id, String reply, List<String> patterns, Stri
         advice = Map.copyOf(Objects.requireNonNull(advice, "advice of " + id));
         links = links == null ? List.of() : List.copyOf(links);
         samples = samples == null ? List.of() : List.copyOf(samples);
+        negativeSamples = negativeSamples == null ? List.of() : List.copyOf(negativeSamples);
     }
 
     public ReplySpec replySpec() {

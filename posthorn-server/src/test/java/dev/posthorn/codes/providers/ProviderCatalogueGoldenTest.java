@@ -7,6 +7,8 @@ import java.net.URI;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -40,6 +42,44 @@ class ProviderCatalogueGoldenTest {
                             .as("entries recognised in: " + sample)
                             .containsExactly(m.entry().id())));
         });
+    }
+
+    @TestFactory
+    Stream<DynamicTest> noNegativeSampleIsRecognisedAsAnyProvidersBounce() {
+        // Another server's reply with the same code and the same common words ("SPF", "over quota") must not
+        // be shown a provider's advice: each entry lists such replies, and none may be recognised at all.
+        return allEntries().flatMap(m -> {
+            assertThat(m.entry().negativeSamples()).as(m.entry().id() + " has negative samples").isNotEmpty();
+            return m.entry().negativeSamples().stream().map(negative -> DynamicTest.dynamicTest(m.entry().id(), () ->
+                    assertThat(CATALOGUE.recognise(negative)).extracting(found -> found.entry().id())
+                            .as("entries recognised in the negative sample: " + negative).isEmpty()));
+        });
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everySampleCarriesCodesOfItsEntrysClass() {
+        // RFC 3463 §2: an enhanced code's class repeats the reply's first digit. A sample whose reply lines
+        // or enhanced codes are of another class than its entry's reply documents another bounce.
+        Pattern replyLine = Pattern.compile("^\\s*([2-5])\\d\\d(?=[ -]|$)", Pattern.MULTILINE);
+        return allEntries().map(m -> DynamicTest.dynamicTest(m.entry().id(), () -> {
+            ReplySpec reply = m.entry().replySpec();
+            int replyClass = reply.basic() / 100;
+            if (reply.hasEnhanced()) {
+                assertThat(reply.enhancedClass()).as("enhanced class of " + reply).isEqualTo(replyClass);
+            }
+            for (String sample : m.entry().samples()) {
+                Matcher line = replyLine.matcher(sample);
+                while (line.find()) {
+                    assertThat(Integer.parseInt(line.group(1))).as("reply class in: " + sample).isEqualTo(replyClass);
+                }
+                assertThat(BounceText.enhancedCodes(sample)).as("enhanced codes in: " + sample)
+                        .allSatisfy(code -> assertThat(code.charAt(0) - '0').isEqualTo(replyClass));
+                if (reply.hasEnhanced()) {
+                    assertThat(BounceText.enhancedCodes(sample)).as("the entry's own code in: " + sample)
+                            .anyMatch(reply::covers);
+                }
+            }
+        }));
     }
 
     @TestFactory
