@@ -61,7 +61,7 @@ final class ServeCommand implements Callable<Integer> {
         WebServer web;
         try {
             web = loaded.web.port == 0 ? null
-                    : ReferenceSite.start(WebSettings.from(loaded.web), server.tls(), Version.current());
+                    : ReferenceSite.start(WebSettings.from(loaded.web, server.hostname()), server.tls(), Version.current());
         } catch (IOException e) {
             server.close();
             System.err.println("posthorn serve: " + e.getMessage() + " (set --web-port, or [web] port = 0 to turn it off)");

@@ -7,6 +7,7 @@ import dev.posthorn.web.http.RoutingHandler;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLParameters;
 import org.eclipse.jetty.compression.gzip.GzipCompression;
 import org.eclipse.jetty.compression.server.CompressionHandler;
@@ -45,10 +46,13 @@ public final class WebServer implements AutoCloseable {
     private final ServerConnector connector;
     private final boolean tls;
 
-    private WebServer(Server server, ServerConnector connector, boolean tls) {
+    private final WebSettings settings;
+
+    private WebServer(Server server, ServerConnector connector, WebSettings settings) {
         this.server = server;
         this.connector = connector;
-        this.tls = tls;
+        this.tls = settings.tls();
+        this.settings = settings;
     }
 
     /**
@@ -99,7 +103,9 @@ public final class WebServer implements AutoCloseable {
 
         CompressionHandler compression = new CompressionHandler();
         compression.putCompression(new GzipCompression());
-        compression.setHandler(new RoutingHandler(routes, fallbacks, settings.publicUrl()));
+        // The port is known once the server listens (port 0 in tests): the handler asks for the address then.
+        AtomicReference<String> baseUrl = new AtomicReference<>("");
+        compression.setHandler(new RoutingHandler(routes, fallbacks, baseUrl::get));
         server.setHandler(compression);
         try {
             server.start();
@@ -112,7 +118,8 @@ public final class WebServer implements AutoCloseable {
             throw new IOException("cannot listen on " + settings.bind() + ":" + settings.port() + " (web): "
                     + e.getMessage(), e);
         }
-        WebServer web = new WebServer(server, connector, settings.tls());
+        WebServer web = new WebServer(server, connector, settings);
+        baseUrl.set(web.baseUrl());
         LOG.info("web on {}", web.url());
         return web;
     }
@@ -143,6 +150,35 @@ public final class WebServer implements AutoCloseable {
             host = "[" + host + "]";
         }
         return URI.create((tls ? "https" : "http") + "://" + host + ":" + port() + "/");
+    }
+
+    /**
+     * Scheme and authority for the absolute links of pages and the sitemap (canonical, hreflang, sitemap
+     * entries), never from a request's Host header, which anyone can set: [web] public_url when given;
+     * otherwise the address the site listens on, or the server's host name when it listens on every
+     * address or a public one (only loopback addresses are kept, as no other name reaches them).
+     */
+    public String baseUrl() {
+        if (!settings.publicUrl().isEmpty()) {
+            return settings.publicUrl();
+        }
+        String bind = connector.getHost() == null ? "" : connector.getHost();
+        String host;
+        if (isLoopback(bind) || settings.hostname().isEmpty()) {
+            host = bind.isEmpty() || bind.equals("0.0.0.0") || bind.equals("::") ? "localhost" : bind;
+        } else {
+            host = settings.hostname();
+        }
+        if (host.contains(":") && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        boolean defaultPort = port() == (tls ? 443 : 80);
+        return (tls ? "https" : "http") + "://" + host + (defaultPort ? "" : ":" + port());
+    }
+
+    private static boolean isLoopback(String address) {
+        return address.equals("localhost") || address.startsWith("127.") || address.equals("::1")
+                || address.equals("[::1]");
     }
 
     @Override

@@ -44,7 +44,7 @@ class WebServeTest {
         PosthornConfig config = ConfigLoader.load(file);
         assertThat(config.web.port).isEqualTo(8443);
         assertThat(config.web.tls).isTrue();
-        assertThat(WebSettings.from(config.web).publicUrl()).isEqualTo("https://codes.example.com");
+        assertThat(WebSettings.from(config.web, "").publicUrl()).isEqualTo("https://codes.example.com");
         assertThat(new PosthornConfig().web.port).as("posthorn serve's default").isEqualTo(8025);
 
         Files.writeString(file, "[web]\nport = 70000\npublic_url = \"codes.example.com/x\"\n");
@@ -89,7 +89,7 @@ class WebServeTest {
     @Test
     void overHttpsTheSiteUsesTheMailServersCertificateAndTlsPolicy(@TempDir Path dir) throws Exception {
         ServerTls tls = ServerTls.create(new TlsConfig(), dir, "localhost");
-        try (WebServer web = ReferenceSite.start(new WebSettings("127.0.0.1", 0, true, ""), tls, "test")) {
+        try (WebServer web = ReferenceSite.start(new WebSettings("127.0.0.1", 0, true, "", ""), tls, "test")) {
             assertThat(web.url().getScheme()).isEqualTo("https");
             HttpClient client = HttpClient.newBuilder().sslContext(trusting(dir.resolve("tls/selfsigned-fullchain.pem")))
                     .build();
@@ -98,7 +98,7 @@ class WebServeTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(page.statusCode()).isEqualTo(200);
             assertThat(page.sslSession()).hasValueSatisfying(s -> assertThat(s.getProtocol()).isIn("TLSv1.3", "TLSv1.2"));
-            assertThat(page.body()).contains("<link rel=\"canonical\" href=\"https://localhost:" + web.port() + "/en/codes/250\">");
+            assertThat(page.body()).contains("<link rel=\"canonical\" href=\"https://127.0.0.1:" + web.port() + "/en/codes/250\">");
         }
     }
 

@@ -7,10 +7,10 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -36,13 +36,16 @@ public final class RoutingHandler extends Handler.Abstract {
 
     private final Routes routes;
     private final Fallbacks fallbacks;
-    private final String publicUrl;
+    private final Supplier<String> baseUrl;
 
-    /** @param publicUrl the site's address for absolute links, or empty to take it from each request */
-    public RoutingHandler(Routes routes, Fallbacks fallbacks, String publicUrl) {
+    /**
+     * @param baseUrl the site's address for absolute links, from the configuration: never from a request's
+     *                Host header, which anyone can set to put their own site in our canonical links and sitemap
+     */
+    public RoutingHandler(Routes routes, Fallbacks fallbacks, Supplier<String> baseUrl) {
         this.routes = routes;
         this.fallbacks = fallbacks;
-        this.publicUrl = publicUrl;
+        this.baseUrl = baseUrl;
     }
 
     @Override
@@ -76,14 +79,7 @@ public final class RoutingHandler extends Handler.Abstract {
             headers.putIfAbsent(field.getLowerCaseName(), field.getValue());
         }
         return new WebRequest(request.getMethod(), Request.getPathInContext(request), Map.of(), query, headers,
-                publicUrl.isEmpty() ? origin(request.getHttpURI()) : publicUrl);
-    }
-
-    private static String origin(HttpURI uri) {
-        boolean defaultPort = uri.getPort() <= 0 || ("http".equals(uri.getScheme()) && uri.getPort() == 80)
-                || ("https".equals(uri.getScheme()) && uri.getPort() == 443);
-        String host = uri.getHost().contains(":") && !uri.getHost().startsWith("[") ? "[" + uri.getHost() + "]" : uri.getHost();
-        return uri.getScheme() + "://" + host + (defaultPort ? "" : ":" + uri.getPort());
+                baseUrl.get());
     }
 
     private static void write(WebRequest request, WebResponse answer, Response response, Callback callback, long start) {
