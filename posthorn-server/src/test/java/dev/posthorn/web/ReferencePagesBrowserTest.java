@@ -128,18 +128,53 @@ class ReferencePagesBrowserTest {
         }
     }
 
+    /** Every kind of page, in both languages; "EXPLAIN" stands for the explain page of the Gmail bounce. */
     @ParameterizedTest
-    @ValueSource(strings = {"/en/codes", "/tr/codes/5.7.1", "/en/compare/220/530",
-            "/tr/compare/220/530", "/en/providers/gmail", "/tr/no-such-page", "EXPLAIN"})
+    @ValueSource(strings = {"/en/codes", "/tr/codes", "/en/codes/530", "/tr/codes/5.7.1", "/en/compare", "/tr/compare",
+            "/en/compare/220/530", "/tr/compare/220/530", "/en/providers", "/tr/providers", "/en/providers/gmail",
+            "/tr/providers/microsoft", "/en/no-such-page", "/tr/no-such-page", "/en/EXPLAIN", "/tr/EXPLAIN"})
     void pagesPassAnAutomatedWcagCheck(String path) {
-        String url = path.equals("EXPLAIN") ? base + "/en/explain?line=" + java.net.URLEncoder.encode(GMAIL_BOUNCE,
+        String lang = path.substring(1, 3);
+        String url = path.endsWith("/EXPLAIN") ? base + "/" + lang + "/explain?line=" + java.net.URLEncoder.encode(GMAIL_BOUNCE,
                 java.nio.charset.StandardCharsets.UTF_8) : base + path;
         page.navigate(url);
+        assertThat(page.locator("html").getAttribute("lang")).as("language of " + path).isEqualTo(lang);
         AxeResults results = new AxeBuilder(page)
                 .withTags(List.of("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"))
                 .analyze();
         assertThat(results.getPasses()).as("axe ran its rules").isNotEmpty();
         assertThat(results.getViolations()).as(() -> describe(results.getViolations())).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/tr/compare/220/530", "/en/EXPLAIN"})
+    void everyElementReachedWithTheKeyboardShowsWhereTheFocusIs(String path) {
+        page.navigate(path.endsWith("/EXPLAIN") ? base + "/en/explain?line=" + java.net.URLEncoder.encode(GMAIL_BOUNCE,
+                java.nio.charset.StandardCharsets.UTF_8) : base + path);
+        int reached = 0;
+        for (int i = 0; i < 40; i++) {
+            page.keyboard().press("Tab");
+            // The focused element: its outline (WCAG 2.4.7) and whether it is on screen (the skip link is
+            // moved into view when focused).
+            @SuppressWarnings("unchecked")
+            java.util.Map<String, Object> focus = (java.util.Map<String, Object>) page.evaluate("""
+                    () => { const e = document.activeElement; if (!e || e === document.body) return null;
+                      const s = getComputedStyle(e); const r = e.getBoundingClientRect();
+                      return { what: e.outerHTML.slice(0, 80), style: s.outlineStyle, width: parseFloat(s.outlineWidth),
+                               onScreen: r.right > 0 && r.bottom > 0 && r.left < innerWidth && r.width > 0 }; }""");
+            if (focus == null) {
+                break;
+            }
+            reached++;
+            assertThat(focus.get("style")).as("outline of " + focus.get("what")).isNotEqualTo("none");
+            assertThat(((Number) focus.get("width")).doubleValue()).as("outline width of " + focus.get("what"))
+                    .isGreaterThanOrEqualTo(2);
+            if (i == 0) {
+                assertThat(focus.get("what").toString()).as("first Tab").contains("class=\"skip\"");
+                assertThat(focus.get("onScreen")).as("the focused skip link is on screen").isEqualTo(true);
+            }
+        }
+        assertThat(reached).as("elements reached with Tab").isGreaterThanOrEqualTo(8);
     }
 
     private static String describe(List<Rule> violations) {
