@@ -24,6 +24,11 @@ class WebServerErrorTest {
                         .build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(path).isNotEqualTo(500);
             }
+            // The code's own page is a 404 that names the code as RFC 3463 writes it.
+            HttpResponse<String> page = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.port()
+                    + "/en/codes/5.7.01")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(404);
+            assertThat(page.body()).contains("Did you mean 5.7.1?");
         }
     }
 }
