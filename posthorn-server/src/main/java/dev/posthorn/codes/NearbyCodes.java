@@ -27,9 +27,19 @@ public final class NearbyCodes {
             return basic(code);
         }
         if (code.matches("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")) {
+            String canonical = withoutLeadingZeros(code);
+            if (!canonical.equals(code) && catalogue.find(canonical).isPresent()) {
+                return words.fill("unknown.leadingZeros", Map.of("code", code, "canonical", canonical));
+            }
             return enhanced(code);
         }
         return words.fill("unknown.notACode", Map.of("input", code));
+    }
+
+    /** "5.07.01" as RFC 3463 writes it: "5.7.1". */
+    private static String withoutLeadingZeros(String code) {
+        String[] parts = code.split("\\.");
+        return Integer.parseInt(parts[0]) + "." + Integer.parseInt(parts[1]) + "." + Integer.parseInt(parts[2]);
     }
 
     /** The hint for input in which no code was found at all. */

@@ -52,6 +52,17 @@ class ExplainCommandTest {
     }
 
     @Test
+    void anEnhancedCodeWithALeadingZeroIsNamedInItsRfcFormNotAStackTrace() {
+        for (String input : List.of("5.7.01", "550 5.07.1 Relaying denied")) {
+            CliRun run = CliRun.of("explain", input);
+            assertThat(run.err()).as(input).doesNotContain("Exception").doesNotContain("\tat ");
+            assertThat(run.err()).as(input).contains("no number in an enhanced status code has a leading zero. Did you mean 5.7.1?");
+        }
+        assertThat(CliRun.of("explain", "5.7.01").exitCode()).isEqualTo(2);
+        assertThat(CliRun.of("explain", "550 5.07.1 Relaying denied").exitCode()).as("550 is still explained").isZero();
+    }
+
+    @Test
     void unknownBasicCodeNamesTheCodesOfItsClass() {
         CliRun run = CliRun.of("explain", "599");
         assertThat(run.exitCode()).isEqualTo(2);

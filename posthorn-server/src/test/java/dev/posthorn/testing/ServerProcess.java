@@ -29,7 +29,7 @@ public final class ServerProcess implements AutoCloseable {
                 "dev.posthorn.cli.Main", "serve",
                 "--data-dir", dataDir.toString(), "--hostname", "crash.posthorn.test",
                 "--domain", "localhost", "--mx-port", String.valueOf(mxPort),
-                "--submission-port", "0", "--smtps-port", "0"));
+                "--submission-port", "0", "--smtps-port", "0", "--web-port", "0"));
         command.addAll(List.of(extraArgs));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
