@@ -10,9 +10,10 @@ import java.util.List;
 /**
  * Reads SMTP replies (RFC 5321 §4.2) from a server with bulk reads and our own line scanner. Lenient in what it
  * accepts from the remote (a bare LF ends a line too) but bounded: a line of at most 4 KiB, a reply of at most
- * 200 lines, every line of one reply with the same code.
+ * 200 lines, every line of one reply with the same code. LMTP's replies have the same form (RFC 2033 §4.1), so
+ * the LMTP client reads them with this class too.
  */
-final class ReplyReader {
+public final class ReplyReader {
 
     private static final int MAX_LINE = 4096;
     private static final int MAX_LINES = 200;
@@ -22,7 +23,7 @@ final class ReplyReader {
     private int pos;
     private int limit;
 
-    ReplyReader(InputStream in) {
+    public ReplyReader(InputStream in) {
         this.in = in;
     }
 
@@ -31,7 +32,7 @@ final class ReplyReader {
         return limit - pos;
     }
 
-    RemoteReply read() throws IOException {
+    public RemoteReply read() throws IOException {
         List<String> texts = new ArrayList<>(2);
         int code = -1;
         while (true) {

@@ -1,0 +1,334 @@
+package dev.posthorn.delivery.lmtp;
+
+import dev.posthorn.delivery.lmtp.RecipientResult.Stage;
+import dev.posthorn.delivery.remote.ClientSettings;
+import dev.posthorn.delivery.remote.RemoteReply;
+import dev.posthorn.delivery.remote.SmtpClientException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection to an LMTP server (RFC 2033): greeting, LHLO, then any number of transactions, each answered
+ * with one reply per accepted recipient after the final dot (§4.2), so every recipient gets its own fate.
+ * MAIL, RCPT and DATA go out in one write when the server offers PIPELINING (RFC 2920); a reused connection is
+ * reset with RSET in the same write. Every reply has the time-out of RFC 5321 §4.5.3.2 for its step.
+ */
+public final class LmtpSession implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LmtpSession.class);
+    private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(10);
+
+    private final LmtpWire wire;
+    private final ClientSettings settings;
+    private final RemoteReply greeting;
+    private final Map<String, String> extensions;
+    private int transactions;
+    private boolean usable = true;
+    private boolean unanswered;
+
+    private LmtpSession(LmtpWire wire, ClientSettings settings, RemoteReply greeting, Map<String, String> extensions) {
+        this.wire = wire;
+        this.settings = settings;
+        this.greeting = greeting;
+        this.extensions = extensions;
+    }
+
+    /**
+     * Connects, reads the greeting and says LHLO. A refused or timed-out connection throws with a synthesised
+     * {@code 451 4.4.x}; a greeting other than 220 or a refused LHLO throws with the server's own reply.
+     */
+    public static LmtpSession open(LmtpEndpoint endpoint, ClientSettings settings) throws SmtpClientException {
+        LmtpWire wire = LmtpWire.connect(endpoint, settings.connect(), settings.dataBlock());
+        try {
+            RemoteReply greeting = wire.read(settings.greeting());
+            if (greeting.code() != 220) {
+                throw new SmtpClientException(greeting, "greeting refused by " + endpoint);
+            }
+            // RFC 2033 §4.1: LHLO replaces EHLO and HELO; a server that refuses it is no LMTP server to fall back on.
+            wire.command("LHLO " + settings.heloName());
+            wire.flush();
+            RemoteReply lhlo = wire.read(settings.command());
+            if (!lhlo.positive()) {
+                throw new SmtpClientException(lhlo, "LHLO refused by " + endpoint);
+            }
+            return new LmtpSession(wire, settings, greeting, keywords(lhlo));
+        } catch (SmtpClientException e) {
+            wire.close();
+            throw e;
+        }
+    }
+
+    public RemoteReply greeting() {
+        return greeting;
+    }
+
+    /** Whether the LHLO reply announced this keyword (case-insensitive). */
+    public boolean supports(String keyword) {
+        return extensions.containsKey(keyword.toUpperCase(Locale.ROOT));
+    }
+
+    /** Transactions started on this connection. */
+    public int transactions() {
+        return transactions;
+    }
+
+    /** False once the connection is lost, timed out, or the server said 421: open a new session then. */
+    public boolean isUsable() {
+        return usable && wire.isOpen();
+    }
+
+    /**
+     * True when the last transaction failed on a lost connection before the server answered any of its commands:
+     * nothing of it reached a mailbox, so it may be sent again at once on a new connection (the server had
+     * dropped an idle one).
+     */
+    boolean lastTransactionUnanswered() {
+        return unanswered;
+    }
+
+    /**
+     * Runs one transaction and returns one result per recipient, in the order of {@code message.recipients()}.
+     * Never throws for what the server or the network did: a lost connection or a time-out gives every recipient
+     * whose reply did not come a synthesised {@code 451 4.4.2} ({@link Stage#CONNECTION}), keeps the replies
+     * that did come, and leaves this session unusable.
+     *
+     * @throws IOException only when the message's content cannot be read (the spool's problem, not the server's);
+     *                     the session is then unusable, the server having seen an unfinished DATA
+     */
+    public List<RecipientResult> deliver(LmtpMessage message) throws IOException {
+        if (!isUsable()) {
+            throw new IllegalStateException("LMTP session to " + wire.peer() + " is closed");
+        }
+        List<String> recipients = message.recipients();
+        RecipientResult[] results = new RecipientResult[recipients.size()];
+        unanswered = false;
+        Capabilities.Verdict verdict = Capabilities.check(message, this::supports, extensions.get("SIZE"), wire.peer());
+        for (int i = 0; i < results.length; i++) {
+            RemoteReply refusal = verdict.refusal(i);
+            if (refusal != null) {
+                results[i] = new RecipientResult(recipients.get(i), refusal, Stage.LOCAL);
+            }
+        }
+        if (Arrays.stream(results).allMatch(Objects::nonNull)) {
+            return List.of(results);
+        }
+        boolean reset = transactions > 0;
+        transactions++;
+        Transaction t = new Transaction(message, verdict, results);
+        try {
+            t.run(reset);
+        } catch (SmtpClientException e) {
+            // RFC 2033 §4.2 leaves a recipient undelivered until its own reply says otherwise: every one still
+            // without a reply is deferred, with the reason the connection failed.
+            usable = false;
+            unanswered = reset && t.replies == 0;
+            wire.close();
+            for (int i = 0; i < results.length; i++) {
+                if (results[i] == null) {
+                    results[i] = new RecipientResult(recipients.get(i), e.reply(), Stage.CONNECTION);
+                }
+            }
+            LOG.info("lmtp server={} status=connection-lost replies={} reason=\"{}\"", wire.peer(), t.replies,
+                    e.reply().oneLine());
+        } catch (IOException e) {
+            usable = false;
+            wire.close();
+            throw e;
+        }
+        return List.of(results);
+    }
+
+    /** QUIT and close; a server that closes first or does not answer is no error, the work being done. */
+    public void quit() {
+        try {
+            if (isUsable()) {
+                wire.command("QUIT");
+                wire.flush();
+                wire.read(QUIT_TIMEOUT);
+            }
+        } catch (SmtpClientException ignored) {
+            // Already closed by the wire; nothing is lost by a QUIT that went unanswered.
+        } finally {
+            close();
+        }
+    }
+
+    @Override
+    public void close() {
+        usable = false;
+        wire.close();
+    }
+
+    /** One mail transaction's steps, filling in each recipient's result as its deciding reply arrives. */
+    private final class Transaction {
+        private final LmtpMessage message;
+        private final Capabilities.Verdict verdict;
+        private final RecipientResult[] results;
+        private final List<Integer> sent = new ArrayList<>();
+        int replies;
+
+        Transaction(LmtpMessage message, Capabilities.Verdict verdict, RecipientResult[] results) {
+            this.message = message;
+            this.verdict = verdict;
+            this.results = results;
+            for (int i = 0; i < results.length; i++) {
+                if (results[i] == null) {
+                    sent.add(i);
+                }
+            }
+        }
+
+        void run(boolean reset) throws IOException {
+            boolean pipelining = supports("PIPELINING");
+            RemoteReply mail;
+            List<Integer> accepted = new ArrayList<>();
+            RemoteReply dataStart = null;
+            if (pipelining) {
+                // RFC 2920 §3.1: RSET, MAIL and RCPT may be grouped, and DATA may end the group.
+                if (reset) {
+                    wire.command("RSET");
+                }
+                wire.command(mailCommand());
+                for (int i : sent) {
+                    wire.command("RCPT TO:<" + message.recipients().get(i) + ">");
+                }
+                wire.command("DATA");
+                wire.flush();
+                if (reset) {
+                    checkReset(read(settings.command()));
+                }
+                mail = read(settings.command());
+                for (int i : sent) {
+                    rcpt(i, read(settings.command()), mail, accepted);
+                }
+                dataStart = read(settings.dataInit());
+            } else {
+                if (reset) {
+                    send("RSET");
+                    checkReset(read(settings.command()));
+                }
+                send(mailCommand());
+                mail = read(settings.command());
+                if (mail.positive()) {
+                    for (int i : sent) {
+                        send("RCPT TO:<" + message.recipients().get(i) + ">");
+                        rcpt(i, read(settings.command()), mail, accepted);
+                    }
+                }
+                if (!accepted.isEmpty()) {
+                    send("DATA");
+                    dataStart = read(settings.dataInit());
+                }
+            }
+            if (!mail.positive()) {
+                decideAll(sent, mail, Stage.MAIL);
+            }
+            if (mail.code() == 421) {
+                usable = false;
+            }
+            if (accepted.isEmpty() || dataStart.code() != 354) {
+                if (dataStart != null && dataStart.code() == 354) {
+                    // RFC 2033 §4.2 wants 503 here; a server that starts DATA anyway is in a state we will not guess.
+                    usable = false;
+                } else if (dataStart != null) {
+                    decideAll(accepted, dataStart, Stage.DATA);
+                }
+                return;
+            }
+            sendContent();
+            // RFC 2033 §4.2: after the final dot, one reply for each recipient that RCPT accepted, in RCPT's order.
+            for (int i : accepted) {
+                RemoteReply r = read(settings.dataEnd());
+                results[i] = new RecipientResult(message.recipients().get(i), r, Stage.DELIVERY);
+                if (r.code() == 421) {
+                    usable = false;
+                }
+            }
+        }
+
+        private void rcpt(int i, RemoteReply reply, RemoteReply mail, List<Integer> accepted) {
+            // With MAIL refused, the RCPT replies of a pipelined group say nothing about the recipient.
+            if (!mail.positive()) {
+                return;
+            }
+            if (reply.positive()) {
+                accepted.add(i);
+            } else {
+                results[i] = new RecipientResult(message.recipients().get(i), reply, Stage.RCPT);
+            }
+        }
+
+        private void decideAll(List<Integer> which, RemoteReply reply, Stage stage) {
+            for (int i : which) {
+                if (results[i] == null) {
+                    results[i] = new RecipientResult(message.recipients().get(i), reply, stage);
+                }
+            }
+        }
+
+        private void checkReset(RemoteReply reply) throws SmtpClientException {
+            if (!reply.positive()) {
+                // A server that cannot reset is in a state we do not know: no recipient's fate is decided by it.
+                throw new SmtpClientException(RemoteReply.local(451, "4.4.2", "The LMTP server at " + wire.peer()
+                        + " refused RSET: " + reply.oneLine()), "RSET refused");
+            }
+        }
+
+        private String mailCommand() {
+            StringBuilder c = new StringBuilder(64).append("MAIL FROM:<").append(message.sender()).append('>');
+            if (supports("SIZE")) {
+                c.append(" SIZE=").append(message.size());
+            }
+            if (message.eightBit() && supports("8BITMIME")) {
+                c.append(" BODY=8BITMIME");
+            }
+            if (verdict.smtputf8()) {
+                c.append(" SMTPUTF8");
+            }
+            return c.toString();
+        }
+
+        private void sendContent() throws IOException {
+            DotStuffingOutputStream data = new DotStuffingOutputStream(wire.content());
+            try (InputStream content = message.content().open()) {
+                content.transferTo(data);
+            }
+            data.finish();
+            wire.flush();
+        }
+
+        private void send(String command) throws SmtpClientException {
+            wire.command(command);
+            wire.flush();
+        }
+
+        private RemoteReply read(Duration timeout) throws SmtpClientException {
+            RemoteReply r = wire.read(timeout);
+            replies++;
+            return r;
+        }
+    }
+
+    /** The LHLO keywords (RFC 5321 §4.1.1.1: the first line is the server's name), each with its parameter. */
+    private static Map<String, String> keywords(RemoteReply lhlo) {
+        Map<String, String> found = new HashMap<>();
+        for (String line : lhlo.lines().subList(1, lhlo.lines().size())) {
+            String[] parts = line.trim().split("\\s+", 2);
+            if (!parts[0].isEmpty()) {
+                found.putIfAbsent(parts[0].toUpperCase(Locale.ROOT), parts.length > 1 ? parts[1] : "");
+            }
+        }
+        return Map.copyOf(found);
+    }
+}

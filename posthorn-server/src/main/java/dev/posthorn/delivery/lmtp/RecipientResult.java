@@ -1,0 +1,51 @@
+package dev.posthorn.delivery.lmtp;
+
+import dev.posthorn.delivery.remote.RemoteReply;
+
+/**
+ * The fate of one recipient in one LMTP transaction: the reply that decided it, exactly as the server sent it
+ * (or as we synthesised it when the server could not answer), and the step that gave it.
+ */
+public record RecipientResult(String recipient, RemoteReply reply, Stage stage) {
+
+    /** Where in the transaction the deciding reply came from. */
+    public enum Stage {
+        /** Decided before sending: the server cannot take this message (SIZE, 8BITMIME, SMTPUTF8); synthesised. */
+        LOCAL,
+        /** The server refused MAIL FROM (or the RSET before it): the same reply for every recipient. */
+        MAIL,
+        /** The server refused this recipient's RCPT TO. */
+        RCPT,
+        /** The server refused the DATA command: the same reply for every accepted recipient. */
+        DATA,
+        /** This recipient's own reply after the final dot (RFC 2033 §4.2): delivered or not, in its mailbox. */
+        DELIVERY,
+        /**
+         * The connection was lost or a reply timed out before this recipient's reply came; synthesised 4xx. After
+         * the final dot the server may have delivered it all the same: retrying can then deliver it twice.
+         */
+        CONNECTION
+    }
+
+    /** What the queue does with the recipient. */
+    public enum Status {
+        /** A 2xx reply: the message is in the mailbox. */
+        DELIVERED,
+        /** A 4xx reply, a timeout or a lost connection: try again later. */
+        DEFERRED,
+        /** A 5xx reply: give up and bounce. */
+        BOUNCED
+    }
+
+    public Status status() {
+        if (reply.positive()) {
+            return Status.DELIVERED;
+        }
+        return reply.transientFailure() ? Status.DEFERRED : Status.BOUNCED;
+    }
+
+    @Override
+    public String toString() {
+        return "<" + recipient + "> " + status() + " at " + stage + ": " + reply.oneLine();
+    }
+}
