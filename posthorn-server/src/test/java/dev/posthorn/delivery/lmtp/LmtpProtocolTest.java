@@ -1,0 +1,268 @@
+package dev.posthorn.delivery.lmtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.posthorn.delivery.fixtures.ScriptedSmtpPeer;
+import dev.posthorn.delivery.lmtp.RecipientResult.Stage;
+import dev.posthorn.delivery.lmtp.RecipientResult.Status;
+import dev.posthorn.delivery.remote.ClientSettings;
+import dev.posthorn.delivery.remote.SmtpClientException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What Dovecot cannot be made to do on demand, against a scripted LMTP peer: a server that answers some recipients
+ * after the data and then hangs up or falls silent, refuses MAIL, announces a SIZE limit, lacks PIPELINING, or
+ * drops a kept connection. The peer records every command, so the order on the wire is checked too.
+ */
+@Timeout(30)
+class LmtpProtocolTest {
+
+    private static final ClientSettings SETTINGS = ClientSettings.uniform("client.test", Duration.ofSeconds(5));
+    private static final byte[] CONTENT = "Subject: hi\r\n\r\nHello.\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    @TempDir
+    Path dir;
+    ScriptedSmtpPeer peer;
+
+    @BeforeEach
+    void start() throws Exception {
+        peer = ScriptedSmtpPeer.start();
+        peer.lmtp = true;
+        peer.greeting = "220 lmtp.peer.test LMTP ready";
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        peer.close();
+    }
+
+    private LmtpEndpoint endpoint() {
+        return LmtpEndpoint.parse("lmtp:127.0.0.1:" + peer.port());
+    }
+
+    private List<RecipientResult> deliver(ClientSettings settings, String... rcpts) throws Exception {
+        try (LmtpSession session = LmtpSession.open(endpoint(), settings)) {
+            List<RecipientResult> results = session.deliver(LmtpMessage.of("s@origin.test", List.of(rcpts), CONTENT));
+            session.quit();
+            return results;
+        }
+    }
+
+    @Test
+    void repliesAfterTheDotGoToRecipientsInOrderAndOneThatNeverCameIsDeferred() throws Exception {
+        peer.lmtpDataReplies.put("b@peer.test", "452 4.2.2 <b@peer.test> Mailbox full, try later");
+        peer.lmtpRepliesBeforeFailure = 2;
+
+        List<RecipientResult> results = deliver(SETTINGS, "a@peer.test", "b@peer.test", "c@peer.test");
+
+        assertThat(results).extracting(RecipientResult::status)
+                .containsExactly(Status.DELIVERED, Status.DEFERRED, Status.DEFERRED);
+        assertThat(results.get(0).reply().oneLine()).isEqualTo("250 2.0.0 <a@peer.test> Saved");
+        assertThat(results.get(1).stage()).isEqualTo(Stage.DELIVERY);
+        assertThat(results.get(1).reply().oneLine()).isEqualTo("452 4.2.2 <b@peer.test> Mailbox full, try later");
+        // The peer hung up before c's reply: c's fate is unknown, so it is tried again later.
+        assertThat(results.get(2).stage()).isEqualTo(Stage.CONNECTION);
+        assertThat(results.get(2).reply().oneLine()).startsWith("451 4.4.2 Connection closed by remote");
+    }
+
+    @Test
+    void aServerSilentAfterTheDotTimesOutForTheRecipientsItDidNotAnswer() throws Exception {
+        peer.lmtpRepliesBeforeFailure = 1;
+        peer.lmtpStallInsteadOfHangUp = true;
+        ClientSettings quick = new ClientSettings("client.test", Duration.ofSeconds(5), Duration.ofSeconds(5),
+                Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(300));
+
+        long start = System.nanoTime();
+        List<RecipientResult> results = deliver(quick, "a@peer.test", "b@peer.test");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+
+        assertThat(results.get(0).status()).isEqualTo(Status.DELIVERED);
+        assertThat(results.get(1).stage()).isEqualTo(Stage.CONNECTION);
+        assertThat(results.get(1).reply().oneLine())
+                .startsWith("451 4.4.2 Timed out after 300 ms waiting for the reply of the LMTP server at lmtp:127.0.0.1:");
+        assertThat(millis).as("returned after the time-out, not after the peer's 60 s stall").isLessThan(10_000);
+    }
+
+    @Test
+    void aGreetingThatNeverComesTimesOut() {
+        peer.replyDelay = Duration.ofSeconds(5);
+        ClientSettings quick = new ClientSettings("client.test", Duration.ofSeconds(5), Duration.ofMillis(200),
+                Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
+
+        assertThatThrownBy(() -> LmtpSession.open(endpoint(), quick))
+                .isInstanceOfSatisfying(SmtpClientException.class, e -> assertThat(e.reply().oneLine())
+                        .startsWith("451 4.4.2 Timed out after 200 ms waiting for the reply"));
+    }
+
+    @Test
+    void aConnectThatCannotCompleteTimesOut() throws Exception {
+        // A Unix socket whose listener never accepts: once its backlog is full, a blocking connect(2) waits.
+        Path socket = dir.resolve("full.sock");
+        List<SocketChannel> queued = new ArrayList<>();
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket), 1);
+            while (queued.size() < 100) {
+                SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+                c.configureBlocking(false);
+                try {
+                    c.connect(UnixDomainSocketAddress.of(socket));
+                    queued.add(c);
+                } catch (java.io.IOException full) {
+                    c.close();
+                    break;
+                }
+            }
+            ClientSettings quick = new ClientSettings("client.test", Duration.ofMillis(300), Duration.ofSeconds(5),
+                    Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
+
+            assertThatThrownBy(() -> LmtpSession.open(LmtpEndpoint.parse("lmtp:unix:" + socket), quick))
+                    .isInstanceOfSatisfying(SmtpClientException.class, e -> assertThat(e.reply().oneLine()).isEqualTo(
+                            "451 4.4.1 Cannot connect to the LMTP server at lmtp:unix:" + socket + ": timed out after 300 ms"));
+        } finally {
+            for (SocketChannel c : queued) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void aRefusedConnectionSaysSo() throws Exception {
+        Path socket = dir.resolve("nobody-listens.sock");
+        assertThatThrownBy(() -> LmtpSession.open(LmtpEndpoint.parse("lmtp:unix:" + socket), SETTINGS))
+                .isInstanceOfSatisfying(SmtpClientException.class, e -> assertThat(e.reply().oneLine())
+                        .startsWith("451 4.4.1 Cannot connect to the LMTP server at lmtp:unix:" + socket + ": "));
+    }
+
+    @Test
+    void pipeliningSendsOneGroupAndAReusedConnectionStartsWithRset() throws Exception {
+        try (LmtpSession session = LmtpSession.open(endpoint(), SETTINGS)) {
+            session.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test", "b@peer.test"), CONTENT));
+            session.deliver(LmtpMessage.of("s@origin.test", List.of("c@peer.test"), CONTENT));
+            session.quit();
+        }
+
+        assertThat(peer.commands).containsExactly("LHLO client.test",
+                "MAIL FROM:<s@origin.test> SIZE=" + CONTENT.length, "RCPT TO:<a@peer.test>", "RCPT TO:<b@peer.test>", "DATA",
+                "RSET", "MAIL FROM:<s@origin.test> SIZE=" + CONTENT.length, "RCPT TO:<c@peer.test>", "DATA",
+                "QUIT");
+    }
+
+    @Test
+    void withoutPipeliningEachCommandWaitsForItsReplyAndDataIsNotSentWhenNoRecipientIsAccepted() throws Exception {
+        peer.extensions.clear();
+        peer.extensions.add("8BITMIME");
+        peer.rcptReplies.put("x@peer.test", "550 5.1.1 <x@peer.test> User unknown");
+
+        List<RecipientResult> results = deliver(SETTINGS, "x@peer.test");
+
+        assertThat(results).singleElement().satisfies(r -> {
+            assertThat(r.stage()).isEqualTo(Stage.RCPT);
+            assertThat(r.reply().oneLine()).isEqualTo("550 5.1.1 <x@peer.test> User unknown");
+        });
+        assertThat(peer.commands).containsExactly("LHLO client.test", "MAIL FROM:<s@origin.test>", "RCPT TO:<x@peer.test>",
+                "QUIT");
+    }
+
+    @Test
+    void dataIsSentWithCrlfLineEndsAndDotStuffingAndEightBitIsDeclared() throws Exception {
+        byte[] content = "Subject: dots\r\n\r\n.\r\n..x\nbare LF\rbare CR\r\n.end\r\nÄ no final break"
+                .getBytes(StandardCharsets.UTF_8);
+        try (LmtpSession session = LmtpSession.open(endpoint(), SETTINGS)) {
+            assertThat(session.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), content)).get(0).status())
+                    .isEqualTo(Status.DELIVERED);
+        }
+
+        // The peer un-stuffs: what it got is the message with every line ended by CRLF.
+        assertThat(peer.take(Duration.ofSeconds(5)).text())
+                .isEqualTo("Subject: dots\r\n\r\n.\r\n..x\r\nbare LF\r\nbare CR\r\n.end\r\nÄ no final break\r\n");
+        assertThat(peer.commands).contains("MAIL FROM:<s@origin.test> SIZE=" + content.length + " BODY=8BITMIME");
+    }
+
+    @Test
+    void aRefusedMailFromDecidesEveryRecipient() throws Exception {
+        peer.requiredAuth = "user:password";
+
+        List<RecipientResult> results = deliver(SETTINGS, "a@peer.test", "b@peer.test");
+
+        assertThat(results).hasSize(2).allSatisfy(r -> {
+            assertThat(r.stage()).isEqualTo(Stage.MAIL);
+            assertThat(r.status()).isEqualTo(Status.BOUNCED);
+            assertThat(r.reply().oneLine()).isEqualTo("530 5.7.0 Authentication required");
+        });
+    }
+
+    @Test
+    void aMessageOverTheAnnouncedSizeIsNotSent() throws Exception {
+        peer.extensions.remove("SIZE 10000000");
+        peer.extensions.add("SIZE 10");
+
+        List<RecipientResult> results = deliver(SETTINGS, "a@peer.test");
+
+        assertThat(results).singleElement().satisfies(r -> {
+            assertThat(r.stage()).isEqualTo(Stage.LOCAL);
+            assertThat(r.reply().oneLine()).isEqualTo("552 5.3.4 Message of " + CONTENT.length
+                    + " bytes exceeds the limit of 10 bytes announced by the LMTP server at lmtp:127.0.0.1:" + peer.port());
+        });
+        assertThat(peer.commands).noneMatch(c -> c.startsWith("MAIL"));
+    }
+
+    @Test
+    void eightBitContentIsNotSentToAServerWithout8bitmime() throws Exception {
+        peer.extensions.remove("8BITMIME");
+        byte[] content = "Subject: x\r\n\r\nÄ\r\n".getBytes(StandardCharsets.UTF_8);
+        try (LmtpSession session = LmtpSession.open(endpoint(), SETTINGS)) {
+            RecipientResult r = session.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), content)).get(0);
+            assertThat(r.stage()).isEqualTo(Stage.LOCAL);
+            assertThat(r.reply().code()).isEqualTo(554);
+            assertThat(r.reply().enhanced()).isEqualTo("5.6.3");
+        }
+    }
+
+    @Test
+    void aRefusedLhloIsThrownWithTheServersReply() {
+        peer.lmtp = false; // an SMTP server: it does not know LHLO
+
+        assertThatThrownBy(() -> LmtpSession.open(endpoint(), SETTINGS))
+                .isInstanceOfSatisfying(SmtpClientException.class, e ->
+                        assertThat(e.reply().oneLine()).isEqualTo("502 5.5.2 Error: command not recognized"));
+    }
+
+    @Test
+    void aKeptConnectionTheServerDroppedIsReplacedWithoutDeferringAnything() throws Exception {
+        try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS)) {
+            assertThat(client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT)).get(0).status())
+                    .isEqualTo(Status.DELIVERED);
+            peer.dropConnections();
+            List<RecipientResult> second = client.deliver(LmtpMessage.of("s@origin.test", List.of("b@peer.test"), CONTENT));
+            assertThat(second.get(0).status()).as(second.toString()).isEqualTo(Status.DELIVERED);
+        }
+        assertThat(peer.connections.get()).isEqualTo(2);
+        assertThat(peer.received).extracting(r -> r.rcptTo().get(0)).containsExactly("a@peer.test", "b@peer.test");
+    }
+
+    @Test
+    void theClientKeepsItsConnectionAcrossDeliveries() throws Exception {
+        try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS)) {
+            for (int i = 0; i < 3; i++) {
+                client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT));
+            }
+        }
+        assertThat(peer.connections.get()).isEqualTo(1);
+        assertThat(peer.commands).filteredOn(c -> c.equals("RSET")).hasSize(2);
+        assertThat(peer.commands.get(peer.commands.size() - 1)).isEqualTo("QUIT");
+    }
+}
