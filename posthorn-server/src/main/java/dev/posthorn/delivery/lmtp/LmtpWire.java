@@ -8,6 +8,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
@@ -65,7 +66,7 @@ final class LmtpWire implements Closeable {
                         + endpoint), "connect");
             }
             channel = address instanceof InetSocketAddress inet
-                    ? SocketChannel.open(inet.getAddress() instanceof java.net.Inet6Address
+                    ? SocketChannel.open(inet.getAddress() instanceof Inet6Address
                             ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET)
                     : SocketChannel.open(StandardProtocolFamily.UNIX);
         } catch (SmtpClientException e) {

@@ -14,7 +14,11 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -252,6 +256,38 @@ class LmtpProtocolTest {
         }
         assertThat(peer.connections.get()).isEqualTo(2);
         assertThat(peer.received).extracting(r -> r.rcptTo().get(0)).containsExactly("a@peer.test", "b@peer.test");
+    }
+
+    @Test
+    void aConnectionIdleLongerThanAllowedIsQuitAndReplaced() throws Exception {
+        MutableClock clock = new MutableClock();
+        try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS, Duration.ofSeconds(30), 4, clock)) {
+            client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT));
+            clock.now = clock.now.plusSeconds(31);
+            client.deliver(LmtpMessage.of("s@origin.test", List.of("b@peer.test"), CONTENT));
+        }
+        assertThat(peer.connections.get()).isEqualTo(2);
+        assertThat(peer.commands).filteredOn(c -> c.equals("QUIT")).hasSize(2);
+        assertThat(peer.commands).doesNotContain("RSET");
+    }
+
+    private static final class MutableClock extends Clock {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
     }
 
     @Test
