@@ -7,14 +7,18 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Hands messages to one LMTP server, reusing connections: a delivery takes an idle session (or opens one), and
  * gives it back when the server left it usable. A kept connection the server has meanwhile dropped fails before
  * any reply; that transaction is sent again at once on a new connection, so an idle time-out at the server never
- * defers mail. Safe for use by several threads; each session serves one delivery at a time.
+ * defers mail. Safe for use by several threads; each session serves one delivery at a time. {@link #close()} from
+ * any thread also cuts the deliveries in progress (at shutdown): their unanswered recipients are deferred.
  */
 public final class LmtpClient implements AutoCloseable {
 
@@ -28,6 +32,7 @@ public final class LmtpClient implements AutoCloseable {
     private final int maxIdleSessions;
     private final Clock clock;
     private final Deque<Idle> idle = new ArrayDeque<>();
+    private final Set<LmtpSession> busy = new HashSet<>();
     private boolean closed;
 
     private record Idle(LmtpSession session, Instant since) {
@@ -45,8 +50,25 @@ public final class LmtpClient implements AutoCloseable {
         this.clock = clock;
     }
 
+    /**
+     * A client whose first connection is already open (greeting read, LHLO answered), for a caller that wants to
+     * know at once whether the server can be used.
+     *
+     * @throws SmtpClientException with the server's reply, or a synthesised {@code 451 4.4.x}, when it cannot
+     */
+    public static LmtpClient open(LmtpEndpoint endpoint, ClientSettings settings) throws SmtpClientException {
+        LmtpClient client = new LmtpClient(endpoint, settings);
+        client.giveBack(LmtpSession.open(endpoint, settings));
+        return client;
+    }
+
     public LmtpEndpoint endpoint() {
         return endpoint;
+    }
+
+    /** Until {@link #close()}. */
+    public synchronized boolean isOpen() {
+        return !closed;
     }
 
     /**
@@ -59,26 +81,22 @@ public final class LmtpClient implements AutoCloseable {
      */
     public List<RecipientResult> deliver(LmtpMessage message) throws IOException {
         LmtpSession session = take();
-        boolean reused = session.transactions() > 0;
-        List<RecipientResult> results;
         try {
-            results = session.deliver(message);
-            if (reused && session.lastTransactionUnanswered()) {
+            boolean reused = session.transactions() > 0;
+            List<RecipientResult> results = session.deliver(message);
+            if (reused && session.lastTransactionUnanswered() && isOpen()) {
+                release(session);
                 session.close();
-                session = LmtpSession.open(endpoint, settings);
+                session = take(LmtpSession.open(endpoint, settings));
                 results = session.deliver(message);
             }
+            giveBack(session);
+            return results;
         } catch (IOException | RuntimeException e) {
+            release(session);
             session.close();
             throw e;
         }
-        giveBack(session);
-        return results;
-    }
-
-    /** A new connection of one's own, outside the pool; the caller quits it. */
-    public LmtpSession open() throws SmtpClientException {
-        return LmtpSession.open(endpoint, settings);
     }
 
     private LmtpSession take() throws SmtpClientException {
@@ -90,40 +108,61 @@ public final class LmtpClient implements AutoCloseable {
                     throw new IllegalStateException("LMTP client for " + endpoint + " is closed");
                 }
                 next = idle.pollFirst();
+                if (next != null && next.session().isUsable() && Duration.between(next.since(), now).compareTo(maxIdle) < 0) {
+                    busy.add(next.session());
+                    return next.session();
+                }
             }
             if (next == null) {
-                return LmtpSession.open(endpoint, settings);
-            }
-            if (next.session().isUsable() && Duration.between(next.since(), now).compareTo(maxIdle) < 0) {
-                return next.session();
+                return take(LmtpSession.open(endpoint, settings));
             }
             next.session().quit();
         }
     }
 
-    private void giveBack(LmtpSession session) {
-        if (!session.isUsable()) {
-            session.close();
-            return;
-        }
+    /** Marks a new session busy, unless the client was closed meanwhile. */
+    private LmtpSession take(LmtpSession fresh) {
         synchronized (this) {
-            if (!closed && idle.size() < maxIdleSessions) {
+            if (!closed) {
+                busy.add(fresh);
+                return fresh;
+            }
+        }
+        fresh.close();
+        throw new IllegalStateException("LMTP client for " + endpoint + " is closed");
+    }
+
+    private synchronized void release(LmtpSession session) {
+        busy.remove(session);
+    }
+
+    private void giveBack(LmtpSession session) {
+        synchronized (this) {
+            busy.remove(session);
+            if (!closed && session.isUsable() && idle.size() < maxIdleSessions) {
                 idle.addFirst(new Idle(session, clock.instant()));
                 return;
             }
         }
-        session.quit();
+        if (session.isUsable()) {
+            session.quit();
+        } else {
+            session.close();
+        }
     }
 
-    /** QUIT on every kept connection. */
+    /** QUIT on every idle connection; connections in the middle of a delivery are cut. */
     @Override
     public void close() {
         List<Idle> toQuit;
+        List<LmtpSession> toCut;
         synchronized (this) {
             closed = true;
             toQuit = List.copyOf(idle);
             idle.clear();
+            toCut = new ArrayList<>(busy);
         }
+        toCut.forEach(LmtpSession::close);
         toQuit.forEach(i -> i.session().quit());
     }
 }

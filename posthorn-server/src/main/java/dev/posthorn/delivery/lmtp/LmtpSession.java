@@ -34,7 +34,8 @@ public final class LmtpSession implements Closeable {
     private final RemoteReply greeting;
     private final Map<String, String> extensions;
     private int transactions;
-    private boolean usable = true;
+    /** Volatile: {@link #close()} may come from another thread, to cut a delivery at shutdown. */
+    private volatile boolean usable = true;
     private boolean unanswered;
 
     private LmtpSession(LmtpWire wire, ClientSettings settings, RemoteReply greeting, Map<String, String> extensions) {
@@ -164,6 +165,7 @@ public final class LmtpSession implements Closeable {
         }
     }
 
+    /** Closes the connection; safe from any thread, a delivery in progress then defers its unanswered recipients. */
     @Override
     public void close() {
         usable = false;

@@ -291,6 +291,47 @@ class LmtpProtocolTest {
     }
 
     @Test
+    void openingAClientChecksTheServerAtOnce() throws Exception {
+        try (LmtpClient client = LmtpClient.open(endpoint(), SETTINGS)) {
+            assertThat(peer.commands).containsExactly("LHLO client.test");
+            client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT));
+        }
+        assertThat(peer.connections.get()).isEqualTo(1);
+        peer.greeting = "554 5.3.2 lmtp.peer.test not accepting mail";
+        assertThatThrownBy(() -> LmtpClient.open(endpoint(), SETTINGS))
+                .isInstanceOfSatisfying(SmtpClientException.class, e ->
+                        assertThat(e.reply().oneLine()).isEqualTo("554 5.3.2 lmtp.peer.test not accepting mail"));
+    }
+
+    @Test
+    void closingTheClientCutsADeliveryInProgressAndDefersItsUnansweredRecipients() throws Exception {
+        peer.lmtpRepliesBeforeFailure = 1;
+        peer.lmtpStallInsteadOfHangUp = true;
+        LmtpClient client = LmtpClient.open(endpoint(), ClientSettings.uniform("client.test", Duration.ofSeconds(25)));
+        Thread closer = Thread.ofVirtual().start(() -> {
+            try {
+                peer.take(Duration.ofSeconds(10)); // the data has arrived: the client now waits for b's reply
+                Thread.sleep(100);
+            } catch (InterruptedException | AssertionError e) {
+                // the delivery below fails the test then
+            }
+            client.close();
+        });
+
+        long start = System.nanoTime();
+        List<RecipientResult> results = client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test", "b@peer.test"),
+                CONTENT));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        closer.join();
+
+        assertThat(results.get(0).status()).isEqualTo(Status.DELIVERED);
+        assertThat(results.get(1).stage()).isEqualTo(Stage.CONNECTION);
+        assertThat(results.get(1).reply().code()).isEqualTo(451);
+        assertThat(millis).as("cut at once, not after the 25 s reply time-out").isLessThan(15_000);
+        assertThat(client.isOpen()).isFalse();
+    }
+
+    @Test
     void theClientKeepsItsConnectionAcrossDeliveries() throws Exception {
         try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS)) {
             for (int i = 0; i < 3; i++) {
