@@ -60,7 +60,7 @@ public final class LmtpSession implements Closeable {
             wire.command("LHLO " + settings.heloName());
             wire.flush();
             RemoteReply lhlo = wire.read(settings.command());
-            if (!lhlo.positive()) {
+            if (lhlo.code() / 100 != 2) {
                 throw new SmtpClientException(lhlo, "LHLO refused by " + endpoint);
             }
             return new LmtpSession(wire, settings, greeting, keywords(lhlo));
@@ -102,7 +102,9 @@ public final class LmtpSession implements Closeable {
      * Runs one transaction and returns one result per recipient, in the order of {@code message.recipients()}.
      * Never throws for what the server or the network did: a lost connection or a time-out gives every recipient
      * whose reply did not come a synthesised {@code 451 4.4.2} ({@link Stage#CONNECTION}), keeps the replies
-     * that did come, and leaves this session unusable.
+     * that did come, and leaves this session unusable. A reply that no step allows (a 250 to DATA, a 3xx after
+     * the data) is a protocol error: the connection is closed and the undecided recipients get {@code 451 4.5.0}
+     * ({@link Stage#CONNECTION}); only a 2xx after the data is a delivery.
      *
      * @throws IOException only when the message's content cannot be read (the spool's problem, not the server's);
      *                     the session is then unusable, the server having seen an unfinished DATA
@@ -140,7 +142,7 @@ public final class LmtpSession implements Closeable {
                     results[i] = new RecipientResult(recipients.get(i), e.reply(), Stage.CONNECTION);
                 }
             }
-            LOG.info("lmtp server={} status=connection-lost replies={} reason=\"{}\"", wire.peer(), t.replies,
+            LOG.info("lmtp server={} status=connection-closed replies={} reason=\"{}\"", wire.peer(), t.replies,
                     e.reply().oneLine());
         } catch (IOException e) {
             usable = false;
@@ -210,7 +212,7 @@ public final class LmtpSession implements Closeable {
                 if (reset) {
                     checkReset(read(settings.command()));
                 }
-                mail = read(settings.command());
+                mail = checkMail(read(settings.command()));
                 for (int i : sent) {
                     rcpt(i, read(settings.command()), mail, accepted);
                 }
@@ -221,7 +223,7 @@ public final class LmtpSession implements Closeable {
                     checkReset(read(settings.command()));
                 }
                 send(mailCommand());
-                mail = read(settings.command());
+                mail = checkMail(read(settings.command()));
                 if (mail.positive()) {
                     for (int i : sent) {
                         send("RCPT TO:<" + message.recipients().get(i) + ">");
@@ -239,19 +241,30 @@ public final class LmtpSession implements Closeable {
             if (mail.code() == 421) {
                 usable = false;
             }
-            if (accepted.isEmpty() || dataStart.code() != 354) {
-                if (dataStart != null && dataStart.code() == 354) {
+            if (accepted.isEmpty()) {
+                if (dataStart != null && !failure(dataStart)) {
                     // RFC 2033 §4.2 wants 503 here; a server that starts DATA anyway is in a state we will not guess.
                     usable = false;
-                } else if (dataStart != null) {
-                    decideAll(accepted, dataStart, Stage.DATA);
                 }
+                return;
+            }
+            if (dataStart.code() != 354) {
+                if (!failure(dataStart)) {
+                    // RFC 5321 §4.1.1.4: only 354 lets the data go. Taking a 250 for a delivery would report a
+                    // message the server never got as delivered, and the replies after it would be off by one.
+                    throw protocolError("DATA", dataStart, "only 354 lets the message go, so it was not sent");
+                }
+                decideAll(accepted, dataStart, Stage.DATA);
                 return;
             }
             sendContent();
             // RFC 2033 §4.2: after the final dot, one reply for each recipient that RCPT accepted, in RCPT's order.
             for (int i : accepted) {
                 RemoteReply r = read(settings.dataEnd());
+                if (!completion(r) && !failure(r)) {
+                    // A 3xx here answers nothing we sent: the server and we no longer agree on which reply is whose.
+                    throw protocolError("the end of the data", r, "a reply after the data must be 2xx (delivered), 4xx or 5xx (refused)");
+                }
                 results[i] = new RecipientResult(message.recipients().get(i), r, Stage.DELIVERY);
                 if (r.code() == 421) {
                     usable = false;
@@ -259,16 +272,25 @@ public final class LmtpSession implements Closeable {
             }
         }
 
-        private void rcpt(int i, RemoteReply reply, RemoteReply mail, List<Integer> accepted) {
+        private void rcpt(int i, RemoteReply reply, RemoteReply mail, List<Integer> accepted) throws SmtpClientException {
             // With MAIL refused, the RCPT replies of a pipelined group say nothing about the recipient.
             if (!mail.positive()) {
                 return;
             }
-            if (reply.positive()) {
+            if (completion(reply)) {
                 accepted.add(i);
-            } else {
+            } else if (failure(reply)) {
                 results[i] = new RecipientResult(message.recipients().get(i), reply, Stage.RCPT);
+            } else {
+                throw protocolError("RCPT", reply, "a reply to RCPT must be 2xx (accepted), 4xx or 5xx (refused)");
             }
+        }
+
+        /** A reply no command of ours allows: the connection is closed and every undecided recipient deferred. */
+        private SmtpClientException protocolError(String step, RemoteReply reply, String why) {
+            return new SmtpClientException(RemoteReply.local(451, "4.5.0", "Protocol error: the LMTP server at "
+                    + wire.peer() + " answered " + step + " with \"" + reply.oneLine() + "\": " + why),
+                    "protocol error");
         }
 
         private void decideAll(List<Integer> which, RemoteReply reply, Stage stage) {
@@ -279,8 +301,15 @@ public final class LmtpSession implements Closeable {
             }
         }
 
+        private RemoteReply checkMail(RemoteReply reply) throws SmtpClientException {
+            if (!completion(reply) && !failure(reply)) {
+                throw protocolError("MAIL", reply, "a reply to MAIL must be 2xx (accepted), 4xx or 5xx (refused)");
+            }
+            return reply;
+        }
+
         private void checkReset(RemoteReply reply) throws SmtpClientException {
-            if (!reply.positive()) {
+            if (!completion(reply)) {
                 // A server that cannot reset is in a state we do not know: no recipient's fate is decided by it.
                 throw new SmtpClientException(RemoteReply.local(451, "4.4.2", "The LMTP server at " + wire.peer()
                         + " refused RSET: " + reply.oneLine()), "RSET refused");
@@ -320,6 +349,16 @@ public final class LmtpSession implements Closeable {
             replies++;
             return r;
         }
+    }
+
+    /** A positive completion reply (RFC 5321 §4.2.1): the only kind that accepts MAIL, RCPT or a message. */
+    private static boolean completion(RemoteReply reply) {
+        return reply.code() / 100 == 2;
+    }
+
+    /** A transient or permanent negative reply: a refusal, with the server still in step with us. */
+    private static boolean failure(RemoteReply reply) {
+        return reply.transientFailure() || reply.permanentFailure();
     }
 
     /** The LHLO keywords (RFC 5321 §4.1.1.1: the first line is the server's name), each with its parameter. */

@@ -21,15 +21,16 @@ public record RecipientResult(String recipient, RemoteReply reply, Stage stage) 
         /** This recipient's own reply after the final dot (RFC 2033 §4.2): delivered or not, in its mailbox. */
         DELIVERY,
         /**
-         * The connection was lost or a reply timed out before this recipient's reply came; synthesised 4xx. After
-         * the final dot the server may have delivered it all the same: retrying can then deliver it twice.
+         * The connection was lost, a reply timed out, or the server broke the protocol (a reply no step allows, after
+         * which we close the connection) before this recipient's reply came; synthesised 4xx. After the final dot
+         * the server may have delivered it all the same: retrying can then deliver it twice.
          */
         CONNECTION
     }
 
     /** What the queue does with the recipient. */
     public enum Status {
-        /** A 2xx reply: the message is in the mailbox. */
+        /** A 2xx reply (only): the message is in the mailbox. */
         DELIVERED,
         /** A 4xx reply, a timeout or a lost connection: try again later. */
         DEFERRED,
@@ -38,10 +39,11 @@ public record RecipientResult(String recipient, RemoteReply reply, Stage stage) 
     }
 
     public Status status() {
-        if (reply.positive()) {
+        if (reply.code() / 100 == 2) {
             return Status.DELIVERED;
         }
-        return reply.transientFailure() ? Status.DEFERRED : Status.BOUNCED;
+        // A 3xx completes nothing (RFC 5321 §4.2.1); the session never reports one, and it must not count as delivered.
+        return reply.permanentFailure() ? Status.BOUNCED : Status.DEFERRED;
     }
 
     @Override

@@ -197,6 +197,63 @@ class LmtpProtocolTest {
     }
 
     @Test
+    void aPositiveReplyToDataOtherThan354IsAProtocolErrorAndNothingCountsAsDelivered() throws Exception {
+        // RFC 5321 §4.1.1.4: only 354 lets the data go. A 250 here delivered nothing.
+        peer.dataStartReply = "250 2.0.0 Ok";
+        peer.rcptReplies.put("x@peer.test", "550 5.1.1 <x@peer.test> User unknown");
+        try (LmtpSession session = LmtpSession.open(endpoint(), SETTINGS)) {
+            List<RecipientResult> results = session.deliver(LmtpMessage.of("s@origin.test",
+                    List.of("a@peer.test", "x@peer.test"), CONTENT));
+
+            assertThat(results.get(0).status()).isEqualTo(Status.DEFERRED);
+            assertThat(results.get(0).stage()).isEqualTo(Stage.CONNECTION);
+            assertThat(results.get(0).reply().oneLine()).isEqualTo("451 4.5.0 Protocol error: the LMTP server at "
+                    + endpoint() + " answered DATA with \"250 2.0.0 Ok\": only 354 lets the message go, so it was not sent");
+            // The refused recipient keeps its own reply.
+            assertThat(results.get(1).reply().oneLine()).isEqualTo("550 5.1.1 <x@peer.test> User unknown");
+            assertThat(session.isUsable()).isFalse();
+        }
+        assertThat(peer.received).isEmpty();
+    }
+
+    @Test
+    void aReplyAfterTheDotThatIsNeitherDeliveredNorRefusedIsAProtocolError() throws Exception {
+        peer.lmtpDataReplies.put("b@peer.test", "354 what?");
+        try (LmtpSession session = LmtpSession.open(endpoint(), SETTINGS)) {
+            List<RecipientResult> results = session.deliver(LmtpMessage.of("s@origin.test",
+                    List.of("a@peer.test", "b@peer.test", "c@peer.test"), CONTENT));
+
+            assertThat(results.get(0).status()).isEqualTo(Status.DELIVERED);
+            // b's reply and c's (which would follow it) can no longer be trusted to be theirs.
+            assertThat(results.subList(1, 3)).allSatisfy(r -> {
+                assertThat(r.status()).isEqualTo(Status.DEFERRED);
+                assertThat(r.stage()).isEqualTo(Stage.CONNECTION);
+                assertThat(r.reply().oneLine()).isEqualTo("451 4.5.0 Protocol error: the LMTP server at " + endpoint()
+                        + " answered the end of the data with \"354 what?\": a reply after the data must be 2xx"
+                        + " (delivered), 4xx or 5xx (refused)");
+            });
+            assertThat(session.isUsable()).isFalse();
+        }
+    }
+
+    @Test
+    void aThreeHundredReplyToRcptIsAProtocolError() throws Exception {
+        peer.rcptReplies.put("b@peer.test", "354 go on");
+        try (LmtpSession session = LmtpSession.open(endpoint(), SETTINGS)) {
+            List<RecipientResult> results = session.deliver(LmtpMessage.of("s@origin.test",
+                    List.of("a@peer.test", "b@peer.test"), CONTENT));
+
+            assertThat(results).allSatisfy(r -> {
+                assertThat(r.status()).isEqualTo(Status.DEFERRED);
+                assertThat(r.reply().oneLine()).startsWith("451 4.5.0 Protocol error: the LMTP server at " + endpoint()
+                        + " answered RCPT with \"354 go on\"");
+            });
+            assertThat(session.isUsable()).isFalse();
+        }
+        assertThat(peer.received).isEmpty();
+    }
+
+    @Test
     void aRefusedMailFromDecidesEveryRecipient() throws Exception {
         peer.requiredAuth = "user:password";
 
