@@ -108,7 +108,8 @@ public final class LmtpClient implements AutoCloseable {
                     throw new IllegalStateException("LMTP client for " + endpoint + " is closed");
                 }
                 next = idle.pollFirst();
-                if (next != null && next.session().isUsable() && Duration.between(next.since(), now).compareTo(maxIdle) < 0) {
+                if (next != null && next.session().isReusable()
+                        && Duration.between(next.since(), now).compareTo(maxIdle) < 0) {
                     busy.add(next.session());
                     return next.session();
                 }
@@ -116,7 +117,7 @@ public final class LmtpClient implements AutoCloseable {
             if (next == null) {
                 return take(LmtpSession.open(endpoint, settings));
             }
-            next.session().quit();
+            retire(next.session());
         }
     }
 
@@ -139,16 +140,26 @@ public final class LmtpClient implements AutoCloseable {
     private void giveBack(LmtpSession session) {
         synchronized (this) {
             busy.remove(session);
-            if (!closed && session.isUsable() && idle.size() < maxIdleSessions) {
+            if (!closed && session.isReusable() && idle.size() < maxIdleSessions) {
                 idle.addFirst(new Idle(session, clock.instant()));
                 return;
             }
         }
-        if (session.isUsable()) {
+        retire(session);
+    }
+
+    /** QUIT on a clean connection; one with unread bytes is closed, as a QUIT's reply could not be told apart. */
+    private static void retire(LmtpSession session) {
+        if (session.isReusable()) {
             session.quit();
         } else {
             session.close();
         }
+    }
+
+    /** For tests: idle connections that the next delivery could take as they are (age aside). */
+    synchronized int reusableIdle() {
+        return (int) idle.stream().filter(i -> i.session().isReusable()).count();
     }
 
     /** QUIT on every idle connection; connections in the middle of a delivery are cut. */

@@ -90,6 +90,15 @@ public final class LmtpSession implements Closeable {
     }
 
     /**
+     * Usable, and nothing came from the server since the last reply we read: bytes that arrived between
+     * transactions answer nothing we sent (one reply too many, or the server's 421 before it closes an idle
+     * connection), and taking them for the next transaction's replies would shift every reply by one.
+     */
+    public boolean isReusable() {
+        return isUsable() && !wire.hasUnreadInput();
+    }
+
+    /**
      * True when the last transaction failed on a lost connection before the server answered any of its commands:
      * nothing of it reached a mailbox, so it may be sent again at once on a new connection (the server had
      * dropped an idle one).

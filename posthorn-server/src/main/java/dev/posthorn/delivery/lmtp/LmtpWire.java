@@ -35,6 +35,7 @@ final class LmtpWire implements Closeable {
 
     private final SocketChannel channel;
     private final String peer;
+    private final InputStream input;
     private final ReplyReader replies;
     private final OutputStream out;
     private final Duration sendTimeout;
@@ -43,7 +44,8 @@ final class LmtpWire implements Closeable {
         this.channel = channel;
         this.peer = peer;
         this.sendTimeout = sendTimeout;
-        this.replies = new ReplyReader(Channels.newInputStream(channel));
+        this.input = Channels.newInputStream(channel);
+        this.replies = new ReplyReader(input);
         this.out = new BufferedOutputStream(new GuardedOutput(), 65536);
     }
 
@@ -145,6 +147,19 @@ final class LmtpWire implements Closeable {
 
     boolean isOpen() {
         return channel.isOpen();
+    }
+
+    /**
+     * Whether bytes wait that no reply of ours has consumed, read or still in the socket (FIONREAD; it does not
+     * block and takes nothing), or whether that cannot be told. Between transactions there must be none: they
+     * answer nothing we sent (an extra reply, or the 421 a server sends before it closes an idle connection).
+     */
+    boolean hasUnreadInput() {
+        try {
+            return replies.buffered() > 0 || input.available() > 0;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     String peer() {

@@ -27,8 +27,11 @@ public final class ReplyReader {
         this.in = in;
     }
 
-    /** Bytes received but not yet consumed: after STARTTLS's 220 there must be none (RFC 3207 §5, injection). */
-    int buffered() {
+    /**
+     * Bytes received but not yet consumed: after STARTTLS's 220 there must be none (RFC 3207 §5, injection), and
+     * an LMTP connection with some is not reused (they answer nothing we sent).
+     */
+    public int buffered() {
         return limit - pos;
     }
 

@@ -21,6 +21,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -313,6 +314,48 @@ class LmtpProtocolTest {
         }
         assertThat(peer.connections.get()).isEqualTo(2);
         assertThat(peer.received).extracting(r -> r.rcptTo().get(0)).containsExactly("a@peer.test", "b@peer.test");
+    }
+
+    @Test
+    void aKeptConnectionOnWhichTheServerSentMoreThanItsRepliesIsNotReused() throws Exception {
+        // One reply too many, in the same write as a's own: it would be read as the next transaction's first reply.
+        peer.lmtpDataReplies.put("a@peer.test", "250 2.0.0 <a@peer.test> Saved\r\n250 2.0.0 one too many");
+        try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS)) {
+            assertThat(client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT)).get(0).status())
+                    .isEqualTo(Status.DELIVERED);
+            List<RecipientResult> second = client.deliver(LmtpMessage.of("s@origin.test", List.of("b@peer.test"), CONTENT));
+            assertThat(second.get(0).status()).as(second.toString()).isEqualTo(Status.DELIVERED);
+        }
+        assertThat(peer.connections.get()).isEqualTo(2);
+        assertThat(peer.commands).doesNotContain("RSET");
+        assertThat(peer.received).extracting(r -> r.rcptTo().get(0)).containsExactly("a@peer.test", "b@peer.test");
+    }
+
+    @Test
+    void anIdleConnectionOnWhichTheServerSaidGoodbyeIsNotReused() throws Exception {
+        // What Dovecot does at a reload: "421 4.3.2 ... Shutting down" on every idle connection, then it closes.
+        peer.lmtpThenSend = "421 4.3.2 lmtp.peer.test Shutting down";
+        try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS)) {
+            assertThat(client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT)).get(0).status())
+                    .isEqualTo(Status.DELIVERED);
+            await("the goodbye reached the idle connection", () -> client.reusableIdle() == 0);
+            List<RecipientResult> second = client.deliver(LmtpMessage.of("s@origin.test", List.of("b@peer.test"), CONTENT));
+            assertThat(second.get(0).status()).as(second.toString()).isEqualTo(Status.DELIVERED);
+        }
+        // Nothing more went on the first connection: the second transaction started afresh on a new one.
+        assertThat(peer.connections.get()).isEqualTo(2);
+        assertThat(peer.commands).doesNotContain("RSET");
+        assertThat(peer.received).extracting(r -> r.rcptTo().get(0)).containsExactly("a@peer.test", "b@peer.test");
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(10);
+        }
     }
 
     @Test
