@@ -99,9 +99,10 @@ public final class LmtpSession implements Closeable {
     }
 
     /**
-     * True when the last transaction failed on a lost connection before the server answered any of its commands:
-     * nothing of it reached a mailbox, so it may be sent again at once on a new connection (the server had
-     * dropped an idle one).
+     * True when the last transaction, on a connection kept from an earlier one, failed before the server answered
+     * any of its commands, or when the first answer was the server's goodbye ({@code 421} to the RSET, as Dovecot
+     * writes to idle connections at a reload): nothing of it reached a mailbox, so it may be sent again at once on
+     * a new connection. Any other answer means the server was there and took part: never sent again.
      */
     boolean lastTransactionUnanswered() {
         return unanswered;
@@ -144,7 +145,7 @@ public final class LmtpSession implements Closeable {
             // RFC 2033 §4.2 leaves a recipient undelivered until its own reply says otherwise: every one still
             // without a reply is deferred, with the reason the connection failed.
             usable = false;
-            unanswered = reset && t.replies == 0;
+            unanswered = reset && (t.replies == 0 || t.goodbye);
             wire.close();
             for (int i = 0; i < results.length; i++) {
                 if (results[i] == null) {
@@ -190,6 +191,8 @@ public final class LmtpSession implements Closeable {
         private final RecipientResult[] results;
         private final List<Integer> sent = new ArrayList<>();
         int replies;
+        /** The first reply was a 421: the server closed the kept connection before it took any command. */
+        boolean goodbye;
 
         Transaction(LmtpMessage message, Capabilities.Verdict verdict, RecipientResult[] results) {
             this.message = message;
@@ -318,6 +321,12 @@ public final class LmtpSession implements Closeable {
         }
 
         private void checkReset(RemoteReply reply) throws SmtpClientException {
+            if (reply.code() == 421) {
+                // RFC 5321 §3.8: the server is closing the channel, here before it took the RSET or anything after.
+                goodbye = true;
+                throw new SmtpClientException(RemoteReply.local(451, "4.4.2", "The LMTP server at " + wire.peer()
+                        + " closed the kept connection: " + reply.oneLine()), "connection closed by the server");
+            }
             if (!completion(reply)) {
                 // A server that cannot reset is in a state we do not know: no recipient's fate is decided by it.
                 throw new SmtpClientException(RemoteReply.local(451, "4.4.2", "The LMTP server at " + wire.peer()

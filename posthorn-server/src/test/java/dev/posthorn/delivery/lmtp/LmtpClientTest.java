@@ -278,6 +278,36 @@ class LmtpClientTest {
     }
 
     @Test
+    void aKeptTcpConnectionClosedByADovecotReloadIsReplacedWithoutDeferring() throws Exception {
+        deliverAcrossAReload(tcp());
+    }
+
+    @Test
+    void aKeptUnixConnectionClosedByADovecotReloadIsReplacedWithoutDeferring() throws Exception {
+        deliverAcrossAReload(unix());
+    }
+
+    /** At a reload Dovecot writes "421 4.3.2 ... Shutting down" to idle LMTP connections and closes them. */
+    private static void deliverAcrossAReload(LmtpEndpoint endpoint) throws Exception {
+        String first = marker();
+        String second = marker();
+        try (LmtpClient client = new LmtpClient(endpoint, SETTINGS)) {
+            assertThat(client.deliver(LmtpMessage.of(SENDER, List.of("alice@example.test"),
+                    message(first, "before\r\n").getBytes(StandardCharsets.UTF_8))).get(0).status())
+                    .isEqualTo(Status.DELIVERED);
+            dovecot.reload();
+            List<RecipientResult> after = client.deliver(LmtpMessage.of(SENDER, List.of("alice@example.test"),
+                    message(second, "after\r\n").getBytes(StandardCharsets.UTF_8)));
+            assertThat(after).singleElement().satisfies(r -> {
+                assertThat(r.status()).as(r.toString()).isEqualTo(Status.DELIVERED);
+                assertThat(r.stage()).isEqualTo(Stage.DELIVERY);
+            });
+        }
+        stored("alice", first);
+        stored("alice", second);
+    }
+
+    @Test
     void dovecotKilledInTheMiddleOfTheDataDefersEveryRecipient() throws Exception {
         String marker = marker();
         byte[] octets = message(marker, "y".repeat(998).concat("\r\n").repeat(2000)).getBytes(StandardCharsets.UTF_8);

@@ -348,6 +348,20 @@ class LmtpProtocolTest {
         assertThat(peer.received).extracting(r -> r.rcptTo().get(0)).containsExactly("a@peer.test", "b@peer.test");
     }
 
+    @Test
+    void aGoodbyeInReplyToTheResetOfAKeptConnectionSendsTheMessageAgainOnANewOne() throws Exception {
+        // The server closes the kept connection as the transaction starts: its 421 comes as the RSET's reply.
+        try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS)) {
+            assertThat(client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT)).get(0).status())
+                    .isEqualTo(Status.DELIVERED);
+            peer.rsetGoodbye = "421 4.3.2 lmtp.peer.test Shutting down";
+            List<RecipientResult> second = client.deliver(LmtpMessage.of("s@origin.test", List.of("b@peer.test"), CONTENT));
+            assertThat(second.get(0).status()).as(second.toString()).isEqualTo(Status.DELIVERED);
+        }
+        assertThat(peer.connections.get()).isEqualTo(2);
+        assertThat(peer.received).extracting(r -> r.rcptTo().get(0)).containsExactly("a@peer.test", "b@peer.test");
+    }
+
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!condition.getAsBoolean()) {
