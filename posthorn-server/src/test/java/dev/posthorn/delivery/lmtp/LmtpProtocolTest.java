@@ -362,6 +362,43 @@ class LmtpProtocolTest {
         assertThat(peer.received).extracting(r -> r.rcptTo().get(0)).containsExactly("a@peer.test", "b@peer.test");
     }
 
+    @Test
+    void aKeptConnectionLostAfterTheDataIsNotResent() throws Exception {
+        // The server took the message and died before its reply: it may be in the mailbox, so it is not sent again
+        // now (the queue retries it later, the one duplicate LMTP cannot rule out).
+        try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS)) {
+            assertThat(client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT)).get(0).status())
+                    .isEqualTo(Status.DELIVERED);
+            peer.lmtpRepliesBeforeFailure = 0;
+            List<RecipientResult> second = client.deliver(LmtpMessage.of("s@origin.test", List.of("b@peer.test"), CONTENT));
+            assertThat(second).singleElement().satisfies(r -> {
+                assertThat(r.stage()).isEqualTo(Stage.CONNECTION);
+                assertThat(r.status()).isEqualTo(Status.DEFERRED);
+            });
+        }
+        assertThat(peer.connections.get()).isEqualTo(1);
+        assertThat(peer.received).extracting(r -> r.rcptTo().get(0)).containsExactly("a@peer.test", "b@peer.test");
+    }
+
+    @Test
+    void aKeptConnectionLostAfterItsResetAndMailRepliesIsNotResent() throws Exception {
+        // The server answered RSET and MAIL, so it was there when the transaction began: a loss now is a failure
+        // of this attempt, deferred, not an idle connection the server had dropped.
+        try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS)) {
+            assertThat(client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT)).get(0).status())
+                    .isEqualTo(Status.DELIVERED);
+            peer.hangUpAt = "RCPT TO:<b@";
+            List<RecipientResult> second = client.deliver(LmtpMessage.of("s@origin.test", List.of("b@peer.test"), CONTENT));
+            assertThat(second).singleElement().satisfies(r -> {
+                assertThat(r.stage()).isEqualTo(Stage.CONNECTION);
+                assertThat(r.status()).isEqualTo(Status.DEFERRED);
+            });
+        }
+        assertThat(peer.connections.get()).isEqualTo(1);
+        assertThat(peer.commands).filteredOn(c -> c.startsWith("MAIL")).hasSize(2);
+        assertThat(peer.received).extracting(r -> r.rcptTo().get(0)).containsExactly("a@peer.test");
+    }
+
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!condition.getAsBoolean()) {
