@@ -50,7 +50,13 @@ public final class LmtpSession implements Closeable {
      * {@code 451 4.4.x}; a greeting other than 220 or a refused LHLO throws with the server's own reply.
      */
     public static LmtpSession open(LmtpEndpoint endpoint, ClientSettings settings) throws SmtpClientException {
-        LmtpWire wire = LmtpWire.connect(endpoint, settings.connect(), settings.dataBlock());
+        return open(endpoint, settings, new OpenAttempt());
+    }
+
+    /** {@link #open(LmtpEndpoint, ClientSettings)} that {@link OpenAttempt#cut()} stops at any step. */
+    static LmtpSession open(LmtpEndpoint endpoint, ClientSettings settings, OpenAttempt attempt)
+            throws SmtpClientException {
+        LmtpWire wire = LmtpWire.connect(endpoint, settings.connect(), settings.dataBlock(), attempt);
         try {
             RemoteReply greeting = wire.read(settings.greeting());
             if (greeting.code() != 220) {

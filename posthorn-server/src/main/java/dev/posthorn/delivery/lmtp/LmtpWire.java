@@ -51,11 +51,13 @@ final class LmtpWire implements Closeable {
 
     /**
      * Connects within {@code timeout}. Failures are {@link SmtpClientException}s with a synthesised
-     * {@code 451 4.4.1}, the code of RFC 3463 for "no answer from host".
+     * {@code 451 4.4.1}, the code of RFC 3463 for "no answer from host". A cut of {@code attempt} closes the socket
+     * (during the connect, and later while the greeting and LHLO are awaited on it).
      *
      * @param sendTimeout the bound on each write, RFC 5321 §4.5.3.2.5's data-block time-out (3 minutes)
      */
-    static LmtpWire connect(LmtpEndpoint endpoint, Duration timeout, Duration sendTimeout) throws SmtpClientException {
+    static LmtpWire connect(LmtpEndpoint endpoint, Duration timeout, Duration sendTimeout, OpenAttempt attempt)
+            throws SmtpClientException {
         SocketAddress address;
         SocketChannel channel;
         try {
@@ -77,6 +79,7 @@ final class LmtpWire implements Closeable {
             throw new SmtpClientException(RemoteReply.local(451, "4.4.1", "Cannot open a socket for " + endpoint
                     + ": " + e.getMessage()), "connect", e);
         }
+        attempt.watch(channel, endpoint.toString());
         try (Deadline deadline = new Deadline(timeout, () -> closeQuietly(channel))) {
             try {
                 if (address instanceof InetSocketAddress) {
