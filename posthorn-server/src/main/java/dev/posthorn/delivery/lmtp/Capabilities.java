@@ -20,8 +20,10 @@ final class Capabilities {
      * @param all          a refusal for every recipient, or null
      * @param perRecipient refusals of single recipients by index (addresses the server cannot take)
      * @param smtputf8     send MAIL with the SMTPUTF8 parameter
+     * @param size         the octets DATA will carry (RFC 1870 §4's count: CRLF line ends, no transparency dots),
+     *                     measured when the server announced SIZE, else the message's declared size
      */
-    record Verdict(RemoteReply all, Map<Integer, RemoteReply> perRecipient, boolean smtputf8) {
+    record Verdict(RemoteReply all, Map<Integer, RemoteReply> perRecipient, boolean smtputf8, long size) {
         RemoteReply refusal(int recipient) {
             return all != null ? all : perRecipient.get(recipient);
         }
@@ -30,10 +32,13 @@ final class Capabilities {
     static Verdict check(LmtpMessage m, Predicate<String> supports, String sizeParameter, String peer)
             throws IOException {
         Long limit = sizeLimit(sizeParameter);
-        if (limit != null && m.size() > limit) {
+        // The declared size may not be what goes out (bare LFs become CRLF on the wire): with SIZE at the server,
+        // what MAIL announces and what is held against the limit is the count of the octets DATA will carry.
+        long size = sizeParameter != null ? wireSize(m.content()) : m.size();
+        if (limit != null && size > limit) {
             // RFC 1870 §6: a client should not send a message larger than the server announced it takes.
-            return refuseAll(RemoteReply.local(552, "5.3.4", "Message of " + m.size() + " bytes exceeds the limit of "
-                    + limit + " bytes announced by the LMTP server at " + peer));
+            return refuseAll(RemoteReply.local(552, "5.3.4", "Message of " + size + " bytes exceeds the limit of "
+                    + limit + " bytes announced by the LMTP server at " + peer), size);
         }
         Octets octets = null;
         if (m.eightBit() && !supports.test("8BITMIME")) {
@@ -41,11 +46,11 @@ final class Capabilities {
             if (octets.eightBit()) {
                 // RFC 6152 §3: no 8-bit data to a server without 8BITMIME; Posthorn does not convert messages.
                 return refuseAll(RemoteReply.local(554, "5.6.3", "The LMTP server at " + peer
-                        + " does not support 8BITMIME, which this message needs"));
+                        + " does not support 8BITMIME, which this message needs"), size);
             }
         }
         if (!m.smtputf8() || supports.test("SMTPUTF8")) {
-            return new Verdict(null, Map.of(), m.smtputf8());
+            return new Verdict(null, Map.of(), m.smtputf8(), size);
         }
         // RFC 6531 §3.2: without SMTPUTF8 at the server, no internationalized address and no internationalized
         // header may go to it. A message that asked for SMTPUTF8 but has neither (ASCII addresses, UTF-8 only in
@@ -55,7 +60,7 @@ final class Capabilities {
         }
         if (!ascii(m.sender()) || octets.eightBitHeader()) {
             return refuseAll(RemoteReply.local(554, "5.6.7", "The LMTP server at " + peer
-                    + " does not support SMTPUTF8, which this message needs (non-ASCII sender or header fields)"));
+                    + " does not support SMTPUTF8, which this message needs (non-ASCII sender or header fields)"), size);
         }
         Map<Integer, RemoteReply> refused = new HashMap<>();
         for (int i = 0; i < m.recipients().size(); i++) {
@@ -64,11 +69,48 @@ final class Capabilities {
                         + " does not support SMTPUTF8, which the non-ASCII address <" + m.recipients().get(i) + "> needs"));
             }
         }
-        return new Verdict(null, Map.copyOf(refused), false);
+        return new Verdict(null, Map.copyOf(refused), false, size);
     }
 
-    private static Verdict refuseAll(RemoteReply reply) {
-        return new Verdict(reply, Map.of(), false);
+    private static Verdict refuseAll(RemoteReply reply, long size) {
+        return new Verdict(reply, Map.of(), false, size);
+    }
+
+    /**
+     * The message's size as {@link DotStuffingOutputStream} sends it, without the transparency dots and the final
+     * ".": a bare CR or LF counts as CRLF, and an unfinished last line gets its CRLF (RFC 1870 §4).
+     */
+    static long wireSize(LmtpMessage.Content content) throws IOException {
+        long size = 0;
+        boolean pendingCr = false;
+        boolean lineOpen = false;
+        byte[] buf = new byte[65536];
+        try (InputStream in = content.open()) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    byte b = buf[i];
+                    if (pendingCr) {
+                        pendingCr = false;
+                        size += 2;
+                        lineOpen = false;
+                        if (b == '\n') {
+                            continue;
+                        }
+                    }
+                    if (b == '\r') {
+                        pendingCr = true;
+                    } else if (b == '\n') {
+                        size += 2;
+                        lineOpen = false;
+                    } else {
+                        size++;
+                        lineOpen = true;
+                    }
+                }
+            }
+        }
+        return pendingCr || lineOpen ? size + 2 : size;
     }
 
     /** The limit of "SIZE n" (RFC 1870 §4); none for a bare SIZE, SIZE 0 or a parameter we cannot read. */

@@ -343,7 +343,7 @@ public final class LmtpSession implements Closeable {
         private String mailCommand() {
             StringBuilder c = new StringBuilder(64).append("MAIL FROM:<").append(message.sender()).append('>');
             if (supports("SIZE")) {
-                c.append(" SIZE=").append(message.size());
+                c.append(" SIZE=").append(verdict.size());
             }
             if (message.eightBit() && supports("8BITMIME")) {
                 c.append(" BODY=8BITMIME");

@@ -42,6 +42,11 @@ public record RecipientResult(String recipient, RemoteReply reply, Stage stage) 
         if (reply.code() / 100 == 2) {
             return Status.DELIVERED;
         }
+        if (stage == Stage.RCPT && reply.code() == 552) {
+            // RFC 5321 §4.5.3.1.10: RFC 821 gave 552 to "too many recipients", which is transient; a client treats
+            // a 552 to RCPT as 452. A message too large for the server is refused at MAIL or after the data instead.
+            return Status.DEFERRED;
+        }
         // A 3xx completes nothing (RFC 5321 §4.2.1); the session never reports one, and it must not count as delivered.
         return reply.permanentFailure() ? Status.BOUNCED : Status.DEFERRED;
     }

@@ -192,9 +192,11 @@ class LmtpProtocolTest {
         }
 
         // The peer un-stuffs: what it got is the message with every line ended by CRLF.
-        assertThat(peer.take(Duration.ofSeconds(5)).text())
+        ScriptedSmtpPeer.Received received = peer.take(Duration.ofSeconds(5));
+        assertThat(received.text())
                 .isEqualTo("Subject: dots\r\n\r\n.\r\n..x\r\nbare LF\r\nbare CR\r\n.end\r\nÄ no final break\r\n");
-        assertThat(peer.commands).contains("MAIL FROM:<s@origin.test> SIZE=" + content.length + " BODY=8BITMIME");
+        // SIZE counts those octets (RFC 1870 §4), 4 more than the content had.
+        assertThat(peer.commands).contains("MAIL FROM:<s@origin.test> SIZE=" + received.data().length + " BODY=8BITMIME");
     }
 
     @Test
@@ -280,6 +282,49 @@ class LmtpProtocolTest {
                     + " bytes exceeds the limit of 10 bytes announced by the LMTP server at lmtp:127.0.0.1:" + peer.port());
         });
         assertThat(peer.commands).noneMatch(c -> c.startsWith("MAIL"));
+    }
+
+    /** Bare LFs become CRLF on the wire: the limit holds against what DATA carries, not the declared size. */
+    @Test
+    void aMessageThatOnlyTheWireMakesTooLargeIsNotSent() throws Exception {
+        byte[] lf = "Subject: hi\n\nHello.\n".getBytes(StandardCharsets.US_ASCII); // 3 lines: 3 octets more as CRLF
+        peer.extensions.remove("SIZE 10000000");
+        peer.extensions.add("SIZE " + (lf.length + 1));
+        try (LmtpSession session = LmtpSession.open(endpoint(), SETTINGS)) {
+            RecipientResult r = session.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), lf)).get(0);
+            assertThat(r.stage()).isEqualTo(Stage.LOCAL);
+            assertThat(r.status()).isEqualTo(Status.BOUNCED);
+            assertThat(r.reply().oneLine()).startsWith("552 5.3.4 Message of " + (lf.length + 3) + " bytes exceeds");
+        }
+        assertThat(peer.commands).noneMatch(c -> c.startsWith("MAIL"));
+    }
+
+    /** RFC 1870 §4: SIZE= counts the octets the server receives, so a server can trust it for its limit. */
+    @Test
+    void mailAnnouncesTheSizeTheServerReceives() throws Exception {
+        byte[] lf = "Subject: hi\n\nHello.\r.dot\nno end".getBytes(StandardCharsets.US_ASCII);
+        try (LmtpSession session = LmtpSession.open(endpoint(), SETTINGS)) {
+            assertThat(session.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), lf)).get(0).status())
+                    .isEqualTo(Status.DELIVERED);
+        }
+        byte[] received = peer.take(Duration.ofSeconds(5)).data();
+        assertThat(new String(received, StandardCharsets.US_ASCII))
+                .isEqualTo("Subject: hi\r\n\r\nHello.\r\n.dot\r\nno end\r\n");
+        assertThat(peer.commands).contains("MAIL FROM:<s@origin.test> SIZE=" + received.length);
+    }
+
+    /** RFC 5321 §4.5.3.1.10: a 552 to RCPT is RFC 821's "too many recipients", taken as 452; after the data it bounces. */
+    @Test
+    void a552ToRcptIsDeferredAndA552AfterTheDataBounces() throws Exception {
+        peer.rcptReplies.put("many@peer.test", "552 5.5.3 Too many recipients");
+        peer.lmtpDataReplies.put("full@peer.test", "552 5.2.2 <full@peer.test> Quota exceeded");
+
+        List<RecipientResult> results = deliver(SETTINGS, "many@peer.test", "full@peer.test");
+
+        assertThat(results.get(0).stage()).isEqualTo(Stage.RCPT);
+        assertThat(results.get(0).status()).isEqualTo(Status.DEFERRED);
+        assertThat(results.get(1).stage()).isEqualTo(Stage.DELIVERY);
+        assertThat(results.get(1).status()).isEqualTo(Status.BOUNCED);
     }
 
     @Test
