@@ -17,6 +17,8 @@ import jakarta.mail.Store;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
@@ -37,6 +39,8 @@ class ImapReadabilityTest {
 
     private static final String USER = "alice@posthorn.test";
     private static final String PASSWORD = "correct horse battery staple";
+    /** A mailbox without a login ({@code user add} without a password): it receives mail but opens to no password. */
+    private static final String NO_LOGIN = "robot@posthorn.test";
 
     @TempDir
     Path dir;
@@ -45,6 +49,7 @@ class ImapReadabilityTest {
     void aMessagePosthornDeliveredIsFetchedOverImapOctetForOctetAndTakesFlags() throws Exception {
         Path data = dir.resolve("posthorn");
         UserStore.open(data).add(USER, PASSWORD.toCharArray());
+        UserStore.open(data).add(NO_LOGIN, null);
         Path passwd = exportUsersWithTheReadmeScript(data.resolve("users.json"));
         // One file for both: Posthorn's passwd-file reader takes the exported Argon2id hashes too.
         assertThat(new PasswdFile(passwd).verify(USER, PASSWORD.toCharArray())).isTrue();
@@ -120,14 +125,19 @@ class ImapReadabilityTest {
                 }
 
                 assertThatThrownBy(() -> imap(dovecot, "wrong password")).isInstanceOf(AuthenticationFailedException.class);
+                assertThatThrownBy(() -> imap(dovecot, NO_LOGIN, "any password")).isInstanceOf(AuthenticationFailedException.class);
     }
 
     private static Store imap(DovecotServer dovecot, String password) throws Exception {
+        return imap(dovecot, USER, password);
+    }
+
+    private static Store imap(DovecotServer dovecot, String user, String password) throws Exception {
         Properties props = new Properties();
         props.put("mail.imap.connectiontimeout", "10000");
         props.put("mail.imap.timeout", "10000");
         Store store = Session.getInstance(props).getStore("imap");
-        store.connect("127.0.0.1", dovecot.imapPort(), USER, password);
+        store.connect("127.0.0.1", dovecot.imapPort(), user, password);
         return store;
     }
 
@@ -150,11 +160,22 @@ class ImapReadabilityTest {
         int end = readme.indexOf("\nPY\n", start);
         assertThat(start).isPositive();
         String script = readme.substring(start + "<<'PY'\n".length(), end + 1);
-        ExternalTool.Result r = ExternalTool.run(List.of("python3", "-", usersJson.toString()), script, 20);
-        assertThat(r.exitCode()).as(r.output()).isZero();
         Path passwd = dir.resolve("posthorn.passwd");
-        Files.writeString(passwd, r.output());
-        assertThat(r.output()).startsWith(USER + ":{ARGON2ID}$argon2id$v=19$");
+        // Root gives the file to Dovecot's group as the README says; a test run unprivileged uses its own group.
+        String group = "root".equals(System.getProperty("user.name")) ? "dovecot"
+                : Files.readAttributes(dir, PosixFileAttributes.class).group().getName();
+        for (int run = 1; run <= 2; run++) { // the second run replaces the file, as after a "user add"
+            ExternalTool.Result r = ExternalTool.run(
+                    List.of("python3", "-", usersJson.toString(), passwd.toString(), group), script, 20);
+            assertThat(r.exitCode()).as(r.output()).isZero();
+        }
+        // Only the owner writes and the group reads the hashes; no temporary file is left beside it.
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(passwd))).isEqualTo("rw-r-----");
+        assertThat(Files.readAttributes(passwd, PosixFileAttributes.class).group().getName()).isEqualTo(group);
+        assertThat(list(dir)).noneMatch(n -> n.startsWith(".posthorn.passwd."));
+        assertThat(Files.readAllLines(passwd)).hasSize(2)
+                .anySatisfy(line -> assertThat(line).startsWith(USER + ":{ARGON2ID}$argon2id$v=19$"))
+                .contains(NO_LOGIN + ":::::::nologin");
         return passwd;
     }
 
