@@ -58,29 +58,36 @@ final class LmtpWire implements Closeable {
      */
     static LmtpWire connect(LmtpEndpoint endpoint, Duration timeout, Duration sendTimeout, OpenAttempt attempt)
             throws SmtpClientException {
-        SocketAddress address;
+        return connect(endpoint, timeout, sendTimeout, attempt, BoundedResolver.SYSTEM);
+    }
+
+    /** {@link #connect(LmtpEndpoint, Duration, Duration, OpenAttempt)} with the host name lookup given. */
+    static LmtpWire connect(LmtpEndpoint endpoint, Duration timeout, Duration sendTimeout, OpenAttempt attempt,
+            BoundedResolver.Lookup lookup) throws SmtpClientException {
+        // One deadline for the lookup and the connect together: a slow resolver leaves the connect less time.
+        long deadline = System.nanoTime() + timeout.toNanos();
+        SocketAddress address = switch (endpoint) {
+            case LmtpEndpoint.Tcp tcp -> new InetSocketAddress(
+                    BoundedResolver.resolve(lookup, tcp.host(), timeout, endpoint.toString()), tcp.port());
+            case LmtpEndpoint.Unix unix -> UnixDomainSocketAddress.of(unix.path());
+        };
+        Duration left = Duration.ofNanos(deadline - System.nanoTime());
+        if (left.isNegative() || left.isZero()) {
+            throw new SmtpClientException(RemoteReply.local(451, "4.4.1", "Cannot connect to the LMTP server at "
+                    + endpoint + ": timed out after " + timeout.toMillis() + " ms"), "connect");
+        }
         SocketChannel channel;
         try {
-            address = switch (endpoint) {
-                case LmtpEndpoint.Tcp tcp -> new InetSocketAddress(tcp.host(), tcp.port());
-                case LmtpEndpoint.Unix unix -> UnixDomainSocketAddress.of(unix.path());
-            };
-            if (address instanceof InetSocketAddress inet && inet.isUnresolved()) {
-                throw new SmtpClientException(RemoteReply.local(451, "4.4.1", "Cannot resolve the LMTP host of "
-                        + endpoint), "connect");
-            }
             channel = address instanceof InetSocketAddress inet
                     ? SocketChannel.open(inet.getAddress() instanceof Inet6Address
                             ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET)
                     : SocketChannel.open(StandardProtocolFamily.UNIX);
-        } catch (SmtpClientException e) {
-            throw e;
         } catch (IOException e) {
             throw new SmtpClientException(RemoteReply.local(451, "4.4.1", "Cannot open a socket for " + endpoint
                     + ": " + e.getMessage()), "connect", e);
         }
         attempt.watch(channel, endpoint.toString());
-        try (Deadline deadline = new Deadline(timeout, () -> closeQuietly(channel))) {
+        try (Deadline connectDeadline = new Deadline(left, () -> closeQuietly(channel))) {
             try {
                 if (address instanceof InetSocketAddress) {
                     channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -88,7 +95,7 @@ final class LmtpWire implements Closeable {
                 channel.connect(address);
             } catch (IOException e) {
                 closeQuietly(channel);
-                String why = deadline.expired() ? "timed out after " + timeout.toMillis() + " ms" : describe(e);
+                String why = connectDeadline.expired() ? "timed out after " + timeout.toMillis() + " ms" : describe(e);
                 throw new SmtpClientException(RemoteReply.local(451, "4.4.1", "Cannot connect to the LMTP server at "
                         + endpoint + ": " + why), "connect", e);
             }

@@ -8,7 +8,9 @@ import dev.posthorn.delivery.lmtp.RecipientResult.Stage;
 import dev.posthorn.delivery.lmtp.RecipientResult.Status;
 import dev.posthorn.delivery.remote.ClientSettings;
 import dev.posthorn.delivery.remote.SmtpClientException;
+import java.net.InetAddress;
 import java.net.StandardProtocolFamily;
+import java.net.UnknownHostException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -325,6 +327,44 @@ class LmtpProtocolTest {
         assertThat(results.get(0).status()).isEqualTo(Status.DEFERRED);
         assertThat(results.get(1).stage()).isEqualTo(Stage.DELIVERY);
         assertThat(results.get(1).status()).isEqualTo(Status.BOUNCED);
+    }
+
+    /** The name lookup has no time-out of its own: the connect time-out bounds it, as it bounds the connect. */
+    @Test
+    void aHostNameThatResolvesTooSlowlyFailsWithinTheConnectTimeOut() {
+        LmtpEndpoint slowName = LmtpEndpoint.parse("lmtp:lmtp.slow.test:" + peer.port());
+        BoundedResolver.Lookup stalls = host -> {
+            try {
+                Thread.sleep(30_000); // a name server that does not answer
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return InetAddress.getLoopbackAddress();
+        };
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> LmtpWire.connect(slowName, Duration.ofMillis(300), Duration.ofSeconds(5),
+                new OpenAttempt(), stalls))
+                .isInstanceOfSatisfying(SmtpClientException.class, e -> assertThat(e.reply().oneLine()).isEqualTo(
+                        "451 4.4.1 Cannot connect to the LMTP server at lmtp:lmtp.slow.test:" + peer.port()
+                                + ": resolving lmtp.slow.test timed out after 300 ms"));
+        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(3_000);
+        assertThat(peer.connections.get()).isZero();
+    }
+
+    @Test
+    void aHostNameIsResolvedAndAnUnknownOneRefusedWith451() throws Exception {
+        LmtpEndpoint named = LmtpEndpoint.parse("lmtp:lmtp.peer.test:" + peer.port());
+        try (LmtpWire wire = LmtpWire.connect(named, Duration.ofSeconds(5), Duration.ofSeconds(5), new OpenAttempt(),
+                host -> InetAddress.getLoopbackAddress())) {
+            assertThat(wire.read(Duration.ofSeconds(5)).code()).isEqualTo(220);
+        }
+        assertThatThrownBy(() -> LmtpWire.connect(named, Duration.ofSeconds(5), Duration.ofSeconds(5), new OpenAttempt(),
+                host -> {
+                    throw new UnknownHostException(host + ": Name or service not known");
+                }))
+                .isInstanceOfSatisfying(SmtpClientException.class, e -> assertThat(e.reply().oneLine()).isEqualTo(
+                        "451 4.4.1 Cannot resolve the LMTP host of lmtp:lmtp.peer.test:" + peer.port()
+                                + ": lmtp.peer.test: Name or service not known"));
     }
 
     @Test
