@@ -263,6 +263,11 @@ public final class LmtpClient implements AutoCloseable {
         return (int) idle.stream().filter(i -> i.session().isReusable()).count();
     }
 
+    /** For tests: the sessions in the middle of a delivery now. */
+    synchronized List<LmtpSession> busySessions() {
+        return List.copyOf(busy);
+    }
+
     /** For tests: connections being opened now. */
     synchronized int opening() {
         return opening.size();

@@ -37,6 +37,8 @@ public final class LmtpSession implements Closeable {
     /** Volatile: {@link #close()} may come from another thread, to cut a delivery at shutdown. */
     private volatile boolean usable = true;
     private boolean unanswered;
+    /** Replies read in transactions on this connection; volatile for {@link #repliesRead()} from another thread. */
+    private volatile int repliesRead;
 
     private LmtpSession(LmtpWire wire, ClientSettings settings, RemoteReply greeting, Map<String, String> extensions) {
         this.wire = wire;
@@ -83,6 +85,11 @@ public final class LmtpSession implements Closeable {
     /** Whether the LHLO reply announced this keyword (case-insensitive). */
     public boolean supports(String keyword) {
         return extensions.containsKey(keyword.toUpperCase(Locale.ROOT));
+    }
+
+    /** For tests: replies read so far in this connection's transactions (greeting and LHLO not counted). */
+    int repliesRead() {
+        return repliesRead;
     }
 
     /** Transactions started on this connection. */
@@ -371,6 +378,7 @@ public final class LmtpSession implements Closeable {
         private RemoteReply read(Duration timeout) throws SmtpClientException {
             RemoteReply r = wire.read(timeout);
             replies++;
+            repliesRead++;
             return r;
         }
     }

@@ -546,8 +546,10 @@ class LmtpProtocolTest {
         LmtpClient client = LmtpClient.open(endpoint(), ClientSettings.uniform("client.test", Duration.ofSeconds(25)));
         Thread closer = Thread.ofVirtual().start(() -> {
             try {
-                peer.take(Duration.ofSeconds(10)); // the data has arrived: the client now waits for b's reply
-                Thread.sleep(100);
+                // MAIL, two RCPTs and DATA pipelined, then a's reply after the dot: the client now waits for b's.
+                // A condition, not a pause: under load a fixed sleep could cut before a's reply was read.
+                await("the client has read a's reply after the data", () -> client.busySessions().stream()
+                        .anyMatch(s -> s.repliesRead() >= 5));
             } catch (InterruptedException | AssertionError e) {
                 // the delivery below fails the test then
             }
