@@ -94,7 +94,10 @@ public final class LmtpClient implements AutoCloseable {
     }
 
     /**
-     * Delivers one message: one result per recipient, in order (see {@link LmtpSession#deliver}).
+     * Delivers one message: one result per recipient, in order (see {@link LmtpSession#deliver}). For the queue:
+     * {@link RecipientResult#status()} says delivered, deferred or bounced; a deferral at
+     * {@link RecipientResult.Stage#UNCONFIRMED} may have been delivered (a retry can duplicate it), every other
+     * deferral and every exception below means nothing reached any mailbox.
      *
      * @throws SmtpClientException   when no session could be had (refused connection, time-out, a greeting or
      *                               LHLO refused, every connection busy past the connect time-out): nothing was

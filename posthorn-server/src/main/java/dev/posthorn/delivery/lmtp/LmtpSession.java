@@ -124,10 +124,11 @@ public final class LmtpSession implements Closeable {
     /**
      * Runs one transaction and returns one result per recipient, in the order of {@code message.recipients()}.
      * Never throws for what the server or the network did: a lost connection or a time-out gives every recipient
-     * whose reply did not come a synthesised {@code 451 4.4.2} ({@link Stage#CONNECTION}), keeps the replies
+     * whose reply did not come a synthesised {@code 451 4.4.2} ({@link Stage#CONNECTION} before the final dot was
+     * sent, {@link Stage#UNCONFIRMED} after it), keeps the replies
      * that did come, and leaves this session unusable. A reply that no step allows (a 250 to DATA, a 3xx after
      * the data) is a protocol error: the connection is closed and the undecided recipients get {@code 451 4.5.0}
-     * ({@link Stage#CONNECTION}); only a 2xx after the data is a delivery.
+     * ({@link Stage#CONNECTION} or {@link Stage#UNCONFIRMED} likewise); only a 2xx after the data is a delivery.
      *
      * @throws IOException only when the message's content cannot be read (the spool's problem, not the server's);
      *                     the session is then unusable, the server having seen an unfinished DATA
@@ -162,7 +163,8 @@ public final class LmtpSession implements Closeable {
             wire.close();
             for (int i = 0; i < results.length; i++) {
                 if (results[i] == null) {
-                    results[i] = new RecipientResult(recipients.get(i), e.reply(), Stage.CONNECTION);
+                    results[i] = new RecipientResult(recipients.get(i), e.reply(),
+                            t.endOfDataSent ? Stage.UNCONFIRMED : Stage.CONNECTION);
                 }
             }
             LOG.info("lmtp server={} status=connection-closed replies={} reason=\"{}\"", wire.peer(), t.replies,
@@ -206,6 +208,8 @@ public final class LmtpSession implements Closeable {
         int replies;
         /** The first reply was a 421: the server closed the kept connection before it took any command. */
         boolean goodbye;
+        /** The final dot went to the socket (or may have): from now on the server may deliver. */
+        boolean endOfDataSent;
 
         Transaction(LmtpMessage message, Capabilities.Verdict verdict, RecipientResult[] results) {
             this.message = message;
@@ -366,6 +370,8 @@ public final class LmtpSession implements Closeable {
             try (InputStream content = message.content().open()) {
                 content.transferTo(data);
             }
+            // Set before the dot is written: once any of it may have gone out, a failure leaves the outcome unknown.
+            endOfDataSent = true;
             data.finish();
             wire.flush();
         }

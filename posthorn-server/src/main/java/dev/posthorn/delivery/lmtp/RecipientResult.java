@@ -22,10 +22,16 @@ public record RecipientResult(String recipient, RemoteReply reply, Stage stage) 
         DELIVERY,
         /**
          * The connection was lost, a reply timed out, or the server broke the protocol (a reply no step allows, after
-         * which we close the connection) before this recipient's reply came; synthesised 4xx. After the final dot
-         * the server may have delivered it all the same: retrying can then deliver it twice.
+         * which we close the connection) before the end of the data was sent; synthesised 4xx. Nothing of this
+         * transaction can have reached a mailbox (RFC 2033 §4.2: no delivery without the final dot): safe to retry.
          */
-        CONNECTION
+        CONNECTION,
+        /**
+         * The same failures after the final dot was sent, before this recipient's own reply came; synthesised 4xx.
+         * The server may have delivered the message all the same: a retry may deliver it twice, the one duplicate
+         * LMTP cannot rule out, and the queue counts it as such.
+         */
+        UNCONFIRMED
     }
 
     /** What the queue does with the recipient. */

@@ -82,7 +82,7 @@ class LmtpProtocolTest {
         assertThat(results.get(1).stage()).isEqualTo(Stage.DELIVERY);
         assertThat(results.get(1).reply().oneLine()).isEqualTo("452 4.2.2 <b@peer.test> Mailbox full, try later");
         // The peer hung up before c's reply: c's fate is unknown, so it is tried again later.
-        assertThat(results.get(2).stage()).isEqualTo(Stage.CONNECTION);
+        assertThat(results.get(2).stage()).isEqualTo(Stage.UNCONFIRMED);
         assertThat(results.get(2).reply().oneLine()).startsWith("451 4.4.2 Connection closed by remote");
     }
 
@@ -98,7 +98,7 @@ class LmtpProtocolTest {
         long millis = (System.nanoTime() - start) / 1_000_000;
 
         assertThat(results.get(0).status()).isEqualTo(Status.DELIVERED);
-        assertThat(results.get(1).stage()).isEqualTo(Stage.CONNECTION);
+        assertThat(results.get(1).stage()).isEqualTo(Stage.UNCONFIRMED);
         assertThat(results.get(1).reply().oneLine())
                 .startsWith("451 4.4.2 Timed out after 300 ms waiting for the reply of the LMTP server at lmtp:127.0.0.1:");
         assertThat(millis).as("returned after the time-out, not after the peer's 60 s stall").isLessThan(10_000);
@@ -232,7 +232,7 @@ class LmtpProtocolTest {
             // b's reply and c's (which would follow it) can no longer be trusted to be theirs.
             assertThat(results.subList(1, 3)).allSatisfy(r -> {
                 assertThat(r.status()).isEqualTo(Status.DEFERRED);
-                assertThat(r.stage()).isEqualTo(Stage.CONNECTION);
+                assertThat(r.stage()).isEqualTo(Stage.UNCONFIRMED);
                 assertThat(r.reply().oneLine()).isEqualTo("451 4.5.0 Protocol error: the LMTP server at " + endpoint()
                         + " answered the end of the data with \"354 what?\": a reply after the data must be 2xx"
                         + " (delivered), 4xx or 5xx (refused)");
@@ -457,7 +457,7 @@ class LmtpProtocolTest {
             peer.lmtpRepliesBeforeFailure = 0;
             List<RecipientResult> second = client.deliver(LmtpMessage.of("s@origin.test", List.of("b@peer.test"), CONTENT));
             assertThat(second).singleElement().satisfies(r -> {
-                assertThat(r.stage()).isEqualTo(Stage.CONNECTION);
+                assertThat(r.stage()).isEqualTo(Stage.UNCONFIRMED);
                 assertThat(r.status()).isEqualTo(Status.DEFERRED);
             });
         }
@@ -563,7 +563,7 @@ class LmtpProtocolTest {
         closer.join();
 
         assertThat(results.get(0).status()).isEqualTo(Status.DELIVERED);
-        assertThat(results.get(1).stage()).isEqualTo(Stage.CONNECTION);
+        assertThat(results.get(1).stage()).isEqualTo(Stage.UNCONFIRMED);
         assertThat(results.get(1).reply().code()).isEqualTo(451);
         assertThat(millis).as("cut at once, not after the 25 s reply time-out").isLessThan(15_000);
         assertThat(client.isOpen()).isFalse();
