@@ -68,7 +68,7 @@ final class LmtpWire implements Closeable {
         long deadline = System.nanoTime() + timeout.toNanos();
         SocketAddress address = switch (endpoint) {
             case LmtpEndpoint.Tcp tcp -> new InetSocketAddress(
-                    BoundedResolver.resolve(lookup, tcp.host(), timeout, endpoint.toString()), tcp.port());
+                    BoundedResolver.resolve(lookup, tcp.host(), timeout, endpoint.toString(), attempt), tcp.port());
             case LmtpEndpoint.Unix unix -> UnixDomainSocketAddress.of(unix.path());
         };
         Duration left = Duration.ofNanos(deadline - System.nanoTime());

@@ -23,6 +23,9 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -348,6 +351,37 @@ class LmtpProtocolTest {
                         "451 4.4.1 Cannot connect to the LMTP server at lmtp:lmtp.slow.test:" + peer.port()
                                 + ": resolving lmtp.slow.test timed out after 300 ms"));
         assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(3_000);
+        assertThat(peer.connections.get()).isZero();
+    }
+
+    /** close() at shutdown cuts a connection whose host name is still being looked up, as it cuts a connect. */
+    @Test
+    void aCutStopsTheWaitForASlowHostNameAtOnce() throws Exception {
+        LmtpEndpoint slowName = LmtpEndpoint.parse("lmtp:lmtp.slow.test:" + peer.port());
+        CountDownLatch looking = new CountDownLatch(1);
+        BoundedResolver.Lookup stalls = host -> {
+            looking.countDown();
+            try {
+                Thread.sleep(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return InetAddress.getLoopbackAddress();
+        };
+        OpenAttempt attempt = new OpenAttempt();
+        CompletableFuture<Throwable> connect = CompletableFuture.supplyAsync(() -> {
+            try (LmtpWire wire = LmtpWire.connect(slowName, Duration.ofSeconds(20), Duration.ofSeconds(5), attempt, stalls)) {
+                return null;
+            } catch (Throwable e) {
+                return e;
+            }
+        });
+        assertThat(looking.await(10, TimeUnit.SECONDS)).isTrue();
+        long start = System.nanoTime();
+        attempt.cut();
+        assertThat(connect.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(SmtpClientException.class, e ->
+                assertThat(e.reply().oneLine()).startsWith("451 4.4.2 Opening the connection to the LMTP server at"));
+        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(5_000);
         assertThat(peer.connections.get()).isZero();
     }
 
