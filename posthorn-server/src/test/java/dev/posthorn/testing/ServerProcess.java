@@ -36,7 +36,14 @@ public final class ServerProcess implements AutoCloseable {
         builder.environment().put("POSTHORN_TEST_LOG", "info");
         Process process = builder.start();
         ServerProcess server = new ServerProcess(process, mxPort);
-        server.awaitListening();
+        try {
+            server.awaitListening();
+        } catch (IOException | RuntimeException e) {
+            // A server that was slow to start would otherwise outlive the test, load the machine and answer on
+            // ports that later tests are given.
+            process.destroyForcibly();
+            throw e;
+        }
         return server;
     }
 
