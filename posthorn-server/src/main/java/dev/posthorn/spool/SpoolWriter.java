@@ -72,10 +72,8 @@ public final class SpoolWriter implements AutoCloseable {
             Files.move(temporary, spool.envelopeFile(id), StandardCopyOption.ATOMIC_MOVE);
             spool.filesWritten(id);
         } catch (IOException e) {
-            // No 250 will be sent: take it back, so a replay does not deliver it either.
-            journal.appendRemoved(id);
-            Files.deleteIfExists(spool.envelopeFile(id));
-            Files.deleteIfExists(spool.messageFile(id));
+            // No 250 will be sent: take it back (a tombstone, then the files), so a replay does not deliver it.
+            spool.remove(id);
             throw e;
         } finally {
             journal.materialized(segment);

@@ -1,6 +1,5 @@
 package dev.posthorn.store;
 
-import dev.posthorn.spool.GroupSync;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,6 +51,12 @@ public final class Maildir {
      * {@code body}.
      */
     public void deliver(String name, byte[] header, InputStream body) throws IOException {
+        prepare(name, header, body);
+        publish(name);
+    }
+
+    /** Writes the message into {@code tmp/} and syncs it; nothing is visible to a reader yet. */
+    public void prepare(String name, byte[] header, InputStream body) throws IOException {
         create();
         Path temporary = root.resolve("tmp").resolve(name);
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -61,9 +66,18 @@ public final class Maildir {
             body.transferTo(out);
             channel.force(true);
         }
-        Files.move(temporary, newDirectory().resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Moves a prepared message into {@code new/} and makes the new name durable. */
+    public void publish(String name) throws IOException {
+        Files.move(root.resolve("tmp").resolve(name), newDirectory().resolve(name), StandardCopyOption.ATOMIC_MOVE);
         // One directory fsync covers every delivery that renamed into new/ meanwhile (group commit).
         GroupSync.of(newDirectory()).sync();
+    }
+
+    /** Drops a prepared message that will not be published. */
+    public void discard(String name) throws IOException {
+        Files.deleteIfExists(root.resolve("tmp").resolve(name));
     }
 
     /** True when a message with this base name is in new/ or cur/ (a reader may have added ":2,flags"). */

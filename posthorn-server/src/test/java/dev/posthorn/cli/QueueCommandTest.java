@@ -127,9 +127,14 @@ class QueueCommandTest {
         assertThat(show.exit()).isEqualTo(1);
         assertThat(show.err()).contains("no message NOSUCHID");
 
+        Run unknown = run("queue", "retry", "NOSUCHID", "--data-dir", data);
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.err()).contains("no message NOSUCHID");
+
         Run retry = run("queue", "retry", "--all", "--data-dir", data);
         assertThat(retry.exit()).isZero();
-        assertThat(retry.out()).contains("No server is running: 1 message(s)");
+        assertThat(retry.out()).contains("retried 1 message(s) (no server is running: they are tried as soon as it starts)",
+                "  " + id);
         assertThat(StateFile.read(queue, id).recipients.get(0).nextAttempt).isBefore(Instant.now().plusSeconds(1));
 
         assertThat(run("queue", "delete", id, "--data-dir", data).exit()).isZero();
