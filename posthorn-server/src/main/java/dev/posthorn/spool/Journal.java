@@ -282,7 +282,8 @@ final class Journal {
                 throw new IOException("the spool journal's writer has stopped");
             }
             long since = busySince;
-            if (since != 0 && System.nanoTime() - since > syncDeadlineNanos) {
+            // A withdrawal's tombstone must queue whatever the disk does: it keeps a refused message from a replay.
+            if (kind != Kind.ABANDONED_REMOVAL && since != 0 && System.nanoTime() - since > syncDeadlineNanos) {
                 // Queueing behind a sync that has not returned for this long would only make the wait longer.
                 throw new IOException("the journal's last sync has not returned for "
                         + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since) + " ms");

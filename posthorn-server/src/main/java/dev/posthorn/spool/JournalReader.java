@@ -41,7 +41,8 @@ final class JournalReader {
     record Torn(long offset, String reason) implements Step {
     }
 
-    record Corrupt(long offset, String reason) implements Step {
+    /** A damaged record at {@code offset}; the next intact record starts at {@code resumeAt} (-1: none follows). */
+    record Corrupt(long offset, String reason, long resumeAt) implements Step {
     }
 
     private final SeekableByteChannel channel;
@@ -83,11 +84,12 @@ final class JournalReader {
         }
         body.limit(rest);
         Step parsed = parse(offset, body);
-        if (parsed instanceof Corrupt) {
+        long end = offset + 8 + rest + 4;
+        channel.position(end);
+        if (parsed instanceof Corrupt c) {
             // The checksum held, so this is not a torn write: a writer bug or deliberate damage. Keep it.
-            return parsed;
+            return new Corrupt(c.offset(), c.reason(), end < channel.size() ? end : -1);
         }
-        channel.position(offset + 8 + rest + 4);
         return parsed;
     }
 
@@ -96,39 +98,40 @@ final class JournalReader {
         byte type = body.get();
         int idLength = Short.toUnsignedInt(body.getShort());
         if (idLength == 0 || idLength > MAX_ID || idLength > body.remaining()) {
-            return new Corrupt(offset, "bad message id length " + idLength);
+            return new Corrupt(offset, "bad message id length " + idLength, -1);
         }
         byte[] idBytes = new byte[idLength];
         body.get(idBytes);
         String id = new String(idBytes, StandardCharsets.US_ASCII);
         if (!QueueIds.valid(id)) {
-            return new Corrupt(offset, "a message id that is not a queue id");
+            return new Corrupt(offset, "a message id that is not a queue id", -1);
         }
         switch (type) {
             case Journal.REMOVED -> {
-                return body.hasRemaining() ? new Corrupt(offset, "trailing octets in a removal record")
+                return body.hasRemaining() ? new Corrupt(offset, "trailing octets in a removal record", -1)
                         : new Record(offset, type, id, null, null);
             }
             case Journal.STATE -> {
                 byte[] state = lengthPrefixed(body);
-                return state == null || body.hasRemaining() ? new Corrupt(offset, "bad state length")
+                return state == null || body.hasRemaining() ? new Corrupt(offset, "bad state length", -1)
                         : new Record(offset, type, id, null, state);
             }
             case Journal.MESSAGE -> {
                 byte[] envelope = lengthPrefixed(body);
                 if (envelope == null || body.remaining() < 8) {
-                    return new Corrupt(offset, "bad envelope length");
+                    return new Corrupt(offset, "bad envelope length", -1);
                 }
                 long contentLength = body.getLong();
                 if (contentLength != body.remaining()) {
-                    return new Corrupt(offset, "content length " + contentLength + " does not match the record");
+                    return new Corrupt(offset, "content length " + contentLength + " does not match the record",
+                            -1);
                 }
                 byte[] content = new byte[body.remaining()];
                 body.get(content);
                 return new Record(offset, type, id, envelope, content);
             }
             default -> {
-                return new Corrupt(offset, "unknown record type " + type);
+                return new Corrupt(offset, "unknown record type " + type, -1);
             }
         }
     }
@@ -155,7 +158,7 @@ final class JournalReader {
         long size = channel.size();
         long valid = nextValidRecord(offset + 1, size);
         if (valid >= 0) {
-            return new Corrupt(offset, reason + "; an intact record follows at offset " + valid);
+            return new Corrupt(offset, reason + "; an intact record follows at offset " + valid, valid);
         }
         if (cutShort) {
             return new Torn(offset, reason);
@@ -163,7 +166,7 @@ final class JournalReader {
         if (zerosFrom(offset, size)) {
             return new Torn(offset, "zeros to the end of the segment");
         }
-        return new Corrupt(offset, reason);
+        return new Corrupt(offset, reason, -1);
     }
 
     /** The offset of the first intact record at or after {@code from}, or -1. Reads in bounded chunks. */

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * whole segment or the whole journal.
  *
  * <p>A segment that ends in a torn record (a crash during a write: never acknowledged) is replayed up to it
- * and dropped. A segment with a damaged record is replayed up to it and then moved aside, never deleted, to
+ * and dropped. A segment with a damaged record is replayed (every intact record, before and after the damage)
+ * and then moved aside, never deleted, to
  * {@code journal/corrupt/} with a {@code .txt} saying where and why; the log says so loudly and
  * {@code posthorn queue list} lists it.
  */
@@ -77,25 +78,47 @@ final class JournalReplay {
         return last + 1;
     }
 
-    /** Two passes over the segment: its tombstones first, so a message removed in it is never written out. */
+    /**
+     * Two passes over the segment: its tombstones first, so a message removed in it is never written out. A
+     * damaged record is skipped when an intact one follows (acknowledged records after it are not lost); the
+     * first damage found is returned so the segment is kept.
+     */
     private JournalReader.Step replaySegment(Path segment) throws IOException {
         Set<String> removedHere = new HashSet<>();
+        read(segment, record -> {
+            if (record.type() == Journal.REMOVED) {
+                removedHere.add(record.id());
+            }
+        });
+        return read(segment, record -> apply(record, removedHere.contains(record.id())));
+    }
+
+    private interface RecordAction {
+        void accept(JournalReader.Record record) throws IOException;
+    }
+
+    private static JournalReader.Step read(Path segment, RecordAction action) throws IOException {
+        JournalReader.Step damage = null;
         try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ)) {
             JournalReader reader = new JournalReader(channel);
-            JournalReader.Step step;
-            while ((step = reader.next()) instanceof JournalReader.Record record) {
-                if (record.type() == Journal.REMOVED) {
-                    removedHere.add(record.id());
+            while (true) {
+                JournalReader.Step step = reader.next();
+                switch (step) {
+                    case JournalReader.Record record -> action.accept(record);
+                    case JournalReader.Corrupt corrupt -> {
+                        if (damage == null) {
+                            damage = corrupt;
+                        }
+                        if (corrupt.resumeAt() < 0) {
+                            return damage;
+                        }
+                        channel.position(corrupt.resumeAt());
+                    }
+                    default -> {
+                        return damage != null ? damage : step;
+                    }
                 }
             }
-        }
-        try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ)) {
-            JournalReader reader = new JournalReader(channel);
-            JournalReader.Step step;
-            while ((step = reader.next()) instanceof JournalReader.Record record) {
-                apply(record, removedHere.contains(record.id()));
-            }
-            return step;
         }
     }
 
@@ -135,12 +158,13 @@ final class JournalReplay {
         Path target = aside.resolve(segment.getFileName());
         Files.move(segment, target, StandardCopyOption.ATOMIC_MOVE);
         String reason = "damaged record at offset " + corrupt.offset() + ": " + corrupt.reason()
-                + ". Records before it were recovered; any after it were not. Moved here " + Instant.now() + ".\n";
+                + ". Every intact record was recovered; the damaged one was not. Moved here " + Instant.now() + ".\n";
         Files.writeString(target.resolveSibling(target.getFileName() + ".txt"), reason, StandardCharsets.UTF_8);
         GroupSync.fsyncDirectory(aside);
-        LOG.error("SPOOL JOURNAL SEGMENT CORRUPT: {} has a {}; moved to {} and kept. Records before offset {} were "
-                + "recovered; anything after it was not: inspect the file (posthorn queue list shows it).",
-                segment.getFileName(), "damaged record (" + corrupt.reason() + ")", target, corrupt.offset());
+        LOG.error("SPOOL JOURNAL SEGMENT CORRUPT: {} has a damaged record at offset {} ({}); moved to {} and kept. "
+                + "Every intact record was recovered, the damaged one was not: a message, a state or a removal may be "
+                + "missing. Inspect the file (posthorn queue list shows it).", segment.getFileName(), corrupt.offset(),
+                corrupt.reason(), target);
     }
 
     private long highestNumber(List<Path> segments) throws IOException {
