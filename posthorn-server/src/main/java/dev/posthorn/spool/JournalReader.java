@@ -47,6 +47,10 @@ final class JournalReader {
 
     private final SeekableByteChannel channel;
     private final ByteBuffer header = ByteBuffer.allocate(8);
+    // Scanning a damaged tail reuses these: memory stays bounded whatever the damage looks like.
+    private ByteBuffer scanChunk;
+    private ByteBuffer crcChunk;
+    private final ByteBuffer probe = ByteBuffer.allocate(8);
 
     JournalReader(SeekableByteChannel channel) {
         this.channel = channel;
@@ -171,7 +175,7 @@ final class JournalReader {
 
     /** The offset of the first intact record at or after {@code from}, or -1. Reads in bounded chunks. */
     private long nextValidRecord(long from, long size) throws IOException {
-        ByteBuffer chunk = ByteBuffer.allocate(SCAN_CHUNK);
+        ByteBuffer chunk = scanChunk();
         long position = from;
         while (position + 12 <= size) {
             chunk.clear();
@@ -192,7 +196,7 @@ final class JournalReader {
 
     /** Whether a whole record with a matching checksum starts here; the checksum is computed in chunks. */
     private boolean intactAt(long offset, long size) throws IOException {
-        ByteBuffer head = ByteBuffer.allocate(8);
+        ByteBuffer head = probe.clear();
         channel.position(offset);
         if (readSome(head) < 8) {
             return false;
@@ -202,7 +206,10 @@ final class JournalReader {
             return false;
         }
         CRC32C crc = new CRC32C();
-        ByteBuffer chunk = ByteBuffer.allocate(Math.min(SCAN_CHUNK, rest));
+        if (crcChunk == null) {
+            crcChunk = ByteBuffer.allocate(SCAN_CHUNK);
+        }
+        ByteBuffer chunk = crcChunk;
         long left = rest;
         while (left > 0) {
             chunk.clear();
@@ -215,12 +222,12 @@ final class JournalReader {
             crc.update(chunk);
             left -= n;
         }
-        ByteBuffer stored = ByteBuffer.allocate(4);
+        ByteBuffer stored = probe.clear().limit(4);
         return readSome(stored) == 4 && stored.getInt(0) == (int) crc.getValue();
     }
 
     private boolean zerosFrom(long offset, long size) throws IOException {
-        ByteBuffer chunk = ByteBuffer.allocate(SCAN_CHUNK);
+        ByteBuffer chunk = scanChunk();
         channel.position(offset);
         long left = size - offset;
         while (left > 0) {
@@ -237,6 +244,13 @@ final class JournalReader {
             left -= n;
         }
         return true;
+    }
+
+    private ByteBuffer scanChunk() {
+        if (scanChunk == null) {
+            scanChunk = ByteBuffer.allocate(SCAN_CHUNK);
+        }
+        return scanChunk;
     }
 
     private int readSome(ByteBuffer buffer) throws IOException {
