@@ -81,10 +81,6 @@ public final class FileQueueStore implements QueueStore {
         return new QueuedMessage(envelope, state, true);
     }
 
-    public Spool spool() {
-        return spool;
-    }
-
     @Override
     public QueuedMessage add(Envelope envelope) {
         QueuedMessage message = new QueuedMessage(envelope, MessageState.fresh(envelope, clock.instant()), false);

@@ -18,10 +18,6 @@ public record QueueSelector(List<String> ids, boolean all, String domain, String
         ids = ids == null ? List.of() : List.copyOf(ids);
     }
 
-    public static QueueSelector ofIds(List<String> ids) {
-        return new QueueSelector(ids, false, null, null, null, null);
-    }
-
     /** Whether it names anything at all: an action without ids, filters or --all is a mistake. */
     public boolean empty() {
         return ids.isEmpty() && !all && domain == null && sender == null && recipient == null && olderThan == null;

@@ -53,8 +53,4 @@ public final class QueuedMessage {
             throw new java.io.UncheckedIOException(e);
         }
     }
-
-    public synchronized boolean claimed() {
-        return claimed;
-    }
 }

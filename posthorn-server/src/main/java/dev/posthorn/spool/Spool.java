@@ -181,11 +181,6 @@ public final class Spool implements AutoCloseable {
         return journal;
     }
 
-    /** Statistics of the journal: syncs and records since start ("journal off" without one). */
-    public String statistics() {
-        return journal == null ? "journal off" : journal.statistics();
-    }
-
     /**
      * A message whose durable copy is the journal and whose files are not written: it is delivered straight
      * from memory, and gets files only if it has to wait (a deferred delivery) or its segment is checkpointed

@@ -47,15 +47,9 @@ public final class Maildir {
     }
 
     /**
-     * Delivers under {@code name} (unique and stable per queued recipient): {@code header} first, then
-     * {@code body}.
+     * Writes the message under {@code name} (unique and stable per queued recipient) into {@code tmp/},
+     * {@code header} first, then {@code body}, and syncs it; nothing is visible to a reader yet.
      */
-    public void deliver(String name, byte[] header, InputStream body) throws IOException {
-        prepare(name, header, body);
-        publish(name);
-    }
-
-    /** Writes the message into {@code tmp/} and syncs it; nothing is visible to a reader yet. */
     public void prepare(String name, byte[] header, InputStream body) throws IOException {
         create();
         Path temporary = root.resolve("tmp").resolve(name);
