@@ -68,9 +68,7 @@ public final class FileQueueStore implements QueueStore {
             LOG.error("queue file of {} unreadable, left in place: {}", id, e.toString());
             return null;
         }
-        if (state == null) {
-            state = MessageState.fresh(envelope, now);
-        }
+        state = state == null ? MessageState.fresh(envelope, now) : MessageState.reconcile(state, envelope, now);
         for (RecipientState r : state.recipients) {
             if (r.status == RecipientStatus.IN_FLIGHT) {
                 // Being attempted when the last run stopped and nothing recorded since: due again (at least once).

@@ -35,6 +35,29 @@ public final class MessageState {
         return state;
     }
 
+    /**
+     * This state matched to its envelope: one entry per envelope recipient, by index. A state written before
+     * every recipient had one (a queue from before the one queue, which kept remote recipients only and no
+     * index) is matched by address; a recipient it lacks starts queued.
+     */
+    static MessageState reconcile(MessageState stored, Envelope envelope, Instant now) {
+        MessageState state = fresh(envelope, now);
+        state.held = stored.held;
+        List<RecipientState> unused = new ArrayList<>(stored.recipients);
+        for (RecipientState r : state.recipients) {
+            RecipientState match = unused.stream().filter(s -> s.index == r.index && s.address.equalsIgnoreCase(r.address))
+                    .findFirst().orElse(unused.stream().filter(s -> s.address.equalsIgnoreCase(r.address))
+                            .findFirst().orElse(null));
+            if (match != null) {
+                unused.remove(match);
+                match.index = r.index;
+                match.local = r.local;
+                state.recipients.set(state.recipients.indexOf(r), match);
+            }
+        }
+        return state;
+    }
+
     public RecipientState recipient(String address) {
         for (RecipientState r : recipients) {
             if (r.address.equalsIgnoreCase(address)) {
