@@ -17,14 +17,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code posthorn explain CODE}: what a reply code means, when it is seen and how to fix it. CODE may be a
- * whole reply line from a log; then both its codes are explained. Exit 2 when nothing could be explained.
+ * whole reply line from a log, or several lines pasted from a session or a bounce (a multiline reply is read as
+ * one reply); then every code found is explained, and anything that breaks the rules for enhanced codes
+ * (RFC 2034 §4) or multiline replies (RFC 5321 §4.2.1) is reported. Exit 2 when nothing could be explained.
  */
 @Command(name = "explain", mixinStandardHelpOptions = true,
         description = "Explain an SMTP reply code (530), an enhanced status code (5.7.0) or a pasted reply line.")
 final class ExplainCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "CODE",
-            description = "A code, or a reply line such as \"530 5.7.0 Authentication required\".")
+            description = "A code, or reply lines such as \"530 5.7.0 Authentication required\".")
     List<String> input;
 
     @Mixin
@@ -53,9 +55,7 @@ final class ExplainCommand implements Callable<Integer> {
             catalogue.find(code).ifPresentOrElse(entries::add,
                     () -> err.println("posthorn explain: " + nearby.hint(code)));
         }
-        if (lookup.classesDisagree()) {
-            err.println("posthorn explain: " + nearby.classMismatch(lookup));
-        }
+        nearby.notes(lookup, entries).forEach(note -> err.println("posthorn explain: " + note));
         if (entries.isEmpty()) {
             return 2;
         }

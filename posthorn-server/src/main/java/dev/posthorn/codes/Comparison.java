@@ -110,7 +110,7 @@ public record Comparison(String language, String title, CodeEntry a, CodeEntry b
 
     /**
      * A basic and an enhanced code: whether they go together in one reply. They can only if the classes agree
-     * (RFC 3463); they usually do if the data relates them or Posthorn sends them together.
+     * (RFC 2034 §4); they usually do if the data relates them or Posthorn sends them together.
      */
     private static String pairing(Catalogue catalogue, Words w, CodeEntry basic, CodeEntry enhanced) {
         if (basic.replyClass() != enhanced.replyClass()) {
