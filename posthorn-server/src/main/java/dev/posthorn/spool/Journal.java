@@ -54,6 +54,10 @@ final class Journal {
     /** Tests only: runs in the writer before each write, to make it fail or hang as a sick disk would. */
     interface Fault {
         void beforeWrite() throws IOException;
+
+        /** Runs when the writer cuts a failed batch off its segment: a disk that refuses the truncate too. */
+        default void beforeCutBack() throws IOException {
+        }
     }
 
     static volatile Fault fault;
@@ -73,6 +77,12 @@ final class Journal {
         final AtomicInteger pendingUnlinks = new AtomicInteger();
         long bytes;
         final long createdNanos = System.nanoTime();
+        /**
+         * Closed for writing after its last batch was synced ({@link #closeSealed}). A seal that failed leaves it
+         * open, still on the checkpointer's list, and the next checkpoint tries again: a segment that is never
+         * retired would be replayed, older than everything after it, and bring back what was delivered since.
+         */
+        volatile boolean closed;
 
         Segment(long number, Path file, FileChannel channel) {
             this.number = number;
@@ -111,6 +121,8 @@ final class Journal {
     private boolean crashed;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private Segment current;
+    /** Segments the writer left after a failed cut-back: the checkpointer must seal and retire them in order. */
+    private final List<Segment> abandoned = new ArrayList<>();
     private final AtomicLong nextNumber;
     private final long segmentLimit;
     private final long syncDeadlineNanos;
@@ -396,6 +408,10 @@ final class Journal {
      */
     private void cutBack(Segment segment) {
         try {
+            Fault f = fault;
+            if (f != null) {
+                f.beforeCutBack();
+            }
             segment.channel.truncate(segment.bytes);
             segment.channel.position(segment.bytes);
             segment.channel.force(false);
@@ -406,7 +422,16 @@ final class Journal {
                 Segment next = openSegment();
                 lock.lock();
                 try {
-                    current = next;
+                    if (current == segment) {
+                        current = next;
+                        // Not forgotten: it holds acknowledged records, so it is sealed and retired like any other,
+                        // in its turn (else it would stay on disk and a replay would bring its messages back).
+                        abandoned.add(segment);
+                    } else {
+                        // Sealed meanwhile: the checkpointer has it already. The new file is not needed.
+                        next.channel.close();
+                        Files.deleteIfExists(next.file);
+                    }
                 } finally {
                     lock.unlock();
                 }
@@ -482,14 +507,30 @@ final class Journal {
         }
     }
 
-    /** Waits until the sealed segment's last batch is written and synced, then closes it. */
-    void closeSealed(Segment segment) throws IOException {
+    /** The segments the writer left behind after a failed cut-back, for the checkpointer; the list empties. */
+    List<Segment> takeAbandoned() {
+        lock.lock();
         try {
-            syncAll();
-            segment.channel.force(false);
+            List<Segment> taken = new ArrayList<>(abandoned);
+            abandoned.clear();
+            return taken;
         } finally {
-            segment.channel.close();
+            lock.unlock();
         }
+    }
+
+    /**
+     * Waits until the sealed segment's last batch is written and synced, then closes it. When that fails (a
+     * failed write, a sync slower than the deadline) the segment stays open and this may be called again.
+     */
+    void closeSealed(Segment segment) throws IOException {
+        if (segment.closed) {
+            return;
+        }
+        syncAll();
+        segment.channel.force(false);
+        segment.channel.close();
+        segment.closed = true;
     }
 
     long syncs() {

@@ -12,9 +12,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -69,7 +70,9 @@ public final class Spool implements AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Journal journal;
-    private final ArrayDeque<Journal.Segment> sealed = new ArrayDeque<>();
+    /** Sealed segments not retired yet, lowest number first: they are retired strictly in that order. */
+    private final PriorityQueue<Journal.Segment> sealed =
+            new PriorityQueue<>(Comparator.comparingLong((Journal.Segment s) -> s.number));
     private final Thread checkpointer;
     /** Deletes the files of removed messages once their tombstones are durable, off the writer's thread. */
     private final ScheduledExecutorService unlinker = Executors.newSingleThreadScheduledExecutor(
@@ -390,6 +393,7 @@ public final class Spool implements AutoCloseable {
                 checkpointer.join(30_000);
                 LOG.info("spool closed: {}", journal.statistics());
                 journal.close();
+                closeUnretired();
             }
         } catch (IOException e) {
             LOG.warn("spool close: {}", e.toString());
@@ -398,6 +402,19 @@ public final class Spool implements AutoCloseable {
         } finally {
             unlinker.shutdown();
             releaseLock();
+        }
+    }
+
+    /** The channels of segments whose seal never succeeded; the files stay and the next start replays them. */
+    private synchronized void closeUnretired() {
+        for (Journal.Segment segment : sealed) {
+            if (!segment.closed) {
+                try {
+                    segment.channel.close();
+                } catch (IOException e) {
+                    LOG.warn("spool close: {}: {}", segment.file.getFileName(), e.toString());
+                }
+            }
         }
     }
 
@@ -455,11 +472,14 @@ public final class Spool implements AutoCloseable {
     synchronized void checkpoint(boolean all) throws IOException {
         Journal.Segment segment = journal.sealIfDue(all ? 0 : SEGMENT_MAX_AGE_NANOS);
         if (segment != null) {
-            journal.closeSealed(segment);
+            // On the list before its seal is awaited: a seal that fails is tried again at the next checkpoint,
+            // and nothing after it is retired before it is (a segment left on disk would be replayed first).
             sealed.add(segment);
         }
+        sealed.addAll(journal.takeAbandoned());
         while (!sealed.isEmpty()) {
             Journal.Segment next = sealed.peek();
+            journal.closeSealed(next);
             if (!settled(next)) {
                 return;
             }
