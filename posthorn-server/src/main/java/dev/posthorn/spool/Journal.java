@@ -9,6 +9,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,16 +38,27 @@ import org.slf4j.LoggerFactory;
  * records are refused at once. A failed write is cut off the segment again ({@code ftruncate}) so that a record
  * whose session was told {@code 451} cannot come back in a replay.
  *
- * <p>Record: magic (4), length of the rest before the CRC (4), type (1), id length (2), id, then for
- * {@link #MESSAGE} envelope length (4), envelope JSON, content length (8), content; for {@link #STATE} state
- * length (4), state JSON; for {@link #REMOVED} nothing; then CRC32C of type..end (4). {@link JournalReader}
- * reads them back.
+ * <p>Segment: a header, {@link #SEGMENT_MAGIC} (4), the segment's salt (8) and key (4), both random, and the
+ * CRC32C of those (4); then records. Record: the salt (8), length of the rest before the check (4), type (1),
+ * id length (2), id, then for {@link #MESSAGE} envelope length (4), envelope JSON, content length (8), content;
+ * for {@link #STATE} state length (4), state JSON; for {@link #REMOVED} nothing; then the CRC32C of type..end
+ * XOR the key (4). Message content is chosen by whoever sends mail, and a replay that looks for the next record
+ * after a torn one reads through it: without the salt (which no sender can know) content could carry records
+ * that replay would obey (a message to any recipient, a tombstone for someone else's mail). Segments written
+ * before the salt ({@link #MAGIC} in place of the salt, plain CRC32C) are still read; {@link JournalReader}
+ * reads both.
  */
 final class Journal {
 
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
 
+    /** The record marker of segments written before the salt (no segment header): read, never written. */
     static final int MAGIC = 0x50484A31; // "PHJ1"
+    static final int SEGMENT_MAGIC = 0x50484A32; // "PHJ2"
+    static final int SEGMENT_HEADER = 4 + 8 + 4 + 4;
+    /** Salt and length before a record's type. */
+    static final int RECORD_HEADER = 8 + 4;
+    private static final SecureRandom RANDOM = new SecureRandom();
     static final byte MESSAGE = 1;
     static final byte REMOVED = 2;
     static final byte STATE = 3;
@@ -77,6 +89,9 @@ final class Journal {
         final AtomicInteger pendingUnlinks = new AtomicInteger();
         long bytes;
         final long createdNanos = System.nanoTime();
+        /** Stamped into every record written here: content cannot know it, so it cannot pose as a record. */
+        final long salt;
+        final int key;
         /**
          * Closed for writing after its last batch was synced ({@link #closeSealed}). A seal that failed leaves it
          * open, still on the checkpointer's list, and the next checkpoint tries again: a segment that is never
@@ -84,10 +99,13 @@ final class Journal {
          */
         volatile boolean closed;
 
-        Segment(long number, Path file, FileChannel channel) {
+        Segment(long number, Path file, FileChannel channel, long salt, int key) {
             this.number = number;
             this.file = file;
             this.channel = channel;
+            this.salt = salt;
+            this.key = key;
+            this.bytes = SEGMENT_HEADER;
         }
     }
 
@@ -99,6 +117,8 @@ final class Journal {
         final ByteBuffer[] buffers;
         final String messageId;
         final Kind kind;
+        /** CRC32C of the record's type..end; the writer stamps it, XOR the segment's key, with the salt. */
+        final int crc;
         final CompletableFuture<Segment> durable = new CompletableFuture<>();
         /** Taken by the writer: it can no longer be withdrawn. */
         boolean taken;
@@ -106,10 +126,21 @@ final class Journal {
         boolean abandoned;
         Segment segment;
 
-        Pending(ByteBuffer[] buffers, String messageId, Kind kind) {
+        Pending(ByteBuffer[] buffers, int crc, String messageId, Kind kind) {
             this.buffers = buffers;
+            this.crc = crc;
             this.messageId = messageId;
             this.kind = kind;
+        }
+
+        /** Which segment a record lands in is known only now: its salt and keyed check go in here. */
+        void stamp(Segment segment) {
+            if (buffers.length == 0) {
+                return; // a barrier
+            }
+            buffers[0].putLong(0, segment.salt);
+            ByteBuffer last = buffers[buffers.length - 1];
+            last.putInt(last.limit() - 4, crc ^ segment.key);
         }
     }
 
@@ -149,14 +180,24 @@ final class Journal {
         long number = nextNumber.getAndIncrement();
         Path file = segmentFile(directory, number);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        long salt = RANDOM.nextLong();
+        int key = RANDOM.nextInt();
         try {
+            ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER).putInt(SEGMENT_MAGIC).putLong(salt).putInt(key);
+            CRC32C crc = new CRC32C();
+            crc.update(header.array(), 0, header.position());
+            header.putInt((int) crc.getValue()).flip();
+            while (header.hasRemaining()) {
+                channel.write(header);
+            }
+            channel.force(false);
             // The segment's name must be durable before any record in it is acknowledged.
             GroupSync.fsyncDirectory(directory);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
         }
-        return new Segment(number, file, channel);
+        return new Segment(number, file, channel, salt, key);
     }
 
     /**
@@ -170,21 +211,21 @@ final class Journal {
         if (rest + contentLength > JournalReader.MAX_RECORD) {
             throw new IOException("message too large for the journal: " + contentLength);
         }
-        ByteBuffer header = ByteBuffer.allocate(8 + rest);
-        header.putInt(MAGIC).putInt((int) (rest + contentLength));
+        ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER + rest);
+        header.putLong(0).putInt((int) (rest + contentLength)); // the salt goes in when the segment is known
         header.put(MESSAGE).putShort((short) idBytes.length).put(idBytes).putInt(envelope.length).put(envelope)
                 .putLong(contentLength);
         header.flip();
         CRC32C crc = new CRC32C();
-        crc.update(header.array(), 8, header.limit() - 8);
+        crc.update(header.array(), RECORD_HEADER, header.limit() - RECORD_HEADER);
         for (ByteBuffer b : content) {
             crc.update(b.duplicate());
         }
         ByteBuffer[] buffers = new ByteBuffer[content.length + 2];
         buffers[0] = header;
         System.arraycopy(content, 0, buffers, 1, content.length);
-        buffers[buffers.length - 1] = ByteBuffer.allocate(4).putInt((int) crc.getValue()).flip();
-        Pending pending = enqueue(buffers, id, Kind.MESSAGE);
+        buffers[buffers.length - 1] = ByteBuffer.allocate(4);
+        Pending pending = enqueue(buffers, (int) crc.getValue(), id, Kind.MESSAGE);
         try {
             return await(pending.durable);
         } catch (IOException e) {
@@ -214,7 +255,8 @@ final class Journal {
             lock.unlock();
         }
         try {
-            enqueue(removedRecord(pending.messageId), pending.messageId, Kind.ABANDONED_REMOVAL);
+            ByteBuffer record = removedRecord(pending.messageId);
+            enqueue(new ByteBuffer[] {record}, checked(record), pending.messageId, Kind.ABANDONED_REMOVAL);
         } catch (IOException e) {
             LOG.error("spool: cannot record that {} was refused; a replay may deliver it: {}", pending.messageId,
                     e.toString());
@@ -232,10 +274,10 @@ final class Journal {
         if (rest > JournalReader.MAX_RECORD) {
             throw new IOException("state of " + id + " too large for the journal: " + state.length);
         }
-        ByteBuffer record = ByteBuffer.allocate(8 + rest + 4);
-        record.putInt(MAGIC).putInt(rest).put(STATE).putShort((short) idBytes.length).put(idBytes)
+        ByteBuffer record = ByteBuffer.allocate(RECORD_HEADER + rest + 4);
+        record.putLong(0).putInt(rest).put(STATE).putShort((short) idBytes.length).put(idBytes)
                 .putInt(state.length).put(state);
-        return enqueue(new ByteBuffer[] {sealed(record)}, id, Kind.STATE).durable;
+        return enqueue(new ByteBuffer[] {record}, checked(record), id, Kind.STATE).durable;
     }
 
     /**
@@ -243,27 +285,29 @@ final class Journal {
      * retired before {@link Segment#pendingUnlinks} says the files are gone.
      */
     CompletableFuture<Segment> appendRemoved(String id) throws IOException {
-        return enqueue(removedRecord(id), id, Kind.REMOVAL).durable;
+        ByteBuffer record = removedRecord(id);
+        return enqueue(new ByteBuffer[] {record}, checked(record), id, Kind.REMOVAL).durable;
     }
 
-    private static ByteBuffer[] removedRecord(String id) {
+    private static ByteBuffer removedRecord(String id) {
         byte[] idBytes = id.getBytes(StandardCharsets.US_ASCII);
-        ByteBuffer record = ByteBuffer.allocate(8 + 1 + 2 + idBytes.length + 4);
-        record.putInt(MAGIC).putInt(1 + 2 + idBytes.length).put(REMOVED).putShort((short) idBytes.length)
+        ByteBuffer record = ByteBuffer.allocate(RECORD_HEADER + 1 + 2 + idBytes.length + 4);
+        record.putLong(0).putInt(1 + 2 + idBytes.length).put(REMOVED).putShort((short) idBytes.length)
                 .put(idBytes);
-        return new ByteBuffer[] {sealed(record)};
+        return record;
     }
 
-    /** Appends the CRC32C of everything after magic and length, and flips the buffer for writing. */
-    private static ByteBuffer sealed(ByteBuffer record) {
+    /** The CRC32C of everything after salt and length; leaves room for the check and flips the buffer. */
+    private static int checked(ByteBuffer record) {
         CRC32C crc = new CRC32C();
-        crc.update(record.array(), 8, record.position() - 8);
-        return record.putInt((int) crc.getValue()).flip();
+        crc.update(record.array(), RECORD_HEADER, record.position() - RECORD_HEADER);
+        record.putInt(0).flip();
+        return (int) crc.getValue();
     }
 
     /** Returns when everything appended so far is durable; throws when the journal cannot say so in time. */
     void syncAll() throws IOException {
-        await(enqueue(new ByteBuffer[0], null, Kind.BARRIER).durable);
+        await(enqueue(new ByteBuffer[0], 0, null, Kind.BARRIER).durable);
     }
 
     /** Waits for a record with the deadline: a writer that is stuck or gone must not hold anyone forever. */
@@ -284,7 +328,7 @@ final class Journal {
         }
     }
 
-    private Pending enqueue(ByteBuffer[] buffers, String messageId, Kind kind) throws IOException {
+    private Pending enqueue(ByteBuffer[] buffers, int crc, String messageId, Kind kind) throws IOException {
         lock.lock();
         try {
             if (closing) {
@@ -300,7 +344,7 @@ final class Journal {
                 throw new IOException("the journal's last sync has not returned for "
                         + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since) + " ms");
             }
-            Pending pending = new Pending(buffers, messageId, kind);
+            Pending pending = new Pending(buffers, crc, messageId, kind);
             queue.add(pending);
             work.signal();
             return pending;
@@ -343,6 +387,9 @@ final class Journal {
                 Fault f = fault;
                 if (f != null) {
                     f.beforeWrite();
+                }
+                for (Pending p : batch) {
+                    p.stamp(segment);
                 }
                 written = write(segment.channel, batch);
                 segment.channel.force(false);
@@ -482,7 +529,7 @@ final class Journal {
         lock.lock();
         try {
             Segment segment = current;
-            boolean hasRecords = segment.bytes > 0 || !queue.isEmpty();
+            boolean hasRecords = segment.bytes > SEGMENT_HEADER || !queue.isEmpty();
             if (!hasRecords) {
                 return null;
             }

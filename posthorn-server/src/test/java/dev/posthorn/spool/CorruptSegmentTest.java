@@ -116,8 +116,10 @@ class CorruptSegmentTest {
         String kept = commit(spool, "Subject: kept\r\n\r\nbody\r\n");
         spool.simulateCrash();
         Path segment = onlySegment();
-        // The start of a record whose write the crash cut short: its length runs past the end of the file.
-        byte[] torn = java.nio.ByteBuffer.allocate(20).putInt(Journal.MAGIC).putInt(5000).put(Journal.MESSAGE).array();
+        // The start of a record whose write the crash cut short (the same record again, with the segment's own
+        // salt): its length runs past the end of the file.
+        byte[] bytes = Files.readAllBytes(segment);
+        byte[] torn = java.util.Arrays.copyOfRange(bytes, Journal.SEGMENT_HEADER, Journal.SEGMENT_HEADER + 40);
         Files.write(segment, torn, StandardOpenOption.APPEND);
 
         Spool reopened = new Spool(queue());
