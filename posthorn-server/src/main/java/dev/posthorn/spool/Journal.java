@@ -67,6 +67,10 @@ final class Journal {
     interface Fault {
         void beforeWrite() throws IOException;
 
+        /** Runs between the write and the sync: a sync that fails after the records reached the file. */
+        default void afterWrite() throws IOException {
+        }
+
         /** Runs when the writer cuts a failed batch off its segment: a disk that refuses the truncate too. */
         default void beforeCutBack() throws IOException {
         }
@@ -124,6 +128,12 @@ final class Journal {
         boolean taken;
         /** Its session gave up waiting: if it is written after all, nobody will materialize it. */
         boolean abandoned;
+        /** The writer is done with its batch (written and synced, or failed). */
+        boolean done;
+        /** Its batch failed and was cut off the segment again: nothing of it is on disk. */
+        volatile boolean cutOff;
+        /** The tombstone of an abandoned record whose batch was in flight: written right after that batch. */
+        Pending withdrawal;
         Segment segment;
 
         Pending(ByteBuffer[] buffers, int crc, String messageId, Kind kind) {
@@ -229,7 +239,19 @@ final class Journal {
         try {
             return await(pending.durable);
         } catch (IOException e) {
-            withdraw(pending);
+            CompletableFuture<Segment> tombstone = withdraw(pending);
+            if (tombstone != null) {
+                // The session answers 451 and its client will send the message again: a replay must not deliver
+                // this copy too. Wait (one more deadline: the client waits minutes for the reply to DATA, RFC
+                // 5321 4.5.3.2.6) until the withdrawal is durable. If it is not, a kill before it is leaves the
+                // record alone on disk: the one window left, logged.
+                try {
+                    await(tombstone);
+                } catch (IOException again) {
+                    LOG.error("spool: refused message {} may be durable in the journal and its withdrawal is not yet "
+                            + "({}); a crash before it is would deliver it after a replay", id, again.getMessage());
+                }
+            }
             throw e;
         }
     }
@@ -239,27 +261,39 @@ final class Journal {
      * sure a replay does not bring the message back (a tombstone follows it) and that no checkpoint waits for
      * files that will never be written.
      */
-    private void withdraw(Pending pending) {
+    private CompletableFuture<Segment> withdraw(Pending pending) {
+        ByteBuffer record = removedRecord(pending.messageId);
+        int crc = checked(record);
         lock.lock();
         try {
             if (!pending.taken) {
                 queue.remove(pending);
-                return;
+                return null; // never written
             }
             pending.abandoned = true;
             if (pending.segment != null) {
                 // Durable after all, and counted as waiting for its files: nobody will write them now.
                 pending.segment.unmaterialized.decrementAndGet();
             }
+            if (pending.cutOff) {
+                return null; // its failed batch was cut off the segment: nothing to withdraw
+            }
+            if (!pending.done) {
+                // Its batch is being written: the writer appends this tombstone right after that batch's sync,
+                // ahead of anything queued, so the record is never durable alone for longer than one sync.
+                pending.withdrawal = new Pending(new ByteBuffer[] {record}, crc, pending.messageId,
+                        Kind.ABANDONED_REMOVAL);
+                return pending.withdrawal.durable;
+            }
         } finally {
             lock.unlock();
         }
         try {
-            ByteBuffer record = removedRecord(pending.messageId);
-            enqueue(new ByteBuffer[] {record}, checked(record), pending.messageId, Kind.ABANDONED_REMOVAL);
+            return enqueue(new ByteBuffer[] {record}, crc, pending.messageId, Kind.ABANDONED_REMOVAL).durable;
         } catch (IOException e) {
             LOG.error("spool: cannot record that {} was refused; a replay may deliver it: {}", pending.messageId,
                     e.toString());
+            return null;
         }
     }
 
@@ -392,6 +426,9 @@ final class Journal {
                     p.stamp(segment);
                 }
                 written = write(segment.channel, batch);
+                if (f != null) {
+                    f.afterWrite();
+                }
                 segment.channel.force(false);
             } catch (Throwable t) {
                 error = t;
@@ -399,11 +436,14 @@ final class Journal {
             if (error != null) {
                 LOG.error("spool journal: write or sync of {} record(s) to {} failed; their sessions get 451: {}",
                         batch.size(), segment.file.getFileName(), error.toString(), error);
-                cutBack(segment);
+                boolean cut = cutBack(segment);
+                for (Pending p : batch) {
+                    p.cutOff = cut;
+                }
             }
+            List<Pending> withdrawals = new ArrayList<>();
             lock.lock();
             try {
-                busySince = 0;
                 if (error == null) {
                     segment.bytes += written;
                     for (Pending p : batch) {
@@ -412,8 +452,27 @@ final class Journal {
                     syncs++;
                     recordsSynced += batch.size();
                 }
+                for (Pending p : batch) {
+                    p.done = true;
+                    if (p.withdrawal != null) {
+                        withdrawals.add(p.withdrawal);
+                    }
+                }
+                if (error != null && !withdrawals.isEmpty()) {
+                    // Cut back with the batch (or left in an abandoned segment): the next batch writes them.
+                    for (Pending w : withdrawals) {
+                        queue.addFirst(w);
+                    }
+                    withdrawals.clear();
+                }
+                if (withdrawals.isEmpty()) {
+                    busySince = 0;
+                }
             } finally {
                 lock.unlock();
+            }
+            if (!withdrawals.isEmpty()) {
+                writeWithdrawals(withdrawals, segment);
             }
             IOException failure = error == null ? null : error instanceof IOException io ? io
                     : new IOException("journal writer failed: " + error, error);
@@ -428,6 +487,53 @@ final class Journal {
                 pause(); // not a disk error: do not spin on it
             }
         }
+    }
+
+    /**
+     * Tombstones of records whose sessions gave up while their batch was written: written and synced at once,
+     * so that such a record is durable alone only for the time of one sync.
+     */
+    private void writeWithdrawals(List<Pending> withdrawals, Segment segment) {
+        Throwable error = null;
+        long written = 0;
+        try {
+            for (Pending w : withdrawals) {
+                w.taken = true;
+                w.stamp(segment);
+            }
+            written = write(segment.channel, withdrawals);
+            segment.channel.force(false);
+        } catch (Throwable t) {
+            error = t;
+            LOG.error("spool journal: the withdrawal of {} refused record(s) failed; a replay may deliver them: {}",
+                    withdrawals.size(), t.toString());
+            cutBack(segment);
+        }
+        lock.lock();
+        try {
+            busySince = 0;
+            if (error == null) {
+                segment.bytes += written;
+                for (Pending w : withdrawals) {
+                    account(w, segment);
+                    w.done = true;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (Pending w : withdrawals) {
+            if (error == null) {
+                w.durable.complete(segment);
+            } else {
+                w.durable.completeExceptionally(error);
+            }
+        }
+    }
+
+    /** Whether the writer is in a write and sync now (tests wait for it to be done). */
+    boolean writing() {
+        return busySince != 0;
     }
 
     /** Under the lock, after a successful sync: what the checkpoint must wait for. */
@@ -453,7 +559,7 @@ final class Journal {
      * segment. Truncate back to the last synced length; if even that fails, continue in a new segment and let
      * the reader find the damaged tail.
      */
-    private void cutBack(Segment segment) {
+    private boolean cutBack(Segment segment) {
         try {
             Fault f = fault;
             if (f != null) {
@@ -462,6 +568,7 @@ final class Journal {
             segment.channel.truncate(segment.bytes);
             segment.channel.position(segment.bytes);
             segment.channel.force(false);
+            return true;
         } catch (IOException | RuntimeException e) {
             LOG.error("spool journal: cannot cut back {} after a failed write ({}); continuing in a new segment",
                     segment.file.getFileName(), e.toString());
@@ -485,6 +592,7 @@ final class Journal {
             } catch (IOException | RuntimeException again) {
                 LOG.error("spool journal: cannot open a new segment either: {}", again.toString());
             }
+            return false;
         }
     }
 
