@@ -71,6 +71,10 @@ final class Journal {
         default void afterWrite() throws IOException {
         }
 
+        /** Runs after a batch is done, outside its error handling: a bug that kills the writer thread. */
+        default void afterBatch() {
+        }
+
         /** Runs when the writer cuts a failed batch off its segment: a disk that refuses the truncate too. */
         default void beforeCutBack() throws IOException {
         }
@@ -160,6 +164,10 @@ final class Journal {
     private final Thread writer;
     private boolean closing;
     private boolean crashed;
+    /** The writer thread ended on an unexpected error: nothing is written any more. */
+    private volatile boolean dead;
+    /** The batch the writer has taken, so that a dying writer can answer its sessions at once. */
+    private List<Pending> inFlight = List.of();
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private Segment current;
     /** Segments the writer left after a failed cut-back: the checkpointer must seal and retire them in order. */
@@ -368,7 +376,7 @@ final class Journal {
             if (closing) {
                 throw new IOException("spool journal closed");
             }
-            if (!writer.isAlive()) {
+            if (dead || !writer.isAlive()) {
                 throw new IOException("the spool journal's writer has stopped");
             }
             long since = busySince;
@@ -394,6 +402,50 @@ final class Journal {
      * of a batch: the batch's records fail, the segment is cut back, and the next batch tries again.
      */
     private void writeLoop() {
+        try {
+            writeBatches();
+        } catch (Throwable t) {
+            died(t);
+        }
+    }
+
+    /**
+     * The writer thread is ending on an error outside any write (a bug): say so loudly, answer everyone waiting
+     * at once, and refuse what comes (451 4.3.0) until a restart; {@link #healthy()} says so to monitoring.
+     */
+    private void died(Throwable t) {
+        List<Pending> waiting;
+        lock.lock();
+        try {
+            dead = true;
+            waiting = new ArrayList<>(inFlight);
+            waiting.addAll(queue);
+            queue.clear();
+        } finally {
+            lock.unlock();
+        }
+        LOG.error("SPOOL JOURNAL WRITER DIED: {}. Every message is refused with 451 4.3.0 until Posthorn is "
+                + "restarted; nothing acknowledged is lost.", t.toString(), t);
+        IOException failure = new IOException("the spool journal's writer has died: " + t, t);
+        for (Pending p : waiting) {
+            p.durable.completeExceptionally(failure);
+            if (p.withdrawal != null) {
+                p.withdrawal.durable.completeExceptionally(failure);
+            }
+        }
+    }
+
+    /**
+     * Whether the journal can make records durable now: its writer runs, and is not stuck in a sync older than
+     * the deadline. False means sessions are answered {@code 451 4.3.0}.
+     */
+    boolean healthy() {
+        long since = busySince;
+        return !dead && writer.isAlive() && !closing
+                && (since == 0 || System.nanoTime() - since <= syncDeadlineNanos);
+    }
+
+    private void writeBatches() {
         while (true) {
             List<Pending> batch;
             Segment segment;
@@ -410,6 +462,7 @@ final class Journal {
                 for (Pending p : batch) {
                     p.taken = true;
                 }
+                inFlight = batch;
                 segment = current;
                 busySince = Math.max(1, System.nanoTime());
             } finally {
@@ -485,6 +538,10 @@ final class Journal {
             }
             if (error instanceof Error) {
                 pause(); // not a disk error: do not spin on it
+            }
+            Fault f = fault;
+            if (f != null) {
+                f.afterBatch();
             }
         }
     }

@@ -142,6 +142,14 @@ public final class Spool implements AutoCloseable {
         return JournalReplay.corruptSegments(directory.resolve("journal"));
     }
 
+    /**
+     * Whether messages can be accepted: the journal's writer runs and is not stuck past its deadline (always
+     * true without a journal). For a readiness check; when false, sessions answer {@code 451 4.3.0}.
+     */
+    public boolean journalHealthy() {
+        return journal == null || (!closed && journal.healthy());
+    }
+
     public Path directory() {
         return directory;
     }
