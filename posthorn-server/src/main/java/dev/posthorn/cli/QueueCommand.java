@@ -320,7 +320,9 @@ final class QueueCommand implements Runnable {
             if (!Files.isDirectory(queueDir())) {
                 return new QueueActions.Result(List.of(), request.selector().ids());
             }
-            try (FileQueueStore store = new FileQueueStore(new Spool(queueDir()), Clock.systemUTC())) {
+            // The spool closes (its lock released, its threads stopped) even when the store cannot be opened.
+            try (Spool spool = new Spool(queueDir());
+                    FileQueueStore store = new FileQueueStore(spool, Clock.systemUTC())) {
                 return QueueActions.apply(store, request, Clock.systemUTC());
             }
         }

@@ -53,10 +53,15 @@ final class JournalReplay {
             return last + 1;
         }
         List<Path> done = new ArrayList<>();
+        List<Path> damaged = new ArrayList<>();
+        List<JournalReader.Corrupt> damage = new ArrayList<>();
         for (Path segment : segments) {
             JournalReader.Step end = replaySegment(segment);
             switch (end) {
-                case JournalReader.Corrupt corrupt -> moveAside(segment, corrupt);
+                case JournalReader.Corrupt corrupt -> {
+                    damaged.add(segment);
+                    damage.add(corrupt);
+                }
                 case JournalReader.Torn torn -> {
                     LOG.warn("spool recovery: {} ends in a record torn by a crash at offset {} ({}); it was never "
                             + "acknowledged", segment.getFileName(), torn.offset(), torn.reason());
@@ -65,8 +70,12 @@ final class JournalReplay {
                 default -> done.add(segment);
             }
         }
-        // The files written and the unlinks done must be durable before the segments that describe them go.
+        // The files written and the unlinks done must be durable before the segments that describe them go, or
+        // move aside (a segment in corrupt/ is not replayed again: after a power cut its files would be missing).
         GroupSync.fsyncDirectory(queueDirectory);
+        for (int i = 0; i < damaged.size(); i++) {
+            moveAside(damaged.get(i), damage.get(i));
+        }
         for (Path segment : done) {
             Files.delete(segment);
         }

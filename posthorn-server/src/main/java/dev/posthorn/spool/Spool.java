@@ -101,22 +101,31 @@ public final class Spool implements AutoCloseable {
             throw new IOException("another Posthorn process is using " + directory + " (" + LOCK_FILE + " is locked)");
         }
         this.lock = taken;
+        Journal opened = null;
         try {
             if (JOURNAL) {
                 Path journalDirectory = directory.resolve("journal");
                 long next = new JournalReplay(directory, journalDirectory).run();
                 long deadline = Long.getLong("posthorn.spool.sync-deadline-millis", 5000);
-                this.journal = new Journal(journalDirectory, next, SEGMENT_LIMIT, TimeUnit.MILLISECONDS.toNanos(deadline));
-                this.checkpointer = Thread.ofPlatform().daemon().name("spool-checkpoint").start(this::checkpointLoop);
-            } else {
-                this.journal = null;
-                this.checkpointer = null;
+                opened = new Journal(journalDirectory, next, SEGMENT_LIMIT, TimeUnit.MILLISECONDS.toNanos(deadline));
             }
+            // Before the checkpointer starts: a failure here must not leave a thread behind.
             removeOrphans();
         } catch (IOException | RuntimeException e) {
+            if (opened != null) {
+                try {
+                    opened.close(); // its writer thread and its segment's channel
+                } catch (IOException | RuntimeException again) {
+                    e.addSuppressed(again);
+                }
+            }
+            unlinker.shutdownNow();
             releaseLock();
             throw e;
         }
+        this.journal = opened;
+        this.checkpointer = opened == null ? null
+                : Thread.ofPlatform().daemon().name("spool-checkpoint").start(this::checkpointLoop);
     }
 
     /** Whether some process has the spool in this directory open (it holds the lock). */
