@@ -1,5 +1,6 @@
 package dev.posthorn.queue;
 
+import dev.posthorn.delivery.dsn.DsnBuilder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,12 @@ public final class RecipientState {
     public RecipientStatus status = RecipientStatus.QUEUED;
     public Instant nextAttempt;
     public boolean delayNoticeSent;
+    /**
+     * A notice this recipient's last attempt calls for that is not queued yet (null: none). Saved with the state,
+     * so that a notice the queue could not take at once (a journal hiccup) is sent by the sweep, also after a
+     * restart; the message does not finish while one is pending.
+     */
+    public DsnBuilder.Kind noticePending;
     /** The destination of the last attempt: "maildir", "lmtp:unix:/run/dovecot/lmtp", "route:host:port", "mx:domain". */
     public String destination;
     public List<Attempt> attempts = new ArrayList<>();
