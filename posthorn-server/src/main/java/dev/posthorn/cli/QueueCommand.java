@@ -290,7 +290,7 @@ final class QueueCommand implements Runnable {
             boolean running = QueueControl.serverRunning(queueDir());
             QueueActions.Result result;
             try {
-                result = running ? QueueControl.request(queueDir(), request, Duration.ofSeconds(10)) : offline(request);
+                result = running ? QueueControl.request(queueDir(), request, QueueControl.WAIT) : offline(request);
             } catch (IOException | IllegalStateException e) {
                 err().println("posthorn queue " + name + ": " + e.getMessage());
                 return 1;
