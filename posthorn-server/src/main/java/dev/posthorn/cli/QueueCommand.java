@@ -181,7 +181,7 @@ final class QueueCommand implements Runnable {
                 }
                 RecipientState rs = stateOf(item, i);
                 if (rs != null) {
-                    attempts = Math.max(attempts, rs.attempts.size());
+                    attempts = Math.max(attempts, rs.attemptsMade());
                     if (rs.nextAttempt != null && !rs.status.done() && (next == null || rs.nextAttempt.isBefore(next))) {
                         next = rs.nextAttempt;
                     }

@@ -46,7 +46,6 @@ import org.slf4j.LoggerFactory;
 public final class Scheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
-    private static final int MAX_HISTORY = 100;
     private static final int CLAIM_BATCH = 10_000;
 
     private final QueueStore store;
@@ -406,7 +405,7 @@ public final class Scheduler implements AutoCloseable {
                 r.noticePending = wantsFailureNotice(notify) ? DsnBuilder.Kind.FAILED : null;
             }
             default -> {
-                Instant next = schedule.nextAttempt(e.receivedAt(), r.attempts.size() + 1, now);
+                Instant next = schedule.nextAttempt(e.receivedAt(), r.attemptsMade() + 1, now);
                 if (next == null) {
                     r.status = RecipientStatus.EXPIRED;
                     r.nextAttempt = null;
@@ -426,11 +425,8 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         String explanation = explainer.explain(reply.code(), reply.enhanced(), Locale.ENGLISH);
-        r.attempts.add(new Attempt(now, r.destination, o.remoteHost(), reply.code(), reply.enhanced(), reply.lines(),
+        r.addAttempt(new Attempt(now, r.destination, o.remoteHost(), reply.code(), reply.enhanced(), reply.lines(),
                 explanation, result));
-        if (r.attempts.size() > MAX_HISTORY) {
-            r.attempts.remove(1); // keep the first attempt and the latest ones
-        }
         return new Logged(r.address, o.remoteHost(), result, reply.oneLine(), r.nextAttempt);
     }
 
@@ -497,7 +493,7 @@ public final class Scheduler implements AutoCloseable {
             for (int index : job.recipients()) {
                 RecipientState r = message.state().byIndex(index);
                 if (r.status == RecipientStatus.IN_FLIGHT) {
-                    Instant next = schedule.nextAttempt(message.envelope().receivedAt(), r.attempts.size() + 1, now);
+                    Instant next = schedule.nextAttempt(message.envelope().receivedAt(), r.attemptsMade() + 1, now);
                     r.status = r.attempts.isEmpty() ? RecipientStatus.QUEUED : RecipientStatus.DEFERRED;
                     r.nextAttempt = next != null ? next : now.plus(sweepInterval);
                 }
