@@ -4,12 +4,14 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * One delivery attempt for one recipient, as {@code posthorn queue show} prints it: when, which host,
- * the remote's full reply (every line) and what it means.
+ * One delivery attempt for one recipient, as {@code posthorn queue show} prints it: when, through which
+ * destination and host, the full reply (every line; synthesised for a local failure) and what it means. New
+ * facts about an attempt (the TLS level, say) are new components; old state files simply lack them.
  *
- * @param remoteHost null when no server answered (DNS failure, refused connection)
- * @param outcome    "delivered", "deferred" or "bounced"
+ * @param destination "maildir", "lmtp:...", "route:host:port", "mx:domain", "relay:host:port"
+ * @param remoteHost  the host or mailbox that answered, null when none did (DNS failure, refused connection)
+ * @param outcome     "delivered", "deferred", "bounced" or "expired"
  */
-public record Attempt(Instant at, String remoteHost, int code, String enhanced, List<String> reply, String explanation,
-                      String outcome) {
+public record Attempt(Instant at, String destination, String remoteHost, int code, String enhanced, List<String> reply,
+                      String explanation, String outcome) {
 }

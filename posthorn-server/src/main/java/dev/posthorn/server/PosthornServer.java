@@ -15,8 +15,13 @@ import dev.posthorn.delivery.dsn.DsnBuilder;
 import dev.posthorn.delivery.remote.ClientSettings;
 import dev.posthorn.delivery.remote.MxResolver;
 import dev.posthorn.delivery.remote.Router;
-import dev.posthorn.queue.OutboundScheduler;
-import dev.posthorn.queue.QueueManager;
+import dev.posthorn.delivery.target.DeliveryTargets;
+import dev.posthorn.delivery.target.LmtpClientConnector;
+import dev.posthorn.delivery.target.OutboundFilter;
+import dev.posthorn.queue.ControlDesk;
+import dev.posthorn.queue.FileQueueStore;
+import dev.posthorn.queue.QueueStore;
+import dev.posthorn.queue.Scheduler;
 import dev.posthorn.spool.Envelope;
 import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.SpoolWriter;
@@ -56,8 +61,9 @@ public final class PosthornServer implements AutoCloseable {
     private final Path dataDir;
     private final Set<SmtpSession> sessions = SmtpListener.newSessionSet();
     private final List<SmtpListener> listeners = new ArrayList<>();
-    private final QueueManager queue;
-    private final OutboundScheduler outbound;
+    private final FileQueueStore queue;
+    private final Scheduler scheduler;
+    private final ControlDesk controlDesk;
     private final Spool spool;
     private final HostedDomains domains;
     private final LocalDelivery localDelivery;
@@ -75,14 +81,19 @@ public final class PosthornServer implements AutoCloseable {
         Mailboxes mailboxes = new Mailboxes(users, credentials);
         MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding, config.routes.keySet());
         this.spool = new Spool(dataDir.resolve("queue"));
-        this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
-        this.queue = new QueueManager(spool, localDelivery);
-        this.outbound = outboundScheduler(config, spool.directory());
-        queue.attachOutbound(outbound);
+        try {
+            this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
+            this.queue = new FileQueueStore(spool, Clock.systemUTC());
+            this.scheduler = scheduler(config);
+            this.controlDesk = new ControlDesk(spool.directory(), queue, scheduler.inFlight(), Clock.systemUTC());
+        } catch (IOException | RuntimeException e) {
+            spool.close();
+            throw e;
+        }
         this.tls = ServerTls.create(config.tls, dataDir, hostname);
         AuthThrottle throttle = new AuthThrottle(config.auth);
         PosthornConfig.Limits limits = config.limits;
-        this.services = new SessionServices(hostname, Version.current(), policy, spool, queue::accepted,
+        this.services = new SessionServices(hostname, Version.current(), policy, spool, scheduler::accepted,
                 tls, new SaslMechanisms(credentials), address -> new ThrottleGate(throttle, address),
                 new SessionServices.SessionLimits(limits.maxMessageSize, limits.maxRecipients, limits.maxErrors,
                         limits.maxHops, Duration.ofSeconds(limits.commandTimeoutSeconds),
@@ -94,8 +105,8 @@ public final class PosthornServer implements AutoCloseable {
     public static PosthornServer start(PosthornConfig config) throws IOException {
         PosthornServer server = new PosthornServer(config);
         try {
-            server.outbound.start();
-            server.queue.start();
+            server.scheduler.start();
+            server.controlDesk.start();
             server.openListeners();
         } catch (IOException | RuntimeException e) {
             server.close();
@@ -156,16 +167,16 @@ public final class PosthornServer implements AutoCloseable {
     }
 
     /**
-     * Remote delivery: routes, MX lookups on the configured resolvers, the SMTP client, retries and DSNs
-     * whose explanations come from the codes catalogue.
+     * The one scheduler: local mailboxes (Maildir or LMTP per [delivery]) and remote routes (MX lookups on the
+     * configured resolvers, static routes, the smarthost), retries and DSNs explained from the codes catalogue.
      */
-    private OutboundScheduler outboundScheduler(PosthornConfig config, Path queueDir) {
+    private Scheduler scheduler(PosthornConfig config) {
         ReplyExplainer explainer = new CatalogueExplainer();
         Router router = new Router(config.routes, config.relay, config.queue, config.queue.remotePort);
-        return new OutboundScheduler(queueDir, router, MxResolver.from(config.dns),
-                ClientSettings.from(hostname, config.queue), config.queue,
-                new DsnBuilder(explainer, java.time.ZoneId.systemDefault()), explainer, hostname,
-                Clock.systemUTC(), this::queueNotice, queue::remoteDone);
+        DeliveryTargets targets = new DeliveryTargets(config.delivery, localDelivery, router, MxResolver.from(config.dns),
+                ClientSettings.from(hostname, config.queue), config.queue, OutboundFilter.NONE, new LmtpClientConnector(hostname));
+        return new Scheduler(queue, targets, config.queue, new DsnBuilder(explainer, java.time.ZoneId.systemDefault()),
+                hostname, this::queueNotice, explainer, Clock.systemUTC());
     }
 
     /** A DSN goes through the queue like any message: null reverse-path, one recipient (RFC 3461 §6). */
@@ -178,12 +189,16 @@ public final class PosthornServer implements AutoCloseable {
                     eightBit ? "8BITMIME" : "7BIT", !recipient.chars().allMatch(c -> c < 128), null, null, null,
                     "127.0.0.1", hostname, message.length);
             writer.commit(envelope);
-            queue.accepted(envelope);
+            scheduler.accepted(envelope);
         }
     }
 
-    public OutboundScheduler outbound() {
-        return outbound;
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    public Spool spool() {
+        return spool;
     }
 
     /** Where remote mail goes, in one line for the start-up banner. */
@@ -215,7 +230,7 @@ public final class PosthornServer implements AutoCloseable {
             Envelope envelope = new Envelope(writer.id(), Clock.systemUTC().instant(), sender, recipients,
                     "8BITMIME", smtputf8, ret, envid, null, "127.0.0.1", hostname, message.length);
             writer.commit(envelope);
-            queue.accepted(envelope);
+            scheduler.accepted(envelope);
             return writer.id();
         }
     }
@@ -224,7 +239,7 @@ public final class PosthornServer implements AutoCloseable {
         return tls;
     }
 
-    public QueueManager queue() {
+    public QueueStore queue() {
         return queue;
     }
 
@@ -245,7 +260,8 @@ public final class PosthornServer implements AutoCloseable {
             sleep(20);
         }
         sessions.forEach(SmtpSession::kill);
-        outbound.close();
+        scheduler.close();
+        controlDesk.close();
         queue.close();
         LOG.info("stopped");
     }
