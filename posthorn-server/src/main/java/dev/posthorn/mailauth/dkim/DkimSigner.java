@@ -67,7 +67,7 @@ public final class DkimSigner {
     }
 
     /** Splits a long base64 value over lines (folding whitespace is allowed inside b=, RFC 6376 §3.5). */
-    static String fold(String base64) {
+    public static String fold(String base64) {
         StringBuilder out = new StringBuilder(base64.length() + base64.length() / 64 * 3);
         for (int i = 0; i < base64.length(); i += 64) {
             if (i > 0) {

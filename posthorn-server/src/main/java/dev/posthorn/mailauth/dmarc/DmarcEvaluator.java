@@ -1,0 +1,154 @@
+package dev.posthorn.mailauth.dmarc;
+
+import dev.posthorn.mailauth.Addresses;
+import dev.posthorn.mailauth.AuthDns;
+import dev.posthorn.mailauth.DnsAnswer;
+import dev.posthorn.mailauth.DomainNames;
+import dev.posthorn.mailauth.HeaderField;
+import dev.posthorn.mailauth.MessageHeader;
+import dev.posthorn.mailauth.dkim.DkimResult;
+import dev.posthorn.mailauth.spf.SpfResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * DMARC (RFC 7489): finds the author domain in the single From field, the policy record (the domain's, else
+ * the organizational domain's, §6.6.3), and decides pass (an aligned SPF or DKIM pass, §3.1) or fail. An
+ * input that failed temporarily and could have aligned makes the verdict temperror rather than fail, so a DNS
+ * hiccup never becomes a refusal.
+ */
+public final class DmarcEvaluator {
+
+    private final PublicSuffixList psl;
+    private final RandomGenerator random;
+
+    public DmarcEvaluator(PublicSuffixList psl, RandomGenerator random) {
+        this.psl = psl;
+        this.random = random;
+    }
+
+    public PublicSuffixList publicSuffixList() {
+        return psl;
+    }
+
+    public DmarcResult evaluate(MessageHeader header, SpfResult spf, List<DkimResult> dkim, AuthDns dns) {
+        List<HeaderField> froms = header.all("From");
+        if (froms.isEmpty()) {
+            return new DmarcResult(DmarcResult.Verdict.NONE, null, null, null, false, "no From field");
+        }
+        List<String> domains = new ArrayList<>();
+        for (HeaderField from : froms) {
+            domains.addAll(Addresses.domains(from.value()));
+        }
+        // §6.6.1: one author domain or none; several From fields or mailboxes cannot be judged (and are how a
+        // forged author hides next to a genuine one).
+        if (froms.size() > 1 || domains.size() != 1) {
+            return new DmarcResult(DmarcResult.Verdict.PERMERROR, null, null, null, false,
+                    froms.size() > 1 ? "more than one From field" : "From must hold exactly one address");
+        }
+        String from = domains.get(0);
+        if (!DomainNames.isValid(from) || from.endsWith(".")) {
+            return new DmarcResult(DmarcResult.Verdict.PERMERROR, null, null, null, false,
+                    "the From address has no valid domain");
+        }
+        String org = psl.organizationalDomain(from);
+        Lookup found = lookup(from, dns);
+        boolean subdomainPolicy = false;
+        if (found.record == null && found.error == null && !found.temporary && !org.equals(from)) {
+            found = lookup(org, dns);
+            subdomainPolicy = true;
+        }
+        if (found.temporary) {
+            return new DmarcResult(DmarcResult.Verdict.TEMPERROR, from, null, null, false, found.error);
+        }
+        if (found.error != null) {
+            return new DmarcResult(DmarcResult.Verdict.PERMERROR, from, null, null, false, found.error);
+        }
+        if (found.record == null) {
+            return new DmarcResult(DmarcResult.Verdict.NONE, from, null, null, false, "no DMARC record");
+        }
+        DmarcRecord record = found.record;
+        DmarcRecord.Policy policy = subdomainPolicy ? record.subdomainPolicy() : record.policy();
+        boolean uncertain = false;
+        if (spf != null && aligned(spf.domain(), from, record.strictSpf())) {
+            if (spf.verdict() == SpfResult.Verdict.PASS) {
+                return new DmarcResult(DmarcResult.Verdict.PASS, from, policy, policy, subdomainPolicy, null);
+            }
+            uncertain = spf.verdict() == SpfResult.Verdict.TEMPERROR;
+        }
+        for (DkimResult d : dkim) {
+            if (d.domain() != null && aligned(d.domain(), from, record.strictDkim())) {
+                if (d.passed()) {
+                    return new DmarcResult(DmarcResult.Verdict.PASS, from, policy, policy, subdomainPolicy, null);
+                }
+                uncertain |= d.verdict() == DkimResult.Verdict.TEMPERROR;
+            }
+        }
+        DmarcRecord.Policy applied = policy;
+        if (record.pct() < 100 && random.nextInt(100) >= record.pct()) {
+            // §6.6.4: a message not sampled gets the next policy down.
+            applied = policy == DmarcRecord.Policy.REJECT ? DmarcRecord.Policy.QUARANTINE : DmarcRecord.Policy.NONE;
+        }
+        if (uncertain) {
+            return new DmarcResult(DmarcResult.Verdict.TEMPERROR, from, policy, applied, subdomainPolicy,
+                    "an aligned check failed temporarily");
+        }
+        return new DmarcResult(DmarcResult.Verdict.FAIL, from, policy, applied, subdomainPolicy,
+                failure(spf, dkim, from, record));
+    }
+
+    /** Names what failed, for the log, the A-R comment and the refusal's text. */
+    private String failure(SpfResult spf, List<DkimResult> dkim, String from, DmarcRecord record) {
+        String spfPart;
+        if (spf == null) {
+            spfPart = "SPF not checked";
+        } else if (spf.verdict() == SpfResult.Verdict.PASS) {
+            spfPart = "SPF passed for " + spf.domain() + ", which is not aligned with " + from;
+        } else {
+            spfPart = "SPF " + spf.verdict().word() + " for " + spf.domain();
+        }
+        String dkimPart;
+        if (dkim.isEmpty()) {
+            dkimPart = "no DKIM signature";
+        } else if (dkim.stream().anyMatch(DkimResult::passed)) {
+            dkimPart = "no DKIM signature aligned with " + from;
+        } else {
+            dkimPart = "DKIM " + dkim.get(0).verdict().word()
+                    + (dkim.get(0).reason() == null ? "" : " (" + dkim.get(0).reason() + ")");
+        }
+        return spfPart + ", " + dkimPart;
+    }
+
+    /** §3.1: strict needs the same domain, relaxed the same organizational domain. */
+    boolean aligned(String domain, String from, boolean strict) {
+        if (domain == null) {
+            return false;
+        }
+        String d = domain.toLowerCase(java.util.Locale.ROOT);
+        return strict ? d.equals(from) : psl.organizationalDomain(d).equals(psl.organizationalDomain(from));
+    }
+
+    private record Lookup(DmarcRecord record, String error, boolean temporary) {
+    }
+
+    private static Lookup lookup(String domain, AuthDns dns) {
+        DnsAnswer answer = dns.txt("_dmarc." + domain);
+        return switch (answer) {
+            case DnsAnswer.TempError t -> new Lookup(null, "DMARC record lookup failed: " + t.reason(), true);
+            case DnsAnswer.NoRecords n -> new Lookup(null, null, false);
+            case DnsAnswer.Records r -> {
+                List<String> dmarc = r.values().stream().filter(v -> v.startsWith("v=DMARC1")).toList();
+                if (dmarc.size() != 1) {
+                    // §6.6.3: none, or several, means no policy.
+                    yield new Lookup(null, null, false);
+                }
+                try {
+                    yield new Lookup(DmarcRecord.parse(dmarc.get(0)), null, false);
+                } catch (IllegalArgumentException e) {
+                    yield new Lookup(null, "DMARC record of " + domain + " " + e.getMessage(), false);
+                }
+            }
+        };
+    }
+}
