@@ -28,6 +28,8 @@ public final class PosthornConfig {
     public RelayConfig relay = new RelayConfig();
     /** Resolvers for MX/A/AAAA lookups. */
     public DnsConfig dns = new DnsConfig();
+    /** SPF, DKIM, DMARC and ARC checks on the MX port; DKIM signing; ARC sealing. */
+    public dev.posthorn.policy.MailAuthConfig mailauth = new dev.posthorn.policy.MailAuthConfig();
 
     /** Identity and storage. */
     public static final class Server {

@@ -342,6 +342,14 @@ public final class SmtpProtocol {
         return new Action.Commit(transaction);
     }
 
+    /**
+     * Called by the session when a check it ran at the end of the content (mail authentication, which needs
+     * DNS and so cannot run here) refuses the message instead of committing it.
+     */
+    public Action contentRefused(Reply reply) {
+        return rejectContent(reply);
+    }
+
     private Action rejectContent(Reply reply) {
         transaction = null;
         return error(reply);
