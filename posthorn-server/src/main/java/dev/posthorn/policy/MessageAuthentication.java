@@ -162,10 +162,10 @@ public final class MessageAuthentication {
     private static Reply enforcement(DmarcResult result, SpfResult spf) {
         switch (result.verdict()) {
             case PERMERROR -> {
-                // Several From fields or addresses: the author cannot be judged (RFC 7489 §6.6.1). A broken
-                // record (fromDomain known) is the domain owner's problem, not a reason to refuse.
-                return result.fromDomain() == null && !"the From address has no valid domain".equals(result.reason())
-                        ? ReplyName.AUTHOR_AMBIGUOUS.reply(result.reason()) : null;
+                // Several From fields or addresses, a From without a usable domain, a header too large to
+                // read: the author cannot be judged (RFC 7489 §6.6.1), and letting such mail through would
+                // let it dodge the policy. A broken record (fromDomain known) is the domain owner's problem.
+                return result.fromDomain() == null ? ReplyName.AUTHOR_AMBIGUOUS.reply(result.reason()) : null;
             }
             case FAIL -> {
                 return result.applied() == DmarcRecord.Policy.REJECT

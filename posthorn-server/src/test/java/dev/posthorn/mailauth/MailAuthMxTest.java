@@ -374,4 +374,25 @@ class MailAuthMxTest {
         assertThat(dkimpy.run(relayed, "arcverify")).startsWith("cv=pass");
         assertThat(dkimpy.run(relayed, "verify")).isEqualTo("0 pass rsa-sha256\n");
     }
+
+    @Test
+    void theServersOwnBouncesAreSignedAndDkimpyVerifiesThem() throws Exception {
+        peer.rcptReplies.put("nobody@relayed.test", "550 5.1.1 <nobody@relayed.test>: no such user");
+        recorder.server().enqueue("alice@posthorn.test", List.of("nobody@relayed.test"),
+                message("alice@posthorn.test", "will bounce", "Hello?\r\n").getBytes(StandardCharsets.UTF_8));
+        String dsn = null;
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (dsn == null && System.currentTimeMillis() < deadline) {
+            for (Path file : recorder.messages("alice@posthorn.test")) {
+                String text = Dkimpy.latin1(Files.readAllBytes(file));
+                if (text.contains("From: Mail Delivery System <MAILER-DAEMON@" + ID + ">")) {
+                    dsn = text;
+                }
+            }
+            Thread.sleep(50);
+        }
+        assertThat(dsn).as("the bounce reached alice").isNotNull();
+        assertThat(dsn).contains("DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=posthorn.test; s=ph1e;");
+        assertThat(dkimpy.run(dsn, "verify")).isEqualTo("0 pass ed25519-sha256\n1 pass rsa-sha256\n");
+    }
 }

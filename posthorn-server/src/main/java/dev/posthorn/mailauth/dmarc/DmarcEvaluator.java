@@ -33,6 +33,11 @@ public final class DmarcEvaluator {
     }
 
     public DmarcResult evaluate(MessageHeader header, SpfResult spf, List<DkimResult> dkim, AuthDns dns) {
+        if (!header.complete()) {
+            // The collector stopped keeping fields: a From further down was not seen, so nothing can be judged.
+            return new DmarcResult(DmarcResult.Verdict.PERMERROR, null, null, null, false,
+                    "the header section is too large to check");
+        }
         List<HeaderField> froms = header.all("From");
         if (froms.isEmpty()) {
             return new DmarcResult(DmarcResult.Verdict.NONE, null, null, null, false, "no From field");
@@ -47,8 +52,8 @@ public final class DmarcEvaluator {
             return new DmarcResult(DmarcResult.Verdict.PERMERROR, null, null, null, false,
                     froms.size() > 1 ? "more than one From field" : "From must hold exactly one address");
         }
-        String from = domains.get(0);
-        if (!DomainNames.isValid(from) || from.endsWith(".")) {
+        String from = asciiDomain(domains.get(0));
+        if (from == null) {
             return new DmarcResult(DmarcResult.Verdict.PERMERROR, null, null, null, false,
                     "the From address has no valid domain");
         }
@@ -114,10 +119,33 @@ public final class DmarcEvaluator {
         } else if (dkim.stream().anyMatch(DkimResult::passed)) {
             dkimPart = "no DKIM signature aligned with " + from;
         } else {
-            dkimPart = "DKIM " + dkim.get(0).verdict().word()
-                    + (dkim.get(0).reason() == null ? "" : " (" + dkim.get(0).reason() + ")");
+            dkimPart = "DKIM " + dkim.get(0).verdict().word() + printable(dkim.get(0).reason());
         }
         return spfPart + ", " + dkimPart;
+    }
+
+    /**
+     * The author domain as DNS knows it: U-labels to A-labels (RFC 5891), a trailing dot dropped, lower case; null
+     * when it is not a domain name at all. Normalizing first means "paypal.com." or a Unicode form cannot slip
+     * past as "not a domain".
+     */
+    static String asciiDomain(String domain) {
+        String d = domain.endsWith(".") ? domain.substring(0, domain.length() - 1) : domain;
+        try {
+            d = java.net.IDN.toASCII(d, java.net.IDN.ALLOW_UNASSIGNED).toLowerCase(java.util.Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        return DomainNames.isValid(d) && !d.endsWith(".") && d.contains(".") ? d : null;
+    }
+
+    /** A reason from a signature goes into a reply text: printable ASCII only, and short. */
+    private static String printable(String reason) {
+        if (reason == null) {
+            return "";
+        }
+        String clean = reason.replaceAll("[^\\x20-\\x7e]", "?");
+        return " (" + (clean.length() > 60 ? clean.substring(0, 60) + "..." : clean) + ")";
     }
 
     /** §3.1: strict needs the same domain, relaxed the same organizational domain. */
