@@ -126,7 +126,16 @@ public final class MessageAuthentication {
         if (!context.mxPort() || !config.enabled) {
             return AuthDecision.NOTHING;
         }
-        return check(header, bodies, context);
+        try {
+            return check(header, bodies, context);
+        } catch (RuntimeException e) {
+            // A bug must not decide: under enforcement the sender retries later, else the message goes in
+            // without results (and the log says why).
+            LOG.error("mailauth id={} checks failed", context.queueId(), e);
+            String sender = context.sender().isEmpty() ? context.helo() : context.sender();
+            return config.dmarcEnforce ? AuthDecision.refuse(ReplyName.AUTH_CHECK_TEMPORARY_ERROR.reply(
+                    AuthResults.value(sender.substring(sender.lastIndexOf('@') + 1)))) : AuthDecision.NOTHING;
+        }
     }
 
     private AuthDecision check(MessageHeader header, BodyHashes bodies, AuthContext context) {
@@ -258,8 +267,16 @@ public final class MessageAuthentication {
         if (domain == null || header == null || !header.complete() || bodies == null) {
             return "";
         }
+        List<SigningKey> signing;
+        try {
+            signing = keys.signingKeys(domain);
+        } catch (RuntimeException e) {
+            // An unreadable key file costs the signature, not the message.
+            LOG.warn("DKIM keys for {} unusable, message not signed: {}", domain, e.toString());
+            return "";
+        }
         StringBuilder fields = new StringBuilder();
-        for (SigningKey key : keys.signingKeys(domain)) {
+        for (SigningKey key : signing) {
             try {
                 fields.append(DkimSigner.sign(header, bodies.get(BodyHashSpec.RELAXED), key, clock.instant()));
             } catch (GeneralSecurityException e) {

@@ -116,6 +116,7 @@ final class ContentBuffer extends OutputStream {
         chunks.clear();
         current = null;
         currentLength = 0;
+        prefix = null; // written to the file with the rest
     }
 
     private void drainSpillBuffer() throws IOException {

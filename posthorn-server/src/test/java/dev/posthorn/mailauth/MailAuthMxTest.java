@@ -395,4 +395,22 @@ class MailAuthMxTest {
         assertThat(dsn).contains("DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=posthorn.test; s=ph1e;");
         assertThat(dkimpy.run(dsn, "verify")).isEqualTo("0 pass ed25519-sha256\n1 pass rsa-sha256\n");
     }
+
+    @Test
+    void aMessageLargeEnoughForItsOwnSpoolFileGetsTheFieldsOnTopToo() throws Exception {
+        StringBuilder body = new StringBuilder();
+        String line = "0123456789".repeat(7) + "\r\n";
+        while (body.length() < 1_500_000) {
+            body.append(line);
+        }
+        String signed = dkimpySign(message("alice@good.test", "large", body.toString()), goodRsa);
+        assertThat(send(recorder, "good.test", "alice@good.test", "postmaster@posthorn.test", signed))
+                .startsWith("250 2.0.0 Ok: queued as ");
+        String stored = delivered(recorder, "large");
+        assertThat(stored).startsWith("Return-Path: <alice@good.test>\r\nDelivered-To: postmaster@posthorn.test\r\n"
+                + "Authentication-Results: " + ID + ";\r\n\tspf=pass smtp.mailfrom=alice@good.test;");
+        assertThat(authResults(stored)).contains(" dkim=pass header.d=good.test header.s=r1");
+        assertThat(stored.indexOf("\r\nReceived: from good.test")).isGreaterThan(0);
+        assertThat(stored).endsWith(signed);
+    }
 }

@@ -172,6 +172,9 @@ public final class DkimKeys {
      */
     public List<SigningKey> signingKeys(String domain) {
         String d = domain.toLowerCase(Locale.ROOT);
+        if (!dev.posthorn.mailauth.DomainNames.isValid(d) || d.endsWith(".")) {
+            return List.of(); // from a message: never a path
+        }
         while (true) {
             List<SigningKey> keys = activeKeys(d);
             if (!keys.isEmpty()) {

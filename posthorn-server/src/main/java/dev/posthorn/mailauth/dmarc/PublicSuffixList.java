@@ -62,6 +62,9 @@ public final class PublicSuffixList {
     }
 
     private static String ascii(String name, String prefix) {
+        if (name.chars().allMatch(c -> c < 128)) {
+            return prefix + name.toLowerCase(Locale.ROOT); // most rules: no IDN conversion needed
+        }
         try {
             return prefix + IDN.toASCII(name, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
         } catch (IllegalArgumentException e) {
