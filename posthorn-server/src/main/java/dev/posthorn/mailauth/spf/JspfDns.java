@@ -13,15 +13,22 @@ import org.apache.james.jspf.core.exceptions.TimeoutException;
 /**
  * jSPF's DNS interface over {@link AuthDns}: the configured resolvers, the message's cache and deadline. No
  * records is "null" to jSPF; a temporary failure is its TimeoutException, which it turns into temperror
- * (RFC 7208 §5, §2.6.6), never into "none".
+ * (RFC 7208 §5, §2.6.6), never into "none". One instance serves every check (building jSPF's parser costs
+ * more than a check): the message's {@link AuthDns} is the one {@link #with} binds to the calling thread.
  */
 final class JspfDns implements DNSService {
 
-    private final AuthDns dns;
+    private final ThreadLocal<AuthDns> current = new ThreadLocal<>();
     private int recordLimit = 10;
 
-    JspfDns(AuthDns dns) {
-        this.dns = dns;
+    /** Runs {@code check} with {@code dns} answering this thread's questions. */
+    <T> T with(AuthDns dns, java.util.function.Supplier<T> check) {
+        current.set(dns);
+        try {
+            return check.get();
+        } finally {
+            current.remove();
+        }
     }
 
     @Override
@@ -38,6 +45,10 @@ final class JspfDns implements DNSService {
             return null;
         }
         String name = request.getHostname();
+        AuthDns dns = current.get();
+        if (dns == null) {
+            throw new TimeoutException("no DNS bound to this SPF check");
+        }
         return switch (dns.query(name.endsWith(".") ? name.substring(0, name.length() - 1) : name, type)) {
             case DnsAnswer.Records r -> new ArrayList<>(r.values());
             case DnsAnswer.NoRecords n -> null;

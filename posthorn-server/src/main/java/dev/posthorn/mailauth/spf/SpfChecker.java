@@ -14,7 +14,17 @@ import org.apache.james.jspf.impl.SPF;
  */
 public final class SpfChecker {
 
+    private static final JspfDns SERVICE = new JspfDns();
+    /** Stateless between checks (each has its own session); shared, as James shares it. */
+    private static final SPF SPF_ENGINE = engine();
+
     private SpfChecker() {
+    }
+
+    private static SPF engine() {
+        SPF spf = new SPF(SERVICE, new SynchronousSPFExecutor(SERVICE));
+        spf.setUseBestGuess(false);
+        return spf;
     }
 
     public static SpfResult mailFrom(AuthDns dns, String clientIp, String sender, String helo) {
@@ -33,12 +43,10 @@ public final class SpfChecker {
             // RFC 7208 §4.3: a malformed domain, or a single label, has no SPF record to check.
             return new SpfResult(SpfResult.Verdict.NONE, identity, domain, "not a checkable domain");
         }
-        JspfDns service = new JspfDns(dns);
-        SPF spf = new SPF(service, new SynchronousSPFExecutor(service));
-        spf.setUseBestGuess(false);
         SPFResult result;
         try {
-            result = spf.checkSPF(clientIp, mailFrom, helo == null || helo.isEmpty() ? domain : helo);
+            result = SERVICE.with(dns, () -> SPF_ENGINE.checkSPF(clientIp, mailFrom,
+                    helo == null || helo.isEmpty() ? domain : helo));
         } catch (RuntimeException e) {
             return new SpfResult(SpfResult.Verdict.TEMPERROR, identity, domain, "SPF evaluation failed: " + e);
         }
