@@ -164,7 +164,7 @@ public final class MessageAuthentication {
         if (context.relayed() && config.arcSeal) {
             prefix = seal(header, bodies, arc, results, now);
         }
-        return new AuthDecision(prefix + results.field(authservId), null);
+        return new AuthDecision(prefix + octets(results.field(authservId)), null);
     }
 
     /** Refuses only a DMARC fail under a reject policy; a temporary failure that could hide a pass is a 451. */
@@ -229,12 +229,21 @@ public final class MessageAuthentication {
             return "";
         }
         try {
-            return ArcSealer.seal(header, bodies.get(BodyHashSpec.RELAXED), arc, authservId, results.payload(), key,
-                    now);
+            return ArcSealer.seal(header, bodies.get(BodyHashSpec.RELAXED), arc, authservId, octets(results.payload()),
+                    key, now);
         } catch (GeneralSecurityException | RuntimeException e) {
             LOG.warn("ARC sealing with {} failed: {}", key.domain(), e.toString());
             return "";
         }
+    }
+
+    /**
+     * Header text as octets, one char per octet, the form the stored message and the signatures use: a UTF-8
+     * address (SMTPUTF8) in Authentication-Results is signed and stored as the same bytes.
+     */
+    private static String octets(String text) {
+        return new String(text.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     /** RFC 8617 specifies rsa-sha256 for ARC: the first domain of {@link #sealDomains} with an RSA key. */

@@ -413,4 +413,24 @@ class MailAuthMxTest {
         assertThat(stored.indexOf("\r\nReceived: from good.test")).isGreaterThan(0);
         assertThat(stored).endsWith(signed);
     }
+
+    @Test
+    void aUtf8SenderRecordedInTheSealKeepsTheChainValid() throws Exception {
+        String message = message("alice@good.test", "utf8 relay", "Grüße.\r\n").replace("To: postmaster@posthorn.test",
+                "To: bob@relayed.test");
+        try (SmtpWire wire = SmtpWire.connect(recorder.mxPort())) {
+            wire.reply();
+            wire.command("EHLO good.test");
+            assertThat(wire.command("MAIL FROM:<ålice@good.test> SMTPUTF8")).startsWith("250");
+            assertThat(wire.command("RCPT TO:<bob@relayed.test>")).startsWith("250");
+            wire.command("DATA");
+            wire.send(message + ".\r\n");
+            assertThat(wire.reply()).startsWith("250 ");
+        }
+        String relayed = new String(peer.take(Duration.ofSeconds(20)).data(), StandardCharsets.ISO_8859_1);
+        String utf8 = new String(relayed.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+        assertThat(utf8).contains("ARC-Authentication-Results: i=1; " + ID + ";\r\n\tspf=pass smtp.mailfrom=\"ålice@good.test\";");
+        // ExternalTool writes stdin as UTF-8: hand it the decoded text so that dkimpy gets the very octets.
+        assertThat(dkimpy.run(utf8, "arcverify")).startsWith("cv=pass");
+    }
 }

@@ -281,7 +281,7 @@ public final class SmtpSession implements Runnable {
         if (decision.refusal() != null) {
             return decision.refusal();
         }
-        writer.prepend(decision.prependFields().getBytes(StandardCharsets.UTF_8));
+        writer.prepend(decision.prependFields().getBytes(StandardCharsets.ISO_8859_1));
         return null;
     }
 
