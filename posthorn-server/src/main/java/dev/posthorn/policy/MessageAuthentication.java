@@ -2,9 +2,9 @@ package dev.posthorn.policy;
 
 import dev.posthorn.codes.Reply;
 import dev.posthorn.codes.ReplyName;
-import dev.posthorn.mailauth.Addresses;
+import dev.posthorn.mailauth.Author;
 import dev.posthorn.mailauth.AuthResults;
-import dev.posthorn.mailauth.HeaderField;
+import dev.posthorn.mailauth.MailboxList;
 import dev.posthorn.mailauth.MessageHeader;
 import dev.posthorn.mailauth.MessageTap;
 import dev.posthorn.mailauth.ResolverDns;
@@ -258,17 +258,27 @@ public final class MessageAuthentication {
         return null;
     }
 
-    /** The domain to sign for: the single From address's, else the envelope sender's. */
+    /**
+     * The domain to sign a submission for: that of the single From mailbox, and only when the user may write as
+     * that address (RFC 6409 §6.1 sender binding, the same predicate the session applies): a user of one
+     * hosted domain never gets mail signed for another. Null, and a log line saying why, otherwise.
+     */
     private static String signingDomain(MessageHeader header, AuthContext context) {
-        List<HeaderField> froms = header == null ? List.of() : header.all("From");
-        if (froms.size() == 1) {
-            List<String> domains = Addresses.domains(froms.get(0).value());
-            if (domains.size() == 1 && !domains.get(0).isEmpty()) {
-                return domains.get(0);
+        switch (Author.of(header)) {
+            case Author.One one -> {
+                MailboxList.Mailbox mailbox = one.mailbox();
+                // A quoted local part may hold '@' ("alice@x"@other): never one of our addresses.
+                if (mailbox.localPart().indexOf('@') < 0 && context.mayWriteAs().test(mailbox.address())) {
+                    return mailbox.domain().toLowerCase(Locale.ROOT);
+                }
+                LOG.warn("mailauth id={} not signed: From {} is not an address {} may write as", context.queueId(),
+                        AuthResults.value(mailbox.address()), context.authenticatedUser());
             }
+            case Author.Absent absent -> LOG.info("mailauth id={} not signed: the message has no From field",
+                    context.queueId());
+            case Author.Unjudgeable u -> LOG.warn("mailauth id={} not signed: {}", context.queueId(), u.reason());
         }
-        String sender = context.sender();
-        return sender.contains("@") ? sender.substring(sender.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT) : null;
+        return null;
     }
 
     /** DKIM-Signature fields, Ed25519 and RSA when both keys exist; "" without a key or a usable header. */

@@ -44,6 +44,30 @@ class DmarcTest {
         assertThat(PublicSuffixList.fallback().organizationalDomain("mail.bank.co.uk")).isEqualTo("co.uk");
     }
 
+    /**
+     * Without the Public Suffix List the guessed organizational domain of bank.co.uk and attacker.co.uk is the
+     * same "co.uk": a signature by the attacker's own domain must not pass for the bank's.
+     */
+    @Test
+    void withoutTheListASiblingRegistrationIsNotAligned() {
+        DmarcEvaluator guessing = new DmarcEvaluator(PublicSuffixList.fallback(), RandomGenerator.of("L64X128MixRandom"));
+        DkimResult attacker = new DkimResult(DkimResult.Verdict.PASS, "attacker.co.uk", "s1", "@attacker.co.uk",
+                "rsa-sha256", "AAAA", null);
+        DmarcResult r = guessing.evaluate(header("From: ceo@bank.co.uk"), spfFail("attacker.co.uk"),
+                List.of(attacker), DNS);
+        assertThat(r.verdict()).isEqualTo(DmarcResult.Verdict.FAIL);
+        assertThat(r.applied()).isEqualTo(dev.posthorn.mailauth.dmarc.DmarcRecord.Policy.REJECT);
+        // The author's own domain still aligns, and the list, when read, still aligns a subdomain relaxed.
+        DkimResult bank = new DkimResult(DkimResult.Verdict.PASS, "bank.co.uk", "s1", "@bank.co.uk",
+                "rsa-sha256", "AAAA", null);
+        assertThat(guessing.evaluate(header("From: ceo@bank.co.uk"), spfFail("attacker.co.uk"), List.of(bank), DNS)
+                .verdict()).isEqualTo(DmarcResult.Verdict.PASS);
+        DkimResult mail = new DkimResult(DkimResult.Verdict.PASS, "mail.bank.co.uk", "s1", "@mail.bank.co.uk",
+                "rsa-sha256", "AAAA", null);
+        assertThat(DMARC.evaluate(header("From: ceo@bank.co.uk"), spfFail("attacker.co.uk"), List.of(mail), DNS)
+                .verdict()).isEqualTo(DmarcResult.Verdict.PASS);
+    }
+
     @Test
     void debiansListIsReadWhenInstalled() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(PublicSuffixList.DEBIAN),
@@ -84,6 +108,20 @@ class DmarcTest {
         DmarcResult list = DMARC.evaluate(header("From: a@evil.com, b@bank.co.uk"), null, List.of(), DNS);
         assertThat(list.reason()).isEqualTo("From must hold exactly one address");
         assertThat(list.fromDomain()).isNull();
+    }
+
+    /** A later angle-addr must not overwrite an earlier one: a reader shows bank.co.uk, DMARC must not judge evil.com. */
+    @Test
+    void twoAngleAddressesWithoutACommaCannotBeJudged() {
+        DkimResult evilPass = new DkimResult(DkimResult.Verdict.PASS, "evil.com", "s1", "@evil.com", "rsa-sha256",
+                "AAAA", null);
+        DmarcResult r = DMARC.evaluate(header("From: <ceo@bank.co.uk> <x@evil.com>"), spfFail("evil.com"),
+                List.of(evilPass), DNS);
+        assertThat(r.verdict()).isEqualTo(DmarcResult.Verdict.PERMERROR);
+        assertThat(r.reason()).isEqualTo("From is not an RFC 5322 mailbox list");
+        assertThat(r.fromDomain()).isNull();
+        assertThat(DMARC.evaluate(header("From: <x@evil.com> ceo@bank.co.uk"), spfFail("evil.com"),
+                List.of(evilPass), DNS).verdict()).isEqualTo(DmarcResult.Verdict.PERMERROR);
     }
 
     @Test

@@ -1,14 +1,12 @@
 package dev.posthorn.mailauth.dmarc;
 
-import dev.posthorn.mailauth.Addresses;
+import dev.posthorn.mailauth.Author;
 import dev.posthorn.mailauth.AuthDns;
 import dev.posthorn.mailauth.DnsAnswer;
 import dev.posthorn.mailauth.DomainNames;
-import dev.posthorn.mailauth.HeaderField;
 import dev.posthorn.mailauth.MessageHeader;
 import dev.posthorn.mailauth.dkim.DkimResult;
 import dev.posthorn.mailauth.spf.SpfResult;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
@@ -33,29 +31,23 @@ public final class DmarcEvaluator {
     }
 
     public DmarcResult evaluate(MessageHeader header, SpfResult spf, List<DkimResult> dkim, AuthDns dns) {
-        if (!header.complete()) {
-            // The collector stopped keeping fields: a From further down was not seen, so nothing can be judged.
-            return new DmarcResult(DmarcResult.Verdict.PERMERROR, null, null, null, false,
-                    "the header section is too large to check");
-        }
-        List<HeaderField> froms = header.all("From");
-        if (froms.isEmpty()) {
-            return new DmarcResult(DmarcResult.Verdict.NONE, null, null, null, false, "no From field");
-        }
-        List<String> domains = new ArrayList<>();
-        for (HeaderField from : froms) {
-            domains.addAll(Addresses.domains(from.value()));
-        }
-        // §6.6.1: one author domain or none; several From fields or mailboxes cannot be judged (and are how a
-        // forged author hides next to a genuine one).
-        if (froms.size() > 1 || domains.size() != 1) {
-            return new DmarcResult(DmarcResult.Verdict.PERMERROR, null, null, null, false,
-                    froms.size() > 1 ? "more than one From field" : "From must hold exactly one address");
-        }
-        String from = asciiDomain(domains.get(0));
-        if (from == null) {
-            return new DmarcResult(DmarcResult.Verdict.PERMERROR, null, null, null, false,
-                    "the From address has no valid domain");
+        // §6.6.1: exactly one author domain; several From fields or mailboxes, or a From that is not a
+        // mailbox-list, cannot be judged (and are how a forged author hides next to a genuine one).
+        String from;
+        switch (Author.of(header)) {
+            case Author.Absent absent -> {
+                return new DmarcResult(DmarcResult.Verdict.NONE, null, null, null, false, "no From field");
+            }
+            case Author.Unjudgeable u -> {
+                return new DmarcResult(DmarcResult.Verdict.PERMERROR, null, null, null, false, u.reason());
+            }
+            case Author.One one -> {
+                from = asciiDomain(one.mailbox().domain());
+                if (from == null) {
+                    return new DmarcResult(DmarcResult.Verdict.PERMERROR, null, null, null, false,
+                            "the From address has no valid domain");
+                }
+            }
         }
         String org = psl.organizationalDomain(from);
         Lookup found = lookup(from, dns);
@@ -148,13 +140,18 @@ public final class DmarcEvaluator {
         return " (" + (clean.length() > 60 ? clean.substring(0, 60) + "..." : clean) + ")";
     }
 
-    /** §3.1: strict needs the same domain, relaxed the same organizational domain. */
+    /**
+     * §3.1: strict needs the same domain, relaxed the same organizational domain. Without the Public Suffix List
+     * the organizational domain is a guess ("co.uk" for every registrant under it), so alignment is then strict:
+     * a sibling registration must never pass for the author's domain.
+     */
     boolean aligned(String domain, String from, boolean strict) {
         if (domain == null) {
             return false;
         }
         String d = domain.toLowerCase(java.util.Locale.ROOT);
-        return strict ? d.equals(from) : psl.organizationalDomain(d).equals(psl.organizationalDomain(from));
+        return strict || !psl.known() ? d.equals(from)
+                : psl.organizationalDomain(d).equals(psl.organizationalDomain(from));
     }
 
     private record Lookup(DmarcRecord record, String error, boolean temporary) {

@@ -15,7 +15,8 @@ import java.util.Set;
  * {@code /usr/share/publicsuffix/public_suffix_list.dat}), for DMARC's organizational domain (RFC 7489 §3.2):
  * the public suffix plus one label. Rules: plain, wildcard ({@code *.ck}) and exception ({@code !www.ck}); the
  * implicit rule "*" makes an unlisted TLD a suffix. Without the file, {@link #fallback()} knows no rules but
- * "*", so the organizational domain is the last two labels (documented, and logged by the server).
+ * "*", so the organizational domain is the last two labels (documented, and logged by the server): good enough
+ * to find a policy, never to align two domains (see {@link #known()}).
  */
 public final class PublicSuffixList {
 
@@ -25,10 +26,13 @@ public final class PublicSuffixList {
     private final Set<String> wildcards;
     private final Set<String> exceptions;
 
-    private PublicSuffixList(Set<String> rules, Set<String> wildcards, Set<String> exceptions) {
+    private final boolean known;
+
+    private PublicSuffixList(Set<String> rules, Set<String> wildcards, Set<String> exceptions, boolean known) {
         this.rules = rules;
         this.wildcards = wildcards;
         this.exceptions = exceptions;
+        this.known = known;
     }
 
     public static PublicSuffixList load(Path file) throws IOException {
@@ -58,7 +62,7 @@ public final class PublicSuffixList {
                 rules.add(rule);
             }
         }
-        return new PublicSuffixList(rules, wildcards, exceptions);
+        return new PublicSuffixList(rules, wildcards, exceptions, true);
     }
 
     private static String ascii(String name, String prefix) {
@@ -74,7 +78,15 @@ public final class PublicSuffixList {
 
     /** No list: every TLD is a public suffix, nothing more. */
     public static PublicSuffixList fallback() {
-        return new PublicSuffixList(Set.of(), Set.of(), Set.of());
+        return new PublicSuffixList(Set.of(), Set.of(), Set.of(), false);
+    }
+
+    /**
+     * Whether the suffixes are known (a list was read). Without them "bank.co.uk" and "attacker.co.uk" share
+     * the guessed organizational domain "co.uk", so relaxed alignment (RFC 7489 §3.1) must not rely on it.
+     */
+    public boolean known() {
+        return known;
     }
 
     public int size() {

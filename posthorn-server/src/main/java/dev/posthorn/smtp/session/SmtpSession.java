@@ -274,10 +274,12 @@ public final class SmtpSession implements Runnable {
         if (authentication == null || seen == null) {
             return null;
         }
+        String user = protocol.authenticatedUser();
         AuthDecision decision = authentication.decide(seen, new AuthContext(role == ListenerRole.MX,
-                protocol.authenticatedUser(), clientAddress, protocol.heloName(),
+                user, clientAddress, protocol.heloName(),
                 transaction.sender() == null ? "" : transaction.sender().address(),
-                transaction.recipients().stream().anyMatch(r -> !r.local()), writer.id()));
+                transaction.recipients().stream().anyMatch(r -> !r.local()), writer.id(),
+                address -> user != null && services.policy().ownsAddress(user, address)));
         if (decision.refusal() != null) {
             return decision.refusal();
         }
