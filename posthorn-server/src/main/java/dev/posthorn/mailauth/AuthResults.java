@@ -72,20 +72,69 @@ public final class AuthResults {
 
     /**
      * True when an Authentication-Results field names this authserv-id (RFC 8601 §5: such fields arriving
-     * from outside are forgeries to remove). Comments and a version after the id are ignored.
+     * from outside are forgeries to remove), or when its authserv-id cannot be read at all: a reader downstream
+     * must never be left a field it might take for ours. The id is read as §2.2 writes it, after any CFWS
+     * (nested comments, tabs, folding) and up to CFWS or ";"; compared without case and without a final dot.
      */
     public static boolean claims(HeaderField field, String authservId) {
         if (!field.is("Authentication-Results")) {
             return false;
         }
-        String value = field.value().replaceAll("\\([^()]*\\)", " ").strip();
-        int semi = value.indexOf(';');
-        String first = (semi < 0 ? value : value.substring(0, semi)).strip();
-        int space = first.indexOf(' ');
-        String id = (space < 0 ? first : first.substring(0, space));
-        if (id.startsWith("\"") && id.endsWith("\"") && id.length() >= 2) {
-            id = id.substring(1, id.length() - 1);
+        String id = authservId(field.value());
+        return id == null || comparable(id).equals(comparable(authservId));
+    }
+
+    /** The authserv-id of a field value (unfolded), or null when there is none or the syntax is broken. */
+    static String authservId(String value) {
+        int i = skipCfws(value, 0);
+        if (i < 0 || i == value.length()) {
+            return null;
         }
-        return id.toLowerCase(Locale.ROOT).equals(authservId.toLowerCase(Locale.ROOT));
+        StringBuilder id = new StringBuilder();
+        if (value.charAt(i) == '"') {
+            for (i++; i < value.length() && value.charAt(i) != '"'; i++) {
+                if (value.charAt(i) == '\\' && i + 1 < value.length()) {
+                    i++;
+                }
+                id.append(value.charAt(i));
+            }
+            if (i == value.length()) {
+                return null; // unterminated quoted-string
+            }
+        } else {
+            for (; i < value.length() && !separator(value.charAt(i)) && value.charAt(i) != '('
+                    && value.charAt(i) != ';' && value.charAt(i) != '"'; i++) {
+                id.append(value.charAt(i));
+            }
+        }
+        return id.isEmpty() ? null : id.toString();
+    }
+
+    /** The index after CFWS (RFC 5322 §3.2.2, comments nest) from {@code i}; -1 for an unclosed comment. */
+    private static int skipCfws(String value, int i) {
+        int depth = 0;
+        for (; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (depth > 0 && c == '\\') {
+                i++;
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')' && depth > 0) {
+                depth--;
+            } else if (depth == 0 && !separator(c)) {
+                return i;
+            }
+        }
+        return depth == 0 ? i : -1;
+    }
+
+    /** White space as any reader might take it: ASCII controls and space, and Unicode spaces. */
+    private static boolean separator(char c) {
+        return c <= 0x20 || c == 0x7f || Character.isSpaceChar(c) || Character.isWhitespace(c);
+    }
+
+    private static String comparable(String id) {
+        String lower = id.toLowerCase(Locale.ROOT);
+        return lower.endsWith(".") ? lower.substring(0, lower.length() - 1) : lower;
     }
 }

@@ -24,6 +24,8 @@ public final class MessageTap extends OutputStream {
     /** Header sections longer than this are passed on but not kept: the checks then say "permerror". */
     static final int MAX_HEADER_OCTETS = 512 * 1024;
     static final int MAX_FIELDS = 1000;
+    /** A field longer than this is not kept (memory stays bounded past the header limit too). */
+    static final int MAX_FIELD_OCTETS = 64 * 1024;
 
     private static final OutputStream NOWHERE = OutputStream.nullOutputStream();
 
@@ -33,13 +35,20 @@ public final class MessageTap extends OutputStream {
     private final List<HeaderField> fields = new ArrayList<>();
     private byte[] field = new byte[1024];
     private int fieldLength;
+    private boolean inField;
+    private byte previous;
+    private Spill spill = Spill.NONE;
     private boolean inHeader = true;
-    private boolean overflow;
+    /** Fields are kept for the checks while the header section stays within the limits. */
+    private boolean keeping = true;
     private boolean atLineStart = true;
     private boolean crAtLineStart;
     private long headerOctets;
     private MessageHeader header;
     private BodyHashes bodyHashes;
+
+    /** What happens to the rest of a field longer than {@link #MAX_FIELD_OCTETS}. */
+    private enum Spill { NONE, PASSING, DROPPING }
 
     public MessageTap(OutputStream downstream, Predicate<HeaderField> drop,
             Function<MessageHeader, Set<BodyHashSpec>> planner) {
@@ -63,13 +72,6 @@ public final class MessageTap extends OutputStream {
         int i = offset;
         int end = offset + length;
         while (i < end && inHeader) {
-            if (overflow) {
-                // Passing through: only the end of the header section is looked for.
-                downstream.write(bytes[i]);
-                watchForBodyStart(bytes[i]);
-                i++;
-                continue;
-            }
             headerByte(bytes[i++]);
         }
         if (i < end) {
@@ -81,9 +83,10 @@ public final class MessageTap extends OutputStream {
     }
 
     private void headerByte(byte b) throws IOException {
-        if (++headerOctets > MAX_HEADER_OCTETS || fields.size() > MAX_FIELDS) {
-            overflowNow(b);
-            return;
+        if (keeping && (++headerOctets > MAX_HEADER_OCTETS || fields.size() > MAX_FIELDS)) {
+            // From here on fields are still cut and filtered (a forged Authentication-Results after a thousand
+            // fields is removed all the same), only no longer kept: the checks then say "permerror".
+            keeping = false;
         }
         if (atLineStart) {
             if (crAtLineStart) {
@@ -95,53 +98,51 @@ public final class MessageTap extends OutputStream {
                     startBody();
                     return;
                 }
-                append((byte) '\r');
+                fieldByte((byte) '\r');
             } else if (b == '\r') {
                 crAtLineStart = true;
                 return;
             }
-            if ((b == ' ' || b == '\t') && fieldLength > 0) {
-                append(b); // folded continuation of the current field
+            if ((b == ' ' || b == '\t') && inField) {
+                fieldByte(b); // folded continuation of the current field
             } else {
                 completeField();
-                append(b);
+                fieldByte(b);
             }
             atLineStart = false;
             return;
         }
-        append(b);
-        if (b == '\n' && fieldLength >= 2 && field[fieldLength - 2] == '\r') {
-            atLineStart = true;
-        }
+        boolean lineEnd = b == '\n' && previous == '\r';
+        fieldByte(b);
+        atLineStart = lineEnd;
     }
 
-    private void overflowNow(byte b) throws IOException {
-        overflow = true;
-        overflowTail = (atLineStart ? 2 : 0) + (crAtLineStart ? 1 : 0);
-        downstream.write(field, 0, fieldLength);
-        fieldLength = 0;
-        if (crAtLineStart) {
-            downstream.write('\r');
+    /** One octet of the current field: buffered, or past {@link #MAX_FIELD_OCTETS} passed on or dropped. */
+    private void fieldByte(byte b) throws IOException {
+        inField = true;
+        previous = b;
+        switch (spill) {
+            case DROPPING -> {
+                return;
+            }
+            case PASSING -> {
+                downstream.write(b);
+                return;
+            }
+            case NONE -> append(b);
         }
-        downstream.write(b);
-        atLineStart = false;
-        crAtLineStart = false;
-        watchForBodyStart(b);
-    }
-
-    /** In pass-through: how many of CR LF CR LF have been seen in a row. */
-    private int overflowTail;
-
-    private void watchForBodyStart(byte b) {
-        byte expected = (byte) ((overflowTail % 2 == 0) ? '\r' : '\n');
-        if (b == expected) {
-            overflowTail++;
-        } else {
-            overflowTail = b == '\r' ? 1 : 0;
-        }
-        if (overflowTail == 4) {
-            inHeader = false;
-            header = new MessageHeader(fields, false);
+        if (fieldLength > MAX_FIELD_OCTETS) {
+            // Too long to keep: the header can no longer be judged whole. An Authentication-Results field this
+            // long is dropped unread rather than passed on with an authserv-id nobody looked at.
+            keeping = false;
+            if (HeaderField.of(new String(field, 0, fieldLength, StandardCharsets.ISO_8859_1))
+                    .is("Authentication-Results")) {
+                spill = Spill.DROPPING;
+            } else {
+                downstream.write(field, 0, fieldLength);
+                spill = Spill.PASSING;
+            }
+            fieldLength = 0;
         }
     }
 
@@ -153,18 +154,24 @@ public final class MessageTap extends OutputStream {
     }
 
     private void completeField() throws IOException {
-        if (fieldLength == 0) {
+        if (!inField) {
             return;
         }
-        int rawLength = fieldLength;
-        if (rawLength >= 2 && field[rawLength - 2] == '\r' && field[rawLength - 1] == '\n') {
-            rawLength -= 2;
+        inField = false;
+        if (spill == Spill.NONE) {
+            int rawLength = fieldLength;
+            if (rawLength >= 2 && field[rawLength - 2] == '\r' && field[rawLength - 1] == '\n') {
+                rawLength -= 2;
+            }
+            HeaderField f = HeaderField.of(new String(field, 0, rawLength, StandardCharsets.ISO_8859_1));
+            if (!drop.test(f)) {
+                downstream.write(field, 0, fieldLength);
+                if (keeping) {
+                    fields.add(f);
+                }
+            }
         }
-        HeaderField f = HeaderField.of(new String(field, 0, rawLength, StandardCharsets.ISO_8859_1));
-        if (!drop.test(f)) {
-            downstream.write(field, 0, fieldLength);
-            fields.add(f);
-        }
+        spill = Spill.NONE;
         fieldLength = 0;
         if (field.length > 64 * 1024) {
             field = new byte[1024];
@@ -173,24 +180,19 @@ public final class MessageTap extends OutputStream {
 
     private void startBody() {
         inHeader = false;
-        header = new MessageHeader(fields, true);
-        bodyHashes = new BodyHashes(planner.apply(header));
+        header = new MessageHeader(fields, keeping);
+        bodyHashes = keeping ? new BodyHashes(planner.apply(header)) : null;
     }
 
     /** Call once the content has ended: completes a header without body and the body hashes. */
     public void finish() throws IOException {
-        if (inHeader && !overflow) {
+        if (inHeader) {
             completeField();
             if (crAtLineStart) {
                 downstream.write('\r');
                 crAtLineStart = false;
             }
-            inHeader = false;
-            header = new MessageHeader(fields, true);
-            bodyHashes = new BodyHashes(planner.apply(header));
-        } else if (inHeader) {
-            inHeader = false;
-            header = new MessageHeader(fields, false);
+            startBody();
         }
         if (bodyHashes != null) {
             bodyHashes.finish();

@@ -316,6 +316,11 @@ public final class SmtpProtocol {
 
     /** Called by the session after it read DATA content up to CRLF.CRLF. */
     public Action dataEnded(DataOutcome outcome) {
+        return contentEnded(outcome);
+    }
+
+    /** RFC 5321 §2.3.8: CR and LF only as CRLF, whether the content came by DATA or by BDAT. */
+    private Action contentEnded(DataOutcome outcome) {
         if (outcome.bareLf()) {
             return rejectContent(ReplyName.BARE_LF_IN_DATA.reply());
         }
@@ -408,7 +413,7 @@ public final class SmtpProtocol {
         if (!last) {
             return respond(ReplyName.CHUNK_RECEIVED.reply(size));
         }
-        return checkContent(soFar);
+        return contentEnded(soFar);
     }
 
     private Action rset(String args) {

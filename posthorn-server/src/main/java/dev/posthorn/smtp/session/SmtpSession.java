@@ -227,7 +227,9 @@ public final class SmtpSession implements Runnable {
         Transaction transaction = chunk.transaction();
         if (transaction.spoolHandle() == null) {
             SpoolWriter writer = openSpool(transaction);
-            transaction.spoolHandle(new ChunkedContent(writer, newContentSink(writer, transaction)));
+            ContentSink sink = newContentSink(writer, transaction);
+            sink.scanLineEnds();
+            transaction.spoolHandle(new ChunkedContent(writer, sink));
         }
         ChunkedContent content = (ChunkedContent) transaction.spoolHandle();
         withDataDeadline(() -> input.readExactly(chunk.size(), content.sink()));
