@@ -83,6 +83,42 @@ class DkimTest {
         assertThat(results.get(0).reason()).isEqualTo("body hash did not verify");
     }
 
+    /** RFC 6376 §3.4.5's example, canonicalized both ways, header and body: exact octets, not round trips. */
+    @Test
+    void rfc6376CanonicalizationExample() throws Exception {
+        assertThat(dev.posthorn.mailauth.dkim.HeaderCanon.canonicalize("A: X", true)).isEqualTo("a:X");
+        assertThat(dev.posthorn.mailauth.dkim.HeaderCanon.canonicalize("B : Y\t\r\n\tZ  ", true)).isEqualTo("b:Y Z");
+        assertThat(dev.posthorn.mailauth.dkim.HeaderCanon.canonicalize("B : Y\t\r\n\tZ  ", false))
+                .isEqualTo("B : Y\t\r\n\tZ  ");
+        byte[] body = " C \r\nD \t E\r\n\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        assertBodyHash(body, true, -1, " C\r\nD E\r\n");
+        assertBodyHash(body, false, -1, " C \r\nD \t E\r\n");
+        assertBodyHash(body, true, 5, " C\r\nD"); // l= counts canonical octets (§3.5)
+        assertBodyHash(new byte[0], false, -1, "\r\n"); // §3.4.3: an empty body is one CRLF in simple
+        assertBodyHash(new byte[0], true, -1, ""); // §3.4.4: and nothing in relaxed
+        assertBodyHash("a \r\n\t\r\n".getBytes(StandardCharsets.US_ASCII), true, -1, "a\r\n");
+        assertBodyHash("no line end".getBytes(StandardCharsets.US_ASCII), false, -1, "no line end\r\n");
+    }
+
+    /** RFC 6376 §3.4.2: relaxed removes WSP (SP, HTAB) only; a form feed or a separator control stays. */
+    @Test
+    void relaxedHeaderCanonicalizationRemovesOnlyWsp() {
+        assertThat(dev.posthorn.mailauth.dkim.HeaderCanon.canonicalize("Subject: hi\u000c", true))
+                .isEqualTo("subject:hi\u000c");
+        assertThat(dev.posthorn.mailauth.dkim.HeaderCanon.canonicalize("Subject:\u000b x \t", true))
+                .isEqualTo("subject:\u000b x");
+        assertThat(dev.posthorn.mailauth.dkim.HeaderCanon.canonicalize("\u001cFrom: a@b", true))
+                .isEqualTo("\u001cfrom:a@b");
+    }
+
+    static void assertBodyHash(byte[] body, boolean relaxed, long limit, String canonical) throws Exception {
+        BodyHashSpec spec = new BodyHashSpec(relaxed, limit);
+        var hash = dev.posthorn.mailauth.dkim.BodyHashes.of(body, 0, java.util.Set.of(spec)).get(spec);
+        assertThat(java.util.HexFormat.of().formatHex(hash.sha256())).as(canonical).isEqualTo(
+                java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(canonical.getBytes(StandardCharsets.US_ASCII))));
+    }
+
     @Test
     void keyLookupFailureIsATemporaryErrorNeverAPassOrFail() throws Exception {
         List<DkimResult> results = verify(RFC8463_SIGNED,

@@ -20,11 +20,27 @@ public final class HeaderCanon {
             return raw;
         }
         int colon = raw.indexOf(':');
-        String name = (colon < 0 ? raw : raw.substring(0, colon)).strip().toLowerCase(Locale.ROOT);
+        String name = stripWsp(colon < 0 ? raw : raw.substring(0, colon)).toLowerCase(Locale.ROOT);
         String value = colon < 0 ? "" : raw.substring(colon + 1);
         // Unfold, turn each run of WSP into one SP, drop WSP at both ends of the value.
-        value = value.replace("\r\n", "").replaceAll("[ \\t]+", " ").strip();
+        value = stripWsp(value.replace("\r\n", "").replaceAll("[ \\t]+", " "));
         return name + ":" + value;
+    }
+
+    /**
+     * Drops WSP (SP and HTAB only, RFC 5234) at both ends: String.strip would also drop form feeds and the
+     * separator controls, which a signer following the RFC keeps, and the signature would not verify.
+     */
+    private static String stripWsp(String s) {
+        int start = 0;
+        int end = s.length();
+        while (start < end && (s.charAt(start) == ' ' || s.charAt(start) == '\t')) {
+            start++;
+        }
+        while (end > start && (s.charAt(end - 1) == ' ' || s.charAt(end - 1) == '\t')) {
+            end--;
+        }
+        return s.substring(start, end);
     }
 
     /** The signature field with the value of its b= tag emptied (RFC 6376 §3.7, RFC 8617 §4.1.3). */

@@ -43,12 +43,22 @@ public final class SpfChecker {
             // RFC 7208 §4.3: a malformed domain, or a single label, has no SPF record to check.
             return new SpfResult(SpfResult.Verdict.NONE, identity, domain, "not a checkable domain");
         }
+        SpfLimits limited = new SpfLimits(dns);
         SPFResult result;
+        RuntimeException failure = null;
         try {
-            result = SERVICE.with(dns, () -> SPF_ENGINE.checkSPF(clientIp, mailFrom,
+            result = SERVICE.with(limited, () -> SPF_ENGINE.checkSPF(clientIp, mailFrom,
                     helo == null || helo.isEmpty() ? domain : helo));
         } catch (RuntimeException e) {
-            return new SpfResult(SpfResult.Verdict.TEMPERROR, identity, domain, "SPF evaluation failed: " + e);
+            result = null;
+            failure = e;
+        }
+        if (limited.exceeded() != null) {
+            // RFC 7208 §4.6.4: passing a processing limit is a permerror, whatever jSPF made of the aborted lookup.
+            return new SpfResult(SpfResult.Verdict.PERMERROR, identity, domain, limited.exceeded());
+        }
+        if (result == null) {
+            return new SpfResult(SpfResult.Verdict.TEMPERROR, identity, domain, "SPF evaluation failed: " + failure);
         }
         SpfResult.Verdict verdict;
         try {
