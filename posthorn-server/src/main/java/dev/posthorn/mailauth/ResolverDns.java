@@ -3,12 +3,17 @@ package dev.posthorn.mailauth;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
@@ -26,40 +31,96 @@ import org.xbill.DNS.TextParseException;
 
 /**
  * {@link AuthDns} over a dnsjava {@link Resolver} (the configured {@code [dns] servers}, with their time-outs),
- * for one message: answers are cached, CNAMEs followed, and after the deadline every new question is a
- * temporary error. Not shared between threads.
+ * for one message: answers are cached, CNAMEs followed, and no question waits past the deadline (the resolver's
+ * own retries can take longer: the wait is cut, not the resolver trusted). Each check gets its own deadline
+ * through {@link #until}, sharing the cache, so one sender's slow records cannot spend another check's time.
+ * When a question goes unanswered before anything at all has been answered for the message, the resolver is
+ * taken for dead and every later question of the message fails at once: a dead resolver costs the first
+ * check's time, not every check's. Not shared between threads.
  */
 public final class ResolverDns implements AuthDns {
 
     private static final int MAX_CNAME_CHAIN = 8;
 
+    /** What the per-check views of one message share. */
+    private static final class Shared {
+        final Map<String, DnsAnswer> cache = new HashMap<>();
+        int queries;
+        boolean answered;
+        boolean dead;
+    }
+
     private final Resolver resolver;
     private final Clock clock;
     private final Instant deadline;
-    private final Map<String, DnsAnswer> cache = new HashMap<>();
-    private int queries;
+    private final Shared shared;
 
     public ResolverDns(Resolver resolver, Clock clock, Instant deadline) {
+        this(resolver, clock, deadline, new Shared());
+    }
+
+    private ResolverDns(Resolver resolver, Clock clock, Instant deadline, Shared shared) {
         this.resolver = resolver;
         this.clock = clock;
         this.deadline = deadline;
+        this.shared = shared;
+    }
+
+    /** The same message's DNS (cache, count, liveness) with another deadline, for one check. */
+    public ResolverDns until(Instant checkDeadline) {
+        return new ResolverDns(resolver, clock, checkDeadline, shared);
     }
 
     /** Questions actually sent (cache misses), for logs and tests. */
     public int queries() {
-        return queries;
+        return shared.queries;
     }
 
     @Override
     public DnsAnswer query(String name, int type) {
         String key = type + " " + name.toLowerCase(Locale.ROOT);
-        DnsAnswer cached = cache.get(key);
+        DnsAnswer cached = shared.cache.get(key);
         if (cached != null) {
             return cached;
         }
         DnsAnswer answer = ask(name, type);
-        cache.put(key, answer);
+        if (!(answer instanceof DnsAnswer.TempError)) {
+            shared.cache.put(key, answer); // a question cut short by one check's deadline may be asked by the next
+        }
         return answer;
+    }
+
+    /**
+     * Sends one question and waits for it no longer than the deadline; the resolver runs on a virtual thread
+     * that ends on the resolver's own time-outs.
+     */
+    private Message send(Message query, String domain) throws IOException, TimeoutException {
+        long millis = Duration.between(clock.instant(), deadline).toMillis();
+        if (millis <= 0) {
+            throw new TimeoutException();
+        }
+        CompletableFuture<Message> reply = new CompletableFuture<>();
+        Thread.ofVirtual().name("dns " + domain).start(() -> {
+            try {
+                reply.complete(resolver.send(query));
+            } catch (Throwable e) {
+                reply.completeExceptionally(e);
+            }
+        });
+        try {
+            Message response = reply.get(millis, TimeUnit.MILLISECONDS);
+            shared.answered = true;
+            return response;
+        } catch (TimeoutException e) {
+            shared.dead |= !shared.answered;
+            throw e;
+        } catch (ExecutionException e) {
+            shared.dead |= !shared.answered; // the resolver gave up (its time-outs and retries): not answering
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
     }
 
     private DnsAnswer ask(String domain, int type) {
@@ -71,13 +132,18 @@ public final class ResolverDns implements AuthDns {
             return new DnsAnswer.NoRecords(true);
         }
         for (int hop = 0; hop < MAX_CNAME_CHAIN; hop++) {
-            if (clock.instant().isAfter(deadline)) {
+            if (shared.dead) {
+                return new DnsAnswer.TempError("the DNS resolver did not answer this message's first questions");
+            }
+            if (!clock.instant().isBefore(deadline)) {
                 return new DnsAnswer.TempError("time for authentication checks used up before asking " + domain);
             }
             Message response;
             try {
-                queries++;
-                response = resolver.send(Message.newQuery(Record.newRecord(current, type, DClass.IN)));
+                shared.queries++;
+                response = send(Message.newQuery(Record.newRecord(current, type, DClass.IN)), domain);
+            } catch (TimeoutException e) {
+                return new DnsAnswer.TempError("no DNS answer in time for " + domain);
             } catch (IOException e) {
                 return new DnsAnswer.TempError("DNS query for " + domain + " failed: " + e.getMessage());
             }
