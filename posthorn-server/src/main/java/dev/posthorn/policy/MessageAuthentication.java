@@ -61,7 +61,8 @@ public final class MessageAuthentication {
     private final List<String> sealDomains;
 
     /**
-     * @param trustedPeers addresses of {@code [routes]} hosts: their mail is not judged by SPF or DMARC
+     * @param trustedPeers addresses of {@code [routes]} hosts: their mail is not judged by SPF (they relay for
+     *                     others), but DMARC still applies: a peer is no way round the author's policy
      * @param sealDomains  where to look for the key that seals ARC sets, in order (host name, hosted domains)
      */
     public MessageAuthentication(MailAuthConfig config, String hostname, DkimKeys keys, Resolver resolver,
@@ -158,7 +159,7 @@ public final class MessageAuthentication {
         DmarcResult dmarcResult = dmarc.evaluate(header, spf, dkim, dns);
         ArcResult arc = ArcVerifier.verify(header, bodies, dns);
         AuthResults results = results(spf, heloSpf, dkim, dmarcResult, arc, context);
-        Reply refusal = trusted || !config.dmarcEnforce ? null : enforcement(dmarcResult, spf);
+        Reply refusal = config.dmarcEnforce ? enforcement(dmarcResult, spf) : null;
         LOG.info("mailauth id={} client={} spf={} dkim={} dmarc={} arc={} dns_queries={} action={}",
                 context.queueId(), context.clientIp(), spf == null ? "skipped" : spf.verdict().word(),
                 dkim.isEmpty() ? "none" : dkim.stream().map(d -> d.verdict().word()).collect(Collectors.joining(",")),

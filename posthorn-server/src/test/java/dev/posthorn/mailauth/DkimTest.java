@@ -83,6 +83,27 @@ class DkimTest {
         assertThat(results.get(0).reason()).isEqualTo("body hash did not verify");
     }
 
+    /**
+     * Ten DKIM-Signatures and fifty ARC-Message-Signatures, each with its own l=, ask for sixty passes over the
+     * body: only the five DKIM signatures verified and the newest ARC one cost a body hash.
+     */
+    @Test
+    void signaturesPastTheLimitCostNoBodyHash() {
+        StringBuilder h = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            boolean dkim = i < 10;
+            h.append(dkim ? "DKIM-Signature: v=1; i=@a.com" : "ARC-Message-Signature: i=" + (i - 9))
+                    .append("; a=rsa-sha256; c=relaxed/").append(i % 2 == 0 ? "relaxed" : "simple")
+                    .append("; d=a.com; s=s; h=from; l=").append(1000 + i).append("; bh=AA==; b=AA==\r\n");
+        }
+        h.append("From: a@a.com\r\n\r\n");
+        java.util.Set<BodyHashSpec> specs = DkimVerifier.bodyHashesNeeded(
+                dev.posthorn.mailauth.MessageHeader.parse(h.toString().getBytes(StandardCharsets.US_ASCII)));
+        assertThat(specs).containsExactlyInAnyOrder(new BodyHashSpec(true, 1000), new BodyHashSpec(false, 1001),
+                new BodyHashSpec(true, 1002), new BodyHashSpec(false, 1003), new BodyHashSpec(true, 1004),
+                new BodyHashSpec(false, 1059)); // the newest ARC set, i=50
+    }
+
     /** RFC 6376 §3.4.5's example, canonicalized both ways, header and body: exact octets, not round trips. */
     @Test
     void rfc6376CanonicalizationExample() throws Exception {

@@ -16,7 +16,11 @@ import java.util.Set;
  */
 public final class DkimVerifier {
 
-    public static final int MAX_SIGNATURES = 10;
+    /**
+     * Real mail carries one to three (author, sending service, mailing list); each one's body hash is a pass
+     * over the whole body, so a sender must not be able to make the receiver hash it dozens of times.
+     */
+    public static final int MAX_SIGNATURES = 5;
 
     private final Clock clock;
 
@@ -24,21 +28,32 @@ public final class DkimVerifier {
         this.clock = clock;
     }
 
-    /** The body hashes the signatures of this header need (computed while the body streams). */
+    /**
+     * The body hashes the signatures that will be verified need (computed while the body streams): those of the
+     * first {@link #MAX_SIGNATURES} DKIM-Signatures, the ones {@link #verify} checks, and that of the newest
+     * ARC-Message-Signature, the only one ARC validation checks (RFC 8617 §5.2). Older ARC sets, and signatures
+     * past the limit, cost no pass over the body however many a sender adds.
+     */
     public static Set<BodyHashSpec> bodyHashesNeeded(MessageHeader header) {
         Set<BodyHashSpec> specs = new LinkedHashSet<>();
-        int n = 0;
+        int dkim = 0;
+        ParsedSignature newestAms = null;
         for (HeaderField f : header.fields()) {
-            ParsedSignature.Kind kind = f.is("DKIM-Signature") ? ParsedSignature.Kind.DKIM
-                    : f.is("ARC-Message-Signature") ? ParsedSignature.Kind.ARC_MESSAGE : null;
-            if (kind == null || n++ >= MAX_SIGNATURES + ArcInstance.MAX) {
-                continue;
-            }
             try {
-                specs.add(ParsedSignature.parse(f, kind).bodyHashSpec());
+                if (f.is("DKIM-Signature") && dkim++ < MAX_SIGNATURES) {
+                    specs.add(ParsedSignature.parse(f, ParsedSignature.Kind.DKIM).bodyHashSpec());
+                } else if (f.is("ARC-Message-Signature")) {
+                    ParsedSignature ams = ParsedSignature.parse(f, ParsedSignature.Kind.ARC_MESSAGE);
+                    if (newestAms == null || ams.instance() > newestAms.instance()) {
+                        newestAms = ams;
+                    }
+                }
             } catch (SignatureFailure ignored) {
                 // Reported when verified.
             }
+        }
+        if (newestAms != null) {
+            specs.add(newestAms.bodyHashSpec());
         }
         return specs;
     }
