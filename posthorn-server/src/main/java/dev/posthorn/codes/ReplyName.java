@@ -86,6 +86,11 @@ public enum ReplyName {
     TOO_MANY_HOPS,
     PIPELINING_VIOLATION,
     LACK_OF_SECURITY,
+    /** Mail authentication at the end of DATA (RFC 7489, RFC 7208 §8.6, RFC 7372 §3.2). */
+    DMARC_REJECTED,
+    AUTHOR_AMBIGUOUS,
+    SPF_TEMPORARY_ERROR,
+    AUTH_CHECK_TEMPORARY_ERROR,
     UNSUPPORTED_OPTION,
     NULL_MX;
 
