@@ -209,6 +209,9 @@ final class QueueCommand implements Runnable {
                         out.println("        " + a.code() + (i == a.reply().size() - 1 ? " " : "-") + a.reply().get(i));
                     }
                     out.println("      means: " + a.explanation());
+                    if (a.tls() != null) {
+                        out.println("      tls:   " + a.tls());
+                    }
                 }
             }
             return 0;

@@ -82,7 +82,13 @@ public enum ReplyName {
     PIPELINING_VIOLATION,
     LACK_OF_SECURITY,
     UNSUPPORTED_OPTION,
-    NULL_MX;
+    NULL_MX,
+    DANE_TLSA_LOOKUP_FAILED,
+    DANE_CERTIFICATE_REFUSED,
+    MTA_STS_CERTIFICATE_REFUSED,
+    MTA_STS_MX_NOT_ALLOWED,
+    TLS_POLICY_STARTTLS_MISSING,
+    TLS_POLICY_HANDSHAKE_FAILED;
 
     /** The reply with its {@code %s} placeholders filled in order. */
     public Reply reply(Object... args) {

@@ -28,6 +28,8 @@ public final class PosthornConfig {
     public RelayConfig relay = new RelayConfig();
     /** Resolvers for MX/A/AAAA lookups. */
     public DnsConfig dns = new DnsConfig();
+    /** DANE, MTA-STS and TLS reports for outbound delivery. */
+    public dev.posthorn.delivery.OutboundTlsConfig outboundTls = new dev.posthorn.delivery.OutboundTlsConfig();
 
     /** Identity and storage. */
     public static final class Server {

@@ -441,7 +441,7 @@ public final class OutboundScheduler implements AutoCloseable {
                 Outcome o = outcomes.get(i);
                 QueuedMessage.Recipient rcpt = entry.recipient(r.address);
                 RemoteReply reply = o.reply();
-                String explanation = explainer.explain(reply.code(), reply.enhanced(), Locale.ENGLISH);
+                String explanation = explainer.explain(reply, Locale.ENGLISH);
                 String result;
                 switch (o.kind()) {
                     case DELIVERED -> {
@@ -482,7 +482,8 @@ public final class OutboundScheduler implements AutoCloseable {
                         }
                     }
                 }
-                r.attempts.add(new Attempt(now, o.remoteHost(), reply.code(), reply.enhanced(), reply.lines(), explanation, result));
+                r.attempts.add(new Attempt(now, o.remoteHost(), reply.code(), reply.enhanced(), reply.lines(), explanation, result,
+                        o.security() == null ? null : o.security().describe()));
                 if (r.attempts.size() > MAX_HISTORY) {
                     r.attempts.remove(1); // keep the first attempt and the latest ones
                 }

@@ -13,7 +13,7 @@ import dev.posthorn.delivery.CatalogueExplainer;
 import dev.posthorn.delivery.ReplyExplainer;
 import dev.posthorn.delivery.dsn.DsnBuilder;
 import dev.posthorn.delivery.remote.ClientSettings;
-import dev.posthorn.delivery.remote.MxResolver;
+import dev.posthorn.delivery.remote.SecureDelivery;
 import dev.posthorn.delivery.remote.Router;
 import dev.posthorn.queue.OutboundScheduler;
 import dev.posthorn.queue.QueueManager;
@@ -63,6 +63,7 @@ public final class PosthornServer implements AutoCloseable {
     private final LocalDelivery localDelivery;
     private final SessionServices services;
     private final ServerTls tls;
+    private final SecureDelivery secureDelivery;
 
     private PosthornServer(PosthornConfig config) throws IOException {
         this.config = config;
@@ -77,6 +78,8 @@ public final class PosthornServer implements AutoCloseable {
         this.spool = new Spool(dataDir.resolve("queue"));
         this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
         this.queue = new QueueManager(spool, localDelivery);
+        this.secureDelivery = SecureDelivery.create(config.outboundTls, config.dns, dataDir, hostname, Clock.systemUTC(),
+                (recipient, message) -> queueNotice(recipient, message, false));
         this.outbound = outboundScheduler(config, spool.directory());
         queue.attachOutbound(outbound);
         this.tls = ServerTls.create(config.tls, dataDir, hostname);
@@ -95,6 +98,7 @@ public final class PosthornServer implements AutoCloseable {
         PosthornServer server = new PosthornServer(config);
         try {
             server.outbound.start();
+            server.secureDelivery.start();
             server.queue.start();
             server.openListeners();
         } catch (IOException | RuntimeException e) {
@@ -162,8 +166,8 @@ public final class PosthornServer implements AutoCloseable {
     private OutboundScheduler outboundScheduler(PosthornConfig config, Path queueDir) {
         ReplyExplainer explainer = new CatalogueExplainer();
         Router router = new Router(config.routes, config.relay, config.queue, config.queue.remotePort);
-        return new OutboundScheduler(queueDir, router, MxResolver.from(config.dns),
-                ClientSettings.from(hostname, config.queue), config.queue,
+        return new OutboundScheduler(queueDir, router, secureDelivery.resolver(),
+                ClientSettings.from(hostname, config.queue).withSecurity(secureDelivery.security()), config.queue,
                 new DsnBuilder(explainer, java.time.ZoneId.systemDefault()), explainer, hostname,
                 Clock.systemUTC(), this::queueNotice, queue::remoteDone);
     }
@@ -180,6 +184,11 @@ public final class PosthornServer implements AutoCloseable {
             writer.commit(envelope);
             queue.accepted(envelope);
         }
+    }
+
+    /** DANE, MTA-STS and TLS-RPT of outbound delivery (the TLS report figures, the report sender). */
+    public SecureDelivery secureDelivery() {
+        return secureDelivery;
     }
 
     public OutboundScheduler outbound() {
@@ -246,6 +255,7 @@ public final class PosthornServer implements AutoCloseable {
         }
         sessions.forEach(SmtpSession::kill);
         outbound.close();
+        secureDelivery.close();
         queue.close();
         LOG.info("stopped");
     }

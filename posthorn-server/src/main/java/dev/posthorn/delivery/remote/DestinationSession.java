@@ -1,6 +1,11 @@
 package dev.posthorn.delivery.remote;
 
 import dev.posthorn.codes.ReplyName;
+import dev.posthorn.delivery.security.CheckingTrustManager;
+import dev.posthorn.delivery.security.MtaSts;
+import dev.posthorn.delivery.security.SecurityLevel;
+import dev.posthorn.delivery.security.TlsRptResult;
+import dev.posthorn.delivery.security.TlsSecurity;
 import java.io.Closeable;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -26,6 +31,7 @@ public final class DestinationSession implements Closeable {
     private final int maxMessagesPerConnection;
     private volatile SmtpConnection connection;
     private String connectedHost;
+    private TlsSecurity connectedSecurity;
 
     public DestinationSession(Route route, MxResolver resolver, ClientSettings settings, int maxMessagesPerConnection) {
         this.route = route;
@@ -62,7 +68,8 @@ public final class DestinationSession implements Closeable {
             TransactionResult result = connection.send(m);
             List<Outcome> outcomes = new ArrayList<>(m.recipients().size());
             for (int i = 0; i < m.recipients().size(); i++) {
-                outcomes.add(Outcome.fromReply(result.outcome(i), connectedHost, connection.supports("DSN")));
+                outcomes.add(Outcome.fromReply(result.outcome(i), connectedHost, connection.supports("DSN"),
+                        connectedSecurity));
             }
             if (result.mailReply().code() == 421 || (result.dataReply() != null && result.dataReply().code() == 421)) {
                 closeConnection(); // RFC 5321 §3.8: the server is closing the channel.
@@ -73,12 +80,13 @@ public final class DestinationSession implements Closeable {
             closeConnection();
             // The connection broke mid-transaction: nothing was accepted, everything is retried.
             Outcome deferred = new Outcome(Outcome.Kind.DEFERRED, e.reply().transientFailure() ? e.reply()
-                    : RemoteReply.local(451, "4.4.2", e.reply().oneLine()), connectedHost);
+                    : RemoteReply.local(451, "4.4.2", e.reply().oneLine()), connectedHost, false, connectedSecurity);
             return Collections.nCopies(m.recipients().size(), deferred);
         } catch (java.io.IOException e) {
             closeConnection();
             RemoteReply reply = RemoteReply.local(451, "4.3.0", "Local error while sending: " + e.getMessage());
-            return Collections.nCopies(m.recipients().size(), new Outcome(Outcome.Kind.DEFERRED, reply, connectedHost));
+            return Collections.nCopies(m.recipients().size(), new Outcome(Outcome.Kind.DEFERRED, reply, connectedHost,
+                    false, connectedSecurity));
         }
     }
 
@@ -118,7 +126,7 @@ public final class DestinationSession implements Closeable {
                             + ((Route.Mx) route).domain() + " loops back to myself: " + settings.heloName()
                             + " is its best MX but does not host the domain"), null);
                 }
-                return connectToFirst(usable, port);
+                return connectToFirst(list, usable, port);
             }
         }
     }
@@ -141,9 +149,23 @@ public final class DestinationSession implements Closeable {
         return hosts.stream().filter(h -> h.preference() < cutoff).toList();
     }
 
-    private Outcome connectToFirst(List<MxResult.MxHost> hosts, int port) {
+    private Outcome connectToFirst(MxResult.Hosts all, List<MxResult.MxHost> hosts, int port) {
+        TransportSecurity policies = settings.security();
+        // DANE and MTA-STS apply to a domain's MX hosts (RFC 7672 §2, RFC 8461 §4), not to the operator's own
+        // routes, a smarthost, an address literal, or a route whose TLS the operator turned off.
+        String domain = route instanceof Route.Mx mx && !mx.domain().startsWith("[") && policies != null
+                && route.tls() != TlsPolicy.NONE ? mx.domain() : null;
+        MtaSts.Lookup sts = domain == null ? null : policies.domainPolicy(domain);
         Outcome last = null;
         for (MxResult.MxHost host : hosts) {
+            HostPlan plan = domain == null ? null : policies.plan(domain, all, host, sts);
+            if (plan != null && plan.mode() == HostPlan.Mode.REFUSE) {
+                // RFC 7672 §2.2 and RFC 8461 §4.1: this host may not be used; try the next one.
+                LOG.warn("not delivering to {} for {}: {}", host.name(), domain, plan.refusal().oneLine());
+                policies.record(plan, plan.security(), host.name(), null);
+                last = new Outcome(Outcome.Kind.DEFERRED, plan.refusal(), null, false, plan.security());
+                continue;
+            }
             for (InetAddress address : host.addresses()) {
                 String name = host.implicit() && host.name().equals(address.getHostAddress()) ? null : host.name();
                 String described = (name == null ? "" : name + " ") + "[" + address.getHostAddress() + "]:" + port;
@@ -151,7 +173,8 @@ public final class DestinationSession implements Closeable {
                 try {
                     c = SmtpConnection.open(new InetSocketAddress(address, port), name, settings);
                     c.hello();
-                    Secured secured = secure(c, described);
+                    Secured secured = plan == null ? secure(c, described)
+                            : securePlanned(c, described, plan, host.name(), address.getHostAddress());
                     if (secured.refusal() != null) {
                         secured.connection().quitQuietly();
                         last = secured.refusal();
@@ -159,6 +182,7 @@ public final class DestinationSession implements Closeable {
                     }
                     connection = secured.connection();
                     connectedHost = described;
+                    connectedSecurity = secured.security();
                     return null;
                 } catch (SmtpClientException e) {
                     if (c != null) {
@@ -167,13 +191,14 @@ public final class DestinationSession implements Closeable {
                     LOG.info("cannot use {} for {}: {}", described, route.key(), e.reply().oneLine());
                     // Try the next address or MX host (RFC 5321 §5.1), whatever the failure; remember the last one.
                     Outcome.Kind kind = e.reply().permanentFailure() ? Outcome.Kind.FAILED : Outcome.Kind.DEFERRED;
-                    last = new Outcome(kind, e.reply(), e.getCause() == null ? described : null);
+                    last = new Outcome(kind, e.reply(), e.getCause() == null ? described : null, false,
+                            plan == null ? null : plan.security());
                 } catch (java.io.IOException e) {
                     if (c != null) {
                         c.close();
                     }
                     last = new Outcome(Outcome.Kind.DEFERRED, RemoteReply.local(451, "4.4.2", "Error talking to "
-                            + described + ": " + e.getMessage()), null);
+                            + described + ": " + e.getMessage()), null, false, plan == null ? null : plan.security());
                 }
             }
         }
@@ -182,7 +207,7 @@ public final class DestinationSession implements Closeable {
     }
 
     /** The connection to use, or why this host is refused (then the connection is to be closed). */
-    private record Secured(SmtpConnection connection, Outcome refusal) {
+    private record Secured(SmtpConnection connection, Outcome refusal, TlsSecurity security) {
     }
 
     /** STARTTLS per the route's policy, then AUTH for a smarthost. */
@@ -199,31 +224,121 @@ public final class DestinationSession implements Closeable {
                 // Opportunistic TLS that fails its handshake: RFC 7435 §3 allows falling back to plaintext.
                 SmtpConnection plain = SmtpConnection.open(c.address(), c.remoteName(), settings);
                 plain.hello();
-                return authenticate(plain, described);
+                return authenticate(plain, described, routeSecurity(plain));
             }
             if (!started && tls.mandatory()) {
                 return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, RemoteReply.local(451, "4.7.10",
-                        "TLS is required for this destination but " + described + " does not offer STARTTLS"), described));
+                        "TLS is required for this destination but " + described + " does not offer STARTTLS"), described),
+                        routeSecurity(c));
             }
         }
-        return authenticate(c, described);
+        return authenticate(c, described, routeSecurity(c));
     }
 
-    private Secured authenticate(SmtpConnection c, String described) throws java.io.IOException {
+    /** What the route's own TLS setting gave (no DANE or MTA-STS involved). */
+    private TlsSecurity routeSecurity(SmtpConnection c) {
+        String setting = route.tls().name().toLowerCase(java.util.Locale.ROOT);
+        if (!c.tlsActive()) {
+            return TlsSecurity.of(SecurityLevel.NONE, "tls=" + setting + ", no TLS");
+        }
+        return TlsSecurity.of(SecurityLevel.OPPORTUNISTIC, "tls=" + setting + (route.tls() == TlsPolicy.VERIFY
+                ? ", certificate verified by the JDK's trust store" : ""));
+    }
+
+    /**
+     * STARTTLS as the host's plan demands. Where a policy requires TLS, no failure ever falls back to plaintext
+     * or to an unchecked certificate: the host is refused with a reply naming the policy, the host and the failure.
+     */
+    private Secured securePlanned(SmtpConnection c, String described, HostPlan plan, String mxHost, String ip)
+            throws java.io.IOException {
+        TransportSecurity policies = settings.security();
+        TlsSecurity aim = plan.security();
+        switch (plan.mode()) {
+            case AUTHENTICATED, ENCRYPTED -> {
+                boolean started;
+                try {
+                    started = plan.mode() == HostPlan.Mode.AUTHENTICATED ? c.startTls(plan.trust()) : c.startTls(false);
+                } catch (SmtpClientException e) {
+                    CheckingTrustManager trust = plan.trust();
+                    TlsSecurity failed;
+                    RemoteReply reply;
+                    if (trust != null && trust.failure() != null) {
+                        failed = aim.failed(trust.failure(), trust.detail());
+                        ReplyName name = "DANE".equals(plan.policyName()) ? ReplyName.DANE_CERTIFICATE_REFUSED
+                                : ReplyName.MTA_STS_CERTIFICATE_REFUSED;
+                        reply = RemoteReply.of(name.reply(aim.decidedBy(), described, trust.failure().type() + ": "
+                                + trust.detail()));
+                    } else {
+                        failed = aim.failed(TlsRptResult.VALIDATION_FAILURE, e.reply().oneLine());
+                        reply = RemoteReply.of(ReplyName.TLS_POLICY_HANDSHAKE_FAILED.reply(plan.policyName() + " ("
+                                + aim.decidedBy() + ")", described, e.reply().oneLine()));
+                    }
+                    LOG.warn("{}: {}", described, reply.oneLine());
+                    policies.record(plan, failed, mxHost, ip);
+                    return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, reply, null, false, failed), failed);
+                }
+                if (!started) {
+                    TlsSecurity failed = aim.failed(TlsRptResult.STARTTLS_NOT_SUPPORTED, described
+                            + " does not offer STARTTLS");
+                    RemoteReply reply = RemoteReply.of(ReplyName.TLS_POLICY_STARTTLS_MISSING.reply(plan.policyName()
+                            + " (" + aim.decidedBy() + ")", described));
+                    LOG.warn("{}: {}", described, reply.oneLine());
+                    policies.record(plan, failed, mxHost, ip);
+                    return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, reply, null, false, failed), failed);
+                }
+                policies.record(plan, aim, mxHost, ip);
+                return new Secured(c, null, aim);
+            }
+            case TESTING -> {
+                // MTA-STS "testing" (RFC 8461 §5): deliver whatever happens, report what would have failed.
+                SmtpConnection used = c;
+                try {
+                    c.startTls(plan.trust());
+                } catch (SmtpClientException e) {
+                    used = SmtpConnection.open(c.address(), c.remoteName(), settings);
+                    used.hello();
+                }
+                TlsSecurity reached;
+                if (!used.tlsActive()) {
+                    reached = new TlsSecurity(SecurityLevel.NONE, aim.decidedBy(), TlsRptResult.STARTTLS_NOT_SUPPORTED,
+                            described + " gave no TLS");
+                } else if (aim.failure() != null) {
+                    reached = new TlsSecurity(SecurityLevel.OPPORTUNISTIC, aim.decidedBy(), aim.failure(), aim.detail());
+                } else if (plan.trust().failure() != null) {
+                    reached = new TlsSecurity(SecurityLevel.OPPORTUNISTIC, aim.decidedBy(), plan.trust().failure(),
+                            plan.trust().detail());
+                } else {
+                    reached = aim;
+                }
+                policies.record(plan, reached, mxHost, ip);
+                return new Secured(used, null, reached);
+            }
+            default -> {
+                Secured s = secure(c, described);
+                TlsSecurity reached = new TlsSecurity(s.security().level(), aim.decidedBy(), aim.failure(), aim.detail());
+                if (s.refusal() == null) {
+                    policies.record(plan, reached, mxHost, ip);
+                }
+                return new Secured(s.connection(), s.refusal() == null ? null : s.refusal().withSecurity(reached), reached);
+            }
+        }
+    }
+
+    private Secured authenticate(SmtpConnection c, String described, TlsSecurity security) throws java.io.IOException {
         if (route instanceof Route.Smarthost h && h.user() != null && !h.user().isEmpty()) {
             if (!c.tlsActive()) {
                 // Never send the relay password in clear text.
                 return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, RemoteReply.local(451, "4.7.10",
-                        "Refusing to send the relay credentials to " + described + " without TLS"), described));
+                        "Refusing to send the relay credentials to " + described + " without TLS"), described), security);
             }
             try {
                 c.authenticate(h.user(), h.password() == null ? "" : h.password());
             } catch (SmtpClientException e) {
                 // A rejected login is our configuration's fault, not the message's: defer, keep the remote's words.
-                return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, e.reply(), described));
+                return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, e.reply(), described), security);
             }
         }
-        return new Secured(c, null);
+        return new Secured(c, null, security);
     }
 
     private void closeConnection() {

@@ -3,13 +3,21 @@ package dev.posthorn.delivery.remote;
 import java.net.InetAddress;
 import java.util.List;
 
-/** What DNS says about where a domain's mail goes (RFC 5321 §5.1, RFC 7505). */
+/**
+ * What DNS says about where a domain's mail goes (RFC 5321 §5.1, RFC 7505), and whether DNSSEC proved it: the MX
+ * RRset ({@link Hosts#secure}) and each host's addresses ({@link MxHost#secure}) decide whether DANE applies
+ * (RFC 7672 §2.2).
+ */
 public sealed interface MxResult {
 
     /** Hosts in the order to try them: by MX preference, random among equal preferences. */
-    record Hosts(List<MxHost> hosts) implements MxResult {
+    record Hosts(List<MxHost> hosts, boolean secure) implements MxResult {
         public Hosts {
             hosts = List.copyOf(hosts);
+        }
+
+        public Hosts(List<MxHost> hosts) {
+            this(hosts, false);
         }
     }
 
@@ -28,11 +36,18 @@ public sealed interface MxResult {
     /**
      * One mail exchanger and its addresses, IPv6 first.
      *
-     * @param implicit true when the domain has no MX record and its own A/AAAA records are used (§5.1)
+     * @param implicit  true when the domain has no MX record and its own A/AAAA records are used (§5.1)
+     * @param secure    its address records were proved by DNSSEC (RFC 7672 §2.2.2: only then is TLSA looked up)
+     * @param canonical the name its address records belong to after CNAMEs, or null when it is no alias
      */
-    record MxHost(String name, int preference, List<InetAddress> addresses, boolean implicit) {
+    record MxHost(String name, int preference, List<InetAddress> addresses, boolean implicit, boolean secure,
+                  String canonical) {
         public MxHost {
             addresses = List.copyOf(addresses);
+        }
+
+        public MxHost(String name, int preference, List<InetAddress> addresses, boolean implicit) {
+            this(name, preference, addresses, implicit, false, null);
         }
     }
 }
