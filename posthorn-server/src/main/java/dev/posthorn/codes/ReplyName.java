@@ -88,7 +88,8 @@ public enum ReplyName {
     MTA_STS_CERTIFICATE_REFUSED,
     MTA_STS_MX_NOT_ALLOWED,
     TLS_POLICY_STARTTLS_MISSING,
-    TLS_POLICY_HANDSHAKE_FAILED;
+    TLS_POLICY_HANDSHAKE_FAILED,
+    TLS_POLICY_STARTTLS_REFUSED;
 
     /** The reply with its {@code %s} placeholders filled in order. */
     public Reply reply(Object... args) {

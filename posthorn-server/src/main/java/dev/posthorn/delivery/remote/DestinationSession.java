@@ -278,10 +278,13 @@ public final class DestinationSession implements Closeable {
                     return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, reply, null, false, failed), failed);
                 }
                 if (!started) {
-                    TlsSecurity failed = aim.failed(TlsRptResult.STARTTLS_NOT_SUPPORTED, described
-                            + " does not offer STARTTLS");
-                    RemoteReply reply = RemoteReply.of(ReplyName.TLS_POLICY_STARTTLS_MISSING.reply(plan.policyName()
-                            + " (" + aim.decidedBy() + ")", described));
+                    TlsSecurity failed = aim.failed(TlsRptResult.STARTTLS_NOT_SUPPORTED, c.startTlsRefusal() == null
+                            ? described + " does not offer STARTTLS" : described + " refused STARTTLS: "
+                            + c.startTlsRefusal().oneLine());
+                    String policy = plan.policyName() + " (" + aim.decidedBy() + ")";
+                    RemoteReply reply = RemoteReply.of(c.startTlsRefusal() == null
+                            ? ReplyName.TLS_POLICY_STARTTLS_MISSING.reply(policy, described)
+                            : ReplyName.TLS_POLICY_STARTTLS_REFUSED.reply(policy, described, c.startTlsRefusal().oneLine()));
                     LOG.warn("{}: {}", described, reply.oneLine());
                     policies.record(plan, failed, mxHost, ip);
                     return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, reply, null, false, failed), failed);

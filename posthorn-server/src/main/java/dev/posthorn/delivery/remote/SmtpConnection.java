@@ -56,6 +56,7 @@ public final class SmtpConnection implements Closeable {
     private boolean tls;
     private boolean dirty;
     private int transactions;
+    private RemoteReply startTlsRefusal;
 
     private SmtpConnection(ClientSettings settings, String remoteName, InetSocketAddress address) {
         this.settings = settings;
@@ -121,6 +122,11 @@ public final class SmtpConnection implements Closeable {
 
     public boolean tlsActive() {
         return tls;
+    }
+
+    /** The reply with which the server refused STARTTLS after offering it, or null. */
+    public RemoteReply startTlsRefusal() {
+        return startTlsRefusal;
     }
 
     public int transactions() {
@@ -193,6 +199,7 @@ public final class SmtpConnection implements Closeable {
         send("STARTTLS");
         RemoteReply r = readReply(settings.command());
         if (r.code() != 220) {
+            startTlsRefusal = r;
             return false;
         }
         if (in.buffered() > 0) {
