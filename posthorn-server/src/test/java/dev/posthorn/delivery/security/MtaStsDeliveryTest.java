@@ -73,7 +73,7 @@ class MtaStsDeliveryTest {
             };
             data.add(domain + " MX 10 " + mx);
             data.add(mx + " A 127.0.0.1");
-            data.add("_mta-sts." + domain + " TXT \\\"v=STSv1; id=" + d + "1\\\"");
+            data.add("_mta-sts." + domain + " TXT \"v=STSv1; id=" + d + "1\"");
             // The policy host of "down" is an address where nothing listens.
             data.add("mta-sts." + domain + " A " + (d.equals("down") ? "127.0.0.3" : "127.0.0.1"));
         }
