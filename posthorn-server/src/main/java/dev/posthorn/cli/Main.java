@@ -25,6 +25,7 @@ public final class Main implements Runnable {
         cli.addSubcommand(new ExplainCommand());
         cli.addSubcommand(new CompareCommand());
         cli.addSubcommand(new ProbeCommand());
+        cli.addSubcommand(new TlsReportCommand());
         cli.setParameterExceptionHandler(Main::oneLineUsageError);
         return cli;
     }

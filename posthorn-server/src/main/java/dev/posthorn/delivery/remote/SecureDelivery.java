@@ -35,6 +35,7 @@ public final class SecureDelivery implements AutoCloseable {
     private final TransportSecurity security;
     private final TlsRptCollector collector;
     private final TlsRptSender sender;
+    private Thread flusher;
 
     private SecureDelivery(MxResolver resolver, TransportSecurity security, TlsRptCollector collector,
                            TlsRptSender sender) {
@@ -117,7 +118,18 @@ public final class SecureDelivery implements AutoCloseable {
         return sender;
     }
 
+    /** Saves the TLS figures every 30 seconds (so {@code posthorn tls-report} sees them) and starts the sender. */
     public void start() {
+        flusher = Thread.ofVirtual().name("tls-rpt-flush").start(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(30_000);
+                    collector.flush();
+                }
+            } catch (InterruptedException e) {
+                collector.flush();
+            }
+        });
         if (sender != null) {
             sender.start();
         }
@@ -125,6 +137,9 @@ public final class SecureDelivery implements AutoCloseable {
 
     @Override
     public void close() {
+        if (flusher != null) {
+            flusher.interrupt();
+        }
         if (sender != null) {
             sender.close();
         }
