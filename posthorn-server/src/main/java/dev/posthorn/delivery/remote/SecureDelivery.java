@@ -72,7 +72,7 @@ public final class SecureDelivery implements AutoCloseable {
     }
 
     /** The CAs of a PEM file, or the JDK's trust store when none is given. */
-    static X509TrustManager webPki(String pemFile) throws IOException {
+    public static X509TrustManager webPki(String pemFile) throws IOException {
         try {
             KeyStore anchors = null;
             if (pemFile != null && !pemFile.isBlank()) {
