@@ -13,6 +13,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
 import javax.security.auth.x500.X500Principal;
 
 /**
@@ -28,11 +29,22 @@ final class CertificateInspector extends X509ExtendedTrustManager {
     private final boolean insecure;
     private volatile CertificateReport report;
 
+    private final X509TrustManager policy;
+
     /** {@code anchors}: the certificates to trust, or null for the JDK's trust store (the normal case). */
     CertificateInspector(String host, boolean insecure, KeyStore anchors) {
+        this(host, insecure, anchors, null);
+    }
+
+    /**
+     * @param policy a DANE or MTA-STS check that records its verdict (never refuses); with one, the JDK's own
+     *               check is skipped, as delivery does: the policy alone decides
+     */
+    CertificateInspector(String host, boolean insecure, KeyStore anchors, X509TrustManager policy) {
         this.jdk = trustManager(anchors);
         this.host = host;
-        this.insecure = insecure;
+        this.insecure = insecure || policy != null;
+        this.policy = policy;
     }
 
     /** What was seen of the server's certificate; null when the handshake never got that far. */
@@ -91,6 +103,13 @@ final class CertificateInspector extends X509ExtendedTrustManager {
     private void inspect(X509Certificate[] chain, String authType) {
         if (chain == null || chain.length == 0) {
             return;
+        }
+        if (policy != null) {
+            try {
+                policy.checkServerTrusted(chain, authType);
+            } catch (CertificateException e) {
+                // A recording check does not throw; one that does has said why in its failure.
+            }
         }
         X509Certificate leaf = chain[0];
         List<String> names = names(leaf);

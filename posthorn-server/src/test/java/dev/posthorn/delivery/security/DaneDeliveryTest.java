@@ -44,6 +44,7 @@ class DaneDeliveryTest {
     static ScriptedSmtpPeer noTls;
     static UnboundServer dns;
     static SecureDelivery secure;
+    static Path anchor;
 
     static final String Z = "secure.test.";
 
@@ -74,6 +75,7 @@ class DaneDeliveryTest {
         dns = UnboundServer.start(Files.createDirectories(dir.resolve("dns")), List.of(), List.of(),
                 Map.of(Z, zone.signedFile()));
         OutboundTlsConfig tls = new OutboundTlsConfig();
+        anchor = zone.anchor();
         tls.trustAnchorFile = zone.anchor().toString();
         DnsConfig dnsConfig = new DnsConfig();
         dnsConfig.servers = List.of(dns.address());
@@ -223,5 +225,33 @@ class DaneDeliveryTest {
             assertThat(f.resultType).isEqualTo("tlsa-invalid");
             assertThat(f.receivingIp).isEqualTo("127.0.0.1");
         });
+    }
+
+    private static String[] probe(String mxName) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine cli = dev.posthorn.cli.Main.commandLine();
+        cli.setOut(new java.io.PrintWriter(out, true));
+        cli.setErr(new java.io.PrintWriter(out, true));
+        int code = cli.execute("probe", "127.0.0.1:" + postfix.port(), "--dane", "--mx-name", mxName, "--dns",
+                dns.address(), "--trust-anchor", anchor.toString(), "--timeout", "10");
+        return new String[] {String.valueOf(code), out.toString()};
+    }
+
+    @Test
+    void probeDaneSaysTheHostMeetsItsTlsaRecords() {
+        String[] run = probe("mx-good.secure.test");
+
+        assertThat(run[1]).contains("· TLS security: dane (TLSA _25._tcp.mx-good.secure.test 3 1 1 ")
+                .contains("): met");
+        assertThat(run[0]).as(run[1]).isEqualTo("0");
+    }
+
+    @Test
+    void probeDaneFailsAHostWhoseCertificateMatchesNoTlsaRecord() {
+        String[] run = probe("mx-bad.secure.test");
+
+        assertThat(run[0]).as(run[1]).isEqualTo("1");
+        assertThat(run[1]).contains("! TLS security: TLSA _25._tcp.mx-bad.secure.test 3 1 1 000000000000… not met: "
+                + "tlsa-invalid", "Diagnosis: The server's TLS does not meet the receiving domain's policy");
     }
 }
