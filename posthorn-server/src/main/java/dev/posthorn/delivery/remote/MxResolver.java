@@ -193,7 +193,7 @@ public final class MxResolver {
 
     /**
      * AAAA then A records of a host; a temporary failure of one family is reported only when the other has none.
-     * Secure only when every family that answered was proved secure.
+     * Secure when every family that answered was proved secure and there are addresses.
      */
     private AddressAnswer addresses(Name host) {
         List<InetAddress> list = new ArrayList<>();
@@ -206,7 +206,8 @@ public final class MxResolver {
                 if (firstError == null || a.error instanceof MxResult.TemporaryFailure) {
                     firstError = a.error;
                 }
-                secure = false;
+                // A family that fails gives no address and no verdict: it must not turn DANE off for the
+                // addresses the other family proved (an attacker who drops AAAA answers gains nothing).
                 continue;
             }
             secure &= a.secure;

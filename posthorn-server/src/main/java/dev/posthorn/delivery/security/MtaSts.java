@@ -56,9 +56,19 @@ public final class MtaSts {
     }
 
     public Lookup lookup(String domain) {
+        String ascii;
+        try {
+            // The policy host and the cache file use the A-label form of an internationalised domain.
+            ascii = java.net.IDN.toASCII(domain, java.net.IDN.ALLOW_UNASSIGNED).toLowerCase(java.util.Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return Lookup.none();
+        }
+        if (!ascii.matches("[a-z0-9.-]+")) {
+            return Lookup.none();
+        }
         // One fetch at a time per domain: concurrent deliveries wait for it and then share its result.
-        synchronized (locks.computeIfAbsent(domain, d -> new Object())) {
-            return lookupLocked(domain);
+        synchronized (locks.computeIfAbsent(ascii, d -> new Object())) {
+            return lookupLocked(ascii);
         }
     }
 
@@ -74,8 +84,12 @@ public final class MtaSts {
             return use(cached.get());
         }
         Instant failedAt = failedFetches.get(domain);
-        if (failedAt != null && now.isBefore(failedAt.plus(FAILED_FETCH_BACKOFF)) && cached.isPresent()) {
-            return use(cached.get());
+        if (failedAt != null && now.isBefore(failedAt.plus(FAILED_FETCH_BACKOFF))) {
+            // A policy host that just failed is not asked again at every delivery (each try could cost the
+            // fetch's whole deadline); the cached policy, if any, stays in force meanwhile.
+            String detail = "the policy fetch failed at " + failedAt + "; next try after "
+                    + failedAt.plus(FAILED_FETCH_BACKOFF);
+            return cached.map(MtaSts::use).orElse(new Lookup(null, TlsRptResult.STS_POLICY_FETCH_ERROR, detail));
         }
         String body;
         try {

@@ -13,6 +13,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -32,6 +36,12 @@ import org.xbill.DNS.Type;
  * the time-out, and the whole fetch a deadline of twice that.
  */
 public final class PolicyFetcher {
+
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "mta-sts-fetch-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** RFC 8461 §3.3 suggests a limit of 64 KiB for the policy body. */
     public static final int MAX_BODY = 64 * 1024;
@@ -58,7 +68,12 @@ public final class PolicyFetcher {
 
     /** The policy body, or why there is none. */
     public String fetch(String domain) throws FetchFailed {
-        String host = "mta-sts." + IDN.toASCII(domain).toLowerCase(Locale.ROOT);
+        String host;
+        try {
+            host = "mta-sts." + IDN.toASCII(domain).toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            throw new FetchFailed("'" + domain + "' is not a valid domain name");
+        }
         List<InetAddress> addresses = resolve(host);
         FetchFailed last = null;
         for (InetAddress address : addresses) {
@@ -107,7 +122,11 @@ public final class PolicyFetcher {
         String where = host + " [" + address.getHostAddress() + "]:" + port;
         int millis = (int) Math.max(1, timeout.toMillis());
         long deadline = System.nanoTime() + 2 * timeout.toNanos();
-        try (Socket plain = new Socket()) {
+        Socket plain = new Socket();
+        // The whole fetch, handshake included, ends at the deadline: the socket is closed under it.
+        ScheduledFuture<?> guard = WATCHDOG.schedule(() -> closeQuietly(plain), 2 * timeout.toMillis(),
+                TimeUnit.MILLISECONDS);
+        try (plain) {
             plain.connect(new InetSocketAddress(address, port), millis);
             plain.setSoTimeout(millis);
             try (SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(plain, host, port, true)) {
@@ -122,9 +141,19 @@ public final class PolicyFetcher {
                 out.flush();
                 return read(new java.io.BufferedInputStream(s.getInputStream(), 8192), where, deadline);
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             throw new FetchFailed("cannot fetch https://" + host + "/.well-known/mta-sts.txt from " + where + ": "
-                    + e.getMessage());
+                    + (guard.isDone() ? "no complete answer within " + 2 * timeout.toSeconds() + " s" : e.getMessage()));
+        } finally {
+            guard.cancel(false);
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // Closing is how the deadline is enforced; nothing else to do.
         }
     }
 
@@ -150,7 +179,7 @@ public final class PolicyFetcher {
             String value = h.substring(colon + 1).strip();
             switch (name) {
                 case "content-type" -> type = value.toLowerCase(Locale.ROOT);
-                case "content-length" -> length = Long.parseLong(value);
+                case "content-length" -> length = parseLength(value, where);
                 case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
                 default -> {
                 }
@@ -172,6 +201,14 @@ public final class PolicyFetcher {
             copy(in, body, length < 0 ? MAX_BODY + 1L : length, where, deadline);
         }
         return body.toString(StandardCharsets.UTF_8);
+    }
+
+    private static long parseLength(String value, String where) throws FetchFailed {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new FetchFailed(where + " sent a bad Content-Length '" + value + "'");
+        }
     }
 
     private static long chunkSize(String line) throws IOException {
