@@ -26,6 +26,7 @@ public final class Main implements Runnable {
         cli.addSubcommand(new CompareCommand());
         cli.addSubcommand(new ProbeCommand());
         cli.addSubcommand(new TlsReportCommand());
+        cli.addSubcommand(new TlsaRecordCommand());
         cli.setParameterExceptionHandler(Main::oneLineUsageError);
         return cli;
     }

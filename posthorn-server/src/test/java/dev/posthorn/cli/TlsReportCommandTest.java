@@ -51,4 +51,21 @@ class TlsReportCommandTest {
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.err()).contains("--date 'yesterday' is not YYYY-MM-DD");
     }
+
+    @Test
+    void tlsaRecordPrintsTheDaneEeRecordOfACertificateAsOpensslComputesIt() throws Exception {
+        dev.posthorn.tls.TestPki.Issued cert = dev.posthorn.tls.TestPki.issue(dev.posthorn.tls.TestPki.ec(), null, false,
+                "mx.example.org");
+        Path pem = data.resolve("cert.pem");
+        java.nio.file.Files.writeString(pem, dev.posthorn.tls.TestPki.certPem(cert.cert()));
+        Process p = new ProcessBuilder("sh", "-c", "openssl x509 -in '" + pem + "' -noout -pubkey"
+                + " | openssl pkey -pubin -outform DER | openssl dgst -sha256 | sed 's/^.* //'").start();
+        String expected = new String(p.getInputStream().readAllBytes()).strip();
+        assertThat(p.waitFor()).isZero();
+
+        CliRun run = CliRun.of("tlsa-record", pem.toString());
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out().strip()).isEqualTo("_25._tcp.mx.example.org. IN TLSA 3 1 1 " + expected);
+    }
 }
