@@ -130,7 +130,10 @@ public final class TlsRptCollector {
         write(d);
     }
 
-    /** Past days with figures whose report was not sent yet, oldest first. */
+    /** Reports older than this are not sent any more: nobody reads last month's TLS report. */
+    private static final int SEND_WITHIN_DAYS = 7;
+
+    /** Past days (of the last week) with figures whose report was not sent yet, oldest first. */
     public synchronized List<LocalDate> unsentDaysBefore(LocalDate date) {
         List<LocalDate> days = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
@@ -138,7 +141,8 @@ public final class TlsRptCollector {
         }
         try (var files = Files.list(dir)) {
             files.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d{4}-\\d\\d-\\d\\d\\.json"))
-                    .map(n -> LocalDate.parse(n.substring(0, 10))).filter(d -> d.isBefore(date)).sorted()
+                    .map(n -> LocalDate.parse(n.substring(0, 10)))
+                    .filter(d -> d.isBefore(date) && !d.isBefore(date.minusDays(SEND_WITHIN_DAYS))).sorted()
                     .forEach(d -> {
                         if (!read(d).sent) {
                             days.add(d);

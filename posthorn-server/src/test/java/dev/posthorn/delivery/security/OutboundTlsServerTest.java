@@ -65,15 +65,22 @@ class OutboundTlsServerTest {
     static void start() throws Exception {
         TestPki.Issued ca = TestPki.issue(TestPki.ec(), null, true, "Posthorn Test CA");
         TestPki.Issued mxCert = TestPki.issue(TestPki.ec(), ca, false, "mx-bad.secure.test", "mx.enforce.sts.test");
-        postfix = DanePeers.postfixWithCertificate(dir, "bad.secure.test testing.sts.test enforce.sts.test", mxCert, ca);
+        postfix = DanePeers.postfixWithCertificate(dir, "bad.secure.test testing.sts.test enforce.sts.test both.secure.test",
+                mxCert, ca);
         TestPki.Issued webCert = TestPki.issue(TestPki.ec(), ca, false, "mta-sts.testing.sts.test",
-                "mta-sts.enforce.sts.test");
+                "mta-sts.enforce.sts.test", "mta-sts.both.secure.test");
         web = PolicyWebServer.start(webCert.keys().getPrivate(), webCert.cert(), ca.cert());
         web.policies.put("testing.sts.test", "version: STSv1\nmode: testing\nmx: mx-badcert.sts.test\nmax_age: 86400\n");
         web.policies.put("enforce.sts.test", "version: STSv1\nmode: enforce\nmx: mx.enforce.sts.test\nmax_age: 86400\n");
+        // An enforce policy that does not list the domain's MX: only DANE's precedence lets mail through.
+        web.policies.put("both.secure.test", "version: STSv1\nmode: enforce\nmx: elsewhere.example\nmax_age: 86400\n");
         SignedZone zone = SignedZone.sign(dir.resolve("zone"), "secure.test.", List.of(
                 "bad.secure.test. IN MX 10 mx-bad.secure.test.", "mx-bad.secure.test. IN A 127.0.0.1",
-                "_25._tcp.mx-bad.secure.test. IN TLSA 3 1 1 " + "00".repeat(32)), s -> s);
+                "_25._tcp.mx-bad.secure.test. IN TLSA 3 1 1 " + "00".repeat(32),
+                "both.secure.test. IN MX 10 mx-both.secure.test.", "mx-both.secure.test. IN A 127.0.0.1",
+                "_25._tcp.mx-both.secure.test. IN TLSA 3 1 1 " + DanePeers.spkiSha256(mxCert),
+                "_mta-sts.both.secure.test. IN TXT \"v=STSv1; id=both1\"", "mta-sts.both.secure.test. IN A 127.0.0.1"),
+                s -> s);
         List<String> data = new ArrayList<>();
         for (String d : List.of("testing", "enforce")) {
             String domain = d + ".sts.test.";
@@ -261,5 +268,20 @@ class OutboundTlsServerTest {
         assertThat(enforce.at("/summary/total-successful-session-count").asLong()).isEqualTo(1);
         assertThat(enforce.at("/summary/total-failure-session-count").asLong()).isZero();
         assertThat(enforce.has("failure-details")).isFalse();
+    }
+
+    @Test
+    void daneTakesPrecedenceOverAnMtaStsPolicyForTheSameHost() throws Exception {
+        server.enqueue("dave@posthorn.test", List.of("bob@both.secure.test"),
+                message("dave@posthorn.test", "bob@both.secure.test", "both-dane-sts"));
+
+        postfix.awaitMessageContaining("both-dane-sts", Duration.ofSeconds(60));
+        // RFC 8461 §2: the host's TLSA records decide, so the policy's mx list (which omits it) does not apply;
+        // the MTA-STS policy was still fetched: it is the domain's, and would rule hosts without TLSA.
+        assertThat(web.requests).contains("mta-sts.both.secure.test");
+        TlsRptCollector.PolicyFigures figures = server.secureDelivery().collector().day(LocalDate.now(ZoneOffset.UTC))
+                .policies.stream().filter(p -> p.domain.equals("both.secure.test")).findFirst().orElseThrow();
+        assertThat(figures.type).isEqualTo("tlsa");
+        assertThat(figures.successes).isEqualTo(1);
     }
 }
