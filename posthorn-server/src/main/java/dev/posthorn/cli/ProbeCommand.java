@@ -117,10 +117,13 @@ final class ProbeCommand implements Callable<Integer> {
         ProbeOptions options = options();
         try {
             TranscriptPrinter printer = new TranscriptPrinter(loaded.get());
-            PolicyCheck policy = dane || mtaSts != null
-                    ? ProbePolicies.check(mxName != null ? mxName : options.host(), dane, mtaSts, dnsServers,
-                    trustAnchor, options.replyTimeout())
-                    : null;
+            PolicyCheck policy;
+            try {
+                policy = dane || mtaSts != null ? ProbePolicies.check(mxName != null ? mxName : options.host(), dane,
+                        mtaSts, dnsServers, trustAnchor, options.replyTimeout()) : null;
+            } catch (java.io.UncheckedIOException | IllegalArgumentException e) {
+                throw usage("cannot look up the policy: " + e.getMessage());
+            }
             ProbeResult result = Probe.run(options, entry -> {
                 printer.lines(entry).forEach(out::println);
                 out.flush();
