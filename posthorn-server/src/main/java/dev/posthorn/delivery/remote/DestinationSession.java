@@ -257,7 +257,8 @@ public final class DestinationSession implements Closeable {
             case AUTHENTICATED, ENCRYPTED -> {
                 boolean started;
                 try {
-                    started = plan.mode() == HostPlan.Mode.AUTHENTICATED ? c.startTls(plan.trust()) : c.startTls(false);
+                    started = plan.mode() == HostPlan.Mode.AUTHENTICATED ? c.startTls(plan.trust(), plan.serverName())
+                            : c.startTls(false);
                 } catch (SmtpClientException e) {
                     CheckingTrustManager trust = plan.trust();
                     TlsSecurity failed;

@@ -13,9 +13,16 @@ import dev.posthorn.delivery.security.TlsSecurity;
  * @param refusal  for {@link Mode#REFUSE}: the deferral reply naming the policy, the host and the failure
  * @param policy   how sessions under this plan are counted in the TLS report
  * @param policyName "DANE", "MTA-STS" or null: who requires TLS, for replies
+ * @param serverName the TLS server name indication to send: under DANE the TLSA base domain (RFC 7672 §8.1),
+ *                   else null (the MX host name)
  */
 public record HostPlan(Mode mode, TlsSecurity security, CheckingTrustManager trust, RemoteReply refusal,
-                       TlsRptCollector.Policy policy, String policyName) {
+                       TlsRptCollector.Policy policy, String policyName, String serverName) {
+
+    public HostPlan(Mode mode, TlsSecurity security, CheckingTrustManager trust, RemoteReply refusal,
+                    TlsRptCollector.Policy policy, String policyName) {
+        this(mode, security, trust, refusal, policy, policyName, null);
+    }
 
     public enum Mode {
         /** Do not connect: the policy cannot be met (TLSA lookup failed, MX host not allowed). */

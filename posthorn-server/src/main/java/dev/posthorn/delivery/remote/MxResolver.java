@@ -116,7 +116,7 @@ public final class MxResolver {
         if (records.size() == 1 && records.get(0).getTarget().equals(Name.root)) {
             return new MxResult.NullMx();
         }
-        return orderedHosts(records, mx.secure);
+        return orderedHosts(records, mx.secure, mx.canonical.equals(name) ? null : stripDot(mx.canonical));
     }
 
     /**
@@ -158,10 +158,10 @@ public final class MxResolver {
         }
         // RFC 7672 §2.2.1: with no MX, the domain's own secure address records stand in for a secure MX RRset.
         return new MxResult.Hosts(List.of(new MxResult.MxHost(stripDot(name), 0, addresses.list, true,
-                addresses.secure, addresses.canonical)), addresses.secure);
+                addresses.secure, addresses.canonical)), addresses.secure, addresses.canonical);
     }
 
-    private MxResult orderedHosts(List<MXRecord> records, boolean secure) {
+    private MxResult orderedHosts(List<MXRecord> records, boolean secure, String canonical) {
         // Group by preference, shuffle each group (RFC 5321 §5.1: spread load among equal preferences).
         Map<Integer, List<MXRecord>> byPreference = new LinkedHashMap<>();
         records.stream().sorted(Comparator.comparingInt(MXRecord::getPriority))
@@ -188,7 +188,7 @@ public final class MxResolver {
             return lastTemporary != null ? new MxResult.TemporaryFailure(lastTemporary)
                     : new MxResult.NoSuchDomain("no mail exchanger of the domain has an address");
         }
-        return new MxResult.Hosts(hosts, secure);
+        return new MxResult.Hosts(hosts, secure, canonical);
     }
 
     /**

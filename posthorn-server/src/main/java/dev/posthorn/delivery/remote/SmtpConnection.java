@@ -180,19 +180,31 @@ public final class SmtpConnection implements Closeable {
 
     /**
      * STARTTLS with the server's certificate judged by {@code trust} alone (DANE or MTA-STS checks, which look at
-     * names themselves). The server name indication is the MX host name (RFC 7672 §8.1).
+     * names themselves). The server name indication is the MX host name.
      */
     public boolean startTls(X509TrustManager trust) throws IOException {
+        return startTls(trust, null);
+    }
+
+    /**
+     * As {@link #startTls(X509TrustManager)}, sending {@code serverName} as the server name indication when not
+     * null: under DANE, the TLSA base domain (RFC 7672 §8.1), which for an MX host that is an alias is its target.
+     */
+    public boolean startTls(X509TrustManager trust, String serverName) throws IOException {
         try {
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(null, new TrustManager[] {trust}, new SecureRandom());
-            return startTls(ctx, false);
+            return startTls(ctx, false, serverName);
         } catch (java.security.GeneralSecurityException e) {
             throw new SmtpClientException(RemoteReply.local(451, "4.7.5", "No TLS available: " + e.getMessage()), "TLS");
         }
     }
 
     private boolean startTls(SSLContext ctx, boolean endpointIdentification) throws IOException {
+        return startTls(ctx, endpointIdentification, null);
+    }
+
+    private boolean startTls(SSLContext ctx, boolean endpointIdentification, String serverName) throws IOException {
         if (tls || !supports("STARTTLS")) {
             return false;
         }
@@ -209,8 +221,8 @@ public final class SmtpConnection implements Closeable {
                     "STARTTLS injection");
         }
         try {
-            SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(socket,
-                    remoteName != null ? remoteName : address.getHostString(), address.getPort(), true);
+            SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(socket, serverName != null ? serverName
+                    : remoteName != null ? remoteName : address.getHostString(), address.getPort(), true);
             ssl.setUseClientMode(true);
             if (endpointIdentification) {
                 SSLParameters p = ssl.getSSLParameters();

@@ -61,7 +61,7 @@ public final class TransportSecurity {
     /** The plan for one MX host of {@code domain}. */
     public HostPlan plan(String domain, MxResult.Hosts hosts, MxResult.MxHost host, MtaSts.Lookup sts) {
         if (dane && hosts.secure() && host.secure()) {
-            HostPlan byDane = daneFor(domain, host);
+            HostPlan byDane = daneFor(domain, hosts, host);
             if (byDane != null) {
                 return byDane;
             }
@@ -98,7 +98,7 @@ public final class TransportSecurity {
     }
 
     /** DANE for a secure host, or null when it has no TLSA records (then DANE does not apply). */
-    private HostPlan daneFor(String domain, MxResult.MxHost host) {
+    private HostPlan daneFor(String domain, MxResult.Hosts hosts, MxResult.MxHost host) {
         List<String> names = new ArrayList<>();
         if (host.canonical() != null) {
             names.add(host.canonical()); // RFC 7672 §2.2.2: the expanded name first, then the original
@@ -134,13 +134,14 @@ public final class TransportSecurity {
                     if (usable.isEmpty()) {
                         // RFC 7672 §2.2: TLSA records, none usable: TLS is still mandatory, unauthenticated.
                         return new HostPlan(HostPlan.Mode.ENCRYPTED, TlsSecurity.of(SecurityLevel.OPPORTUNISTIC,
-                                "TLSA " + owner + ": no usable record, TLS required"), null, null, counted, "DANE");
+                                "TLSA " + owner + ": no usable record, TLS required"), null, null, counted, "DANE",
+                                base);
                     }
                     String decided = usable.get(0).describe() + (usable.size() > 1 ? " (+" + (usable.size() - 1)
                             + " more)" : "");
-                    List<String> references = new ArrayList<>(names);
                     return new HostPlan(HostPlan.Mode.AUTHENTICATED, TlsSecurity.of(SecurityLevel.DANE, decided),
-                            new DaneTrustManager(usable, references), null, counted, "DANE");
+                            new DaneTrustManager(usable, referenceNames(base, domain, hosts)), null, counted, "DANE",
+                            base);
                 }
                 default -> {
                     // No TLSA here (or an insecure answer, which is as none): try the next name.
@@ -148,6 +149,21 @@ public final class TransportSecurity {
             }
         }
         return null;
+    }
+
+    /**
+     * The names a DANE-TA certificate may carry (RFC 7672 §3.2.2): the TLSA base domain first, then the next-hop
+     * domain (the MX RRset being secure) and its CNAME-expanded name. The MX host name itself only when it is the
+     * base domain: an alias whose TLSA records were found at its target is known by the target's name.
+     */
+    private static List<String> referenceNames(String base, String domain, MxResult.Hosts hosts) {
+        List<String> names = new ArrayList<>(List.of(base));
+        for (String n : new String[] {domain, hosts.canonical()}) {
+            if (n != null && names.stream().noneMatch(n::equalsIgnoreCase)) {
+                names.add(n);
+            }
+        }
+        return names;
     }
 
     /**

@@ -10,14 +10,19 @@ import org.xbill.DNS.Record;
  */
 public sealed interface DnsAnswer {
 
-    /** Records of the asked type; {@code canonical} is the name they belong to after any CNAMEs. */
+    /**
+     * Records of the asked type; {@code canonical} is their owner: the name asked, or where its CNAME chain ends.
+     */
     record Found(List<Record> records, Name canonical, boolean secure) implements DnsAnswer {
         public Found {
             records = List.copyOf(records);
         }
     }
 
-    /** No record of that type (NODATA) or no such name (NXDOMAIN); {@code secure} when the denial was proved. */
+    /**
+     * No record of that type (NODATA) or no such name (NXDOMAIN) at {@code canonical} (where the name's CNAME
+     * chain ends); {@code secure} when the denial (and the chain) was proved.
+     */
     record Empty(boolean nxdomain, Name canonical, boolean secure) implements DnsAnswer {
     }
 

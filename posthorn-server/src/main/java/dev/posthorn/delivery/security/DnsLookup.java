@@ -65,11 +65,18 @@ public final class DnsLookup {
         return validating;
     }
 
-    /** One question, following CNAMEs (each hop must be secure for the answer to be). */
+    /**
+     * One question, following CNAMEs (each hop must be secure for the answer to be). A recursive resolver answers
+     * with the whole chain and the records at its end in one message (RFC 1034 §3.6.2, §4.3.2): the chain is
+     * walked inside the answer from the name asked, so {@code canonical} is the owner of the records found (the
+     * CNAME-expanded name, which RFC 7672 §2.2.2 looks up TLSA records at first); a chain the resolver did not
+     * follow to its end is asked again from where it stops.
+     */
     public DnsAnswer query(Name name, int type) {
         Name current = name;
         boolean secure = validating;
-        for (int hop = 0; hop < MAX_CNAME_CHAIN; hop++) {
+        int hops = 0;
+        while (true) {
             Message response;
             try {
                 response = resolver.send(Message.newQuery(Record.newRecord(current, type, DClass.IN)));
@@ -83,31 +90,45 @@ public final class DnsLookup {
                         + " failed (bogus): " + bogus, true);
             }
             secure &= response.getHeader().getFlag(Flags.AD);
+            List<Record> answers = response.getSection(Section.ANSWER);
+            Name asked = current;
+            if (type != Type.CNAME) {
+                for (Name next = cnameTarget(answers, current); next != null; next = cnameTarget(answers, current)) {
+                    if (++hops > MAX_CNAME_CHAIN) {
+                        return new DnsAnswer.Failed("CNAME chain too long at " + current, false);
+                    }
+                    current = next;
+                }
+            }
             int rcode = response.getRcode();
             if (rcode == Rcode.NXDOMAIN) {
                 return new DnsAnswer.Empty(true, current, secure);
             }
             if (rcode != Rcode.NOERROR) {
-                return new DnsAnswer.Failed("DNS query " + Type.string(type) + " " + current + " answered "
+                return new DnsAnswer.Failed("DNS query " + Type.string(type) + " " + asked + " answered "
                         + Rcode.string(rcode), false);
             }
-            List<Record> answers = response.getSection(Section.ANSWER);
-            List<Record> matching = answers.stream().filter(r -> r.getType() == type).toList();
+            Name owner = current;
+            List<Record> matching = answers.stream().filter(r -> r.getType() == type && r.getName().equals(owner))
+                    .toList();
             if (!matching.isEmpty() || type == Type.CNAME) {
                 return new DnsAnswer.Found(matching, current, secure);
             }
-            Name target = null;
-            for (Record r : answers) {
-                if (r instanceof CNAMERecord c && c.getName().equals(current)) {
-                    target = c.getTarget();
-                }
-            }
-            if (target == null) {
+            if (current.equals(asked)) {
                 return new DnsAnswer.Empty(false, current, secure);
             }
-            current = target;
+            // The chain stops at a name whose records the resolver did not add: ask for them there.
         }
-        return new DnsAnswer.Failed("CNAME chain too long at " + current, false);
+    }
+
+    /** The target of the CNAME record owned by {@code owner} in an answer section, or null. */
+    private static Name cnameTarget(List<Record> answers, Name owner) {
+        for (Record r : answers) {
+            if (r instanceof CNAMERecord c && c.getName().equals(owner)) {
+                return c.getTarget();
+            }
+        }
+        return null;
     }
 
     /** The validator's reason when it judged the answer bogus (it then answers SERVFAIL with the reason attached). */

@@ -42,6 +42,8 @@ class DaneDeliveryTest {
     static TestPki.Issued leaf;
     static PostfixServer postfix;
     static ScriptedSmtpPeer noTls;
+    static ScriptedSmtpPeer tlsPeer;
+    static TestPki.Issued peerCert;
     static UnboundServer dns;
     static SecureDelivery secure;
     static Path anchor;
@@ -51,12 +53,17 @@ class DaneDeliveryTest {
     @BeforeAll
     static void start() throws Exception {
         ca = TestPki.issue(TestPki.ec(), null, true, "Posthorn Test CA");
+        // "tanexthop.secure.test" is a recipient domain, not an MX host: DANE-TA accepts it (RFC 7672 §3.2.2).
         leaf = TestPki.issue(TestPki.ec(), ca, false, "mx-good.secure.test", "mx-bad.secure.test",
-                "mx-notlsa.secure.test", "mx-bogus.secure.test", "mx-ta.secure.test");
+                "mx-notlsa.secure.test", "mx-bogus.secure.test", "mx-ta.secure.test", "tanexthop.secure.test");
         postfix = DanePeers.postfixWithCertificate(dir, "good.secure.test ta.secure.test notlsa.secure.test "
-                + "taname.secure.test bad.secure.test bogus.secure.test", leaf, ca);
+                + "taname.secure.test bad.secure.test bogus.secure.test tanexthop.secure.test", leaf, ca);
         // A peer that offers no STARTTLS, on another loopback address at the same port.
         noTls = ScriptedSmtpPeer.startOn(InetAddress.getByName("127.0.0.2"), postfix.port());
+        // A peer with a self-signed certificate that records the server name each handshake asked for.
+        peerCert = TestPki.issue(TestPki.ec(), null, false, "peer.test");
+        tlsPeer = ScriptedSmtpPeer.startOn(InetAddress.getByName("127.0.0.3"), postfix.port());
+        tlsPeer.enableTls(dir, peerCert.keys().getPrivate(), peerCert.cert());
         String good = DanePeers.spkiSha256(leaf);
         String caHash = DanePeers.certSha256(ca);
         String forged = "ff".repeat(32);
@@ -67,7 +74,14 @@ class DaneDeliveryTest {
                 mx("bogus"), "mx-bogus.secure.test. IN A 127.0.0.1", tlsa("bogus", "3 1 1 " + good),
                 mx("plain"), "mx-plain.secure.test. IN A 127.0.0.2", tlsa("plain", "3 1 1 " + good),
                 mx("ta"), "mx-ta.secure.test. IN A 127.0.0.1", tlsa("ta", "2 0 1 " + caHash),
-                mx("taname"), "mx-taname.secure.test. IN A 127.0.0.1", tlsa("taname", "2 0 1 " + caHash)),
+                mx("taname"), "mx-taname.secure.test. IN A 127.0.0.1", tlsa("taname", "2 0 1 " + caHash),
+                mx("tanexthop"), "mx-tanexthop.secure.test. IN A 127.0.0.1", tlsa("tanexthop", "2 0 1 " + caHash),
+                // MX hosts that are aliases: their TLSA records are at the CNAME's target (RFC 7672 §2.2.2).
+                mx("alias"), "mx-alias.secure.test. IN CNAME mx-alias-target.secure.test.",
+                "mx-alias-target.secure.test. IN A 127.0.0.2", tlsa("alias-target", "3 1 1 " + good),
+                mx("cname"), "mx-cname.secure.test. IN CNAME mx-cname-target.secure.test.",
+                "mx-cname-target.secure.test. IN A 127.0.0.3",
+                tlsa("cname-target", "3 1 1 " + DanePeers.spkiSha256(peerCert))),
                 // After signing, the bogus host's TLSA data changes: its RRSIG no longer verifies.
                 signed -> signed.replaceAll("(?im)^(_25\\._tcp\\.mx-bogus\\.secure\\.test\\.\\s.*TLSA\\s+3 1 1 )" + good,
                         "$1" + forged));
@@ -101,6 +115,9 @@ class DaneDeliveryTest {
         }
         if (noTls != null) {
             noTls.close();
+        }
+        if (tlsPeer != null) {
+            tlsPeer.close();
         }
         if (postfix != null) {
             postfix.close();
@@ -151,6 +168,44 @@ class DaneDeliveryTest {
         assertThat(o.reply().oneLine()).contains("DANE (TLSA _25._tcp.mx-taname.secure.test 2 0 1",
                 "mx-taname.secure.test [127.0.0.1]", "certificate-host-mismatch");
         assertThat(postfix.log()).doesNotContain("from=<taname@posthorn.test>");
+    }
+
+    @Test
+    void aDaneTaCertificateMayNameTheRecipientDomainInsteadOfTheMxHost() throws Exception {
+        // RFC 7672 §3.2.2: the next-hop domain of a secure MX lookup is a reference identifier too.
+        Outcome o = deliver("tanexthop.secure.test", "tanexthop@posthorn.test");
+
+        assertThat(o.kind()).as("%s\n%s", o, postfix.log()).isEqualTo(Outcome.Kind.DELIVERED);
+        assertThat(o.security().level()).isEqualTo(SecurityLevel.DANE);
+        postfix.awaitMessageContaining("marker tanexthop@posthorn.test", Duration.ofSeconds(30));
+    }
+
+    @Test
+    void anAliasMxHasItsTlsaRecordsLookedUpAtTheCnameTarget() throws Exception {
+        // The resolver answers the alias's A query with the CNAME and the target's A record in one message; the
+        // TLSA records exist only at the target, and the host offers no STARTTLS: DANE applies, so no plaintext.
+        Outcome o = deliver("alias.secure.test", "alias@posthorn.test");
+
+        assertThat(o.kind()).as("%s", o).isEqualTo(Outcome.Kind.DEFERRED);
+        assertThat(o.reply().oneLine()).startsWith("451 4.7.5 DANE (TLSA _25._tcp.mx-alias-target.secure.test 3 1 1 ")
+                .contains("mx-alias.secure.test [127.0.0.2]:" + postfix.port() + " does not offer STARTTLS");
+        assertThat(o.security().level()).isEqualTo(SecurityLevel.DANE);
+        assertThat(noTls.commands).noneMatch(c -> c.startsWith("MAIL"));
+        assertThat(noTls.received).isEmpty();
+    }
+
+    @Test
+    void anAliasMxIsAuthenticatedByItsTargetsTlsaAndAskedForByTheTargetsName() throws Exception {
+        int before = tlsPeer.serverNames.size();
+        Outcome o = deliver("cname.secure.test", "cname@posthorn.test");
+
+        assertThat(o.kind()).as("%s", o).isEqualTo(Outcome.Kind.DELIVERED);
+        assertThat(o.security().level()).isEqualTo(SecurityLevel.DANE);
+        assertThat(o.security().decidedBy()).startsWith("TLSA _25._tcp.mx-cname-target.secure.test 3 1 1 ");
+        // RFC 7672 §8.1: the server name indication is the TLSA base domain.
+        assertThat(tlsPeer.serverNames.subList(before, tlsPeer.serverNames.size()))
+                .containsExactly("mx-cname-target.secure.test");
+        assertThat(tlsPeer.take(Duration.ofSeconds(10)).tls()).isTrue();
     }
 
     @Test
