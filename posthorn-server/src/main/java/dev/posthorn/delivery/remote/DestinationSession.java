@@ -248,84 +248,155 @@ public final class DestinationSession implements Closeable {
     /**
      * STARTTLS as the host's plan demands. Where a policy requires TLS, no failure ever falls back to plaintext
      * or to an unchecked certificate: the host is refused with a reply naming the policy, the host and the failure.
+     * The route's own setting ({@code queue.tls}, {@code tls_required_domains}) is a floor under every plan: a
+     * mandatory one never allows plaintext, {@code verify} always adds its certificate check; a receiving domain's
+     * policy can raise what is demanded, never lower it.
      */
     private Secured securePlanned(SmtpConnection c, String described, HostPlan plan, String mxHost, String ip)
             throws java.io.IOException {
         TransportSecurity policies = settings.security();
-        TlsSecurity aim = plan.security();
-        switch (plan.mode()) {
-            case AUTHENTICATED, ENCRYPTED -> {
-                boolean started;
-                try {
-                    started = plan.mode() == HostPlan.Mode.AUTHENTICATED ? c.startTls(plan.trust(), plan.serverName())
-                            : c.startTls(false);
-                } catch (SmtpClientException e) {
-                    CheckingTrustManager trust = plan.trust();
-                    TlsSecurity failed;
-                    RemoteReply reply;
-                    if (trust != null && trust.failure() != null) {
-                        failed = aim.failed(trust.failure(), trust.detail());
-                        ReplyName name = "DANE".equals(plan.policyName()) ? ReplyName.DANE_CERTIFICATE_REFUSED
-                                : ReplyName.MTA_STS_CERTIFICATE_REFUSED;
-                        reply = RemoteReply.of(name.reply(aim.decidedBy(), described, trust.failure().type() + ": "
-                                + trust.detail()));
-                    } else {
-                        failed = aim.failed(TlsRptResult.VALIDATION_FAILURE, e.reply().oneLine());
-                        reply = RemoteReply.of(ReplyName.TLS_POLICY_HANDSHAKE_FAILED.reply(plan.policyName() + " ("
-                                + aim.decidedBy() + ")", described, e.reply().oneLine()));
-                    }
-                    LOG.warn("{}: {}", described, reply.oneLine());
-                    policies.record(plan, failed, mxHost, ip);
-                    return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, reply, null, false, failed), failed);
-                }
-                if (!started) {
-                    TlsSecurity failed = aim.failed(TlsRptResult.STARTTLS_NOT_SUPPORTED, c.startTlsRefusal() == null
-                            ? described + " does not offer STARTTLS" : described + " refused STARTTLS: "
-                            + c.startTlsRefusal().oneLine());
-                    String policy = plan.policyName() + " (" + aim.decidedBy() + ")";
-                    RemoteReply reply = RemoteReply.of(c.startTlsRefusal() == null
-                            ? ReplyName.TLS_POLICY_STARTTLS_MISSING.reply(policy, described)
-                            : ReplyName.TLS_POLICY_STARTTLS_REFUSED.reply(policy, described, c.startTlsRefusal().oneLine()));
-                    LOG.warn("{}: {}", described, reply.oneLine());
-                    policies.record(plan, failed, mxHost, ip);
-                    return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, reply, null, false, failed), failed);
-                }
-                policies.record(plan, aim, mxHost, ip);
-                return new Secured(c, null, aim);
-            }
-            case TESTING -> {
-                // MTA-STS "testing" (RFC 8461 §5): deliver whatever happens, report what would have failed.
-                SmtpConnection used = c;
-                try {
-                    c.startTls(plan.trust());
-                } catch (SmtpClientException e) {
-                    used = SmtpConnection.open(c.address(), c.remoteName(), settings);
-                    used.hello();
-                }
-                TlsSecurity reached;
-                if (!used.tlsActive()) {
-                    reached = new TlsSecurity(SecurityLevel.NONE, aim.decidedBy(), TlsRptResult.STARTTLS_NOT_SUPPORTED,
-                            described + " gave no TLS");
-                } else if (aim.failure() != null) {
-                    reached = new TlsSecurity(SecurityLevel.OPPORTUNISTIC, aim.decidedBy(), aim.failure(), aim.detail());
-                } else if (plan.trust().failure() != null) {
-                    reached = new TlsSecurity(SecurityLevel.OPPORTUNISTIC, aim.decidedBy(), plan.trust().failure(),
-                            plan.trust().detail());
-                } else {
-                    reached = aim;
-                }
-                policies.record(plan, reached, mxHost, ip);
-                return new Secured(used, null, reached);
-            }
+        TlsPolicy floor = route.tls();
+        if (plan.trust() != null) {
+            plan.trust().reset(); // this connection is judged afresh, whatever an earlier address did
+        }
+        CheckingTrustManager verified = floor == TlsPolicy.VERIFY ? policies.verifying(mxHost) : null;
+        return switch (plan.mode()) {
+            case AUTHENTICATED -> required(c, described, plan, verified == null ? plan.trust()
+                    : CheckingTrustManager.both(plan.trust(), verified), mxHost, ip);
+            // RFC 7672 §2.2: TLSA records but none usable: TLS without authentication, unless the operator verifies.
+            case ENCRYPTED -> required(c, described, plan, verified == null ? CheckingTrustManager.anyCertificate()
+                    : verified, mxHost, ip);
+            case TESTING -> testing(c, described, plan, verified == null ? plan.trust()
+                    : CheckingTrustManager.both(plan.trust(), verified), mxHost, ip);
             default -> {
                 Secured s = secure(c, described);
+                TlsSecurity aim = plan.security();
                 TlsSecurity reached = new TlsSecurity(s.security().level(), aim.decidedBy(), aim.failure(), aim.detail());
                 if (s.refusal() == null) {
                     policies.record(plan, reached, mxHost, ip);
                 }
-                return new Secured(s.connection(), s.refusal() == null ? null : s.refusal().withSecurity(reached), reached);
+                yield new Secured(s.connection(), s.refusal() == null ? null : s.refusal().withSecurity(reached), reached);
             }
+        };
+    }
+
+    /** STARTTLS that must succeed with {@code check} passing (DANE, MTA-STS enforce, TLSA without a usable record). */
+    private Secured required(SmtpConnection c, String described, HostPlan plan, CheckingTrustManager check,
+                             String mxHost, String ip) throws java.io.IOException {
+        TransportSecurity policies = settings.security();
+        TlsSecurity aim = plan.security();
+        boolean started;
+        try {
+            started = c.startTls(check, plan.serverName());
+        } catch (SmtpClientException e) {
+            CheckingTrustManager trust = plan.trust();
+            TlsSecurity failed;
+            RemoteReply reply;
+            if (trust != null && trust.failure() != null) {
+                failed = aim.failed(trust.failure(), trust.detail());
+                ReplyName name = "DANE".equals(plan.policyName()) ? ReplyName.DANE_CERTIFICATE_REFUSED
+                        : ReplyName.MTA_STS_CERTIFICATE_REFUSED;
+                reply = RemoteReply.of(name.reply(aim.decidedBy(), described, trust.failure().type() + ": "
+                        + trust.detail()));
+            } else if (check.failure() != null) {
+                failed = aim.failed(check.failure(), check.detail());
+                reply = verifyRefusal(described, check);
+            } else {
+                failed = aim.failed(TlsRptResult.VALIDATION_FAILURE, e.reply().oneLine());
+                reply = RemoteReply.of(ReplyName.TLS_POLICY_HANDSHAKE_FAILED.reply(plan.policyName() + " ("
+                        + aim.decidedBy() + ")", described, e.reply().oneLine()));
+            }
+            LOG.warn("{}: {}", described, reply.oneLine());
+            policies.record(plan, failed, mxHost, ip);
+            return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, reply, described, false, failed), failed);
         }
+        if (!started) {
+            TlsSecurity failed = aim.failed(TlsRptResult.STARTTLS_NOT_SUPPORTED, c.startTlsRefusal() == null
+                    ? described + " does not offer STARTTLS" : described + " refused STARTTLS: "
+                    + c.startTlsRefusal().oneLine());
+            String policy = plan.policyName() + " (" + aim.decidedBy() + ")";
+            RemoteReply reply = RemoteReply.of(c.startTlsRefusal() == null
+                    ? ReplyName.TLS_POLICY_STARTTLS_MISSING.reply(policy, described)
+                    : ReplyName.TLS_POLICY_STARTTLS_REFUSED.reply(policy, described, c.startTlsRefusal().oneLine()));
+            LOG.warn("{}: {}", described, reply.oneLine());
+            policies.record(plan, failed, mxHost, ip);
+            return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, reply, described, false, failed), failed);
+        }
+        policies.record(plan, aim, mxHost, ip);
+        return new Secured(c, null, aim);
+    }
+
+    /**
+     * MTA-STS "testing" (RFC 8461 §5): deliver whatever the policy would refuse, and report it; but within what the
+     * route demands: with a mandatory setting no plaintext, with {@code verify} no certificate it would refuse.
+     */
+    private Secured testing(SmtpConnection c, String described, HostPlan plan, CheckingTrustManager check,
+                            String mxHost, String ip) throws java.io.IOException {
+        TransportSecurity policies = settings.security();
+        TlsSecurity aim = plan.security();
+        CheckingTrustManager policyTrust = plan.trust();
+        boolean mandatory = route.tls().mandatory();
+        boolean started;
+        try {
+            started = c.startTls(check, plan.serverName());
+        } catch (SmtpClientException e) {
+            c.close(); // the handshake, or the EHLO after it, failed: this connection is of no further use
+            // What the policy would have refused, else the handshake itself (RFC 8460 §4.3: "validation-failure"):
+            // the server offered STARTTLS, so this is no "starttls-not-supported".
+            TlsSecurity failed = aim.failure() != null
+                    ? new TlsSecurity(SecurityLevel.NONE, aim.decidedBy(), aim.failure(), aim.detail())
+                    : policyTrust.failure() != null
+                    ? new TlsSecurity(SecurityLevel.NONE, aim.decidedBy(), policyTrust.failure(), policyTrust.detail())
+                    : new TlsSecurity(SecurityLevel.NONE, aim.decidedBy(), TlsRptResult.VALIDATION_FAILURE,
+                    e.reply().oneLine());
+            policies.record(plan, failed, mxHost, ip);
+            if (mandatory) {
+                RemoteReply reply = check != policyTrust && check.failure() != null ? verifyRefusal(described, check)
+                        : e.reply();
+                LOG.warn("{}: {}", described, reply.oneLine());
+                return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, reply, described, false, failed), failed);
+            }
+            // Opportunistic TLS that fails its handshake: RFC 7435 §3 allows plaintext; the report has the failure.
+            SmtpConnection plain = SmtpConnection.open(c.address(), c.remoteName(), settings);
+            try {
+                plain.hello();
+            } catch (java.io.IOException | RuntimeException x) {
+                plain.close();
+                throw x;
+            }
+            return new Secured(plain, null, failed);
+        }
+        if (!started) {
+            TlsSecurity reached = new TlsSecurity(SecurityLevel.NONE, aim.decidedBy(), TlsRptResult.STARTTLS_NOT_SUPPORTED,
+                    c.startTlsRefusal() == null ? described + " does not offer STARTTLS"
+                            : described + " refused STARTTLS: " + c.startTlsRefusal().oneLine());
+            policies.record(plan, reached, mxHost, ip);
+            if (mandatory) {
+                RemoteReply reply = RemoteReply.local(451, "4.7.10", "TLS is required for this destination but "
+                        + described + (c.startTlsRefusal() == null ? " does not offer STARTTLS"
+                        : " refused STARTTLS: " + c.startTlsRefusal().oneLine()));
+                LOG.warn("{}: {}", described, reply.oneLine());
+                return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, reply, described, false, reached), reached);
+            }
+            return new Secured(c, null, reached);
+        }
+        TlsSecurity reached;
+        if (aim.failure() != null) {
+            reached = new TlsSecurity(SecurityLevel.OPPORTUNISTIC, aim.decidedBy(), aim.failure(), aim.detail());
+        } else if (policyTrust.failure() != null) {
+            reached = new TlsSecurity(SecurityLevel.OPPORTUNISTIC, aim.decidedBy(), policyTrust.failure(),
+                    policyTrust.detail());
+        } else {
+            reached = aim;
+        }
+        policies.record(plan, reached, mxHost, ip);
+        return new Secured(c, null, reached);
+    }
+
+    /** The deferral when the operator's {@code tls = "verify"} refuses a certificate a receiving policy would take. */
+    private static RemoteReply verifyRefusal(String described, CheckingTrustManager check) {
+        return RemoteReply.local(451, "4.7.5", "tls=verify requires a trusted certificate, but the one of " + described
+                + " is refused: " + check.failure().type() + ": " + check.detail());
     }
 
     private Secured authenticate(SmtpConnection c, String described, TlsSecurity security) throws java.io.IOException {

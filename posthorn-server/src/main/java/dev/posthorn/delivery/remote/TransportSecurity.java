@@ -35,6 +35,7 @@ public final class TransportSecurity {
     private final MtaSts mtaSts;
     private final X509TrustManager webPki;
     private final TlsRptCollector report;
+    private volatile X509TrustManager systemPki;
 
     /**
      * @param dns    validating lookups when {@code dane} is on
@@ -51,6 +52,24 @@ public final class TransportSecurity {
         this.mtaSts = mtaSts;
         this.webPki = webPki;
         this.report = report;
+    }
+
+    /**
+     * The operator's {@code tls = "verify"} as a certificate check: a chain the JDK's trust store accepts and a
+     * certificate valid for {@code host}, as a route with that setting demands. Applied under every receiving
+     * domain's policy too: none may lower what the operator asked for.
+     */
+    public CheckingTrustManager verifying(String host) {
+        X509TrustManager pki = systemPki;
+        if (pki == null) {
+            try {
+                pki = SecureDelivery.webPki(null);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            systemPki = pki;
+        }
+        return new WebPkiTrustManager(pki, host, true);
     }
 
     /** The MTA-STS policy that applies to a domain (none when MTA-STS is off). */

@@ -30,6 +30,12 @@ public abstract class CheckingTrustManager implements X509TrustManager {
         return detail;
     }
 
+    /** Forgets the last verdict: each connection is judged afresh, so an earlier address's failure names no later one. */
+    public void reset() {
+        failure = null;
+        detail = null;
+    }
+
     /** Throws a {@link Refusal} naming what is wrong with the chain. */
     protected abstract void check(X509Certificate[] chain, String authType) throws Refusal;
 
@@ -57,6 +63,43 @@ public abstract class CheckingTrustManager implements X509TrustManager {
     @Override
     public X509Certificate[] getAcceptedIssuers() {
         return new X509Certificate[0];
+    }
+
+    /** Accepts any certificate: TLS for encryption only (RFC 7672 §2.2 with no usable TLSA record, RFC 7435). */
+    public static CheckingTrustManager anyCertificate() {
+        return new CheckingTrustManager(true) {
+            @Override
+            protected void check(X509Certificate[] chain, String authType) {
+                // Any certificate will do.
+            }
+        };
+    }
+
+    /**
+     * {@code policy}'s check and then {@code floor}'s, both enforced: a receiving domain's policy (which in MTA-STS
+     * "testing" only records its verdict) under the operator's own demand of a verified certificate
+     * ({@code tls = "verify"}), which no policy may lower.
+     */
+    public static CheckingTrustManager both(CheckingTrustManager policy, CheckingTrustManager floor) {
+        return new CheckingTrustManager(true) {
+            @Override
+            protected void check(X509Certificate[] chain, String authType) throws Refusal {
+                try {
+                    policy.checkServerTrusted(chain, authType);
+                } catch (CertificateException e) {
+                    throw new Refusal(policy.failure() == null ? TlsRptResult.VALIDATION_FAILURE : policy.failure(),
+                            policy.detail() == null ? e.getMessage() : policy.detail());
+                }
+                floor.check(chain, authType);
+            }
+
+            @Override
+            public void reset() {
+                super.reset();
+                policy.reset();
+                floor.reset();
+            }
+        };
     }
 
     /** Whether a certificate check failed because of a validity date, from the exception and its causes. */

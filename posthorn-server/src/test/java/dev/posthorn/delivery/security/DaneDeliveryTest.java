@@ -11,6 +11,7 @@ import dev.posthorn.delivery.fixtures.SignedZone;
 import dev.posthorn.delivery.fixtures.UnboundServer;
 import dev.posthorn.delivery.remote.Outcome;
 import dev.posthorn.delivery.remote.SecureDelivery;
+import dev.posthorn.delivery.remote.TlsPolicy;
 import dev.posthorn.tls.TestPki;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -57,7 +58,8 @@ class DaneDeliveryTest {
         leaf = TestPki.issue(TestPki.ec(), ca, false, "mx-good.secure.test", "mx-bad.secure.test",
                 "mx-notlsa.secure.test", "mx-bogus.secure.test", "mx-ta.secure.test", "tanexthop.secure.test");
         postfix = DanePeers.postfixWithCertificate(dir, "good.secure.test ta.secure.test notlsa.secure.test "
-                + "taname.secure.test bad.secure.test bogus.secure.test tanexthop.secure.test", leaf, ca);
+                + "taname.secure.test bad.secure.test bogus.secure.test tanexthop.secure.test unusable.secure.test",
+                leaf, ca);
         // A peer that offers no STARTTLS, on another loopback address at the same port.
         noTls = ScriptedSmtpPeer.startOn(InetAddress.getByName("127.0.0.2"), postfix.port());
         // A peer with a self-signed certificate that records the server name each handshake asked for.
@@ -76,6 +78,8 @@ class DaneDeliveryTest {
                 mx("ta"), "mx-ta.secure.test. IN A 127.0.0.1", tlsa("ta", "2 0 1 " + caHash),
                 mx("taname"), "mx-taname.secure.test. IN A 127.0.0.1", tlsa("taname", "2 0 1 " + caHash),
                 mx("tanexthop"), "mx-tanexthop.secure.test. IN A 127.0.0.1", tlsa("tanexthop", "2 0 1 " + caHash),
+                // PKIX-EE(1) is not for SMTP (RFC 7672 §3.1.3): TLSA records, none usable.
+                mx("unusable"), "mx-unusable.secure.test. IN A 127.0.0.1", tlsa("unusable", "1 1 1 " + good),
                 // MX hosts that are aliases: their TLSA records are at the CNAME's target (RFC 7672 §2.2.2).
                 mx("alias"), "mx-alias.secure.test. IN CNAME mx-alias-target.secure.test.",
                 "mx-alias-target.secure.test. IN A 127.0.0.2", tlsa("alias-target", "3 1 1 " + good),
@@ -125,7 +129,11 @@ class DaneDeliveryTest {
     }
 
     private static Outcome deliver(String domain, String sender) throws Exception {
-        List<Outcome> outcomes = DanePeers.deliver(dir, secure, postfix.port(), domain, sender);
+        return deliver(domain, sender, TlsPolicy.OPPORTUNISTIC);
+    }
+
+    private static Outcome deliver(String domain, String sender, TlsPolicy routeTls) throws Exception {
+        List<Outcome> outcomes = DanePeers.deliver(dir, secure, postfix.port(), domain, sender, routeTls);
         assertThat(outcomes).hasSize(1);
         return outcomes.get(0);
     }
@@ -219,8 +227,43 @@ class DaneDeliveryTest {
         assertThat(o.security().level()).isEqualTo(SecurityLevel.DANE);
         assertThat(o.security().failure()).isEqualTo(TlsRptResult.TLSA_INVALID);
         assertThat(explained(o)).startsWith("4.7.5 Cryptographic Failure").contains("update the TLSA records");
+        // A server answered and was refused: the attempt names it.
+        assertThat(o.remoteHost()).isEqualTo("mx-bad.secure.test [127.0.0.1]:" + postfix.port());
         // No fallback: Postfix never saw a MAIL FROM from this sender, over TLS or plaintext.
         assertThat(postfix.log()).doesNotContain("from=<bad@posthorn.test>");
+    }
+
+    @Test
+    void tlsaRecordsNoneUsableStillRequireTlsWithoutCheckingTheCertificate() throws Exception {
+        Outcome o = deliver("unusable.secure.test", "unusable@posthorn.test");
+
+        assertThat(o.kind()).as("%s\n%s", o, postfix.log()).isEqualTo(Outcome.Kind.DELIVERED);
+        assertThat(o.security().level()).isEqualTo(SecurityLevel.OPPORTUNISTIC);
+        assertThat(o.security().decidedBy()).isEqualTo("TLSA _25._tcp.mx-unusable.secure.test: no usable record, "
+                + "TLS required");
+        postfix.awaitMessageContaining("marker unusable@posthorn.test", Duration.ofSeconds(30));
+    }
+
+    @Test
+    void anOperatorsTlsVerifyStillChecksTheCertificateUnderTlsaRecordsNoneUsable() throws Exception {
+        // queue.tls = "verify": the JDK's trust store does not know the test CA, so the certificate is refused,
+        // though the TLSA records alone would take any certificate.
+        Outcome o = deliver("unusable.secure.test", "unusable-verify@posthorn.test", TlsPolicy.VERIFY);
+
+        assertThat(o.kind()).as("%s\n%s", o, postfix.log()).isEqualTo(Outcome.Kind.DEFERRED);
+        assertThat(o.reply().oneLine()).startsWith("451 4.7.5 tls=verify requires a trusted certificate, but the one "
+                + "of mx-unusable.secure.test [127.0.0.1]:" + postfix.port() + " is refused: certificate-not-trusted");
+        assertThat(postfix.log()).doesNotContain("from=<unusable-verify@posthorn.test>");
+    }
+
+    @Test
+    void anOperatorsTlsVerifyStillChecksTheCertificateOfADaneHost() throws Exception {
+        Outcome o = deliver("good.secure.test", "good-verify@posthorn.test", TlsPolicy.VERIFY);
+
+        assertThat(o.kind()).as("%s\n%s", o, postfix.log()).isEqualTo(Outcome.Kind.DEFERRED);
+        assertThat(o.reply().oneLine()).startsWith("451 4.7.5 tls=verify requires a trusted certificate, but the one "
+                + "of mx-good.secure.test [127.0.0.1]:" + postfix.port() + " is refused: certificate-not-trusted");
+        assertThat(postfix.log()).doesNotContain("from=<good-verify@posthorn.test>");
     }
 
     @Test

@@ -57,6 +57,12 @@ final class DanePeers {
     /** One message from {@code sender} to bob@domain through a fresh session to the domain's MX hosts. */
     static List<Outcome> deliver(Path dir, SecureDelivery secure, int port, String domain, String sender)
             throws IOException {
+        return deliver(dir, secure, port, domain, sender, TlsPolicy.OPPORTUNISTIC);
+    }
+
+    /** As above, with the route's own TLS setting ({@code queue.tls}, {@code tls_required_domains}). */
+    static List<Outcome> deliver(Path dir, SecureDelivery secure, int port, String domain, String sender,
+                                 TlsPolicy routeTls) throws IOException {
         Path content = dir.resolve(sender.replace('@', '_') + "-" + System.nanoTime() + ".eml");
         Files.writeString(content, "From: " + sender + "\r\nTo: bob@" + domain + "\r\nSubject: marker " + sender
                 + "\r\n\r\nHello over " + domain + ".\r\n", StandardCharsets.US_ASCII);
@@ -64,7 +70,7 @@ final class DanePeers {
                 null)), content, Files.size(content), false, false, null, null);
         ClientSettings settings = ClientSettings.uniform("client.posthorn.test", Duration.ofSeconds(10))
                 .withSecurity(secure.security());
-        try (DestinationSession s = new DestinationSession(new Route.Mx(domain, port, TlsPolicy.OPPORTUNISTIC),
+        try (DestinationSession s = new DestinationSession(new Route.Mx(domain, port, routeTls),
                 secure.resolver(), settings, 10)) {
             return s.deliver(m);
         }
