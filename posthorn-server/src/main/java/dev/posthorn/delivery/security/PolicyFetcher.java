@@ -33,7 +33,11 @@ import org.xbill.DNS.Type;
  * certificate valid for {@code mta-sts.<domain>} under the trust store (the JDK's by default), and the answer must
  * be a {@code 200} with media type {@code text/plain} and at most 64 KiB. Redirects are refused (§3.3: "MUST NOT
  * follow redirects"). One HTTP/1.1 request with {@code Connection: close}; connect, handshake and each read have
- * the time-out, and the whole fetch a deadline of twice that.
+ * the time-out, and the whole fetch (all addresses tried, at most {@value #MAX_ADDRESSES}) one deadline of twice
+ * that. The body must come whole: with a {@code Content-Length} that it reaches, or chunked up to its last chunk.
+ * A body delimited only by the end of the connection is refused, because the JDK's TLS socket reports a
+ * connection cut without TLS close_notify as a normal end: an attacker on the path could otherwise truncate
+ * {@code max_age: 31557600} to {@code max_age: 3}.
  */
 public final class PolicyFetcher {
 
@@ -45,6 +49,8 @@ public final class PolicyFetcher {
 
     /** RFC 8461 §3.3 suggests a limit of 64 KiB for the policy body. */
     public static final int MAX_BODY = 64 * 1024;
+    /** Addresses of the policy host tried in one fetch: enough for an IPv6 and an IPv4 failure and one more. */
+    static final int MAX_ADDRESSES = 3;
 
     private final DnsLookup dns;
     private final SSLContext tls;
@@ -74,11 +80,15 @@ public final class PolicyFetcher {
         } catch (IllegalArgumentException e) {
             throw new FetchFailed("'" + domain + "' is not a valid domain name");
         }
+        long deadline = System.nanoTime() + 2 * timeout.toNanos();
         List<InetAddress> addresses = resolve(host);
         FetchFailed last = null;
-        for (InetAddress address : addresses) {
+        for (InetAddress address : addresses.subList(0, Math.min(MAX_ADDRESSES, addresses.size()))) {
+            if (last != null && System.nanoTime() >= deadline) {
+                break;
+            }
             try {
-                return get(host, address);
+                return get(host, address, deadline);
             } catch (FetchFailed e) {
                 last = e;
             }
@@ -118,14 +128,13 @@ public final class PolicyFetcher {
         return out;
     }
 
-    private String get(String host, InetAddress address) throws FetchFailed {
+    private String get(String host, InetAddress address, long deadline) throws FetchFailed {
         String where = host + " [" + address.getHostAddress() + "]:" + port;
-        int millis = (int) Math.max(1, timeout.toMillis());
-        long deadline = System.nanoTime() + 2 * timeout.toNanos();
+        long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        int millis = (int) Math.max(1, Math.min(timeout.toMillis(), left));
         Socket plain = new Socket();
         // The whole fetch, handshake included, ends at the deadline: the socket is closed under it.
-        ScheduledFuture<?> guard = WATCHDOG.schedule(() -> closeQuietly(plain), 2 * timeout.toMillis(),
-                TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> guard = WATCHDOG.schedule(() -> closeQuietly(plain), left, TimeUnit.MILLISECONDS);
         try (plain) {
             plain.connect(new InetSocketAddress(address, port), millis);
             plain.setSoTimeout(millis);
@@ -191,6 +200,10 @@ public final class PolicyFetcher {
         if (length > MAX_BODY) {
             throw new FetchFailed(where + " announced a policy of " + length + " bytes, more than 64 KiB");
         }
+        if (!chunked && length < 0) {
+            throw new FetchFailed(where + " sent the policy with neither Content-Length nor chunked encoding: its "
+                    + "end cannot be told from a connection cut short");
+        }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         if (chunked) {
             for (long size = chunkSize(line(in, deadline)); size > 0; size = chunkSize(line(in, deadline))) {
@@ -198,7 +211,7 @@ public final class PolicyFetcher {
                 line(in, deadline);
             }
         } else {
-            copy(in, body, length < 0 ? MAX_BODY + 1L : length, where, deadline);
+            copy(in, body, length, where, deadline);
         }
         return body.toString(StandardCharsets.UTF_8);
     }
@@ -227,7 +240,9 @@ public final class PolicyFetcher {
             checkDeadline(deadline);
             int r = in.read(buf, 0, (int) Math.min(buf.length, left));
             if (r < 0) {
-                break;
+                // A cut connection (an attacker's FIN needs no TLS close_notify to look like an end here).
+                throw new FetchFailed(where + " ended the policy after " + (n - left) + " of " + n
+                        + " bytes: cut short");
             }
             out.write(buf, 0, r);
             left -= r;
