@@ -6,6 +6,7 @@ import dev.posthorn.delivery.remote.SecureDelivery;
 import dev.posthorn.delivery.security.DaneTrustManager;
 import dev.posthorn.delivery.security.DnsAnswer;
 import dev.posthorn.delivery.security.DnsLookup;
+import dev.posthorn.delivery.security.DnssecStatus;
 import dev.posthorn.delivery.security.MtaSts;
 import dev.posthorn.delivery.security.MtaStsCache;
 import dev.posthorn.delivery.security.PolicyFetcher;
@@ -41,7 +42,8 @@ final class ProbePolicies {
         try {
             var upstream = MxResolver.resolverFor(config);
             if (dane) {
-                return dane(host, DnsLookup.validating(upstream, anchor));
+                return dane(host, DnsLookup.validating(upstream, anchor, dnsServers == null || dnsServers.isEmpty()
+                        ? "the system's resolvers" : "--dns " + String.join(",", dnsServers)));
             }
             return mtaSts(host, mtaStsDomain, DnsLookup.plain(upstream), timeout);
         } catch (IOException e) {
@@ -51,6 +53,12 @@ final class ProbePolicies {
 
     private static PolicyCheck dane(String host, DnsLookup dns) throws IOException {
         String owner = "_25._tcp." + host;
+        // As delivery does: when validation does not work through the resolvers at all, DANE cannot be checked.
+        if (dns.dnssec().check() == DnssecStatus.Verdict.UNAVAILABLE) {
+            return new PolicyCheck(SecurityLevel.DANE, "TLSA " + owner, null, "DNSSEC unavailable: "
+                    + dns.dnssec().unavailableReason() + " (use --dns with a resolver that passes DNSSEC records "
+                    + "through, e.g. a local unbound)");
+        }
         DnsAnswer answer = dns.query(Name.fromString(owner + "."), Type.TLSA);
         return switch (answer) {
             case DnsAnswer.Failed f -> new PolicyCheck(SecurityLevel.DANE, "TLSA " + owner, null,

@@ -3,6 +3,7 @@ package dev.posthorn.delivery.remote;
 import dev.posthorn.delivery.DnsConfig;
 import dev.posthorn.delivery.OutboundTlsConfig;
 import dev.posthorn.delivery.security.DnsLookup;
+import dev.posthorn.delivery.security.DnssecStatus;
 import dev.posthorn.delivery.security.MtaSts;
 import dev.posthorn.delivery.security.MtaStsCache;
 import dev.posthorn.delivery.security.PolicyFetcher;
@@ -31,14 +32,16 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class SecureDelivery implements AutoCloseable {
 
+    private final DnsLookup dns;
     private final MxResolver resolver;
     private final TransportSecurity security;
     private final TlsRptCollector collector;
     private final TlsRptSender sender;
     private Thread flusher;
 
-    private SecureDelivery(MxResolver resolver, TransportSecurity security, TlsRptCollector collector,
+    private SecureDelivery(DnsLookup dns, MxResolver resolver, TransportSecurity security, TlsRptCollector collector,
                            TlsRptSender sender) {
+        this.dns = dns;
         this.resolver = resolver;
         this.security = security;
         this.collector = collector;
@@ -48,8 +51,10 @@ public final class SecureDelivery implements AutoCloseable {
     public static SecureDelivery create(OutboundTlsConfig tls, DnsConfig dnsConfig, Path dataDir, String hostname,
                                         Clock clock, TlsRptSender.Mailer mailer) throws IOException {
         var upstream = MxResolver.resolverFor(dnsConfig);
+        String servers = dnsConfig.servers == null || dnsConfig.servers.isEmpty()
+                ? "the system's resolvers ([dns] servers is empty)" : "[dns] servers = " + dnsConfig.servers;
         DnsLookup dns = tls.dane ? DnsLookup.validating(upstream, tls.trustAnchorFile.isBlank() ? null
-                : Path.of(tls.trustAnchorFile)) : DnsLookup.plain(upstream);
+                : Path.of(tls.trustAnchorFile), servers) : DnsLookup.plain(upstream);
         X509TrustManager webPki = webPki(tls.mtaStsTrustStore);
         MtaSts mtaSts = null;
         if (tls.mtaSts) {
@@ -67,7 +72,7 @@ public final class SecureDelivery implements AutoCloseable {
         TlsRptSender sender = tls.tlsRpt ? new TlsRptSender(collector, dns, mailer, hostname,
                 tls.tlsRptFrom.isBlank() ? "noreply-tlsrpt@" + hostname : tls.tlsRptFrom,
                 tls.tlsRptContact.isBlank() ? "postmaster@" + hostname : tls.tlsRptContact, clock) : null;
-        return new SecureDelivery(new MxResolver(dns, RandomGenerator.getDefault()),
+        return new SecureDelivery(dns, new MxResolver(dns, RandomGenerator.getDefault()),
                 new TransportSecurity(dns, tls.dane, mtaSts, webPki, collector), collector, sender);
     }
 
@@ -118,8 +123,19 @@ public final class SecureDelivery implements AutoCloseable {
         return sender;
     }
 
-    /** Saves the TLS figures every 30 seconds (so {@code posthorn tls-report} sees them) and starts the sender. */
+    /** Whether DNSSEC validation works through {@code [dns] servers}; null when DANE is off. */
+    public DnssecStatus dnssec() {
+        return dns.dnssec();
+    }
+
+    /**
+     * Starts checking that DNSSEC validation works (in the background: start-up never waits on DNS), saves the TLS
+     * figures every 30 seconds (so {@code posthorn tls-report} sees them) and starts the report sender.
+     */
     public void start() {
+        if (dns.dnssec() != null) {
+            dns.dnssec().start();
+        }
         flusher = Thread.ofVirtual().name("tls-rpt-flush").start(() -> {
             try {
                 while (true) {
@@ -137,6 +153,9 @@ public final class SecureDelivery implements AutoCloseable {
 
     @Override
     public void close() {
+        if (dns.dnssec() != null) {
+            dns.dnssec().close();
+        }
         if (flusher != null) {
             flusher.interrupt();
         }

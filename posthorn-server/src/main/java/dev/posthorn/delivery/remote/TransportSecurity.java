@@ -79,7 +79,7 @@ public final class TransportSecurity {
 
     /** The plan for one MX host of {@code domain}. */
     public HostPlan plan(String domain, MxResult.Hosts hosts, MxResult.MxHost host, MtaSts.Lookup sts) {
-        if (dane && hosts.secure() && host.secure()) {
+        if (dane && dns.dnssecAvailable() && hosts.secure() && host.secure()) {
             HostPlan byDane = daneFor(domain, hosts, host);
             if (byDane != null) {
                 return byDane;
@@ -112,6 +112,11 @@ public final class TransportSecurity {
                 : TlsRptCollector.Policy.none(domain);
         String decided = sts.failure() != null ? "no usable MTA-STS policy (" + sts.failure().type() + ")"
                 : "no DANE or MTA-STS policy";
+        String dnssecDown = dane && dns.dnssec() != null ? dns.dnssec().unavailableReason() : null;
+        if (dnssecDown != null) {
+            // DANE could not even be looked for: say so on every attempt, not only in the log.
+            decided = "DNSSEC unavailable: " + dnssecDown + (sts.failure() != null ? "; " + decided : "");
+        }
         TlsSecurity aim = new TlsSecurity(SecurityLevel.OPPORTUNISTIC, decided, sts.failure(), sts.detail());
         return new HostPlan(HostPlan.Mode.ROUTE, aim, null, null, counted, null);
     }
