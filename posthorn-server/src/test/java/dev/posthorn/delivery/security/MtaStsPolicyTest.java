@@ -31,6 +31,16 @@ class MtaStsPolicyTest {
         assertThat(p.allows("example.net")).isFalse();
         assertThat(p.allows("mail.example.com")).isTrue();
         assertThat(p.allows("evil-mail.example.com")).isFalse();
+        // The wildcard needs a label of its own, and the rest must be the pattern's domain exactly.
+        assertThat(p.allows(".example.net")).isFalse();
+        assertThat(p.allows("mx1.xexample.net")).isFalse();
+        assertThat(p.allows("mx1.example.net.evil")).isFalse();
+        assertThat(p.allows("mail.example.com.")).isTrue();
+        assertThat(p.allows("x.mail.example.com")).as("only \"*.\" patterns are wildcards").isFalse();
+        MtaStsPolicy dotted = MtaStsPolicy.parse("version: STSv1\nmode: enforce\nmx: mail.example.com.\nmx: *.example.org.\n"
+                + "max_age: 86400\n", "1", NOW);
+        assertThat(dotted.allows("mail.example.com")).isTrue();
+        assertThat(dotted.allows("mx.example.org")).isTrue();
     }
 
     @Test
