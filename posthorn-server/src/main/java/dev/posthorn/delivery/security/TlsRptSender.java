@@ -95,9 +95,14 @@ public final class TlsRptSender implements AutoCloseable {
     }
 
     /** Sends the reports of one day (tests call it for today) and marks it sent; returns the mails queued. */
-    public int send(LocalDate day) {
+    public synchronized int send(LocalDate day) {
         collector.flush();
         TlsRptCollector.Day figures = collector.day(day);
+        if (figures.sent) {
+            // One report per policy domain per day (RFC 8460 §4.1): never a second one for a day already sent.
+            LOG.info("TLS reports of {} were sent already", day);
+            return 0;
+        }
         Set<String> domains = new LinkedHashSet<>();
         figures.policies.forEach(p -> domains.add(p.domain.toLowerCase(Locale.ROOT)));
         int sent = 0;
@@ -135,7 +140,11 @@ public final class TlsRptSender implements AutoCloseable {
         } catch (TextParseException e) {
             return List.of();
         }
-        if (!(dns.query(name, Type.TXT) instanceof DnsAnswer.Found found)) {
+        DnsAnswer answer = dns.query(name, Type.TXT);
+        if (!(answer instanceof DnsAnswer.Found found)) {
+            if (answer instanceof DnsAnswer.Failed f) {
+                LOG.warn("no TLS report for {}: its _smtp._tls record cannot be looked up: {}", domain, f.reason());
+            }
             return List.of();
         }
         List<String> records = found.records().stream().filter(r -> r instanceof TXTRecord)
@@ -144,6 +153,7 @@ public final class TlsRptSender implements AutoCloseable {
             return List.of();
         }
         List<String> out = new ArrayList<>();
+        Set<String> seen = new java.util.HashSet<>(); // an address listed twice gets one report
         for (String field : records.get(0).split(";")) {
             String f = field.strip();
             if (!f.startsWith("rua=")) {
@@ -153,7 +163,7 @@ public final class TlsRptSender implements AutoCloseable {
                 String u = uri.strip();
                 if (u.regionMatches(true, 0, "mailto:", 0, 7)) {
                     String address = URLDecoder.decode(u.substring(7).split("\\?")[0], StandardCharsets.UTF_8);
-                    if (address.matches("[^@\\s<>]+@[^@\\s<>]+")) {
+                    if (address.matches("[^@\\s<>]+@[^@\\s<>]+") && seen.add(address.toLowerCase(Locale.ROOT))) {
                         out.add(address);
                     }
                 } else if (!u.isEmpty()) {
