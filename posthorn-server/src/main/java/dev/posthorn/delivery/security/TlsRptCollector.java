@@ -50,6 +50,8 @@ public final class TlsRptCollector {
     public static final class Day {
         public LocalDate day;
         public boolean sent;
+        /** Policy domains whose report is done (sent, or not asked for) while others wait on a DNS failure. */
+        public List<String> doneDomains = new ArrayList<>();
         public List<PolicyFigures> policies = new ArrayList<>();
     }
 
@@ -127,6 +129,15 @@ public final class TlsRptCollector {
     public synchronized void markSent(LocalDate date) throws IOException {
         Day d = date.equals(current().day) ? today : read(date);
         d.sent = true;
+        write(d);
+    }
+
+    /** Marks one domain's report of a past day as done, so a retry of that day does not send it twice. */
+    public synchronized void markDone(LocalDate date, String domain) throws IOException {
+        Day d = date.equals(current().day) ? today : read(date);
+        if (!d.doneDomains.contains(domain)) {
+            d.doneDomains.add(domain);
+        }
         write(d);
     }
 

@@ -106,33 +106,50 @@ public final class TlsRptSender implements AutoCloseable {
         Set<String> domains = new LinkedHashSet<>();
         figures.policies.forEach(p -> domains.add(p.domain.toLowerCase(Locale.ROOT)));
         int sent = 0;
+        boolean waiting = false;
         for (String domain : domains) {
-            List<String> rua = reportAddresses(domain);
-            if (rua.isEmpty()) {
+            if (figures.doneDomains.contains(domain)) {
                 continue;
             }
-            String reportId = day + "_" + domain + "_" + UUID.randomUUID() + "@" + submitter;
-            ObjectNode report = TlsReport.json(figures, domain, submitter, contact, reportId);
-            byte[] message = mail(domain, day, reportId, TlsReport.gzip(report), rua);
-            for (String to : rua) {
-                try {
-                    mailer.submit(to, message);
-                    sent++;
-                    LOG.info("TLS report for {} of {} queued to <{}>", domain, day, to);
-                } catch (IOException e) {
-                    LOG.error("cannot queue the TLS report for {} to <{}>: {}", domain, to, e.toString());
+            List<String> rua = reportAddresses(domain);
+            if (rua == null) {
+                waiting = true; // the _smtp._tls lookup failed: try this domain again at the next run
+                continue;
+            }
+            if (!rua.isEmpty()) {
+                String reportId = day + "_" + domain + "_" + UUID.randomUUID() + "@" + submitter;
+                ObjectNode report = TlsReport.json(figures, domain, submitter, contact, reportId);
+                byte[] message = mail(domain, day, reportId, TlsReport.gzip(report), rua);
+                for (String to : rua) {
+                    try {
+                        mailer.submit(to, message);
+                        sent++;
+                        LOG.info("TLS report for {} of {} queued to <{}>", domain, day, to);
+                    } catch (IOException e) {
+                        LOG.error("cannot queue the TLS report for {} to <{}>: {}", domain, to, e.toString());
+                    }
                 }
             }
+            try {
+                collector.markDone(day, domain);
+            } catch (IOException e) {
+                LOG.error("cannot mark the TLS report of {} for {} as sent: {}", day, domain, e.toString());
+            }
         }
-        try {
-            collector.markSent(day);
-        } catch (IOException e) {
-            LOG.error("cannot mark the TLS reports of {} as sent: {}", day, e.toString());
+        if (!waiting) {
+            try {
+                collector.markSent(day);
+            } catch (IOException e) {
+                LOG.error("cannot mark the TLS reports of {} as sent: {}", day, e.toString());
+            }
         }
         return sent;
     }
 
-    /** The {@code mailto:} addresses of the domain's single {@code v=TLSRPTv1} record (RFC 8460 §3). */
+    /**
+     * The {@code mailto:} addresses of the domain's single {@code v=TLSRPTv1} record (RFC 8460 §3): empty when it
+     * asks for no report by mail, null when the lookup failed (try again later).
+     */
     List<String> reportAddresses(String domain) {
         Name name;
         try {
@@ -143,7 +160,8 @@ public final class TlsRptSender implements AutoCloseable {
         DnsAnswer answer = dns.query(name, Type.TXT);
         if (!(answer instanceof DnsAnswer.Found found)) {
             if (answer instanceof DnsAnswer.Failed f) {
-                LOG.warn("no TLS report for {}: its _smtp._tls record cannot be looked up: {}", domain, f.reason());
+                LOG.warn("TLS report for {} waits: its _smtp._tls record cannot be looked up: {}", domain, f.reason());
+                return null;
             }
             return List.of();
         }

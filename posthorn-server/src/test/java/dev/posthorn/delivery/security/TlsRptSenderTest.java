@@ -66,4 +66,39 @@ class TlsRptSenderTest {
             assertThat(sent).hasSize(2);
         }
     }
+
+    @Test
+    void aDomainWhoseRuaCannotBeLookedUpIsReportedLaterAndTheOthersNotAgain() throws Exception {
+        Instant now = Instant.parse("2026-03-05T10:00:00Z");
+        LocalDate day = LocalDate.of(2026, 3, 5);
+        TlsRptCollector collector = new TlsRptCollector(dir.resolve("tls-rpt"), Clock.fixed(now, ZoneOffset.UTC));
+        collector.success(TlsRptCollector.Policy.none("a.rpt.test"));
+        collector.success(TlsRptCollector.Policy.none("late.rpt.test"));
+        List<Sent> sent = new ArrayList<>();
+        String a = "_smtp._tls.a.rpt.test. TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@a.rpt.test\"";
+        // First the resolver refuses every question about late.rpt.test: its report cannot be addressed yet.
+        try (UnboundServer refusing = UnboundServer.start(Files.createDirectories(dir.resolve("dns1")),
+                List.of("rpt.test.", "late.rpt.test. always_refuse"), List.of(a))) {
+            TlsRptSender sender = sender(collector, refusing, sent, now);
+            assertThat(sender.send(day)).isEqualTo(1);
+            assertThat(sender.send(day)).as("a second run while late.rpt.test still fails").isZero();
+        }
+        assertThat(sent).extracting(Sent::to).containsExactly("tlsrpt@a.rpt.test");
+        try (UnboundServer mended = UnboundServer.start(Files.createDirectories(dir.resolve("dns2")), List.of("rpt.test."),
+                List.of(a, "_smtp._tls.late.rpt.test. TXT \"v=TLSRPTv1; rua=mailto:reports@late.rpt.test\""))) {
+            TlsRptSender sender = sender(collector, mended, sent, now);
+            assertThat(sender.send(day)).isEqualTo(1);
+            assertThat(sender.send(day)).as("the day is done").isZero();
+        }
+        assertThat(sent).extracting(Sent::to).containsExactly("tlsrpt@a.rpt.test", "reports@late.rpt.test");
+        assertThat(sent.get(1).message()).contains("TLS-Report-Domain: late.rpt.test\r\n");
+    }
+
+    private static TlsRptSender sender(TlsRptCollector collector, UnboundServer dns, List<Sent> sent, Instant now) {
+        DnsConfig c = new DnsConfig();
+        c.servers = List.of(dns.address());
+        return new TlsRptSender(collector, DnsLookup.plain(MxResolver.resolverFor(c)),
+                (to, m) -> sent.add(new Sent(to, new String(m, StandardCharsets.US_ASCII))), "mx.posthorn.test",
+                "tlsrpt@posthorn.test", "postmaster@posthorn.test", Clock.fixed(now, ZoneOffset.UTC));
+    }
 }
