@@ -520,7 +520,8 @@ public final class OutboundScheduler implements AutoCloseable {
     }
 
     private DsnBuilder.RecipientReport report(QueuedMessage.Recipient rcpt, Outcome o, Instant now, Instant until) {
-        return new DsnBuilder.RecipientReport(rcpt.address(), rcpt.orcpt(), o.remoteHost() == null ? null
+        // Posthorn's own refusal of a host (a TLS policy) is not that host's answer: no Remote-MTA, no "smtp;" code.
+        return new DsnBuilder.RecipientReport(rcpt.address(), rcpt.orcpt(), o.remoteHost() == null || o.ownReply() ? null
                 : stripPort(o.remoteHost()), o.reply(), now, until);
     }
 

@@ -308,7 +308,7 @@ public final class DestinationSession implements Closeable {
             }
             LOG.warn("{}: {}", described, reply.oneLine());
             policies.record(plan, failed, mxHost, ip);
-            return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, reply, described, false, failed), failed);
+            return new Secured(c, Outcome.refused(reply, described, failed), failed);
         }
         if (!started) {
             TlsSecurity failed = aim.failed(TlsRptResult.STARTTLS_NOT_SUPPORTED, c.startTlsRefusal() == null
@@ -320,7 +320,7 @@ public final class DestinationSession implements Closeable {
                     : ReplyName.TLS_POLICY_STARTTLS_REFUSED.reply(policy, described, c.startTlsRefusal().oneLine()));
             LOG.warn("{}: {}", described, reply.oneLine());
             policies.record(plan, failed, mxHost, ip);
-            return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, reply, described, false, failed), failed);
+            return new Secured(c, Outcome.refused(reply, described, failed), failed);
         }
         policies.record(plan, aim, mxHost, ip);
         return new Secured(c, null, aim);
@@ -354,7 +354,7 @@ public final class DestinationSession implements Closeable {
                 RemoteReply reply = check != policyTrust && check.failure() != null ? verifyRefusal(described, check)
                         : e.reply();
                 LOG.warn("{}: {}", described, reply.oneLine());
-                return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, reply, described, false, failed), failed);
+                return new Secured(c, Outcome.refused(reply, described, failed), failed);
             }
             // Opportunistic TLS that fails its handshake: RFC 7435 §3 allows plaintext; the report has the failure.
             SmtpConnection plain = SmtpConnection.open(c.address(), c.remoteName(), settings);
@@ -376,7 +376,7 @@ public final class DestinationSession implements Closeable {
                         + described + (c.startTlsRefusal() == null ? " does not offer STARTTLS"
                         : " refused STARTTLS: " + c.startTlsRefusal().oneLine()));
                 LOG.warn("{}: {}", described, reply.oneLine());
-                return new Secured(c, new Outcome(Outcome.Kind.DEFERRED, reply, described, false, reached), reached);
+                return new Secured(c, Outcome.refused(reply, described, reached), reached);
             }
             return new Secured(c, null, reached);
         }

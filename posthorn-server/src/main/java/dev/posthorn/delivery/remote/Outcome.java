@@ -10,8 +10,20 @@ import dev.posthorn.delivery.security.TlsSecurity;
  *                   success notice is its job; otherwise a requested NOTIFY=SUCCESS gets a "relayed" DSN from us
  * @param security   the transport security of the attempt (level, deciding record, failure), or null when no
  *                   connection was tried (DNS failure, null MX)
+ * @param ownReply   the reply is Posthorn's own about {@code remoteHost} (a TLS policy it does not meet), not what
+ *                   that server answered: a DSN must not present it as the server's SMTP reply (RFC 3464 §2.3.6)
  */
-public record Outcome(Kind kind, RemoteReply reply, String remoteHost, boolean remoteDsn, TlsSecurity security) {
+public record Outcome(Kind kind, RemoteReply reply, String remoteHost, boolean remoteDsn, TlsSecurity security,
+                      boolean ownReply) {
+
+    public Outcome(Kind kind, RemoteReply reply, String remoteHost, boolean remoteDsn, TlsSecurity security) {
+        this(kind, reply, remoteHost, remoteDsn, security, false);
+    }
+
+    /** Posthorn refuses {@code remoteHost}, a server it talked to, for a TLS policy: deferred with its own reply. */
+    public static Outcome refused(RemoteReply reply, String remoteHost, TlsSecurity security) {
+        return new Outcome(Kind.DEFERRED, reply, remoteHost, false, security, true);
+    }
 
     public Outcome(Kind kind, RemoteReply reply, String remoteHost) {
         this(kind, reply, remoteHost, false, null);
@@ -39,6 +51,6 @@ public record Outcome(Kind kind, RemoteReply reply, String remoteHost, boolean r
     }
 
     public Outcome withSecurity(TlsSecurity s) {
-        return new Outcome(kind, reply, remoteHost, remoteDsn, s);
+        return new Outcome(kind, reply, remoteHost, remoteDsn, s, ownReply);
     }
 }
