@@ -44,6 +44,7 @@ final class ConfigValidator {
             problems.add(new ConfigProblem("listen.bind", "no address to listen on",
                     "use [\"127.0.0.1\"] for local tests or [\"0.0.0.0\", \"::\"] for all addresses"));
         }
+        web(problems, config.web);
         PosthornConfig.Limits limits = config.limits;
         positive(problems, "limits.max_connections", limits.maxConnections);
         positive(problems, "limits.max_connections_per_ip", limits.maxConnectionsPerIp);
@@ -70,6 +71,32 @@ final class ConfigValidator {
         section(problems, "auth", config.auth::validate);
         DeliveryConfigValidator.validate(config, problems);
         return problems;
+    }
+
+    private static void web(List<ConfigProblem> problems, PosthornConfig.Web web) {
+        if (web.port < 0 || web.port > 65535) {
+            problems.add(new ConfigProblem("web.port", web.port + " is not a port number",
+                    "use 1-65535, or 0 to turn the web server off"));
+        }
+        if (web.bind == null || web.bind.isBlank()) {
+            problems.add(new ConfigProblem("web.bind", "no address to listen on",
+                    "use \"127.0.0.1\" (this machine only) or \"0.0.0.0\" / \"::\" (every address)"));
+        }
+        if (web.publicUrl != null && !web.publicUrl.isEmpty()) {
+            java.net.URI uri;
+            try {
+                uri = new java.net.URI(web.publicUrl);
+            } catch (java.net.URISyntaxException e) {
+                uri = null;
+            }
+            boolean usable = uri != null && ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+                    && uri.getHost() != null && uri.getQuery() == null && uri.getFragment() == null
+                    && (uri.getRawPath() == null || uri.getRawPath().isEmpty() || "/".equals(uri.getRawPath()));
+            if (!usable) {
+                problems.add(new ConfigProblem("web.public_url", "'" + web.publicUrl + "' is not a site address",
+                        "use scheme and host only, e.g. \"https://codes.example.com\" (or leave it empty)"));
+            }
+        }
     }
 
     /** Sections that validate themselves report by exception; the message names the key. */

@@ -30,6 +30,8 @@ public final class PosthornConfig {
     public DnsConfig dns = new DnsConfig();
     /** DANE, MTA-STS and TLS reports for outbound delivery. */
     public dev.posthorn.delivery.OutboundTlsConfig outboundTls = new dev.posthorn.delivery.OutboundTlsConfig();
+    /** The web server of {@code posthorn serve}: the reply-code reference and, later, the console. */
+    public Web web = new Web();
 
     /** Identity and storage. */
     public static final class Server {
@@ -47,6 +49,16 @@ public final class PosthornConfig {
         public int mxPort = 2525;
         public int submissionPort = 2587;
         public int smtpsPort = 2465;
+    }
+
+    /** The embedded web server; {@code port = 0} turns it off. */
+    public static final class Web {
+        public int port = 8025;
+        public String bind = "127.0.0.1";
+        /** HTTPS with the server's certificates ([tls]) instead of plain HTTP. */
+        public boolean tls = false;
+        /** The address people reach the site at, for canonical links and the sitemap; empty = from each request. */
+        public String publicUrl = "";
     }
 
     /** Admission and resource limits. */

@@ -29,14 +29,21 @@ public final class ServerProcess implements AutoCloseable {
                 "dev.posthorn.cli.Main", "serve",
                 "--data-dir", dataDir.toString(), "--hostname", "crash.posthorn.test",
                 "--domain", "localhost", "--mx-port", String.valueOf(mxPort),
-                "--submission-port", "0", "--smtps-port", "0"));
+                "--submission-port", "0", "--smtps-port", "0", "--web-port", "0"));
         command.addAll(List.of(extraArgs));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().put("POSTHORN_TEST_LOG", "info");
         Process process = builder.start();
         ServerProcess server = new ServerProcess(process, mxPort);
-        server.awaitListening();
+        try {
+            server.awaitListening();
+        } catch (IOException | RuntimeException e) {
+            // A server that was slow to start would otherwise outlive the test, load the machine and answer on
+            // ports that later tests are given.
+            process.destroyForcibly();
+            throw e;
+        }
         return server;
     }
 

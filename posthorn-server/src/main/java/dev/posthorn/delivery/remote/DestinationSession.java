@@ -122,7 +122,8 @@ public final class DestinationSession implements Closeable {
             case MxResult.Hosts list -> {
                 List<MxResult.MxHost> usable = route instanceof Route.Mx ? withoutSelf(list.hosts()) : list.hosts();
                 if (usable.isEmpty()) {
-                    return new Outcome(Outcome.Kind.FAILED, RemoteReply.local(554, "5.4.6", "Mail for "
+                    // A loop is permanent, and X.4.6 is transient-only (RFC 3463 §3.5), hence the generic 5.4.0.
+                    return new Outcome(Outcome.Kind.FAILED, RemoteReply.local(554, "5.4.0", "Mail for "
                             + ((Route.Mx) route).domain() + " loops back to myself: " + settings.heloName()
                             + " is its best MX but does not host the domain"), null);
                 }

@@ -346,7 +346,7 @@ public final class SmtpConnection implements Closeable {
                 dataInit = readReply(settings.dataInit());
             }
             if (pipelineChunk) {
-                RemoteReply chunkReply = readReply(settings.dataEnd());
+                RemoteReply chunkReply = afterData("BDAT", readReply(settings.dataEnd()));
                 boolean accepted = mailReply.positive() && rcptReplies.stream().anyMatch(RemoteReply::positive);
                 dirty = !(accepted && chunkReply.positive());
                 return new TransactionResult(mailReply, rcptReplies, accepted ? chunkReply : null);
@@ -382,13 +382,31 @@ public final class SmtpConnection implements Closeable {
                 dataInit = readReply(settings.dataInit());
             }
             if (dataInit.code() != 354) {
-                return new TransactionResult(mailReply, rcptReplies, dataInit);
+                // RFC 5321 §4.1.1.4: only 354 lets the data go; a 250 here delivered nothing.
+                return new TransactionResult(mailReply, rcptReplies, dataInit.code() >= 400 ? dataInit
+                        : protocolError("DATA", dataInit));
             }
             sendDotStuffed(m);
             dataReply = readReply(settings.dataEnd());
         }
+        dataReply = afterData("the end of the data", dataReply);
         dirty = !dataReply.positive();
         return new TransactionResult(mailReply, rcptReplies, dataReply);
+    }
+
+    /** A reply after the data must say delivered (2xx) or refused (4xx, 5xx); a 3xx is a protocol error. */
+    private RemoteReply afterData(String step, RemoteReply reply) {
+        return reply.code() / 100 == 3 ? protocolError(step, reply) : reply;
+    }
+
+    /**
+     * A reply the step does not allow: the server and we no longer agree on the state, so the connection is
+     * closed and the recipients are deferred with a synthesised 451 4.5.0 (nothing counts as delivered).
+     */
+    private RemoteReply protocolError(String step, RemoteReply reply) {
+        close();
+        return RemoteReply.local(451, "4.5.0", "Protocol error: " + describe(remoteName, address) + " answered " + step
+                + " with \"" + reply.oneLine() + "\"");
     }
 
     /** QUIT and close; errors are ignored, the work being done. */
