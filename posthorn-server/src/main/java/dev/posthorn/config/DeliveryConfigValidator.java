@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import dev.posthorn.delivery.remote.Router;
+import dev.posthorn.delivery.target.DeliveryTargets;
 import dev.posthorn.delivery.remote.TlsPolicy;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +59,29 @@ final class DeliveryConfigValidator {
             }
         }
         positive(problems, "dns.timeout_seconds", config.dns.timeoutSeconds);
+        if (!(q.sweepIntervalSeconds >= 0.1)) {
+            problems.add(new ConfigProblem("queue.sweep_interval_seconds", "must be at least 0.1", "use 60"));
+        }
+        localTransport(problems, "delivery.local", config.delivery.local);
+        for (Map.Entry<String, String> d : config.delivery.domains.entrySet()) {
+            localTransport(problems, "delivery.domains.\"" + d.getKey() + "\"", d.getValue());
+            if (!config.server.domains.stream().anyMatch(h -> h.equalsIgnoreCase(d.getKey()))) {
+                problems.add(new ConfigProblem("delivery.domains.\"" + d.getKey() + "\"", "not a hosted domain",
+                        "add it to server.domains, or remove this line"));
+            }
+        }
+        positive(problems, "delivery.local_concurrency", config.delivery.localConcurrency);
+        positive(problems, "delivery.lmtp_connections", config.delivery.lmtpConnections);
         outboundTls(config.outboundTls, problems);
+    }
+
+    private static void localTransport(List<ConfigProblem> problems, String key, String value) {
+        try {
+            DeliveryTargets.check(value, key);
+        } catch (IllegalArgumentException e) {
+            problems.add(new ConfigProblem(key, e.getMessage(), "write \"maildir\", \"lmtp:unix:/run/dovecot/lmtp\" or "
+                    + "\"lmtp:127.0.0.1:24\""));
+        }
     }
 
     /** [outbound_tls]: the files must be there and hold what they should; a broken anchor would defer all mail. */

@@ -1,5 +1,6 @@
 package dev.posthorn.config;
 
+import dev.posthorn.delivery.DeliveryConfig;
 import dev.posthorn.delivery.DnsConfig;
 import dev.posthorn.delivery.QueueConfig;
 import dev.posthorn.delivery.RelayConfig;
@@ -20,7 +21,9 @@ public final class PosthornConfig {
     public Limits limits = new Limits();
     public dev.posthorn.tls.TlsConfig tls = new dev.posthorn.tls.TlsConfig();
     public dev.posthorn.auth.AuthConfig auth = new dev.posthorn.auth.AuthConfig();
-    /** Outbound delivery: retries, notices, concurrency, timeouts, TLS policy. */
+    /** How hosted mailboxes are stored: Maildir here, or an LMTP server, globally or per domain. */
+    public DeliveryConfig delivery = new DeliveryConfig();
+    /** Delivery: retries, notices, concurrency, timeouts, TLS policy. */
     public QueueConfig queue = new QueueConfig();
     /** Static routes, domain to "host:port" (Postfix's transport map): {@code "remote.test" = "127.0.0.1:2526"}. */
     public Map<String, String> routes = new LinkedHashMap<>();

@@ -5,6 +5,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -13,28 +14,31 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The server's side of {@link QueueControl}: every quarter second it carries out the requests that
- * {@code posthorn queue retry|delete} left in {@code queue/control/}, answering each with a {@code .done} or
- * {@code .unknown} file, and publishes which recipients are being tried ({@code queue/control/in-flight}).
+ * {@code posthorn queue} left in {@code queue/control/} with {@link QueueActions}, and publishes which recipients
+ * are being attempted ({@code queue/control/in-flight}).
  */
-final class ControlDesk implements AutoCloseable {
+public final class ControlDesk implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ControlDesk.class);
 
-    private final Path queueDir;
-    private final OutboundScheduler scheduler;
+    private final Path control;
+    private final QueueStore store;
     private final Set<String> inFlight;
+    private final Clock clock;
     private String published = "";
     private volatile boolean running = true;
     private Thread thread;
 
-    ControlDesk(Path queueDir, OutboundScheduler scheduler, Set<String> inFlight) {
-        this.queueDir = queueDir;
-        this.scheduler = scheduler;
+    public ControlDesk(Path queueDir, QueueStore store, Set<String> inFlight, Clock clock) {
+        this.control = QueueControl.controlDir(queueDir);
+        this.store = store;
         this.inFlight = inFlight;
+        this.clock = clock;
     }
 
-    void start() {
-        thread = Thread.ofPlatform().daemon().name("outbound-control").start(this::loop);
+    public void start() throws IOException {
+        Files.createDirectories(control);
+        thread = Thread.ofPlatform().daemon().name("queue-control").start(this::loop);
     }
 
     private void loop() {
@@ -51,29 +55,27 @@ final class ControlDesk implements AutoCloseable {
         }
     }
 
-    void applyRequests() throws IOException {
-        try (DirectoryStream<Path> requests = Files.newDirectoryStream(QueueControl.controlDir(queueDir), "*.request")) {
+    private void applyRequests() throws IOException {
+        try (DirectoryStream<Path> requests = Files.newDirectoryStream(control, "*.request")) {
             for (Path file : requests) {
-                String name = file.getFileName().toString();
-                String[] parts = name.substring(0, name.length() - ".request".length()).split("-", 2);
-                boolean found = parts.length == 2 && switch (parts[0]) {
-                    case "retry" -> {
-                        if (parts[1].equals(QueueControl.ALL)) {
-                            scheduler.retryAll();
-                            yield true;
-                        }
-                        yield scheduler.retryNow(parts[1]);
-                    }
-                    case "delete" -> {
-                        scheduler.delete(parts[1]);
-                        yield scheduler.removeFiles(parts[1]);
-                    }
-                    default -> false;
-                };
-                Files.writeString(file.resolveSibling(name.replace(".request", found ? ".done" : ".unknown")), "");
+                String token = file.getFileName().toString().replace(".request", "");
+                try {
+                    QueueActions.Request request = StateFile.JSON.readValue(Files.readAllBytes(file),
+                            QueueActions.Request.class);
+                    QueueActions.Result result = QueueActions.apply(store, request, clock);
+                    answer(token + ".result", StateFile.JSON.writeValueAsBytes(result));
+                } catch (IOException | RuntimeException e) {
+                    answer(token + ".error", String.valueOf(e.getMessage()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
                 Files.deleteIfExists(file);
             }
         }
+    }
+
+    private void answer(String name, byte[] bytes) throws IOException {
+        Path tmp = control.resolve(name + ".tmp");
+        Files.write(tmp, bytes);
+        Files.move(tmp, control.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Rewrites {@code in-flight} when the set of recipients being tried has changed (no fsync: it is a view). */
@@ -84,7 +86,6 @@ final class ControlDesk implements AutoCloseable {
         if (text.equals(published)) {
             return;
         }
-        Path control = QueueControl.controlDir(queueDir);
         Path tmp = control.resolve(QueueControl.IN_FLIGHT_FILE + ".tmp");
         Files.writeString(tmp, text);
         Files.move(tmp, control.resolve(QueueControl.IN_FLIGHT_FILE), StandardCopyOption.ATOMIC_MOVE,

@@ -1,29 +1,27 @@
 package dev.posthorn.queue;
 
+import dev.posthorn.spool.Spool;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
 
 /**
- * How {@code posthorn queue retry|delete} reaches a running server: a request file in {@code queue/control/}
- * that the scheduler picks up within a second and answers with a {@code .done} or {@code .unknown} file. A
- * server holds {@code queue/control/scheduler.lock} while it runs; when nobody holds it, the command edits
- * the queue files itself.
+ * How {@code posthorn queue retry|delete|hold|release} reaches a running server: a request file in
+ * {@code queue/control/} ({@code <token>.request}, the {@link QueueActions.Request} as JSON) that the server
+ * carries out within a quarter second and answers with {@code <token>.result} (the {@link QueueActions.Result})
+ * or {@code <token>.error}. The server has the spool open (it holds {@code spool.lock}); when nobody does, the
+ * command opens the queue itself and applies the same {@link QueueActions}.
  */
 public final class QueueControl {
 
-    static final String LOCK_FILE = "scheduler.lock";
     static final String IN_FLIGHT_FILE = "in-flight";
-    public static final String ALL = "ALL";
-
-    /** What became of a request. */
-    public enum Result { DONE, UNKNOWN_ID, NO_ANSWER }
 
     private QueueControl() {
     }
@@ -32,59 +30,53 @@ public final class QueueControl {
         return queueDir.resolve("control");
     }
 
-    /** Whether a server is running on this queue (it holds the lock). */
+    /** Whether a server (or another command) has this queue open. */
     public static boolean serverRunning(Path queueDir) throws IOException {
-        Path control = controlDir(queueDir);
-        if (!Files.isDirectory(control)) {
-            return false;
-        }
-        try (FileChannel ch = FileChannel.open(control.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            FileLock lock = ch.tryLock();
-            if (lock == null) {
-                return true;
-            }
-            lock.release();
-            return false;
-        } catch (OverlappingFileLockException e) {
-            return true; // Held by this very process (a test running server and command together).
-        }
+        return Files.isDirectory(queueDir) && Spool.inUse(queueDir);
     }
 
-    /** "id address" of the recipients a running server is trying right now (refreshed every quarter second). */
-    public static java.util.Set<String> inFlight(Path queueDir) throws IOException {
+    /** "id address" (lower case) of the recipients a running server is attempting now. */
+    public static Set<String> inFlight(Path queueDir) throws IOException {
         Path file = controlDir(queueDir).resolve(IN_FLIGHT_FILE);
         if (!serverRunning(queueDir) || !Files.exists(file)) {
-            return java.util.Set.of();
+            return Set.of();
         }
-        java.util.Set<String> set = new java.util.HashSet<>();
+        Set<String> set = new HashSet<>();
         for (String line : Files.readAllLines(file)) {
-            set.add(line.toLowerCase(java.util.Locale.ROOT));
+            set.add(line.toLowerCase(Locale.ROOT));
         }
         return set;
     }
 
-    /** Leaves "retry-ID" or "delete-ID" for the running server and waits for its answer. */
-    public static Result request(Path queueDir, String verb, String id, Duration wait) throws IOException, InterruptedException {
-        Path control = controlDir(queueDir);
-        Files.createDirectories(control);
-        String base = verb + "-" + id;
-        Path done = control.resolve(base + ".done");
-        Path unknown = control.resolve(base + ".unknown");
-        Files.deleteIfExists(done);
-        Files.deleteIfExists(unknown);
-        Path tmp = control.resolve(base + ".tmp");
-        Files.writeString(tmp, "");
-        Files.move(tmp, control.resolve(base + ".request"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    /**
+     * Leaves the request for the running server and waits for its answer.
+     *
+     * @throws IOException when the server refused it (the message says why) or did not answer in time
+     */
+    public static QueueActions.Result request(Path queueDir, QueueActions.Request request, Duration wait)
+            throws IOException, InterruptedException {
+        Path control = Files.createDirectories(controlDir(queueDir));
+        String token = UUID.randomUUID().toString();
+        Path tmp = control.resolve(token + ".tmp");
+        Files.write(tmp, StateFile.JSON.writeValueAsBytes(request));
+        Files.move(tmp, control.resolve(token + ".request"), StandardCopyOption.ATOMIC_MOVE);
+        Path result = control.resolve(token + ".result");
+        Path error = control.resolve(token + ".error");
         Instant deadline = Instant.now().plus(wait);
         while (Instant.now().isBefore(deadline)) {
-            if (Files.deleteIfExists(done)) {
-                return Result.DONE;
+            if (Files.exists(result)) {
+                QueueActions.Result r = StateFile.JSON.readValue(Files.readAllBytes(result), QueueActions.Result.class);
+                Files.deleteIfExists(result);
+                return r;
             }
-            if (Files.deleteIfExists(unknown)) {
-                return Result.UNKNOWN_ID;
+            if (Files.exists(error)) {
+                String why = Files.readString(error);
+                Files.deleteIfExists(error);
+                throw new IOException(why);
             }
             Thread.sleep(50);
         }
-        return Result.NO_ANSWER;
+        throw new IOException("the server did not answer within " + wait.toSeconds() + " s; the request stays in "
+                + control);
     }
 }

@@ -15,8 +15,12 @@ import dev.posthorn.delivery.dsn.DsnBuilder;
 import dev.posthorn.delivery.remote.ClientSettings;
 import dev.posthorn.delivery.remote.SecureDelivery;
 import dev.posthorn.delivery.remote.Router;
-import dev.posthorn.queue.OutboundScheduler;
-import dev.posthorn.queue.QueueManager;
+import dev.posthorn.delivery.target.DeliveryTargets;
+import dev.posthorn.delivery.target.OutboundFilter;
+import dev.posthorn.queue.ControlDesk;
+import dev.posthorn.queue.FileQueueStore;
+import dev.posthorn.queue.QueueStore;
+import dev.posthorn.queue.Scheduler;
 import dev.posthorn.spool.Envelope;
 import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.SpoolWriter;
@@ -56,8 +60,9 @@ public final class PosthornServer implements AutoCloseable {
     private final Path dataDir;
     private final Set<SmtpSession> sessions = SmtpListener.newSessionSet();
     private final List<SmtpListener> listeners = new ArrayList<>();
-    private final QueueManager queue;
-    private final OutboundScheduler outbound;
+    private final FileQueueStore queue;
+    private final Scheduler scheduler;
+    private final ControlDesk controlDesk;
     private final Spool spool;
     private final HostedDomains domains;
     private final LocalDelivery localDelivery;
@@ -76,16 +81,21 @@ public final class PosthornServer implements AutoCloseable {
         Mailboxes mailboxes = new Mailboxes(users, credentials);
         MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding, config.routes.keySet());
         this.spool = new Spool(dataDir.resolve("queue"));
-        this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
-        this.queue = new QueueManager(spool, localDelivery);
-        this.secureDelivery = SecureDelivery.create(config.outboundTls, config.dns, dataDir, hostname, Clock.systemUTC(),
-                (recipient, message) -> queueNotice(recipient, message, false));
-        this.outbound = outboundScheduler(config, spool.directory());
-        queue.attachOutbound(outbound);
+        try {
+            this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
+            this.queue = new FileQueueStore(spool, Clock.systemUTC());
+            this.secureDelivery = SecureDelivery.create(config.outboundTls, config.dns, dataDir, hostname,
+                    Clock.systemUTC(), (recipient, message) -> queueNotice(recipient, message, false));
+            this.scheduler = scheduler(config);
+            this.controlDesk = new ControlDesk(spool.directory(), queue, scheduler.inFlight(), Clock.systemUTC());
+        } catch (IOException | RuntimeException e) {
+            spool.close();
+            throw e;
+        }
         this.tls = ServerTls.create(config.tls, dataDir, hostname);
         AuthThrottle throttle = new AuthThrottle(config.auth);
         PosthornConfig.Limits limits = config.limits;
-        this.services = new SessionServices(hostname, Version.current(), policy, spool, queue::accepted,
+        this.services = new SessionServices(hostname, Version.current(), policy, spool, scheduler::accepted,
                 tls, new SaslMechanisms(credentials), address -> new ThrottleGate(throttle, address),
                 new SessionServices.SessionLimits(limits.maxMessageSize, limits.maxRecipients, limits.maxErrors,
                         limits.maxHops, Duration.ofSeconds(limits.commandTimeoutSeconds),
@@ -97,9 +107,9 @@ public final class PosthornServer implements AutoCloseable {
     public static PosthornServer start(PosthornConfig config) throws IOException {
         PosthornServer server = new PosthornServer(config);
         try {
-            server.outbound.start();
             server.secureDelivery.start();
-            server.queue.start();
+            server.scheduler.start();
+            server.controlDesk.start();
             server.openListeners();
         } catch (IOException | RuntimeException e) {
             server.close();
@@ -160,16 +170,19 @@ public final class PosthornServer implements AutoCloseable {
     }
 
     /**
-     * Remote delivery: routes, MX lookups on the configured resolvers, the SMTP client, retries and DSNs
-     * whose explanations come from the codes catalogue.
+     * The one scheduler: local mailboxes (Maildir or LMTP per [delivery]) and remote routes (MX lookups on the
+     * configured resolvers, static routes, the smarthost), retries and DSNs explained from the codes catalogue.
      */
-    private OutboundScheduler outboundScheduler(PosthornConfig config, Path queueDir) {
+    private Scheduler scheduler(PosthornConfig config) {
         ReplyExplainer explainer = new CatalogueExplainer();
         Router router = new Router(config.routes, config.relay, config.queue, config.queue.remotePort);
-        return new OutboundScheduler(queueDir, router, secureDelivery.resolver(),
+        // MX lookups through SecureDelivery's resolver (DNSSEC-validating when DANE is on) and the DANE / MTA-STS
+        // policies in the client settings: RemoteSmtpTarget's DestinationSession applies them per MX host.
+        DeliveryTargets targets = new DeliveryTargets(config.delivery, localDelivery, router, secureDelivery.resolver(),
                 ClientSettings.from(hostname, config.queue).withSecurity(secureDelivery.security()), config.queue,
-                new DsnBuilder(explainer, java.time.ZoneId.systemDefault()), explainer, hostname,
-                Clock.systemUTC(), this::queueNotice, queue::remoteDone);
+                OutboundFilter.NONE, null);
+        return new Scheduler(queue, targets, config.queue, new DsnBuilder(explainer, java.time.ZoneId.systemDefault()),
+                hostname, this::queueNotice, explainer, Clock.systemUTC());
     }
 
     /** A DSN goes through the queue like any message: null reverse-path, one recipient (RFC 3461 §6). */
@@ -182,7 +195,7 @@ public final class PosthornServer implements AutoCloseable {
                     eightBit ? "8BITMIME" : "7BIT", !recipient.chars().allMatch(c -> c < 128), null, null, null,
                     "127.0.0.1", hostname, message.length);
             writer.commit(envelope);
-            queue.accepted(envelope);
+            scheduler.accepted(envelope);
         }
     }
 
@@ -191,8 +204,12 @@ public final class PosthornServer implements AutoCloseable {
         return secureDelivery;
     }
 
-    public OutboundScheduler outbound() {
-        return outbound;
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    public Spool spool() {
+        return spool;
     }
 
     /** Where remote mail goes, in one line for the start-up banner. */
@@ -224,7 +241,7 @@ public final class PosthornServer implements AutoCloseable {
             Envelope envelope = new Envelope(writer.id(), Clock.systemUTC().instant(), sender, recipients,
                     "8BITMIME", smtputf8, ret, envid, null, "127.0.0.1", hostname, message.length);
             writer.commit(envelope);
-            queue.accepted(envelope);
+            scheduler.accepted(envelope);
             return writer.id();
         }
     }
@@ -233,7 +250,7 @@ public final class PosthornServer implements AutoCloseable {
         return tls;
     }
 
-    public QueueManager queue() {
+    public QueueStore queue() {
         return queue;
     }
 
@@ -254,8 +271,9 @@ public final class PosthornServer implements AutoCloseable {
             sleep(20);
         }
         sessions.forEach(SmtpSession::kill);
-        outbound.close();
-        secureDelivery.close();
+        scheduler.close();
+        controlDesk.close();
+        secureDelivery.close(); // after the scheduler: the last sessions' TLS-RPT figures are flushed
         queue.close();
         LOG.info("stopped");
     }

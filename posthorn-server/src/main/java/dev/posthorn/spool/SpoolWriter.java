@@ -72,10 +72,13 @@ public final class SpoolWriter implements AutoCloseable {
             Files.move(temporary, spool.envelopeFile(id), StandardCopyOption.ATOMIC_MOVE);
             spool.filesWritten(id);
         } catch (IOException e) {
-            // No 250 will be sent: take it back, so a replay does not deliver it either.
-            journal.appendRemoved(id);
-            Files.deleteIfExists(spool.envelopeFile(id));
-            Files.deleteIfExists(spool.messageFile(id));
+            // No 250 will be sent: take it back (a tombstone, then the files), so a replay does not deliver it;
+            // the 451 waits for that, within the journal's deadline.
+            try {
+                journal.await(spool.remove(id));
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
             throw e;
         } finally {
             journal.materialized(segment);

@@ -127,9 +127,14 @@ class QueueCommandTest {
         assertThat(show.exit()).isEqualTo(1);
         assertThat(show.err()).contains("no message NOSUCHID");
 
+        Run unknown = run("queue", "retry", "NOSUCHID", "--data-dir", data);
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.err()).contains("no message NOSUCHID");
+
         Run retry = run("queue", "retry", "--all", "--data-dir", data);
         assertThat(retry.exit()).isZero();
-        assertThat(retry.out()).contains("No server is running: 1 message(s)");
+        assertThat(retry.out()).contains("retried 1 message(s) (no server is running: they are tried as soon as it starts)",
+                "  " + id);
         assertThat(StateFile.read(queue, id).recipients.get(0).nextAttempt).isBefore(Instant.now().plusSeconds(1));
 
         assertThat(run("queue", "delete", id, "--data-dir", data).exit()).isZero();
@@ -153,6 +158,63 @@ class QueueCommandTest {
                 assertThat(out).containsPattern(id + " .*bob@remote\\.test +in flight");
                 slow.take(Duration.ofSeconds(30));
             }
+        }
+    }
+
+    @Test
+    void heldMessagesAreNeverAttemptedUntilReleasedAndBulkActionsSelectByFilter() throws Exception {
+        try (ScriptedSmtpPeer peer = ScriptedSmtpPeer.start()) {
+            String data = dir.resolve("data").toString();
+            Path queue = dir.resolve("data/queue");
+            byte[] msg = "Subject: bulk\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8);
+            PosthornConfig c = config(peer.port());
+            c.routes.put("other.test", "127.0.0.1:" + Ports.free()); // refuses connections: stays deferred
+            try (PosthornServer server = PosthornServer.start(c)) {
+                String toOther1 = server.enqueue("alice@posthorn.test", List.of("x@other.test"), msg);
+                String toOther2 = server.enqueue("bob@posthorn.test", List.of("y@other.test"), msg);
+                awaitDeferred(queue, toOther1);
+                awaitDeferred(queue, toOther2);
+
+                Run dry = run("queue", "hold", "--domain", "other.test", "--dry-run", "--data-dir", data);
+                assertThat(dry.exit()).as(dry.err()).isZero();
+                assertThat(dry.out()).contains("Dry run: would hold 2 message(s)", "  " + toOther1, "  " + toOther2);
+                assertThat(StateFile.read(queue, toOther1).held).isFalse();
+
+                Run hold = run("queue", "hold", "--domain", "other.test", "--sender", "alice@posthorn.test",
+                        "--data-dir", data);
+                assertThat(hold.out()).contains("held 1 message(s)", "  " + toOther1).doesNotContain(toOther2);
+                assertThat(StateFile.read(queue, toOther1).held).isTrue();
+                assertThat(run("queue", "list", "--data-dir", data).out()).containsPattern(toOther1 + " .* held,deferred ");
+
+                // A held message is not attempted, not even when retried or due.
+                Run retry = run("queue", "retry", "--all", "--data-dir", data);
+                assertThat(retry.out()).contains("retried 2 message(s)");
+                Thread.sleep(1500);
+                MessageState held = StateFile.read(queue, toOther1);
+                assertThat(held.recipients.get(0).attempts).as("no attempt while held").hasSize(1);
+                assertThat(StateFile.read(queue, toOther2).recipients.get(0).attempts).as("the other was retried")
+                        .hasSizeGreaterThanOrEqualTo(2);
+
+                Run release = run("queue", "release", toOther1, "--data-dir", data);
+                assertThat(release.out()).contains("released 1 message(s)");
+                Instant deadline = Instant.now().plusSeconds(10);
+                while (StateFile.read(queue, toOther1).recipients.get(0).attempts.size() < 2
+                        && Instant.now().isBefore(deadline)) {
+                    Thread.sleep(50);
+                }
+                assertThat(StateFile.read(queue, toOther1).recipients.get(0).attempts).hasSize(2);
+            }
+            // The same actions on the stopped server's queue: a durable hold survives, a delete is final.
+            Run holdAll = run("queue", "hold", "--older-than", "0s", "--data-dir", data);
+            assertThat(holdAll.out()).contains("held 2 message(s) (no server is running)");
+            try (PosthornServer again = PosthornServer.start(c)) {
+                assertThat(again.queue().messages()).hasSize(2).allSatisfy(m -> assertThat(m.snapshot().held).isTrue());
+            }
+            Run delete = run("queue", "delete", "--recipient", "y@other.test", "--data-dir", data);
+            assertThat(delete.out()).contains("deleted 1 message(s)");
+            assertThat(run("queue", "list", "--data-dir", data).out()).contains("1 message(s).")
+                    .doesNotContain("y@other.test");
+            assertThat(peer.received).isEmpty();
         }
     }
 }

@@ -626,7 +626,7 @@ class SubmissionConformanceTest {
         // Its next hop refuses connections (RunningServer's smarthost), so it waits in the queue, across restarts.
         try (RunningServer second = RunningServer.start(otherDir)) {
             Thread.sleep(300);
-            assertThat(second.server().queue().pending()).extracting(Envelope::id).contains(id);
+            assertThat(second.server().queue().get(id)).as("still queued after the restart").isNotNull();
             assertThat(otherDir.resolve("queue").resolve(id + ".msg")).exists();
         }
     }

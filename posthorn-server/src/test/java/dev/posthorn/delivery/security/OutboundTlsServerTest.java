@@ -185,7 +185,7 @@ class OutboundTlsServerTest {
             }
             return shown[0].contains("tls:");
         });
-        assertThat(shown[0]).contains("deferred", "451 4.7.5 DANE (TLSA _25._tcp.mx-bad.secure.test 3 1 1 000000000000…): "
+        assertThat(shown[0]).contains("deferred  via mx-bad.secure.test [127.0.0.1]:" + postfix.port(), "451 4.7.5 DANE (TLSA _25._tcp.mx-bad.secure.test 3 1 1 000000000000…): "
                 + "the certificate of mx-bad.secure.test [127.0.0.1]:" + postfix.port() + " does not match: tlsa-invalid",
                 "means: 4.7.5 Cryptographic Failure", "update the TLSA records",
                 "tls:   dane (TLSA _25._tcp.mx-bad.secure.test 3 1 1 000000000000…), failed: tlsa-invalid");
@@ -199,7 +199,10 @@ class OutboundTlsServerTest {
         });
         String bounce = mails("carol").get(0);
         assertThat(bounce).contains("Undelivered Mail Returned to Sender", "Posthorn could not deliver it:",
-                "451 4.7.5 DANE (TLSA _25._tcp.mx-bad.secure.test", "update the TLSA records", "Status: 4.7.5");
+                "451 4.7.5 DANE (TLSA _25._tcp.mx-bad.secure.test", "update the TLSA records", "Status: 4.7.5",
+                "Diagnostic-Code: x-posthorn; 451 4.7.5 DANE");
+        // The refusal is Posthorn's own (RFC 3464 §2.3.6): not presented as mx-bad's SMTP reply.
+        assertThat(bounce).doesNotContain("Remote-MTA:", "Diagnostic-Code: smtp;", "The server mx-bad");
         assertThat(postfix.log()).doesNotContain("from=<carol@posthorn.test>");
     }
 

@@ -1,4 +1,4 @@
-package dev.posthorn.spool;
+package dev.posthorn.store;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

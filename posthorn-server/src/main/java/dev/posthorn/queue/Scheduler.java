@@ -1,0 +1,450 @@
+package dev.posthorn.queue;
+
+import dev.posthorn.delivery.QueueConfig;
+import dev.posthorn.delivery.ReplyExplainer;
+import dev.posthorn.delivery.RetrySchedule;
+import dev.posthorn.delivery.dsn.DsnBuilder;
+import dev.posthorn.delivery.remote.Outcome;
+import dev.posthorn.delivery.remote.RemoteReply;
+import dev.posthorn.delivery.target.Delivery;
+import dev.posthorn.delivery.target.DeliveryTarget;
+import dev.posthorn.delivery.target.DeliveryTargets;
+import dev.posthorn.delivery.target.Destination;
+import dev.posthorn.delivery.target.TargetMessage;
+import dev.posthorn.delivery.target.TargetRecipient;
+import dev.posthorn.spool.Envelope;
+import dev.posthorn.spool.EnvelopeRecipient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one scheduler, for every recipient and every transport. A dispatcher thread claims the messages that fall
+ * due from the {@link QueueStore}, groups their due recipients by {@link Destination} and hands each group to
+ * that destination's {@link Lane}; a lane's worker runs the transaction on its {@link DeliveryTarget} and the
+ * outcomes come back here, where retries, back-off, delay notices, give-up and bounces are decided the same way
+ * for a Maildir, an LMTP server and a remote SMTP server, and the new state is saved (durably) before anything
+ * that could repeat a delivery forgets it.
+ *
+ * <p>The periodic sweep repairs, it never sends: it saves states whose save failed and finishes messages whose
+ * tombstone failed. What to attempt, and when, is decided by the store's due index alone.
+ */
+public final class Scheduler implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
+    private static final int MAX_HISTORY = 100;
+    private static final int CLAIM_BATCH = 10_000;
+
+    private final QueueStore store;
+    private final DeliveryTargets targets;
+    private final RetrySchedule schedule;
+    private final Notices notices;
+    private final ReplyExplainer explainer;
+    private final Clock clock;
+    private final Duration sweepInterval;
+    private final Semaphore connections;
+    private final Map<String, Lane> lanes = new HashMap<>();
+    /** "id address" of every recipient being attempted now, for {@code posthorn queue list}. */
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final Object signal = new Object();
+    private boolean woken;
+    private volatile boolean running;
+    private Thread dispatcher;
+    private final AtomicLong sweeps = new AtomicLong();
+
+    public Scheduler(QueueStore store, DeliveryTargets targets, QueueConfig config, DsnBuilder dsn, String hostname,
+                     Notices.Submitter submitter, ReplyExplainer explainer, Clock clock) {
+        this.store = store;
+        this.targets = targets;
+        this.schedule = RetrySchedule.from(config);
+        this.notices = new Notices(dsn, hostname, submitter);
+        this.explainer = explainer;
+        this.clock = clock;
+        this.sweepInterval = Duration.ofMillis(Math.max(100, (long) (config.sweepIntervalSeconds * 1000)));
+        this.connections = new Semaphore(Math.max(1, config.maxConcurrentConnections));
+    }
+
+    public void start() {
+        running = true;
+        store.onDue(this::wake);
+        dispatcher = Thread.ofPlatform().daemon().name("queue-dispatch").start(this::dispatchLoop);
+    }
+
+    /** Called after the {@code 250}: the message is durable, its recipients are due now. */
+    public void accepted(Envelope envelope) {
+        store.add(envelope);
+    }
+
+    /** How many sweeps ran (for tests that check a sweep does not send anything again). */
+    public long sweeps() {
+        return sweeps.get();
+    }
+
+    /** "id address" of the recipients being attempted right now. */
+    public Set<String> inFlight() {
+        return Collections.unmodifiableSet(inFlight);
+    }
+
+    private void wake() {
+        synchronized (signal) {
+            woken = true;
+            signal.notifyAll();
+        }
+    }
+
+    private void dispatchLoop() {
+        Instant nextSweep = clock.instant().plus(sweepInterval);
+        while (running) {
+            try {
+                Instant now = clock.instant();
+                for (QueuedMessage message : store.claimDue(now, CLAIM_BATCH)) {
+                    dispatch(message, now);
+                }
+                if (!now.isBefore(nextSweep)) {
+                    sweep();
+                    nextSweep = clock.instant().plus(sweepInterval);
+                }
+                Instant due = store.nextDue();
+                Instant wakeAt = due != null && due.isBefore(nextSweep) ? due : nextSweep;
+                awaitSignal(Duration.between(clock.instant(), wakeAt));
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("queue dispatch failed", e);
+            }
+        }
+    }
+
+    private void awaitSignal(Duration wait) throws InterruptedException {
+        synchronized (signal) {
+            if (!woken && !wait.isNegative() && !wait.isZero()) {
+                signal.wait(Math.max(1, wait.toMillis()));
+            }
+            woken = false;
+        }
+    }
+
+    /** Marks the message's due recipients in flight and hands them, grouped by destination, to the lanes. */
+    private void dispatch(QueuedMessage message, Instant now) {
+        Map<String, Destination> destinations = new LinkedHashMap<>();
+        Map<String, List<Integer>> groups = new LinkedHashMap<>();
+        synchronized (message) {
+            for (RecipientState r : message.state().recipients) {
+                if (r.status.waiting() && r.nextAttempt != null && !r.nextAttempt.isAfter(now)) {
+                    Destination d = targets.destinationOf(r.address, r.local);
+                    destinations.putIfAbsent(d.key(), d);
+                    groups.computeIfAbsent(d.key(), k -> new ArrayList<>()).add(r.index);
+                    r.status = RecipientStatus.IN_FLIGHT;
+                    r.destination = d.key();
+                    inFlight.add(inFlightKey(message.id(), r.address));
+                }
+            }
+            message.pendingJobs = groups.size();
+            if (groups.isEmpty()) {
+                store.release(message);
+                return;
+            }
+        }
+        synchronized (lanes) {
+            for (Map.Entry<String, List<Integer>> group : groups.entrySet()) {
+                Destination d = destinations.get(group.getKey());
+                lanes.computeIfAbsent(d.key(), k -> new Lane(d, targets::open, this::attempt, this::giveBack,
+                        d instanceof Destination.Remote ? connections : null, DeliveryTargets.filesystem(d)))
+                        .add(new Lane.Job(message, group.getValue()));
+            }
+        }
+    }
+
+    /** One transaction on a worker's target; every failure becomes an outcome, so the state always moves on. */
+    private void attempt(Lane.Job job, DeliveryTarget target) {
+        QueuedMessage message = job.message();
+        Envelope e = message.envelope();
+        List<TargetRecipient> recipients = new ArrayList<>();
+        boolean redelivery;
+        String destination;
+        synchronized (message) {
+            if (message.finishing) {
+                message.pendingJobs--;
+                job.recipients().forEach(i -> inFlight.remove(inFlightKey(e.id(), e.recipients().get(i).address())));
+                return; // deleted by the operator before its turn
+            }
+            redelivery = message.recovered;
+            destination = message.state().byIndex(job.recipients().get(0)).destination;
+            for (int index : job.recipients()) {
+                redelivery |= !message.state().byIndex(index).attempts.isEmpty();
+                EnvelopeRecipient r = e.recipients().get(index);
+                recipients.add(new TargetRecipient(r.address(), index, r.notifyOn() == null ? Set.of() : r.notifyOn(),
+                        r.orcpt()));
+            }
+        }
+        for (TargetRecipient r : recipients) {
+            // Logged before anything is sent: with the "recorded" line below it bounds what a crash can repeat.
+            LOG.info("attempt id={} to=<{}> via={} status=in-flight", e.id(), r.address(), destination);
+        }
+        TargetMessage m = new TargetMessage(e.id(), e.receivedAt(), e.hasNullSender() ? "" : e.sender(),
+                "8BITMIME".equalsIgnoreCase(e.body()), e.smtputf8(), e.ret(), e.envid(), redelivery);
+        List<Outcome> outcomes;
+        Delivery delivery = null;
+        try {
+            delivery = target.start(m);
+            recipients.forEach(delivery::addRecipient);
+            delivery.body(store.content(e.id()));
+            outcomes = delivery.commit();
+            if (outcomes.size() != recipients.size()) {
+                throw new IllegalStateException(outcomes.size() + " outcomes for " + recipients.size() + " recipients");
+            }
+        } catch (RuntimeException ex) {
+            LOG.error("queue id={} delivery attempt via {} failed", e.id(), destination, ex);
+            if (delivery != null) {
+                delivery.abort();
+            }
+            outcomes = Collections.nCopies(recipients.size(), new Outcome(Outcome.Kind.DEFERRED,
+                    RemoteReply.local(451, "4.3.0", "Local error in delivery: " + ex), null));
+        }
+        record(job, outcomes);
+    }
+
+    /** A line for the log once the outcome is durable. */
+    private record Logged(String address, String host, String result, String reply, Instant next) {
+    }
+
+    /**
+     * Applies the outcomes to the recipients' states, queues the notices they call for (before the state: a
+     * crash in between sends a notice twice rather than never), then saves the state, or finishes the message
+     * when every recipient is final.
+     */
+    private void record(Lane.Job job, List<Outcome> outcomes) {
+        QueuedMessage message = job.message();
+        Envelope e = message.envelope();
+        Instant now = clock.instant();
+        List<DsnBuilder.RecipientReport> failed = new ArrayList<>();
+        List<DsnBuilder.RecipientReport> delayed = new ArrayList<>();
+        List<DsnBuilder.RecipientReport> relayed = new ArrayList<>();
+        List<Logged> logged = new ArrayList<>();
+        CompletableFuture<Void> durable;
+        boolean release = false;
+        synchronized (message) {
+            message.pendingJobs--;
+            if (message.finishing) {
+                for (int i = 0; i < outcomes.size(); i++) {
+                    String address = e.recipients().get(job.recipients().get(i)).address();
+                    inFlight.remove(inFlightKey(e.id(), address));
+                    LOG.info("delivery id={} to=<{}> status=deleted (the operator deleted the message during the attempt; "
+                            + "it ended with \"{}\")", e.id(), address, outcomes.get(i).reply().oneLine());
+                }
+                return;
+            }
+            for (int i = 0; i < outcomes.size(); i++) {
+                RecipientState r = message.state().byIndex(job.recipients().get(i));
+                logged.add(apply(e, r, e.recipients().get(r.index), outcomes.get(i), now, failed, delayed, relayed));
+            }
+            Notices.Original original = () -> store.content(e.id()).file();
+            notices.send(DsnBuilder.Kind.FAILED, e, failed, original, now);
+            notices.send(DsnBuilder.Kind.DELAYED, e, delayed, original, now);
+            notices.send(DsnBuilder.Kind.RELAYED, e, relayed, original, now);
+            if (message.state().allDone() && message.pendingJobs == 0) {
+                durable = store.finish(message);
+            } else {
+                durable = store.save(message);
+                release = message.pendingJobs == 0;
+            }
+        }
+        if (release) {
+            store.release(message);
+        }
+        durable.whenComplete((ok, error) -> {
+            for (Logged l : logged) {
+                inFlight.remove(inFlightKey(e.id(), l.address()));
+                if (error == null) {
+                    LOG.info("delivery id={} to=<{}> relay={} status={} reply=\"{}\"{} recorded", e.id(), l.address(),
+                            l.host() == null ? "none" : l.host(), l.result(), l.reply(),
+                            l.next() != null ? " next=" + l.next() : "");
+                } else {
+                    LOG.error("delivery id={} to=<{}> status={} NOT RECORDED: {}; the sweep tries again, a crash before "
+                            + "it succeeds repeats the attempt", e.id(), l.address(), l.result(), error.toString());
+                }
+            }
+            if (error != null) {
+                synchronized (message) {
+                    message.dirty = true;
+                }
+            }
+        });
+    }
+
+    private Logged apply(Envelope e, RecipientState r, EnvelopeRecipient rcpt, Outcome o, Instant now,
+                         List<DsnBuilder.RecipientReport> failed, List<DsnBuilder.RecipientReport> delayed,
+                         List<DsnBuilder.RecipientReport> relayed) {
+        RemoteReply reply = o.reply();
+        Set<String> notify = rcpt.notifyOn() == null ? Set.of() : rcpt.notifyOn();
+        String result;
+        switch (o.kind()) {
+            case DELIVERED -> {
+                r.status = RecipientStatus.DELIVERED;
+                r.nextAttempt = null;
+                result = "delivered";
+                if (!r.local && notify.contains("SUCCESS") && !o.remoteDsn()) {
+                    relayed.add(report(rcpt, r, o, now, null)); // RFC 3461 §5.2.2.1: the next hop lacks DSN
+                }
+            }
+            case FAILED -> {
+                r.status = RecipientStatus.BOUNCED;
+                r.nextAttempt = null;
+                result = "bounced";
+                if (wantsFailureNotice(notify)) {
+                    failed.add(report(rcpt, r, o, now, null));
+                }
+            }
+            default -> {
+                Instant next = schedule.nextAttempt(e.receivedAt(), r.attempts.size() + 1, now);
+                if (next == null) {
+                    r.status = RecipientStatus.EXPIRED;
+                    r.nextAttempt = null;
+                    result = "expired";
+                    if (wantsFailureNotice(notify)) {
+                        failed.add(report(rcpt, r, o, now, null));
+                    }
+                } else {
+                    r.status = RecipientStatus.DEFERRED;
+                    r.nextAttempt = next;
+                    result = "deferred";
+                    if (!r.delayNoticeSent && schedule.delayNoticeDue(e.receivedAt(), now)) {
+                        r.delayNoticeSent = true;
+                        if (notify.isEmpty() || notify.contains("DELAY")) {
+                            delayed.add(report(rcpt, r, o, now, schedule.giveUpAt(e.receivedAt())));
+                        }
+                    }
+                }
+            }
+        }
+        String explanation = explainer.explain(reply, Locale.ENGLISH);
+        r.attempts.add(new Attempt(now, r.destination, o.remoteHost(), reply.code(), reply.enhanced(), reply.lines(),
+                explanation, result, o.security() == null ? null : o.security().describe()));
+        if (r.attempts.size() > MAX_HISTORY) {
+            r.attempts.remove(1); // keep the first attempt and the latest ones
+        }
+        return new Logged(r.address, o.remoteHost(), result, reply.oneLine(), r.nextAttempt);
+    }
+
+    private static boolean wantsFailureNotice(Set<String> notify) {
+        return notify.isEmpty() || notify.contains("FAILURE");
+    }
+
+    private static DsnBuilder.RecipientReport report(EnvelopeRecipient rcpt, RecipientState r, Outcome o, Instant now,
+                                                     Instant until) {
+        // Posthorn's own refusal of a host (a TLS policy) is not that host's answer: no Remote-MTA, no "smtp;" code.
+        String mta = r.local || o.remoteHost() == null || o.ownReply() ? null : stripPort(o.remoteHost());
+        return new DsnBuilder.RecipientReport(rcpt.address(), rcpt.orcpt(), mta, o.reply(), now, until);
+    }
+
+    /** A job that never ran (its lane stopped): its recipients are due again. */
+    private void giveBack(Lane.Job job) {
+        QueuedMessage message = job.message();
+        boolean release;
+        synchronized (message) {
+            for (int index : job.recipients()) {
+                RecipientState r = message.state().byIndex(index);
+                if (r.status == RecipientStatus.IN_FLIGHT) {
+                    r.status = RecipientStatus.QUEUED;
+                }
+                inFlight.remove(inFlightKey(message.id(), r.address));
+            }
+            message.pendingJobs--;
+            release = message.pendingJobs == 0 && !message.finishing;
+        }
+        if (release) {
+            store.release(message);
+        }
+    }
+
+    /**
+     * Repairs, never sends: saves states whose save failed, finishes messages whose tombstone failed, and
+     * forgets lanes that have been idle.
+     */
+    private void sweep() {
+        sweeps.incrementAndGet();
+        for (QueuedMessage message : store.messages()) {
+            synchronized (message) {
+                if (!message.dirty) {
+                    continue;
+                }
+                message.dirty = false;
+                CompletableFuture<Void> retry = message.finishing ? store.finish(message)
+                        : message.claimed ? null : store.save(message);
+                if (retry == null) {
+                    message.dirty = true; // its attempt is still running; its record saves it
+                    continue;
+                }
+                retry.whenComplete((ok, error) -> {
+                    if (error != null) {
+                        LOG.error("queue id={} still cannot record its state: {}", message.id(), error.toString());
+                        synchronized (message) {
+                            message.dirty = true;
+                        }
+                    }
+                });
+            }
+        }
+        synchronized (lanes) {
+            lanes.values().removeIf(Lane::idle);
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        wake();
+        if (dispatcher != null) {
+            try {
+                dispatcher.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        List<Lane> all;
+        synchronized (lanes) {
+            all = List.copyOf(lanes.values());
+        }
+        all.forEach(Lane::stop);
+        // Attempts under way may finish (and be recorded) for a few seconds; then their connections are cut,
+        // which records them as deferred. Either way the state on disk stays true.
+        awaitIdle(all, Duration.ofSeconds(5));
+        all.forEach(Lane::abortAll);
+        awaitIdle(all, Duration.ofSeconds(2));
+    }
+
+    private static void awaitIdle(List<Lane> all, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (all.stream().anyMatch(Lane::busy) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    static String inFlightKey(String id, String address) {
+        return id + " " + address;
+    }
+
+    private static String stripPort(String remoteHost) {
+        int colon = remoteHost.lastIndexOf("]:");
+        return colon > 0 ? remoteHost.substring(0, colon + 1) : remoteHost;
+    }
+}
