@@ -7,6 +7,7 @@ import dev.posthorn.queue.QueueActions;
 import dev.posthorn.queue.QueueControl;
 import dev.posthorn.queue.QueueSelector;
 import dev.posthorn.queue.RecipientState;
+import dev.posthorn.queue.SetAside;
 import dev.posthorn.queue.StateFile;
 import dev.posthorn.spool.CorruptSegment;
 import dev.posthorn.spool.Envelope;
@@ -128,7 +129,8 @@ final class QueueCommand implements Runnable {
     }
 
     @Command(name = "list", description = "One line per message: id, sender, recipients, state, attempts, next attempt, "
-            + "last reply; then the journal segments set aside as damaged, if any.")
+            + "last reply; then the messages set aside as unreadable and the journal segments set aside as damaged, "
+            + "if any.")
     static final class ListCommand extends QueueOptions implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
@@ -142,6 +144,15 @@ final class QueueCommand implements Runnable {
                     printLine(item);
                 }
                 out().println(items.size() + " message(s).");
+            }
+            List<SetAside> aside = SetAside.scan(queueDir());
+            if (!aside.isEmpty()) {
+                out().println();
+                out().println("Messages set aside because their files cannot be read (not delivered until repaired or "
+                        + "deleted):");
+                for (SetAside a : aside) {
+                    out().println("  " + a.id() + ": " + a.reason());
+                }
             }
             List<CorruptSegment> corrupt = Files.isDirectory(queueDir()) ? Spool.corruptSegments(queueDir()) : List.of();
             if (!corrupt.isEmpty()) {
@@ -170,7 +181,7 @@ final class QueueCommand implements Runnable {
                 }
                 RecipientState rs = stateOf(item, i);
                 if (rs != null) {
-                    attempts = Math.max(attempts, rs.attempts.size());
+                    attempts = Math.max(attempts, rs.attemptsMade());
                     if (rs.nextAttempt != null && !rs.status.done() && (next == null || rs.nextAttempt.isBefore(next))) {
                         next = rs.nextAttempt;
                     }
@@ -293,7 +304,7 @@ final class QueueCommand implements Runnable {
             boolean running = QueueControl.serverRunning(queueDir());
             QueueActions.Result result;
             try {
-                result = running ? QueueControl.request(queueDir(), request, Duration.ofSeconds(10)) : offline(request);
+                result = running ? QueueControl.request(queueDir(), request, QueueControl.WAIT) : offline(request);
             } catch (IOException | IllegalStateException e) {
                 err().println("posthorn queue " + name + ": " + e.getMessage());
                 return 1;

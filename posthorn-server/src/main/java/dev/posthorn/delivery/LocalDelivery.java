@@ -46,8 +46,16 @@ public final class LocalDelivery {
 
     /** Maildir's "time.unique.host", stable for one queued recipient. */
     public String fileName(String id, java.time.Instant receivedAt, int recipientIndex) {
-        return receivedAt.getEpochSecond() + ".Q" + id + "R" + recipientIndex + "."
+        return receivedAt.getEpochSecond() + uniquePart(id, recipientIndex)
                 + hostname.replace("/", "\\057").replace(":", "\\072");
+    }
+
+    /**
+     * The part of {@link #fileName} that names the queued recipient, dots included ({@code .Q<id>R<index>.}): what
+     * a repeated delivery looks for, so that a changed hostname does not hide the earlier copy.
+     */
+    public static String uniquePart(String id, int recipientIndex) {
+        return ".Q" + id + "R" + recipientIndex + ".";
     }
 
     /** Directory names from address parts: lower case, and nothing that could climb out of the mail root. */

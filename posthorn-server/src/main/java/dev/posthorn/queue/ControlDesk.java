@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The server's side of {@link QueueControl}: every quarter second it carries out the requests that
  * {@code posthorn queue} left in {@code queue/control/} with {@link QueueActions}, and publishes which recipients
- * are being attempted ({@code queue/control/in-flight}).
+ * are being attempted ({@code queue/control/in-flight}). A request or an answer older than {@link QueueControl#WAIT}
+ * was given up by its command: it is dropped, never applied late.
  */
 public final class ControlDesk implements AutoCloseable {
 
@@ -45,6 +46,7 @@ public final class ControlDesk implements AutoCloseable {
         while (running) {
             try {
                 applyRequests();
+                dropUnclaimedAnswers();
                 publishInFlight();
                 Thread.sleep(250);
             } catch (InterruptedException e) {
@@ -59,16 +61,50 @@ public final class ControlDesk implements AutoCloseable {
         try (DirectoryStream<Path> requests = Files.newDirectoryStream(control, "*.request")) {
             for (Path file : requests) {
                 String token = file.getFileName().toString().replace(".request", "");
+                if (stale(file)) {
+                    // Its command stopped waiting (it died, or the server was down): the operator was told it
+                    // failed, so carrying it out now (a "delete --all" at the next start) would surprise them.
+                    LOG.warn("queue control: request {} is older than {} s, its command gave up: dropped, not applied",
+                            file.getFileName(), QueueControl.WAIT.toSeconds());
+                    Files.deleteIfExists(file);
+                    continue;
+                }
+                // Taken by a rename first: from then on its command can no longer withdraw it (and says so).
+                Path taken = control.resolve(token + ".taken");
                 try {
-                    QueueActions.Request request = StateFile.JSON.readValue(Files.readAllBytes(file),
+                    Files.move(file, taken, StandardCopyOption.ATOMIC_MOVE);
+                } catch (java.nio.file.NoSuchFileException withdrawn) {
+                    continue;
+                }
+                try {
+                    QueueActions.Request request = StateFile.JSON.readValue(Files.readAllBytes(taken),
                             QueueActions.Request.class);
                     QueueActions.Result result = QueueActions.apply(store, request, clock);
                     answer(token + ".result", StateFile.JSON.writeValueAsBytes(result));
                 } catch (IOException | RuntimeException e) {
                     answer(token + ".error", String.valueOf(e.getMessage()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 }
-                Files.deleteIfExists(file);
+                Files.deleteIfExists(taken);
             }
+        }
+    }
+
+    /** Answers and scratch files nobody came for (their command died or timed out). */
+    private void dropUnclaimedAnswers() throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(control, "*.{result,error,tmp,taken}")) {
+            for (Path file : files) {
+                if (stale(file)) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
+    private boolean stale(Path file) throws IOException {
+        try {
+            return Files.getLastModifiedTime(file).toInstant().isBefore(clock.instant().minus(QueueControl.WAIT));
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return false;
         }
     }
 

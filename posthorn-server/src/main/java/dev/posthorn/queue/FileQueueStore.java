@@ -35,6 +35,7 @@ public final class FileQueueStore implements QueueStore {
     private final Spool spool;
     private final Clock clock;
     private final ConcurrentHashMap<String, QueuedMessage> messages = new ConcurrentHashMap<>();
+    private final List<SetAside> setAside = new ArrayList<>();
     private final PriorityQueue<Due> index = new PriorityQueue<>(Comparator.comparing(Due::at));
     private long tokens;
     private volatile Runnable onDue = () -> { };
@@ -56,6 +57,10 @@ public final class FileQueueStore implements QueueStore {
         if (!messages.isEmpty()) {
             LOG.info("queue recovery: {} message(s) in the queue", messages.size());
         }
+        if (!setAside.isEmpty()) {
+            LOG.error("queue recovery: {} message(s) SET ASIDE, unreadable: {}", setAside.size(),
+                    setAside.stream().map(SetAside::id).toList());
+        }
     }
 
     private QueuedMessage load(String id, Instant now) {
@@ -65,7 +70,12 @@ public final class FileQueueStore implements QueueStore {
             envelope = EnvelopeCodec.read(spool.envelopeFile(id));
             state = StateFile.read(spool.directory(), id);
         } catch (IOException e) {
-            LOG.error("queue file of {} unreadable, left in place: {}", id, e.toString());
+            SetAside aside = SetAside.check(spool.directory(), id);
+            if (aside != null) {
+                setAside.add(aside);
+                LOG.error("queue id={} SET ASIDE: {}; it is not delivered and no notice is sent until an operator "
+                        + "repairs or deletes it (its files are kept; posthorn queue list shows it)", id, aside.reason());
+            }
             return null;
         }
         state = state == null ? MessageState.fresh(envelope, now) : MessageState.reconcile(state, envelope, now);
@@ -215,6 +225,11 @@ public final class FileQueueStore implements QueueStore {
         List<QueuedMessage> all = new ArrayList<>(messages.values());
         all.sort(Comparator.comparing(QueuedMessage::id));
         return all;
+    }
+
+    /** Messages found at start-up that could not be loaded (see {@link SetAside}). */
+    public List<SetAside> setAside() {
+        return List.copyOf(setAside);
     }
 
     @Override

@@ -32,6 +32,7 @@ final class Lane {
     private final Function<Destination, DeliveryTarget> opener;
     private final BiConsumer<Job, DeliveryTarget> attempt;
     private final Consumer<Job> giveBack;
+    private final BiConsumer<Job, Throwable> failed;
     /** A permit per remote connection, shared by all lanes; null where the lane holds no connection. */
     private final Semaphore connections;
     private final boolean platformThreads;
@@ -42,11 +43,12 @@ final class Lane {
     private volatile boolean running = true;
 
     Lane(Destination destination, Function<Destination, DeliveryTarget> opener, BiConsumer<Job, DeliveryTarget> attempt,
-         Consumer<Job> giveBack, Semaphore connections, boolean platformThreads) {
+         Consumer<Job> giveBack, BiConsumer<Job, Throwable> failed, Semaphore connections, boolean platformThreads) {
         this.destination = destination;
         this.opener = opener;
         this.attempt = attempt;
         this.giveBack = giveBack;
+        this.failed = failed;
         this.connections = connections;
         this.platformThreads = platformThreads;
     }
@@ -93,6 +95,7 @@ final class Lane {
     private void work() {
         boolean permit = false;
         boolean counted = true;
+        Throwable cause = null;
         try {
             if (connections != null) {
                 connections.acquire();
@@ -112,20 +115,25 @@ final class Lane {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // An Error too: the jobs it leaves must go back to the scheduler, never stay stranded in the lane.
             LOG.error("delivery worker for {} failed", destination.key(), e);
+            cause = e;
         } finally {
             if (permit) {
                 connections.release();
             }
             if (counted) {
-                abandon();
+                abandon(cause);
             }
         }
     }
 
-    /** A worker that dies uncounts itself; the last one hands the lane's jobs back to the scheduler. */
-    private void abandon() {
+    /**
+     * A worker that dies uncounts itself; the last one hands the lane's jobs back to the scheduler: as failed
+     * attempts when it died of a fault (they back off, not loop), as not attempted when it was interrupted.
+     */
+    private void abandon(Throwable cause) {
         List<Job> orphans = List.of();
         synchronized (this) {
             workers--;
@@ -134,7 +142,13 @@ final class Lane {
                 jobs.clear();
             }
         }
-        orphans.forEach(giveBack);
+        for (Job job : orphans) {
+            if (cause == null) {
+                giveBack.accept(job);
+            } else {
+                failed.accept(job, cause);
+            }
+        }
     }
 
     /** Shutdown: lingering workers stop now; jobs not started go back. */

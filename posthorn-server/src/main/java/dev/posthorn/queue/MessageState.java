@@ -81,6 +81,12 @@ public final class MessageState {
         return recipients.stream().allMatch(r -> r.status.done());
     }
 
+    /** Whether a notice still has to be queued for one of the recipients. */
+    @JsonIgnore
+    public boolean noticePending() {
+        return recipients.stream().anyMatch(r -> r.noticePending != null);
+    }
+
     /** The earliest next attempt of a recipient that waits, or null when none does. */
     @JsonIgnore
     public Instant earliestAttempt() {

@@ -40,10 +40,14 @@ public final class Notices {
         this.submitter = submitter;
     }
 
-    /** Sends one notice for these recipients; never for a bounce (RFC 5321 §6.1, RFC 3461 §6.2). */
-    void send(DsnBuilder.Kind kind, Envelope e, List<DsnBuilder.RecipientReport> reports, Original original, Instant now) {
+    /**
+     * Sends one notice for these recipients; never for a bounce (RFC 5321 §6.1, RFC 3461 §6.2).
+     *
+     * @return whether it is done: queued durably, or nothing to send; false when it could not be queued (logged)
+     */
+    boolean send(DsnBuilder.Kind kind, Envelope e, List<DsnBuilder.RecipientReport> reports, Original original, Instant now) {
         if (reports.isEmpty() || e.hasNullSender()) {
-            return;
+            return true;
         }
         try {
             DsnBuilder.Built dsn = builder.build(new DsnBuilder.Request(kind, hostname, e.sender(), e.envid(),
@@ -51,8 +55,11 @@ public final class Notices {
             submitter.submit(e.sender(), dsn.bytes(), dsn.eightBit());
             LOG.info("queue id={} {} notice sent to <{}> for {} recipient(s)", e.id(), kind.name().toLowerCase(Locale.ROOT),
                     e.sender(), reports.size());
+            return true;
         } catch (IOException | RuntimeException ex) {
-            LOG.error("queue id={} cannot queue the {} notice to <{}>: {}", e.id(), kind, e.sender(), ex.toString());
+            LOG.error("queue id={} cannot queue the {} notice to <{}> now (the sweep tries again): {}", e.id(), kind,
+                    e.sender(), ex.toString());
+            return false;
         }
     }
 }

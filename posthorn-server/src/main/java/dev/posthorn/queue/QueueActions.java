@@ -42,47 +42,74 @@ public final class QueueActions {
                 unknown.add(id);
             }
         }
-        List<CompletableFuture<Void>> durable = new ArrayList<>();
+        List<Change> changes = new ArrayList<>();
         for (QueuedMessage message : store.messages()) {
             if (!request.selector().matches(message.envelope(), now)) {
                 continue;
             }
-            CompletableFuture<Void> done;
+            Change change;
             synchronized (message) {
-                if (message.finishing || !applies(request.verb(), message)) {
+                if (!applies(request.verb(), message)) {
                     continue;
                 }
                 affected.add(message.id());
                 if (request.dryRun()) {
                     continue;
                 }
-                done = change(store, request.verb(), message, now);
+                change = change(store, request.verb(), message, now);
             }
             if (request.verb() == Verb.RETRY || request.verb() == Verb.RELEASE) {
                 store.reschedule(message);
             }
-            LOG.info("queue id={} {} by the operator", message.id(), past(request.verb()));
-            durable.add(done);
+            changes.add(change);
         }
-        for (CompletableFuture<Void> f : durable) {
-            await(f);
+        List<String> failed = new ArrayList<>();
+        String why = null;
+        for (Change change : changes) {
+            String error = await(change.durable());
+            if (error == null) {
+                LOG.info("queue id={} {} by the operator", change.message().id(), past(request.verb()));
+                continue;
+            }
+            failed.add(change.message().id());
+            why = error;
+            undo(store, change);
+        }
+        if (!failed.isEmpty()) {
+            throw new IllegalStateException("the queue could not record the change of " + failed.size() + " of "
+                    + changes.size() + " message(s) (" + String.join(", ", failed) + "): " + why
+                    + (request.verb() == Verb.DELETE ? "; they are not attempted again, the server retries the delete, "
+                    + "and the command may be repeated" : "; nothing changed for them, the command may be repeated"));
         }
         return new Result(affected, unknown);
     }
 
-    /** Whether the verb changes anything for this message. */
+    /** One message changed, the future of its record, and what it was before (to undo a hold or a release). */
+    private record Change(QueuedMessage message, CompletableFuture<Void> durable, Verb verb, boolean heldBefore) {
+    }
+
+    /**
+     * Whether the verb changes anything for this message. A message whose operator delete could not be recorded
+     * (finishing, its tombstone failed) is deleted again: the repeated command acts, it does not say "0".
+     */
     private static boolean applies(Verb verb, QueuedMessage message) {
         MessageState s = message.state();
+        if (message.finishing) {
+            return verb == Verb.DELETE && message.dirty
+                    && s.recipients.stream().anyMatch(r -> r.status == RecipientStatus.DELETED);
+        }
         return switch (verb) {
-            case RETRY -> s.recipients.stream().anyMatch(r -> r.status.waiting());
+            // A held message is not retried: it waits for its release (counting it would say it was tried).
+            case RETRY -> !s.held && s.recipients.stream().anyMatch(r -> r.status.waiting());
             case HOLD -> !s.held;
             case RELEASE -> s.held;
             case DELETE -> true;
         };
     }
 
-    private static CompletableFuture<Void> change(QueueStore store, Verb verb, QueuedMessage message, Instant now) {
+    private static Change change(QueueStore store, Verb verb, QueuedMessage message, Instant now) {
         MessageState s = message.state();
+        boolean heldBefore = s.held;
         switch (verb) {
             case RETRY -> s.recipients.stream().filter(r -> r.status.waiting()).forEach(r -> r.nextAttempt = now);
             case HOLD -> s.held = true;
@@ -94,20 +121,64 @@ public final class QueueActions {
                         r.nextAttempt = null;
                     }
                 }
-                return store.finish(message);
+                message.dirty = false;
+                return new Change(message, finish(store, message), verb, heldBefore);
             }
         }
-        return store.save(message);
+        return new Change(message, save(store, message), verb, heldBefore);
     }
 
-    private static void await(CompletableFuture<Void> future) {
+    private static CompletableFuture<Void> finish(QueueStore store, QueuedMessage message) {
+        try {
+            return store.finish(message);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static CompletableFuture<Void> save(QueueStore store, QueuedMessage message) {
+        try {
+            return store.save(message);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * A change whose record failed. A delete stays a delete (the message is never attempted again; part of it may
+     * already be gone from memory): marked dirty, so the sweep writes its tombstone, and a repeated delete acts.
+     * A hold or a release is put back as it was, so what the server does matches what the operator was told;
+     * marked dirty so the state on disk is rewritten from memory. A retry's earlier attempt time stays (it only
+     * makes the next attempt sooner); marked dirty likewise.
+     */
+    private static void undo(QueueStore store, Change change) {
+        QueuedMessage message = change.message();
+        synchronized (message) {
+            if (change.verb() == Verb.HOLD || change.verb() == Verb.RELEASE) {
+                boolean after = change.verb() == Verb.HOLD;
+                if (message.state().held == after) {
+                    message.state().held = change.heldBefore();
+                }
+            }
+            message.dirty = true;
+        }
+        if (change.verb() == Verb.HOLD) {
+            store.reschedule(message); // due again as before the hold
+        }
+    }
+
+    /** Null when the change is durable, else why not. */
+    private static String await(CompletableFuture<Void> future) {
         try {
             future.get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("the queue could not record the change: " + e, e);
+            return null;
+        } catch (ExecutionException e) {
+            return String.valueOf(e.getCause());
+        } catch (TimeoutException e) {
+            return "no answer from the journal within 30 s";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            return "interrupted";
         }
     }
 

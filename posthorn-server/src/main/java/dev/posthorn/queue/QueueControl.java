@@ -22,6 +22,11 @@ import java.util.UUID;
 public final class QueueControl {
 
     static final String IN_FLIGHT_FILE = "in-flight";
+    /**
+     * How long a command waits for the server's answer. A request older than this was given up by its command
+     * (which withdrew it, or died): the server drops it unapplied, and drops answers nobody came for.
+     */
+    public static final Duration WAIT = Duration.ofSeconds(10);
 
     private QueueControl() {
     }
@@ -51,15 +56,17 @@ public final class QueueControl {
     /**
      * Leaves the request for the running server and waits for its answer.
      *
-     * @throws IOException when the server refused it (the message says why) or did not answer in time
+     * @throws IOException when the server refused it (the message says why) or did not answer in time; then the
+     *                     request is withdrawn when the server had not taken it yet (the message says which)
      */
     public static QueueActions.Result request(Path queueDir, QueueActions.Request request, Duration wait)
             throws IOException, InterruptedException {
         Path control = Files.createDirectories(controlDir(queueDir));
         String token = UUID.randomUUID().toString();
         Path tmp = control.resolve(token + ".tmp");
+        Path pending = control.resolve(token + ".request");
         Files.write(tmp, StateFile.JSON.writeValueAsBytes(request));
-        Files.move(tmp, control.resolve(token + ".request"), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, pending, StandardCopyOption.ATOMIC_MOVE);
         Path result = control.resolve(token + ".result");
         Path error = control.resolve(token + ".error");
         Instant deadline = Instant.now().plus(wait);
@@ -76,7 +83,13 @@ public final class QueueControl {
             }
             Thread.sleep(50);
         }
-        throw new IOException("the server did not answer within " + wait.toSeconds() + " s; the request stays in "
-                + control);
+        // Withdrawn, so that it is never carried out later (say, by the next start) when the operator has been
+        // told it failed. The server deletes a request only once it has answered it.
+        if (Files.deleteIfExists(pending)) {
+            throw new IOException("the server did not answer within " + wait.toSeconds() + " s; the request was "
+                    + "withdrawn, nothing was changed");
+        }
+        throw new IOException("the server took the request but did not answer within " + wait.toSeconds()
+                + " s; it may still be carried out: check with posthorn queue list");
     }
 }

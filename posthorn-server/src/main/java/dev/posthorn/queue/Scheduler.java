@@ -40,13 +40,12 @@ import org.slf4j.LoggerFactory;
  * for a Maildir, an LMTP server and a remote SMTP server, and the new state is saved (durably) before anything
  * that could repeat a delivery forgets it.
  *
- * <p>The periodic sweep repairs, it never sends: it saves states whose save failed and finishes messages whose
- * tombstone failed. What to attempt, and when, is decided by the store's due index alone.
+ * <p>The periodic sweep repairs, it never delivers: it saves states whose save failed, finishes messages whose
+ * tombstone failed and queues notices that could not be queued at their attempt. What to attempt, and when, is decided by the store's due index alone.
  */
 public final class Scheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
-    private static final int MAX_HISTORY = 100;
     private static final int CLAIM_BATCH = 10_000;
 
     private final QueueStore store;
@@ -123,8 +122,14 @@ public final class Scheduler implements AutoCloseable {
                 awaitSignal(Duration.between(clock.instant(), wakeAt));
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
-                LOG.error("queue dispatch failed", e);
+            } catch (Throwable e) {
+                // An Error too: a dead dispatcher would stop all delivery while the server still answers 250.
+                LOG.error("queue dispatch failed; going on in a second", e);
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException stop) {
+                    return;
+                }
             }
         }
     }
@@ -162,14 +167,17 @@ public final class Scheduler implements AutoCloseable {
         synchronized (lanes) {
             for (Map.Entry<String, List<Integer>> group : groups.entrySet()) {
                 Destination d = destinations.get(group.getKey());
-                lanes.computeIfAbsent(d.key(), k -> new Lane(d, targets::open, this::attempt, this::giveBack,
+                lanes.computeIfAbsent(d.key(), k -> new Lane(d, targets::open, this::attempt, this::giveBack, this::workerFailed,
                         d instanceof Destination.Remote ? connections : null, DeliveryTargets.filesystem(d)))
                         .add(new Lane.Job(message, group.getValue()));
             }
         }
     }
 
-    /** One transaction on a worker's target; every failure becomes an outcome, so the state always moves on. */
+    /**
+     * One transaction on a worker's target; every failure, an {@link Error} included, becomes an outcome, so the
+     * state always moves on and no recipient stays in flight while the process lives.
+     */
     private void attempt(Lane.Job job, DeliveryTarget target) {
         QueuedMessage message = job.message();
         Envelope e = message.envelope();
@@ -181,6 +189,11 @@ public final class Scheduler implements AutoCloseable {
                 message.pendingJobs--;
                 job.recipients().forEach(i -> inFlight.remove(inFlightKey(e.id(), e.recipients().get(i).address())));
                 return; // deleted by the operator before its turn
+            }
+            if (message.state().held) {
+                // Held by the operator while it waited in the lane: "never attempted until released".
+                giveBack(job);
+                return;
             }
             redelivery = message.recovered;
             destination = message.state().byIndex(job.recipients().get(0)).destination;
@@ -199,6 +212,7 @@ public final class Scheduler implements AutoCloseable {
                 "8BITMIME".equalsIgnoreCase(e.body()), e.smtputf8(), e.ret(), e.envid(), redelivery);
         List<Outcome> outcomes;
         Delivery delivery = null;
+        Throwable fatal = null;
         try {
             delivery = target.start(m);
             recipients.forEach(delivery::addRecipient);
@@ -207,15 +221,28 @@ public final class Scheduler implements AutoCloseable {
             if (outcomes.size() != recipients.size()) {
                 throw new IllegalStateException(outcomes.size() + " outcomes for " + recipients.size() + " recipients");
             }
-        } catch (RuntimeException ex) {
+        } catch (Throwable ex) {
+            // An Error too (a signer's class that fails to initialise): the recipients are deferred, not stranded.
             LOG.error("queue id={} delivery attempt via {} failed", e.id(), destination, ex);
             if (delivery != null) {
-                delivery.abort();
+                try {
+                    delivery.abort();
+                } catch (Throwable abort) {
+                    ex.addSuppressed(abort);
+                }
             }
-            outcomes = Collections.nCopies(recipients.size(), new Outcome(Outcome.Kind.DEFERRED,
-                    RemoteReply.local(451, "4.3.0", "Local error in delivery: " + ex), null));
+            outcomes = deferred(recipients.size(), ex);
+            fatal = ex instanceof VirtualMachineError ? ex : null;
         }
         record(job, outcomes);
+        if (fatal instanceof VirtualMachineError vm) {
+            throw vm; // recorded; the worker may not be fit to go on (its lane hands the rest back)
+        }
+    }
+
+    private static List<Outcome> deferred(int count, Throwable cause) {
+        return Collections.nCopies(count, new Outcome(Outcome.Kind.DEFERRED,
+                RemoteReply.local(451, "4.3.0", "Local error in delivery: " + cause), null));
     }
 
     /** A line for the log once the outcome is durable. */
@@ -225,21 +252,33 @@ public final class Scheduler implements AutoCloseable {
     /**
      * Applies the outcomes to the recipients' states, queues the notices they call for (before the state: a
      * crash in between sends a notice twice rather than never), then saves the state, or finishes the message
-     * when every recipient is final.
+     * when every recipient is final and every notice queued. Whatever goes wrong here, the claim ends and the
+     * recipients leave the in-flight state ({@link #unstick}).
      */
     private void record(Lane.Job job, List<Outcome> outcomes) {
         QueuedMessage message = job.message();
+        boolean[] counted = {false};
+        try {
+            recordOutcomes(job, outcomes, counted);
+        } catch (Throwable t) {
+            LOG.error("queue id={} recording an attempt failed; its recipients are deferred", message.id(), t);
+            unstick(job, counted[0]);
+            if (t instanceof VirtualMachineError vm) {
+                throw vm;
+            }
+        }
+    }
+
+    /** {@code counted[0]} becomes true once the job is no longer counted in {@code pendingJobs}. */
+    private void recordOutcomes(Lane.Job job, List<Outcome> outcomes, boolean[] counted) {
+        QueuedMessage message = job.message();
         Envelope e = message.envelope();
         Instant now = clock.instant();
-        List<DsnBuilder.RecipientReport> failed = new ArrayList<>();
-        List<DsnBuilder.RecipientReport> delayed = new ArrayList<>();
-        List<DsnBuilder.RecipientReport> relayed = new ArrayList<>();
         List<Logged> logged = new ArrayList<>();
-        CompletableFuture<Void> durable;
-        boolean release = false;
         synchronized (message) {
-            message.pendingJobs--;
             if (message.finishing) {
+                message.pendingJobs--;
+                counted[0] = true;
                 for (int i = 0; i < outcomes.size(); i++) {
                     String address = e.recipients().get(job.recipients().get(i)).address();
                     inFlight.remove(inFlightKey(e.id(), address));
@@ -250,23 +289,33 @@ public final class Scheduler implements AutoCloseable {
             }
             for (int i = 0; i < outcomes.size(); i++) {
                 RecipientState r = message.state().byIndex(job.recipients().get(i));
-                logged.add(apply(e, r, e.recipients().get(r.index), outcomes.get(i), now, failed, delayed, relayed));
+                logged.add(apply(e, r, e.recipients().get(r.index), outcomes.get(i), now));
             }
-            Notices.Original original = () -> store.content(e.id()).file();
-            notices.send(DsnBuilder.Kind.FAILED, e, failed, original, now);
-            notices.send(DsnBuilder.Kind.DELAYED, e, delayed, original, now);
-            notices.send(DsnBuilder.Kind.RELAYED, e, relayed, original, now);
-            if (message.state().allDone() && message.pendingJobs == 0) {
-                durable = store.finish(message);
+        }
+        // Outside the message's lock: queueing a notice waits on the journal, and the journal's writer must never
+        // wait for a message's lock (it would stall every session's commit).
+        sendNotices(message, job.recipients(), now);
+        CompletableFuture<Void> durable;
+        boolean release = false;
+        synchronized (message) {
+            message.pendingJobs--;
+            counted[0] = true;
+            if (message.finishing) {
+                logged.forEach(l -> inFlight.remove(inFlightKey(e.id(), l.address())));
+                return; // deleted by the operator meanwhile: its tombstone ends it
+            }
+            if (message.state().allDone() && !message.state().noticePending() && message.pendingJobs == 0) {
+                durable = persist(() -> store.finish(message));
             } else {
-                durable = store.save(message);
+                durable = persist(() -> store.save(message));
                 release = message.pendingJobs == 0;
             }
         }
         if (release) {
             store.release(message);
         }
-        durable.whenComplete((ok, error) -> {
+        // Async: the journal's writer completes the future and must not run code that takes a message's lock.
+        durable.whenCompleteAsync((ok, error) -> {
             for (Logged l : logged) {
                 inFlight.remove(inFlightKey(e.id(), l.address()));
                 if (error == null) {
@@ -286,9 +335,56 @@ public final class Scheduler implements AutoCloseable {
         });
     }
 
-    private Logged apply(Envelope e, RecipientState r, EnvelopeRecipient rcpt, Outcome o, Instant now,
-                         List<DsnBuilder.RecipientReport> failed, List<DsnBuilder.RecipientReport> delayed,
-                         List<DsnBuilder.RecipientReport> relayed) {
+    /** A store call that throws (a state too large to encode, say) is a failed save: the sweep tries again. */
+    private static CompletableFuture<Void> persist(java.util.function.Supplier<CompletableFuture<Void>> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException ex) {
+            return CompletableFuture.failedFuture(ex);
+        }
+    }
+
+    /**
+     * Queues the notices pending for these recipients, one per kind, outside the message's lock, and clears the
+     * flag of those that went. The report is rebuilt from each recipient's last attempt, so the sweep (and a
+     * restart) can send it later just the same.
+     *
+     * @return whether any notice was queued (the state changed)
+     */
+    private boolean sendNotices(QueuedMessage message, List<Integer> indices, Instant now) {
+        Envelope e = message.envelope();
+        Map<DsnBuilder.Kind, List<Integer>> who = new LinkedHashMap<>();
+        Map<DsnBuilder.Kind, List<DsnBuilder.RecipientReport>> reports = new LinkedHashMap<>();
+        synchronized (message) {
+            for (int index : indices) {
+                RecipientState r = message.state().byIndex(index);
+                if (r == null || r.noticePending == null || r.lastAttempt() == null) {
+                    continue;
+                }
+                who.computeIfAbsent(r.noticePending, k -> new ArrayList<>()).add(index);
+                reports.computeIfAbsent(r.noticePending, k -> new ArrayList<>()).add(report(e, r, r.noticePending));
+            }
+        }
+        boolean sent = false;
+        Notices.Original original = () -> store.content(e.id()).file();
+        for (Map.Entry<DsnBuilder.Kind, List<Integer>> kind : who.entrySet()) {
+            if (!notices.send(kind.getKey(), e, reports.get(kind.getKey()), original, now)) {
+                continue;
+            }
+            sent = true;
+            synchronized (message) {
+                for (int index : kind.getValue()) {
+                    RecipientState r = message.state().byIndex(index);
+                    if (r.noticePending == kind.getKey()) {
+                        r.noticePending = null;
+                    }
+                }
+            }
+        }
+        return sent;
+    }
+
+    private Logged apply(Envelope e, RecipientState r, EnvelopeRecipient rcpt, Outcome o, Instant now) {
         RemoteReply reply = o.reply();
         Set<String> notify = rcpt.notifyOn() == null ? Set.of() : rcpt.notifyOn();
         String result;
@@ -297,46 +393,40 @@ public final class Scheduler implements AutoCloseable {
                 r.status = RecipientStatus.DELIVERED;
                 r.nextAttempt = null;
                 result = "delivered";
+                r.noticePending = null; // a delay notice not yet sent is moot now
                 if (!r.local && notify.contains("SUCCESS") && !o.remoteDsn()) {
-                    relayed.add(report(rcpt, r, o, now, null)); // RFC 3461 §5.2.2.1: the next hop lacks DSN
+                    r.noticePending = DsnBuilder.Kind.RELAYED; // RFC 3461 §5.2.2.1: the next hop lacks DSN
                 }
             }
             case FAILED -> {
                 r.status = RecipientStatus.BOUNCED;
                 r.nextAttempt = null;
                 result = "bounced";
-                if (wantsFailureNotice(notify)) {
-                    failed.add(report(rcpt, r, o, now, null));
-                }
+                r.noticePending = wantsFailureNotice(notify) ? DsnBuilder.Kind.FAILED : null;
             }
             default -> {
-                Instant next = schedule.nextAttempt(e.receivedAt(), r.attempts.size() + 1, now);
+                Instant next = schedule.nextAttempt(e.receivedAt(), r.attemptsMade() + 1, now);
                 if (next == null) {
                     r.status = RecipientStatus.EXPIRED;
                     r.nextAttempt = null;
                     result = "expired";
-                    if (wantsFailureNotice(notify)) {
-                        failed.add(report(rcpt, r, o, now, null));
-                    }
+                    r.noticePending = wantsFailureNotice(notify) ? DsnBuilder.Kind.FAILED : null;
                 } else {
                     r.status = RecipientStatus.DEFERRED;
                     r.nextAttempt = next;
                     result = "deferred";
                     if (!r.delayNoticeSent && schedule.delayNoticeDue(e.receivedAt(), now)) {
-                        r.delayNoticeSent = true;
+                        r.delayNoticeSent = true; // decided once; noticePending carries it until it is queued
                         if (notify.isEmpty() || notify.contains("DELAY")) {
-                            delayed.add(report(rcpt, r, o, now, schedule.giveUpAt(e.receivedAt())));
+                            r.noticePending = DsnBuilder.Kind.DELAYED;
                         }
                     }
                 }
             }
         }
         String explanation = explainer.explain(reply, Locale.ENGLISH);
-        r.attempts.add(new Attempt(now, r.destination, o.remoteHost(), reply.code(), reply.enhanced(), reply.lines(),
-                explanation, result, o.security() == null ? null : o.security().describe()));
-        if (r.attempts.size() > MAX_HISTORY) {
-            r.attempts.remove(1); // keep the first attempt and the latest ones
-        }
+        r.addAttempt(new Attempt(now, r.destination, o.remoteHost(), reply.code(), reply.enhanced(), reply.lines(),
+                explanation, result, o.security() == null ? null : o.security().describe(), o.ownReply()));
         return new Logged(r.address, o.remoteHost(), result, reply.oneLine(), r.nextAttempt);
     }
 
@@ -344,14 +434,21 @@ public final class Scheduler implements AutoCloseable {
         return notify.isEmpty() || notify.contains("FAILURE");
     }
 
-    private static DsnBuilder.RecipientReport report(EnvelopeRecipient rcpt, RecipientState r, Outcome o, Instant now,
-                                                     Instant until) {
+    /** The recipient's line in a notice, from its last attempt (under the message's lock). */
+    private DsnBuilder.RecipientReport report(Envelope e, RecipientState r, DsnBuilder.Kind kind) {
+        Attempt last = r.lastAttempt();
+        EnvelopeRecipient rcpt = e.recipients().get(r.index);
         // Posthorn's own refusal of a host (a TLS policy) is not that host's answer: no Remote-MTA, no "smtp;" code.
-        String mta = r.local || o.remoteHost() == null || o.ownReply() ? null : stripPort(o.remoteHost());
-        return new DsnBuilder.RecipientReport(rcpt.address(), rcpt.orcpt(), mta, o.reply(), now, until);
+        String mta = r.local || last.remoteHost() == null || last.ownReply() ? null : stripPort(last.remoteHost());
+        RemoteReply reply = new RemoteReply(last.code(), last.enhanced(), last.reply());
+        Instant until = kind == DsnBuilder.Kind.DELAYED ? schedule.giveUpAt(e.receivedAt()) : null;
+        return new DsnBuilder.RecipientReport(rcpt.address(), rcpt.orcpt(), mta, reply, last.at(), until);
     }
 
-    /** A job that never ran (its lane stopped): its recipients are due again. */
+    /**
+     * A job that was not attempted (its lane stopped, or the operator held the message while it waited): its
+     * recipients wait again as they did, their next attempt unchanged, no attempt counted.
+     */
     private void giveBack(Lane.Job job) {
         QueuedMessage message = job.message();
         boolean release;
@@ -359,7 +456,7 @@ public final class Scheduler implements AutoCloseable {
             for (int index : job.recipients()) {
                 RecipientState r = message.state().byIndex(index);
                 if (r.status == RecipientStatus.IN_FLIGHT) {
-                    r.status = RecipientStatus.QUEUED;
+                    r.status = r.attempts.isEmpty() ? RecipientStatus.QUEUED : RecipientStatus.DEFERRED;
                 }
                 inFlight.remove(inFlightKey(message.id(), r.address));
             }
@@ -372,36 +469,105 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * Repairs, never sends: saves states whose save failed, finishes messages whose tombstone failed, and
-     * forgets lanes that have been idle.
+     * A job whose worker died before attempting it (its target could not be opened, the worker failed): a
+     * deferred attempt like any other, so it backs off and reaches the give-up time instead of looping.
+     */
+    private void workerFailed(Lane.Job job, Throwable cause) {
+        synchronized (job.message()) {
+            if (job.message().state().held) {
+                giveBack(job);
+                return;
+            }
+        }
+        record(job, deferred(job.recipients().size(), cause));
+    }
+
+    /**
+     * Last resort when recording an attempt failed: its recipients that are still in flight wait again, at their
+     * next retry time, and the message is saved by the sweep; the claim ends.
+     */
+    private void unstick(Lane.Job job, boolean counted) {
+        QueuedMessage message = job.message();
+        Instant now = clock.instant();
+        boolean release;
+        synchronized (message) {
+            for (int index : job.recipients()) {
+                RecipientState r = message.state().byIndex(index);
+                if (r.status == RecipientStatus.IN_FLIGHT) {
+                    Instant next = schedule.nextAttempt(message.envelope().receivedAt(), r.attemptsMade() + 1, now);
+                    r.status = r.attempts.isEmpty() ? RecipientStatus.QUEUED : RecipientStatus.DEFERRED;
+                    r.nextAttempt = next != null ? next : now.plus(sweepInterval);
+                }
+                inFlight.remove(inFlightKey(message.id(), r.address));
+            }
+            if (!counted) {
+                message.pendingJobs--;
+            }
+            message.dirty = true;
+            release = message.pendingJobs == 0 && !message.finishing;
+        }
+        if (release) {
+            store.release(message);
+        }
+    }
+
+    /**
+     * Repairs, never delivers: saves states whose save failed, finishes messages whose tombstone failed, queues
+     * the notices that could not be queued at their attempt (and then finishes a message that only waited for
+     * them), and forgets lanes that have been idle. It runs on the dispatcher's thread, so no claim starts
+     * meanwhile.
      */
     private void sweep() {
         sweeps.incrementAndGet();
+        Instant now = clock.instant();
         for (QueuedMessage message : store.messages()) {
+            List<Integer> pending;
             synchronized (message) {
-                if (!message.dirty) {
-                    continue;
-                }
-                message.dirty = false;
-                CompletableFuture<Void> retry = message.finishing ? store.finish(message)
-                        : message.claimed ? null : store.save(message);
-                if (retry == null) {
-                    message.dirty = true; // its attempt is still running; its record saves it
-                    continue;
-                }
-                retry.whenComplete((ok, error) -> {
-                    if (error != null) {
-                        LOG.error("queue id={} still cannot record its state: {}", message.id(), error.toString());
-                        synchronized (message) {
-                            message.dirty = true;
-                        }
+                if (message.finishing || message.claimed) {
+                    if (message.dirty && message.finishing) {
+                        message.dirty = false;
+                        retried(message, persist(() -> store.finish(message)));
                     }
-                });
+                    continue; // a claimed message's attempt is still running; its record saves it
+                }
+                if (!message.state().noticePending()) {
+                    if (message.dirty) {
+                        message.dirty = false;
+                        retried(message, persist(() -> store.save(message)));
+                    }
+                    continue;
+                }
+                pending = message.state().recipients.stream().filter(r -> r.noticePending != null)
+                        .map(r -> r.index).toList();
+            }
+            boolean sent = sendNotices(message, pending, now);
+            synchronized (message) {
+                if (message.finishing || message.claimed) {
+                    continue;
+                }
+                if (message.state().allDone() && !message.state().noticePending()) {
+                    message.dirty = false;
+                    retried(message, persist(() -> store.finish(message)));
+                } else if (sent || message.dirty) {
+                    message.dirty = false;
+                    retried(message, persist(() -> store.save(message)));
+                }
             }
         }
         synchronized (lanes) {
             lanes.values().removeIf(Lane::idle);
         }
+    }
+
+    private static void retried(QueuedMessage message, CompletableFuture<Void> retry) {
+        retry.whenCompleteAsync((ok, error) -> {
+            if (error != null) {
+                LOG.error("queue id={} still cannot record its state: {}", message.id(), error.toString());
+                synchronized (message) {
+                    message.dirty = true;
+                }
+            }
+        });
     }
 
     @Override

@@ -440,9 +440,14 @@ final class Journal {
      * the deadline. False means sessions are answered {@code 451 4.3.0}.
      */
     boolean healthy() {
-        long since = busySince;
-        return !dead && writer.isAlive() && !closing
-                && (since == 0 || System.nanoTime() - since <= syncDeadlineNanos);
+        lock.lock();
+        try {
+            long since = busySince;
+            return !dead && writer.isAlive() && !closing
+                    && (since == 0 || System.nanoTime() - since <= syncDeadlineNanos);
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void writeBatches() {

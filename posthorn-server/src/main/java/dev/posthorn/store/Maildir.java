@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 
 /**
  * One Maildir mailbox ({@code tmp/ new/ cur/}) as Dovecot and mutt read it. A message is written to
@@ -87,6 +88,27 @@ public final class Maildir {
                 String found = file.getFileName().toString();
                 if (found.equals(name) || found.startsWith(name + ":")) {
                     return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * True when a message whose name contains {@code unique} (Maildir's middle part, e.g. {@code .Q<id>R<n>.})
+     * is in new/ or cur/, whatever the host part and flags around it: a host renamed between a delivery and its
+     * repetition must not make the mailbox take it twice.
+     */
+    public boolean containsUnique(String unique) throws IOException {
+        for (Path directory : List.of(newDirectory(), curDirectory())) {
+            if (!Files.isDirectory(directory)) {
+                continue;
+            }
+            try (DirectoryStream<Path> found = Files.newDirectoryStream(directory, "*" + unique + "*")) {
+                for (Path file : found) {
+                    if (file.getFileName().toString().contains(unique)) {
+                        return true;
+                    }
                 }
             }
         }

@@ -186,9 +186,9 @@ class QueueCommandTest {
                 assertThat(StateFile.read(queue, toOther1).held).isTrue();
                 assertThat(run("queue", "list", "--data-dir", data).out()).containsPattern(toOther1 + " .* held,deferred ");
 
-                // A held message is not attempted, not even when retried or due.
+                // A held message is not attempted, not even when retried or due; nor counted as retried.
                 Run retry = run("queue", "retry", "--all", "--data-dir", data);
-                assertThat(retry.out()).contains("retried 2 message(s)");
+                assertThat(retry.out()).contains("retried 1 message(s)", "  " + toOther2).doesNotContain(toOther1);
                 Thread.sleep(1500);
                 MessageState held = StateFile.read(queue, toOther1);
                 assertThat(held.recipients.get(0).attempts).as("no attempt while held").hasSize(1);
@@ -197,6 +197,8 @@ class QueueCommandTest {
 
                 Run release = run("queue", "release", toOther1, "--data-dir", data);
                 assertThat(release.out()).contains("released 1 message(s)");
+                // Released, it waits for its own next attempt; a retry now makes it due at once.
+                assertThat(run("queue", "retry", toOther1, "--data-dir", data).out()).contains("retried 1 message(s)");
                 Instant deadline = Instant.now().plusSeconds(10);
                 while (StateFile.read(queue, toOther1).recipients.get(0).attempts.size() < 2
                         && Instant.now().isBefore(deadline)) {

@@ -12,7 +12,7 @@ import dev.posthorn.delivery.remote.Router;
 import dev.posthorn.delivery.remote.ClientSettings;
 import dev.posthorn.delivery.target.DeliveryTargets;
 import dev.posthorn.delivery.target.Destination;
-import dev.posthorn.delivery.target.LmtpEndpoint;
+import dev.posthorn.delivery.lmtp.LmtpEndpoint;
 import dev.posthorn.delivery.target.OutboundFilter;
 import dev.posthorn.server.PosthornServer;
 import java.io.IOException;
@@ -56,11 +56,11 @@ class LocalTransportConfigTest {
         assertThat(c.delivery.localConcurrency).isEqualTo(2);
         DeliveryTargets targets = new DeliveryTargets(c.delivery, new LocalDelivery(dir, "mx.test", a -> a),
                 new Router(Map.of(), null, c.queue, 25), MxResolver.from(c.dns), ClientSettings.defaults("mx.test"),
-                c.queue, OutboundFilter.NONE, endpoint -> {
-                    throw new IOException("not used here");
+                c.queue, OutboundFilter.NONE, (endpoint, deadlines) -> {
+                    throw new IllegalStateException("not used here");
                 });
         assertThat(targets.destinationOf("a@example.com", true))
-                .isEqualTo(new Destination.Lmtp(LmtpEndpoint.unix("/run/dovecot/lmtp"), 10));
+                .isEqualTo(new Destination.Lmtp(new LmtpEndpoint.Unix(java.nio.file.Path.of("/run/dovecot/lmtp")), 10));
         assertThat(targets.destinationOf("a@lists.example.com", true)).isEqualTo(new Destination.Mailbox(2));
         assertThat(targets.destinationOf("a@V6.example.com", true).key()).isEqualTo("lmtp:[::1]:24");
         assertThat(targets.destinationOf("a@elsewhere.test", false).key()).isEqualTo("mx:elsewhere.test");

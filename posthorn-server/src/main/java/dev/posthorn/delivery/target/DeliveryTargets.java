@@ -61,7 +61,7 @@ public final class DeliveryTargets {
 
     private LocalTransport usable(LocalTransport transport, String key) {
         if (transport instanceof LocalTransport.Lmtp l && lmtp == null) {
-            throw new IllegalArgumentException(key + " = \"lmtp:" + l.endpoint() + "\": this build has no LMTP client; "
+            throw new IllegalArgumentException(key + " = \"" + l.endpoint() + "\": this build has no LMTP client; "
                     + "use \"maildir\"");
         }
         return transport;
@@ -83,7 +83,7 @@ public final class DeliveryTargets {
     public DeliveryTarget open(Destination destination) {
         return switch (destination) {
             case Destination.Mailbox m -> new MaildirTarget(mailboxes);
-            case Destination.Lmtp l -> new LmtpTarget(l.endpoint(), lmtp);
+            case Destination.Lmtp l -> new LmtpTarget(l.endpoint(), lmtp, LmtpConnector.Deadlines.from(queue));
             case Destination.Remote r -> new RemoteSmtpTarget(new DestinationSession(r.route(), resolver, client,
                     queue.maxMessagesPerConnection), filter);
         };

@@ -1,5 +1,7 @@
 package dev.posthorn.delivery.target;
 
+import dev.posthorn.delivery.lmtp.LmtpEndpoint;
+
 import dev.posthorn.delivery.remote.Route;
 
 /**
@@ -24,7 +26,7 @@ public sealed interface Destination {
     record Lmtp(LmtpEndpoint endpoint, int concurrency) implements Destination {
         @Override
         public String key() {
-            return "lmtp:" + endpoint;
+            return endpoint.toString(); // "lmtp:unix:/run/dovecot/lmtp", "lmtp:127.0.0.1:24"
         }
     }
 

@@ -1,36 +1,91 @@
 package dev.posthorn.delivery.target;
 
+import dev.posthorn.delivery.QueueConfig;
+import dev.posthorn.delivery.lmtp.LmtpEndpoint;
 import dev.posthorn.delivery.remote.RemoteReply;
-import java.io.Closeable;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 
 /**
- * What {@link LmtpTarget} needs from an LMTP client (RFC 2033), so that the target stays a thin adapter. The
- * client in {@code delivery.lmtp} provides it; docs/queue.md describes the contract.
+ * What {@link LmtpTarget} needs from an LMTP client (RFC 2033), so that the target stays a thin adapter; the
+ * client in {@code delivery.lmtp} ({@code LmtpClient}) provides it. docs/queue.md describes the contract.
+ *
+ * <p>Wiring {@code LmtpClient} is a few lines: {@code open} builds an {@code LmtpClient} for the endpoint with
+ * {@code ClientSettings} whose connect, command and end-of-data time-outs are the {@link Deadlines}; {@code send}
+ * calls {@code deliver(new LmtpMessage(...))} and maps each {@code RecipientResult} to a {@link Reply} (stage
+ * {@code UNCONFIRMED} gives {@code unconfirmed = true}); an {@code SmtpClientException} or the
+ * {@code IllegalStateException} of a closed client becomes {@link NothingSent}; {@code abort} is its {@code close}.
  */
 @FunctionalInterface
 public interface LmtpConnector {
 
-    /** Connects (TCP or Unix socket), reads the greeting and sends LHLO; throws when the server cannot be used. */
-    Connection connect(LmtpEndpoint endpoint) throws IOException;
+    /**
+     * How long the client may wait, so that a hung LMTP server cannot hold a worker until shutdown. RFC 2033 §4
+     * takes SMTP's transaction as is; the values are RFC 5321 §4.5.3.2's, from {@code [queue]}.
+     *
+     * @param connect   to open the connection (TCP or Unix socket), name lookup included
+     * @param command   for each reply before the data (greeting, LHLO, MAIL, RCPT, DATA) and each block of data
+     * @param endOfData for each recipient's reply after the final dot (RFC 2033 §4.2: one per accepted recipient)
+     */
+    record Deadlines(Duration connect, Duration command, Duration endOfData) {
 
-    /** One LMTP connection, used by one worker for message after message. */
-    interface Connection extends Closeable {
+        public static Deadlines from(QueueConfig queue) {
+            return new Deadlines(Duration.ofSeconds(queue.connectTimeoutSeconds),
+                    Duration.ofSeconds(queue.commandTimeoutSeconds), Duration.ofSeconds(queue.dataEndTimeoutSeconds));
+        }
+    }
+
+    /** A client for one endpoint, kept by one lane's worker for message after message; it may pool connections. */
+    Client open(LmtpEndpoint endpoint, Deadlines deadlines);
+
+    interface Client extends AutoCloseable {
 
         /**
-         * One transaction: MAIL FROM, RCPT TO for each recipient, then DATA. Returns one reply per recipient, in
-         * order: its RCPT reply when that was negative, else its own reply after the data (RFC 2033 §4.2). A
-         * recipient whose reply never came (the connection broke) gets a synthesised {@code 451 4.4.2}.
+         * One transaction: MAIL FROM, RCPT TO for each recipient, DATA. One {@link Reply} per recipient, in order:
+         * its RCPT reply when that was negative, else its own reply after the data (RFC 2033 §4.2). A recipient
+         * whose reply never came gets a synthesised 4xx, {@code unconfirmed} when the final dot had been sent.
          *
-         * @throws IOException when the connection failed before any recipient's fate was known
+         * @throws NothingSent  when it failed before the server could have accepted anything (no connection, a
+         *                      greeting or LHLO refused, a kept connection the server had dropped, the client
+         *                      closed): no mailbox got the message, it is safe to send it again at once
+         * @throws IOException  any other failure before a recipient's fate was known (the message's content
+         *                      could not be read): every recipient is deferred
          */
-        List<RemoteReply> send(String sender, List<String> recipients, MessageContent content, boolean eightBit,
-                               boolean smtputf8) throws IOException;
+        List<Reply> send(String sender, List<String> recipients, MessageContent content, boolean eightBit,
+                         boolean smtputf8) throws IOException;
 
-        boolean isOpen();
-
-        /** Cuts the connection from another thread (shutdown). */
+        /** Cuts the deliveries in progress, from another thread (shutdown): their recipients are deferred. */
         void abort();
+
+        @Override
+        void close();
+    }
+
+    /**
+     * One recipient's fate.
+     *
+     * @param unconfirmed a non-2xx synthesised because the reply after the final dot never came: the server may
+     *                    have delivered it, so a retry may duplicate it (the one duplicate LMTP cannot rule out)
+     */
+    record Reply(RemoteReply reply, boolean unconfirmed) {
+    }
+
+    /**
+     * The transaction failed before the server could have accepted anything: safe to retry now. {@code reused}
+     * says whether it failed on a connection kept from an earlier transaction (a stale one: the target tries
+     * once more at once, on a fresh connection, instead of deferring every recipient for a retry interval).
+     */
+    final class NothingSent extends IOException {
+        private final boolean reused;
+
+        public NothingSent(String message, boolean reused, Throwable cause) {
+            super(message, cause);
+            this.reused = reused;
+        }
+
+        public boolean reused() {
+            return reused;
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.posthorn.delivery.target;
 
+import dev.posthorn.delivery.lmtp.LmtpEndpoint;
 import dev.posthorn.delivery.remote.Outcome;
 import dev.posthorn.delivery.remote.RemoteReply;
 import java.io.IOException;
@@ -11,10 +12,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Delivery to hosted mailboxes through an LMTP server (Dovecot's {@code lmtp}, RFC 2033): a thin adapter over an
- * {@link LmtpConnector.Connection}, opened on first use and kept for the next message. Each recipient's own
- * reply after DATA decides its fate (RFC 2033 §4.2): a {@code 452 4.2.2} for one mailbox defers only that one.
- * Not idempotent, like SMTP: the window for a duplicate is a crash between the server's reply and the queue's
- * record of it.
+ * {@link LmtpConnector.Client}, opened on first use (with the {@link LmtpConnector.Deadlines} of {@code [queue]})
+ * and kept for the next message. Each recipient's own reply after DATA decides its fate (RFC 2033 §4.2): a
+ * {@code 452 4.2.2} for one mailbox defers only that one. A transaction that failed before anything could be
+ * accepted on a kept (stale) connection is sent once more at once. Not idempotent, like SMTP: the window for a
+ * duplicate is a crash between the server's reply and the queue's record of it, or a reply after the final dot
+ * that never came (logged as unconfirmed).
  */
 final class LmtpTarget implements DeliveryTarget {
 
@@ -22,11 +25,13 @@ final class LmtpTarget implements DeliveryTarget {
 
     private final LmtpEndpoint endpoint;
     private final LmtpConnector connector;
-    private volatile LmtpConnector.Connection connection;
+    private final LmtpConnector.Deadlines deadlines;
+    private volatile LmtpConnector.Client client;
 
-    LmtpTarget(LmtpEndpoint endpoint, LmtpConnector connector) {
+    LmtpTarget(LmtpEndpoint endpoint, LmtpConnector connector, LmtpConnector.Deadlines deadlines) {
         this.endpoint = endpoint;
         this.connector = connector;
+        this.deadlines = deadlines;
     }
 
     @Override
@@ -47,22 +52,37 @@ final class LmtpTarget implements DeliveryTarget {
 
             @Override
             public List<Outcome> commit() {
-                String via = "lmtp " + endpoint;
+                String via = endpoint.toString();
                 try {
-                    LmtpConnector.Connection c = connection;
-                    if (c == null || !c.isOpen()) {
-                        c = connector.connect(endpoint);
-                        connection = c;
+                    List<LmtpConnector.Reply> replies;
+                    try {
+                        replies = client().send(message.sender(), recipients, content, message.eightBit(),
+                                message.smtputf8());
+                    } catch (LmtpConnector.NothingSent stale) {
+                        if (!stale.reused()) {
+                            throw stale;
+                        }
+                        LOG.info("{}: a kept connection failed before anything was sent ({}); sending again at once",
+                                endpoint, stale.getMessage());
+                        replies = client().send(message.sender(), recipients, content, message.eightBit(),
+                                message.smtputf8());
                     }
-                    List<RemoteReply> replies = c.send(message.sender(), recipients, content, message.eightBit(),
-                            message.smtputf8());
+                    if (replies.size() != recipients.size()) {
+                        throw new IOException(replies.size() + " replies for " + recipients.size() + " recipients");
+                    }
                     List<Outcome> outcomes = new ArrayList<>(replies.size());
-                    for (RemoteReply reply : replies) {
-                        outcomes.add(Outcome.fromReply(reply, via, false));
+                    for (int i = 0; i < replies.size(); i++) {
+                        LmtpConnector.Reply r = replies.get(i);
+                        if (r.unconfirmed()) {
+                            LOG.warn("delivery id={} to=<{}> via {}: no reply after the data ({}); it may have been "
+                                    + "delivered, the retry may duplicate it", message.id(), recipients.get(i), endpoint,
+                                    r.reply().oneLine());
+                        }
+                        outcomes.add(Outcome.fromReply(r.reply(), via, false));
                     }
                     return outcomes;
                 } catch (IOException | RuntimeException e) {
-                    LOG.info("lmtp {}: {}", endpoint, e.toString());
+                    LOG.info("{}: {}", endpoint, e.toString());
                     close();
                     Outcome deferred = new Outcome(Outcome.Kind.DEFERRED, RemoteReply.local(451, "4.4.2",
                             "LMTP server " + endpoint + " unusable: " + e.getMessage()), via);
@@ -77,22 +97,27 @@ final class LmtpTarget implements DeliveryTarget {
         };
     }
 
+    private LmtpConnector.Client client() {
+        LmtpConnector.Client c = client;
+        if (c == null) {
+            c = connector.open(endpoint, deadlines);
+            client = c;
+        }
+        return c;
+    }
+
     @Override
     public void close() {
-        LmtpConnector.Connection c = connection;
-        connection = null;
+        LmtpConnector.Client c = client;
+        client = null;
         if (c != null) {
-            try {
-                c.close();
-            } catch (IOException e) {
-                LOG.debug("lmtp {} close: {}", endpoint, e.toString());
-            }
+            c.close();
         }
     }
 
     @Override
     public void abort() {
-        LmtpConnector.Connection c = connection;
+        LmtpConnector.Client c = client;
         if (c != null) {
             c.abort();
         }

@@ -1,5 +1,6 @@
 package dev.posthorn.delivery.target;
 
+import dev.posthorn.delivery.lmtp.LmtpEndpoint;
 import java.util.Locale;
 
 /**
@@ -32,7 +33,7 @@ public sealed interface LocalTransport {
                 throw new IllegalArgumentException(key + " = \"" + value + "\": the socket path must be absolute, e.g. "
                         + "\"lmtp:unix:/run/dovecot/lmtp\"");
             }
-            return new Lmtp(LmtpEndpoint.unix(path));
+            return new Lmtp(new LmtpEndpoint.Unix(java.nio.file.Path.of(path)));
         }
         String host;
         String port;
@@ -60,6 +61,6 @@ public sealed interface LocalTransport {
         if (host.isEmpty() || number < 1 || number > 65535) {
             throw new IllegalArgumentException(key + " = \"" + value + "\": bad host or port (1-65535)");
         }
-        return new Lmtp(LmtpEndpoint.tcp(host, number));
+        return new Lmtp(new LmtpEndpoint.Tcp(host, number));
     }
 }

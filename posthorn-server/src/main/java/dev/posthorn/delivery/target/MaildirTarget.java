@@ -44,14 +44,16 @@ public final class MaildirTarget implements DeliveryTarget {
         final Maildir maildir;
         final String account;
         final String name;
+        final String unique;
         Outcome failure;
         boolean prepared;
         boolean alreadyThere;
 
-        Copy(Maildir maildir, String account, String name) {
+        Copy(Maildir maildir, String account, String name, String unique) {
             this.maildir = maildir;
             this.account = account;
             this.name = name;
+            this.unique = unique;
         }
     }
 
@@ -69,7 +71,8 @@ public final class MaildirTarget implements DeliveryTarget {
         public void addRecipient(TargetRecipient recipient) {
             String account = mailboxes.ownerOf(recipient.address());
             Copy copy = byAccount.computeIfAbsent(account, a -> new Copy(mailboxes.mailboxFor(a), a,
-                    mailboxes.fileName(message.id(), message.receivedAt(), recipient.index())));
+                    mailboxes.fileName(message.id(), message.receivedAt(), recipient.index()),
+                    LocalDelivery.uniquePart(message.id(), recipient.index())));
             recipients.add(recipient);
             perRecipient.add(copy);
         }
@@ -79,7 +82,7 @@ public final class MaildirTarget implements DeliveryTarget {
             byte[] header;
             for (Copy copy : byAccount.values()) {
                 try {
-                    if (message.redelivery() && copy.maildir.contains(copy.name)) {
+                    if (message.redelivery() && copy.maildir.containsUnique(copy.unique)) {
                         copy.alreadyThere = true;
                         continue;
                     }
