@@ -27,6 +27,8 @@ public final class Main implements Runnable {
         cli.addSubcommand(new ProbeCommand());
         cli.addSubcommand(new TlsReportCommand());
         cli.addSubcommand(new TlsaRecordCommand());
+        cli.addSubcommand(new DkimCommand());
+        cli.addSubcommand(new DnsCommand());
         cli.setParameterExceptionHandler(Main::oneLineUsageError);
         return cli;
     }

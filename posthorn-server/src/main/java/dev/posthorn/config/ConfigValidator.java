@@ -69,6 +69,7 @@ final class ConfigValidator {
         }
         section(problems, "tls", config.tls::validate);
         section(problems, "auth", config.auth::validate);
+        section(problems, "mailauth", config.mailauth::validate);
         DeliveryConfigValidator.validate(config, problems);
         return problems;
     }

@@ -36,6 +36,9 @@ public final class PosthornConfig {
     /** The web server of {@code posthorn serve}: the reply-code reference and, later, the console. */
     public Web web = new Web();
 
+    /** SPF, DKIM, DMARC and ARC checks on the MX port; DKIM signing; ARC sealing. */
+    public dev.posthorn.policy.MailAuthConfig mailauth = new dev.posthorn.policy.MailAuthConfig();
+
     /** Identity and storage. */
     public static final class Server {
         /** Name in the greeting, EHLO reply and Received: fields; empty means the system's host name. */

@@ -9,6 +9,7 @@ import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.LocalDelivery;
 import dev.posthorn.policy.HostedDomains;
 import dev.posthorn.policy.MailPolicy;
+import dev.posthorn.policy.MessageAuthentication;
 import dev.posthorn.delivery.CatalogueExplainer;
 import dev.posthorn.delivery.ReplyExplainer;
 import dev.posthorn.delivery.dsn.DsnBuilder;
@@ -16,6 +17,7 @@ import dev.posthorn.delivery.remote.ClientSettings;
 import dev.posthorn.delivery.remote.SecureDelivery;
 import dev.posthorn.delivery.remote.Router;
 import dev.posthorn.delivery.target.DeliveryTargets;
+import dev.posthorn.delivery.target.LmtpClientConnector;
 import dev.posthorn.delivery.target.OutboundFilter;
 import dev.posthorn.queue.ControlDesk;
 import dev.posthorn.queue.FileQueueStore;
@@ -69,6 +71,7 @@ public final class PosthornServer implements AutoCloseable {
     private final SessionServices services;
     private final ServerTls tls;
     private final SecureDelivery secureDelivery;
+    private final MessageAuthentication authentication;
 
     private PosthornServer(PosthornConfig config) throws IOException {
         this.config = config;
@@ -93,6 +96,7 @@ public final class PosthornServer implements AutoCloseable {
             throw e;
         }
         this.tls = ServerTls.create(config.tls, dataDir, hostname);
+        this.authentication = MailAuthSetup.create(config, hostname, dataDir, domains);
         AuthThrottle throttle = new AuthThrottle(config.auth);
         PosthornConfig.Limits limits = config.limits;
         this.services = new SessionServices(hostname, Version.current(), policy, spool, scheduler::accepted,
@@ -101,7 +105,7 @@ public final class PosthornServer implements AutoCloseable {
                         limits.maxHops, Duration.ofSeconds(limits.commandTimeoutSeconds),
                         Duration.ofSeconds(limits.dataTimeoutSeconds),
                         Duration.ofSeconds(limits.sessionTimeoutSeconds), limits.forbidUnauthPipelining),
-                Clock.systemDefaultZone());
+                Clock.systemDefaultZone(), authentication);
     }
 
     public static PosthornServer start(PosthornConfig config) throws IOException {
@@ -180,7 +184,7 @@ public final class PosthornServer implements AutoCloseable {
         // policies in the client settings: RemoteSmtpTarget's DestinationSession applies them per MX host.
         DeliveryTargets targets = new DeliveryTargets(config.delivery, localDelivery, router, secureDelivery.resolver(),
                 ClientSettings.from(hostname, config.queue).withSecurity(secureDelivery.security()), config.queue,
-                OutboundFilter.NONE, null);
+                OutboundFilter.NONE, new LmtpClientConnector(hostname));
         return new Scheduler(queue, targets, config.queue, new DsnBuilder(explainer, java.time.ZoneId.systemDefault()),
                 hostname, this::queueNotice, explainer, Clock.systemUTC());
     }
@@ -188,12 +192,15 @@ public final class PosthornServer implements AutoCloseable {
     /** A DSN goes through the queue like any message: null reverse-path, one recipient (RFC 3461 §6). */
     private void queueNotice(String recipient, byte[] message, boolean eightBit) throws IOException {
         String domain = recipient.substring(recipient.lastIndexOf('@') + 1);
+        // Signed for the domain of its From (MAILER-DAEMON@hostname), so that DMARC passes at the receiver.
+        byte[] signature = authentication.signGenerated(message, hostname).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try (SpoolWriter writer = spool.begin()) {
+            writer.content().write(signature);
             writer.content().write(message);
             Envelope envelope = new Envelope(writer.id(), Clock.systemUTC().instant(), "",
                     List.of(new EnvelopeRecipient(recipient, java.util.Set.of(), null, domains.isHosted(domain))),
                     eightBit ? "8BITMIME" : "7BIT", !recipient.chars().allMatch(c -> c < 128), null, null, null,
-                    "127.0.0.1", hostname, message.length);
+                    "127.0.0.1", hostname, signature.length + message.length);
             writer.commit(envelope);
             scheduler.accepted(envelope);
         }

@@ -42,6 +42,15 @@ public final class SpoolWriter implements AutoCloseable {
         return content;
     }
 
+    /**
+     * Puts header fields on top of the message once its content has ended and before {@link #commit}: what is
+     * decided only at the end of DATA (DKIM signatures, ARC sets, Authentication-Results), so that the stored
+     * message, and every delivery attempt, carries exactly those bytes.
+     */
+    public void prepend(byte[] headerFields) throws IOException {
+        content.prepend(headerFields);
+    }
+
     public void commit(Envelope envelope) throws IOException {
         byte[] encoded = EnvelopeCodec.encode(envelope);
         if (content.spilled()) {

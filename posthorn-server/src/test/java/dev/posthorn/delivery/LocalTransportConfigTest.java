@@ -87,7 +87,7 @@ class LocalTransportConfigTest {
     }
 
     @Test
-    void anLmtpServerIsRefusedAtStartInABuildWithoutTheLmtpClient() throws Exception {
+    void anLmtpServerNotYetListeningDoesNotStopTheServerFromStarting() throws Exception {
         PosthornConfig c = ConfigLoader.load(write("""
                 [server]
                 data_dir = "%s"
@@ -101,11 +101,8 @@ class LocalTransportConfigTest {
                 [delivery]
                 local = "lmtp:127.0.0.1:24"
                 """.formatted(dir.resolve("data").toString().replace("\\", "/"))), x -> { });
-        IllegalArgumentException refused = catchThrowableOfType(IllegalArgumentException.class,
-                () -> PosthornServer.start(c).close());
-        assertThat(refused).hasMessageContaining("delivery.local").hasMessageContaining("no LMTP client");
-        // The queue it opened is closed again: a corrected configuration starts on the same data directory.
-        c.delivery.local = "maildir";
+        // The LMTP client connects on the first delivery, not at start: Dovecot may start after Posthorn, and its
+        // absence defers local mail (the queue keeps it) instead of refusing every message.
         PosthornServer.start(c).close();
     }
 }

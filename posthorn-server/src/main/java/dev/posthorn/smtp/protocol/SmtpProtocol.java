@@ -316,6 +316,11 @@ public final class SmtpProtocol {
 
     /** Called by the session after it read DATA content up to CRLF.CRLF. */
     public Action dataEnded(DataOutcome outcome) {
+        return contentEnded(outcome);
+    }
+
+    /** RFC 5321 §2.3.8: CR and LF only as CRLF, whether the content came by DATA or by BDAT. */
+    private Action contentEnded(DataOutcome outcome) {
         if (outcome.bareLf()) {
             return rejectContent(ReplyName.BARE_LF_IN_DATA.reply());
         }
@@ -340,6 +345,14 @@ public final class SmtpProtocol {
             }
         }
         return new Action.Commit(transaction);
+    }
+
+    /**
+     * Called by the session when a check it ran at the end of the content (mail authentication, which needs
+     * DNS and so cannot run here) refuses the message instead of committing it.
+     */
+    public Action contentRefused(Reply reply) {
+        return rejectContent(reply);
     }
 
     private Action rejectContent(Reply reply) {
@@ -400,7 +413,7 @@ public final class SmtpProtocol {
         if (!last) {
             return respond(ReplyName.CHUNK_RECEIVED.reply(size));
         }
-        return checkContent(soFar);
+        return contentEnded(soFar);
     }
 
     private Action rset(String args) {

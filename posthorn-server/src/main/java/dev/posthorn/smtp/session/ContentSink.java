@@ -37,9 +37,39 @@ final class ContentSink extends OutputStream {
         this.heldHeader = headerFixups == null ? null : new ByteArrayOutputStream(4096);
     }
 
+    /**
+     * BDAT content arrives as raw octets (RFC 3030 §2), not through the DATA line reader that flags bare CR and
+     * LF: the sink looks for them itself, across chunk boundaries, so that both commands refuse the same
+     * content. (A bare LF would otherwise hide a field inside the one before it from every check.)
+     */
+    private boolean scanLineEnds;
+    private boolean pendingCr;
+
+    void scanLineEnds() {
+        scanLineEnds = true;
+    }
+
+    private void scan(byte b) {
+        if (pendingCr) {
+            pendingCr = false;
+            if (b == '\n') {
+                return;
+            }
+            bareCr = true;
+        }
+        if (b == '\r') {
+            pendingCr = true;
+        } else if (b == '\n') {
+            bareLf = true;
+        }
+    }
+
     @Override
     public void write(int b) throws IOException {
         size++;
+        if (scanLineEnds) {
+            scan((byte) b);
+        }
         headers.accept((byte) b);
         if (!checkSize()) {
             if (heldHeader != null) {
@@ -54,6 +84,11 @@ final class ContentSink extends OutputStream {
     @Override
     public void write(byte[] bytes, int offset, int length) throws IOException {
         size += length;
+        if (scanLineEnds) {
+            for (int i = 0; i < length; i++) {
+                scan(bytes[offset + i]);
+            }
+        }
         if (!headers.done()) {
             for (int i = 0; i < length; i++) {
                 headers.accept(bytes[offset + i]);
@@ -77,6 +112,10 @@ final class ContentSink extends OutputStream {
 
     /** Writes what is held back, with the missing header fields first; called once the content has ended. */
     void finishContent() throws IOException {
+        if (pendingCr) {
+            bareCr = true; // the content ended in a CR without its LF
+            pendingCr = false;
+        }
         if (heldHeader == null) {
             return;
         }

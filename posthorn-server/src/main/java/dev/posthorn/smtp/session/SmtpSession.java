@@ -2,6 +2,9 @@ package dev.posthorn.smtp.session;
 
 import dev.posthorn.codes.Reply;
 import dev.posthorn.codes.ReplyName;
+import dev.posthorn.policy.AuthContext;
+import dev.posthorn.policy.AuthDecision;
+import dev.posthorn.policy.MessageAuthentication;
 import dev.posthorn.smtp.protocol.Action;
 import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.smtp.protocol.SessionSettings;
@@ -50,6 +53,8 @@ public final class SmtpSession implements Runnable {
     private Instant dataDeadline;
     private int accepted;
     private final SessionLog log;
+    /** Mail authentication's view of the message being received (null without it). */
+    private MessageAuthentication.Inspection inspection;
 
     public SmtpSession(Socket socket, ListenerRole role, boolean implicitTls, SessionServices services) {
         this.socket = socket;
@@ -179,7 +184,9 @@ public final class SmtpSession implements Runnable {
                 send(discard.reply());
                 return discard.reply().code() != 421;
             }
-            case Action.Commit commit -> commit(commit.transaction());
+            case Action.Commit commit -> {
+                return commit(commit.transaction());
+            }
             case Action.StartTls startTls -> {
                 return startTls(startTls.ready());
             }
@@ -192,7 +199,7 @@ public final class SmtpSession implements Runnable {
         flush();
         Transaction transaction = data.transaction();
         SpoolWriter writer = openSpool(transaction);
-        ContentSink sink = newContentSink(writer);
+        ContentSink sink = newContentSink(writer, transaction);
         withDataDeadline(() -> input.readData(sink));
         sink.finishContent();
         return perform(protocol.dataEnded(sink.outcome()));
@@ -220,7 +227,9 @@ public final class SmtpSession implements Runnable {
         Transaction transaction = chunk.transaction();
         if (transaction.spoolHandle() == null) {
             SpoolWriter writer = openSpool(transaction);
-            transaction.spoolHandle(new ChunkedContent(writer, newContentSink(writer)));
+            ContentSink sink = newContentSink(writer, transaction);
+            sink.scanLineEnds();
+            transaction.spoolHandle(new ChunkedContent(writer, sink));
         }
         ChunkedContent content = (ChunkedContent) transaction.spoolHandle();
         withDataDeadline(() -> input.readExactly(chunk.size(), content.sink()));
@@ -231,13 +240,53 @@ public final class SmtpSession implements Runnable {
     }
 
     /** RFC 6409 §8.2-8.3: on submission ports, Message-ID and Date are added to a message that lacks them. */
-    private ContentSink newContentSink(SpoolWriter writer) {
+    private ContentSink newContentSink(SpoolWriter writer, Transaction transaction) {
+        OutputStream target = contentTarget(writer, transaction);
         if (!role.requiresAuth()) {
-            return new ContentSink(writer.content(), services.limits().maxMessageSize());
+            return new ContentSink(target, services.limits().maxMessageSize());
         }
-        return new ContentSink(writer.content(), services.limits().maxMessageSize(),
+        return new ContentSink(target, services.limits().maxMessageSize(),
                 header -> dev.posthorn.delivery.HeaderFixups.missingFields(header, services.hostname(),
                         services.clock().instant(), services.clock().getZone()));
+    }
+
+    /**
+     * Where content goes: the spool file, through mail authentication's inspection when it is wired (which
+     * removes forged Authentication-Results and hashes the body for the checks and signatures).
+     */
+    private OutputStream contentTarget(SpoolWriter writer, Transaction transaction) {
+        MessageAuthentication authentication = services.authentication();
+        if (authentication == null) {
+            inspection = null;
+            return writer.content();
+        }
+        boolean relayed = transaction.recipients().stream().anyMatch(r -> !r.local());
+        inspection = authentication.inspect(writer.content(), protocol.authenticatedUser() != null, relayed);
+        return inspection.stream();
+    }
+
+    /**
+     * Mail authentication at the end of the content, before the 250: puts its header fields on top of the
+     * stored message, or returns the refusal (DMARC reject, a temporary DNS failure) to send instead.
+     */
+    private Reply authenticate(Transaction transaction, SpoolWriter writer) throws IOException {
+        MessageAuthentication authentication = services.authentication();
+        MessageAuthentication.Inspection seen = inspection;
+        inspection = null;
+        if (authentication == null || seen == null) {
+            return null;
+        }
+        String user = protocol.authenticatedUser();
+        AuthDecision decision = authentication.decide(seen, new AuthContext(role == ListenerRole.MX,
+                user, clientAddress, protocol.heloName(),
+                transaction.sender() == null ? "" : transaction.sender().address(),
+                transaction.recipients().stream().anyMatch(r -> !r.local()), writer.id(),
+                address -> user != null && services.policy().ownsAddress(user, address)));
+        if (decision.refusal() != null) {
+            return decision.refusal();
+        }
+        writer.prepend(decision.prependFields().getBytes(StandardCharsets.ISO_8859_1));
+        return null;
     }
 
     /** A BDAT transaction's open spool file and the sink that has seen all its chunks so far. */
@@ -257,8 +306,13 @@ public final class SmtpSession implements Runnable {
         return writer;
     }
 
-    private void commit(Transaction transaction) throws IOException {
+    private boolean commit(Transaction transaction) throws IOException {
         SpoolWriter writer = writerOf(transaction);
+        Reply refusal = authenticate(transaction, writer);
+        if (refusal != null) {
+            writer.abort();
+            return perform(protocol.contentRefused(refusal));
+        }
         Envelope envelope = envelope(transaction, writer.id());
         Reply reply;
         try {
@@ -269,12 +323,13 @@ public final class SmtpSession implements Runnable {
             LOG.error("spool failed for {} from {}: {}", writer.id(), clientAddress, e.toString());
             reply = protocol.commitFailed();
             send(reply);
-            return;
+            return true;
         }
         accepted++;
         log.accepted(envelope);
         send(reply);
         services.onAccepted().accept(envelope);
+        return true;
     }
 
     private static SpoolWriter writerOf(Transaction transaction) {

@@ -333,6 +333,46 @@ class WireConformanceTest {
         assertThat(delivered(PM, marker)).endsWith(content);
     }
 
+    /**
+     * BDAT content is held to the same line ends as DATA's: a bare LF (which would hide a header field inside the
+     * one above it from the authentication checks) or a bare CR, even across a chunk boundary, is refused with
+     * 550 5.5.2 and nothing is delivered; a CRLF split between two chunks is fine.
+     */
+    @Test
+    void bdat_bareLineEndsAreRefusedLikeData() throws IOException {
+        String lf = marker("bdat-lf");
+        String cr = marker("bdat-cr");
+        String split = marker("bdat-split");
+        try (SmtpWire wire = session()) {
+            String content = lf + "\r\nX-Hide: a\nSubject: bare lf\r\n\r\nbody\r\n";
+            assertThat(wire.command("MAIL FROM:<sender@example.org>")).startsWith("250 2.1.0");
+            assertThat(wire.command("RCPT TO:<" + PM + ">")).startsWith("250 2.1.5");
+            wire.send("BDAT " + content.length() + " LAST\r\n" + content);
+            assertThat(wire.reply()).isEqualTo("550 5.5.2 Error: bare <LF> received");
+
+            String first = cr + "\r\nSubject: bare cr\r";
+            String second = "\r\nbody\r\n";
+            assertThat(wire.command("MAIL FROM:<sender@example.org>")).startsWith("250 2.1.0");
+            assertThat(wire.command("RCPT TO:<" + PM + ">")).startsWith("250 2.1.5");
+            wire.send("BDAT " + first.length() + "\r\n" + first);
+            assertThat(wire.reply()).startsWith("250 2.0.0 ");
+            wire.send("BDAT " + second.length() + " LAST\r\n" + second);
+            assertThat(wire.reply()).isEqualTo("550 5.5.2 Error: bare <CR> received");
+
+            first = split + "\r\nSubject: split crlf\r";
+            second = "\n\r\nbody\r\n";
+            assertThat(wire.command("MAIL FROM:<sender@example.org>")).startsWith("250 2.1.0");
+            assertThat(wire.command("RCPT TO:<" + PM + ">")).startsWith("250 2.1.5");
+            wire.send("BDAT " + first.length() + "\r\n" + first);
+            assertThat(wire.reply()).startsWith("250 2.0.0 ");
+            wire.send("BDAT " + second.length() + " LAST\r\n" + second);
+            assertThat(wire.reply()).startsWith("250 2.0.0 Ok: queued as ");
+        }
+        assertThat(delivered(PM, split)).endsWith("Subject: split crlf\r\n\r\nbody\r\n");
+        assertNotDelivered(PM, lf);
+        assertNotDelivered(PM, cr);
+    }
+
     @Test
     void xBdat3_dataAfterBdatIs503() throws IOException {
         try (SmtpWire wire = session()) {

@@ -1,0 +1,66 @@
+package dev.posthorn.delivery.target;
+
+import dev.posthorn.delivery.lmtp.LmtpClient;
+import dev.posthorn.delivery.lmtp.LmtpEndpoint;
+import dev.posthorn.delivery.lmtp.LmtpMessage;
+import dev.posthorn.delivery.lmtp.RecipientResult;
+import dev.posthorn.delivery.remote.ClientSettings;
+import dev.posthorn.delivery.remote.SmtpClientException;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * {@link LmtpConnector} on {@code delivery.lmtp}'s {@link LmtpClient}: the queue's deadlines become the client's
+ * time-outs, a client that could not get a session (or was closed) has sent nothing, and a recipient whose reply
+ * after the final dot never came is unconfirmed. The content goes as the spool keeps it: the LMTP server adds
+ * its own {@code Return-Path:} and {@code Delivered-To:} (RFC 2033 §4.2 leaves final delivery to it).
+ */
+public final class LmtpClientConnector implements LmtpConnector {
+
+    private final String heloName;
+
+    public LmtpClientConnector(String heloName) {
+        this.heloName = heloName;
+    }
+
+    @Override
+    public Client open(LmtpEndpoint endpoint, Deadlines deadlines) {
+        // RFC 5321 §4.5.3.2's greeting, DATA and block time-outs have no [queue] key of their own for LMTP: the
+        // command deadline bounds each; the reply after the final dot gets the end-of-data deadline.
+        ClientSettings settings = new ClientSettings(heloName, deadlines.connect(), deadlines.command(),
+                deadlines.command(), deadlines.command(), deadlines.command(), deadlines.endOfData());
+        return new Adapter(new LmtpClient(endpoint, settings));
+    }
+
+    private record Adapter(LmtpClient client) implements Client {
+
+        @Override
+        public List<Reply> send(String sender, List<String> recipients, MessageContent content, boolean eightBit,
+                                boolean smtputf8) throws IOException {
+            LmtpMessage message = new LmtpMessage(sender, recipients, content.size(), eightBit, smtputf8,
+                    content::open);
+            List<RecipientResult> results;
+            try {
+                results = client.deliver(message);
+            } catch (SmtpClientException noSession) {
+                // The client already replaced a kept connection the server had dropped: nothing to retry at once.
+                throw new NothingSent(noSession.getMessage(), false, noSession);
+            } catch (IllegalStateException closed) {
+                throw new NothingSent("the LMTP client is closed: " + closed.getMessage(), false, closed);
+            }
+            return results.stream()
+                    .map(r -> new Reply(r.reply(), r.stage() == RecipientResult.Stage.UNCONFIRMED))
+                    .toList();
+        }
+
+        @Override
+        public void abort() {
+            client.close();
+        }
+
+        @Override
+        public void close() {
+            client.close();
+        }
+    }
+}
