@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point: {@code posthorn <command>}. Each command is its own class in this package. */
-@Command(name = "posthorn", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
+@Command(name = "posthorn", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Posthorn: a durable SMTP server that explains its replies.")
 public final class Main implements Runnable {
 

@@ -4,6 +4,7 @@ import dev.posthorn.config.ConfigException;
 import dev.posthorn.config.ConfigLoader;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.server.PosthornServer;
+import dev.posthorn.server.Version;
 import dev.posthorn.smtp.listener.SmtpListener;
 import dev.posthorn.web.ReferenceSite;
 import dev.posthorn.web.WebServer;

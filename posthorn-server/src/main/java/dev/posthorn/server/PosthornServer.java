@@ -4,7 +4,6 @@ import dev.posthorn.auth.AuthThrottle;
 import dev.posthorn.auth.CredentialStore;
 import dev.posthorn.auth.PasswdFile;
 import dev.posthorn.auth.SaslMechanisms;
-import dev.posthorn.cli.Version;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.LocalDelivery;
 import dev.posthorn.policy.HostedDomains;

@@ -41,7 +41,7 @@ class ReferencePagesBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        web = ReferenceSite.start(WebSettings.ephemeral(), null, dev.posthorn.cli.Version.current());
+        web = ReferenceSite.start(WebSettings.ephemeral(), null, dev.posthorn.server.Version.current());
         base = "http://127.0.0.1:" + web.port();
         browser = SystemChromium.launch();
     }

@@ -1,6 +1,4 @@
-package dev.posthorn.cli;
-
-import picocli.CommandLine;
+package dev.posthorn.server;
 
 /** The version written into the jar's manifest by Maven, or "dev" when run from classes. */
 public final class Version {
@@ -11,12 +9,5 @@ public final class Version {
     public static String current() {
         String version = Version.class.getPackage().getImplementationVersion();
         return version == null ? "dev" : version;
-    }
-
-    public static final class Provider implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            return new String[] {"Posthorn " + current()};
-        }
     }
 }
