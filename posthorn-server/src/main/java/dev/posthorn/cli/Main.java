@@ -25,6 +25,8 @@ public final class Main implements Runnable {
         cli.addSubcommand(new ExplainCommand());
         cli.addSubcommand(new CompareCommand());
         cli.addSubcommand(new ProbeCommand());
+        cli.addSubcommand(new TlsReportCommand());
+        cli.addSubcommand(new TlsaRecordCommand());
         cli.addSubcommand(new DkimCommand());
         cli.addSubcommand(new DnsCommand());
         cli.setParameterExceptionHandler(Main::oneLineUsageError);

@@ -246,6 +246,9 @@ final class QueueCommand implements Runnable {
                         out.println("        " + a.code() + (l == a.reply().size() - 1 ? " " : "-") + a.reply().get(l));
                     }
                     out.println("      means: " + a.explanation());
+                    if (a.tls() != null) {
+                        out.println("      tls:   " + a.tls());
+                    }
                 }
             }
             return 0;

@@ -92,7 +92,14 @@ public enum ReplyName {
     SPF_TEMPORARY_ERROR,
     AUTH_CHECK_TEMPORARY_ERROR,
     UNSUPPORTED_OPTION,
-    NULL_MX;
+    NULL_MX,
+    DANE_TLSA_LOOKUP_FAILED,
+    DANE_CERTIFICATE_REFUSED,
+    MTA_STS_CERTIFICATE_REFUSED,
+    MTA_STS_MX_NOT_ALLOWED,
+    TLS_POLICY_STARTTLS_MISSING,
+    TLS_POLICY_HANDSHAKE_FAILED,
+    TLS_POLICY_STARTTLS_REFUSED;
 
     /** The reply with its {@code %s} placeholders filled in order. */
     public Reply reply(Object... args) {

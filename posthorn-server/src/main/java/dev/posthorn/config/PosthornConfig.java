@@ -31,6 +31,8 @@ public final class PosthornConfig {
     public RelayConfig relay = new RelayConfig();
     /** Resolvers for MX/A/AAAA lookups. */
     public DnsConfig dns = new DnsConfig();
+    /** DANE, MTA-STS and TLS reports for outbound delivery. */
+    public dev.posthorn.delivery.OutboundTlsConfig outboundTls = new dev.posthorn.delivery.OutboundTlsConfig();
     /** The web server of {@code posthorn serve}: the reply-code reference and, later, the console. */
     public Web web = new Web();
 

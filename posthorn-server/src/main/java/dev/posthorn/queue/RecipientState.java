@@ -62,7 +62,7 @@ public final class RecipientState {
         }
         attempts.add(new Attempt(attempt.at(), attempt.destination(), attempt.remoteHost(), attempt.code(),
                 attempt.enhanced(), lines, attempt.explanation() == null ? null : cut(attempt.explanation()),
-                attempt.outcome()));
+                attempt.outcome(), attempt.tls() == null ? null : cut(attempt.tls()), attempt.ownReply()));
         attemptCount = made;
         while (attempts.size() > 1 + LATEST_ATTEMPTS) {
             attempts.remove(1);

@@ -424,9 +424,9 @@ public final class Scheduler implements AutoCloseable {
                 }
             }
         }
-        String explanation = explainer.explain(reply.code(), reply.enhanced(), Locale.ENGLISH);
+        String explanation = explainer.explain(reply, Locale.ENGLISH);
         r.addAttempt(new Attempt(now, r.destination, o.remoteHost(), reply.code(), reply.enhanced(), reply.lines(),
-                explanation, result));
+                explanation, result, o.security() == null ? null : o.security().describe(), o.ownReply()));
         return new Logged(r.address, o.remoteHost(), result, reply.oneLine(), r.nextAttempt);
     }
 
@@ -438,7 +438,8 @@ public final class Scheduler implements AutoCloseable {
     private DsnBuilder.RecipientReport report(Envelope e, RecipientState r, DsnBuilder.Kind kind) {
         Attempt last = r.lastAttempt();
         EnvelopeRecipient rcpt = e.recipients().get(r.index);
-        String mta = r.local || last.remoteHost() == null ? null : stripPort(last.remoteHost());
+        // Posthorn's own refusal of a host (a TLS policy) is not that host's answer: no Remote-MTA, no "smtp;" code.
+        String mta = r.local || last.remoteHost() == null || last.ownReply() ? null : stripPort(last.remoteHost());
         RemoteReply reply = new RemoteReply(last.code(), last.enhanced(), last.reply());
         Instant until = kind == DsnBuilder.Kind.DELAYED ? schedule.giveUpAt(e.receivedAt()) : null;
         return new DsnBuilder.RecipientReport(rcpt.address(), rcpt.orcpt(), mta, reply, last.at(), until);

@@ -13,7 +13,7 @@ import dev.posthorn.delivery.CatalogueExplainer;
 import dev.posthorn.delivery.ReplyExplainer;
 import dev.posthorn.delivery.dsn.DsnBuilder;
 import dev.posthorn.delivery.remote.ClientSettings;
-import dev.posthorn.delivery.remote.MxResolver;
+import dev.posthorn.delivery.remote.SecureDelivery;
 import dev.posthorn.delivery.remote.Router;
 import dev.posthorn.delivery.target.DeliveryTargets;
 import dev.posthorn.delivery.target.LmtpClientConnector;
@@ -69,6 +69,7 @@ public final class PosthornServer implements AutoCloseable {
     private final LocalDelivery localDelivery;
     private final SessionServices services;
     private final ServerTls tls;
+    private final SecureDelivery secureDelivery;
     private final MessageAuthentication authentication;
 
     private PosthornServer(PosthornConfig config) throws IOException {
@@ -85,6 +86,8 @@ public final class PosthornServer implements AutoCloseable {
         try {
             this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
             this.queue = new FileQueueStore(spool, Clock.systemUTC());
+            this.secureDelivery = SecureDelivery.create(config.outboundTls, config.dns, dataDir, hostname,
+                    Clock.systemUTC(), (recipient, message) -> queueNotice(recipient, message, false));
             this.scheduler = scheduler(config);
             this.controlDesk = new ControlDesk(spool.directory(), queue, scheduler.inFlight(), Clock.systemUTC());
         } catch (IOException | RuntimeException e) {
@@ -107,6 +110,7 @@ public final class PosthornServer implements AutoCloseable {
     public static PosthornServer start(PosthornConfig config) throws IOException {
         PosthornServer server = new PosthornServer(config);
         try {
+            server.secureDelivery.start();
             server.scheduler.start();
             server.controlDesk.start();
             server.openListeners();
@@ -175,8 +179,11 @@ public final class PosthornServer implements AutoCloseable {
     private Scheduler scheduler(PosthornConfig config) {
         ReplyExplainer explainer = new CatalogueExplainer();
         Router router = new Router(config.routes, config.relay, config.queue, config.queue.remotePort);
-        DeliveryTargets targets = new DeliveryTargets(config.delivery, localDelivery, router, MxResolver.from(config.dns),
-                ClientSettings.from(hostname, config.queue), config.queue, OutboundFilter.NONE, new LmtpClientConnector(hostname));
+        // MX lookups through SecureDelivery's resolver (DNSSEC-validating when DANE is on) and the DANE / MTA-STS
+        // policies in the client settings: RemoteSmtpTarget's DestinationSession applies them per MX host.
+        DeliveryTargets targets = new DeliveryTargets(config.delivery, localDelivery, router, secureDelivery.resolver(),
+                ClientSettings.from(hostname, config.queue).withSecurity(secureDelivery.security()), config.queue,
+                OutboundFilter.NONE, new LmtpClientConnector(hostname));
         return new Scheduler(queue, targets, config.queue, new DsnBuilder(explainer, java.time.ZoneId.systemDefault()),
                 hostname, this::queueNotice, explainer, Clock.systemUTC());
     }
@@ -196,6 +203,11 @@ public final class PosthornServer implements AutoCloseable {
             writer.commit(envelope);
             scheduler.accepted(envelope);
         }
+    }
+
+    /** DANE, MTA-STS and TLS-RPT of outbound delivery (the TLS report figures, the report sender). */
+    public SecureDelivery secureDelivery() {
+        return secureDelivery;
     }
 
     public Scheduler scheduler() {
@@ -267,6 +279,7 @@ public final class PosthornServer implements AutoCloseable {
         sessions.forEach(SmtpSession::kill);
         scheduler.close();
         controlDesk.close();
+        secureDelivery.close(); // after the scheduler: the last sessions' TLS-RPT figures are flushed
         queue.close();
         LOG.info("stopped");
     }

@@ -1,0 +1,104 @@
+package dev.posthorn.delivery.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.posthorn.delivery.DnsConfig;
+import dev.posthorn.delivery.fixtures.UnboundServer;
+import dev.posthorn.delivery.remote.MxResolver;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Who gets the daily TLS reports (RFC 8460 §3, §4.1): the {@code mailto:} addresses of the policy domain's
+ * {@code _smtp._tls} record, each once, one report per domain per day, none for a domain that asks for none.
+ */
+@Timeout(60)
+class TlsRptSenderTest {
+
+    @TempDir
+    Path dir;
+
+    record Sent(String to, String message) {
+    }
+
+    @Test
+    void eachAddressOfTheRuaGetsOneReportPerDomainPerDayAndDomainsWithoutRuaGetNone() throws Exception {
+        try (UnboundServer dns = UnboundServer.start(Files.createDirectories(dir.resolve("dns")), List.of("rpt.test."),
+                List.of("_smtp._tls.a.rpt.test. TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@a.rpt.test,mailto:TLSRPT@a.rpt.test,"
+                                + "mailto:other@b.rpt.test\"",
+                        "_smtp._tls.web.rpt.test. TXT \"v=TLSRPTv1; rua=https://reports.rpt.test/v1\"",
+                        "norua.rpt.test. A 127.0.0.1"))) {
+            DnsConfig c = new DnsConfig();
+            c.servers = List.of(dns.address());
+            Instant now = Instant.parse("2026-03-04T10:00:00Z");
+            TlsRptCollector collector = new TlsRptCollector(dir.resolve("tls-rpt"), Clock.fixed(now, ZoneOffset.UTC));
+            collector.success(TlsRptCollector.Policy.none("a.rpt.test"));
+            collector.success(new TlsRptCollector.Policy("A.RPT.TEST", TlsRptCollector.Policy.STS,
+                    List.of("version: STSv1", "mode: testing", "mx: mx.a.rpt.test", "max_age: 86400"), "mx.a.rpt.test"));
+            collector.success(TlsRptCollector.Policy.none("norua.rpt.test"));
+            collector.success(TlsRptCollector.Policy.none("web.rpt.test"));
+            List<Sent> sent = new ArrayList<>();
+            TlsRptSender sender = new TlsRptSender(collector, DnsLookup.plain(MxResolver.resolverFor(c)),
+                    (to, m) -> sent.add(new Sent(to, new String(m, StandardCharsets.US_ASCII))), "mx.posthorn.test",
+                    "tlsrpt@posthorn.test", "postmaster@posthorn.test", Clock.fixed(now, ZoneOffset.UTC));
+            LocalDate day = LocalDate.of(2026, 3, 4);
+
+            assertThat(sender.send(day)).isEqualTo(2);
+            // a.rpt.test's figures (both policies, whatever the case of the name) in one report, to each address
+            // once: the same address in another case is the same mailbox.
+            assertThat(sent).extracting(Sent::to).containsExactly("tlsrpt@a.rpt.test", "other@b.rpt.test");
+            assertThat(sent).allSatisfy(s -> assertThat(s.message()).contains(
+                    "From: TLS reports <tlsrpt@posthorn.test>\r\n", "TLS-Report-Domain: a.rpt.test\r\n"));
+            assertThat(sent.get(0).message()).isEqualTo(sent.get(1).message());
+
+            // Asked again for the same day (a restart, a second run): nothing more goes out.
+            assertThat(sender.send(day)).isZero();
+            assertThat(sent).hasSize(2);
+        }
+    }
+
+    @Test
+    void aDomainWhoseRuaCannotBeLookedUpIsReportedLaterAndTheOthersNotAgain() throws Exception {
+        Instant now = Instant.parse("2026-03-05T10:00:00Z");
+        LocalDate day = LocalDate.of(2026, 3, 5);
+        TlsRptCollector collector = new TlsRptCollector(dir.resolve("tls-rpt"), Clock.fixed(now, ZoneOffset.UTC));
+        collector.success(TlsRptCollector.Policy.none("a.rpt.test"));
+        collector.success(TlsRptCollector.Policy.none("late.rpt.test"));
+        List<Sent> sent = new ArrayList<>();
+        String a = "_smtp._tls.a.rpt.test. TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@a.rpt.test\"";
+        // First the resolver refuses every question about late.rpt.test: its report cannot be addressed yet.
+        try (UnboundServer refusing = UnboundServer.start(Files.createDirectories(dir.resolve("dns1")),
+                List.of("rpt.test.", "late.rpt.test. always_refuse"), List.of(a))) {
+            TlsRptSender sender = sender(collector, refusing, sent, now);
+            assertThat(sender.send(day)).isEqualTo(1);
+            assertThat(sender.send(day)).as("a second run while late.rpt.test still fails").isZero();
+        }
+        assertThat(sent).extracting(Sent::to).containsExactly("tlsrpt@a.rpt.test");
+        try (UnboundServer mended = UnboundServer.start(Files.createDirectories(dir.resolve("dns2")), List.of("rpt.test."),
+                List.of(a, "_smtp._tls.late.rpt.test. TXT \"v=TLSRPTv1; rua=mailto:reports@late.rpt.test\""))) {
+            TlsRptSender sender = sender(collector, mended, sent, now);
+            assertThat(sender.send(day)).isEqualTo(1);
+            assertThat(sender.send(day)).as("the day is done").isZero();
+        }
+        assertThat(sent).extracting(Sent::to).containsExactly("tlsrpt@a.rpt.test", "reports@late.rpt.test");
+        assertThat(sent.get(1).message()).contains("TLS-Report-Domain: late.rpt.test\r\n");
+    }
+
+    private static TlsRptSender sender(TlsRptCollector collector, UnboundServer dns, List<Sent> sent, Instant now) {
+        DnsConfig c = new DnsConfig();
+        c.servers = List.of(dns.address());
+        return new TlsRptSender(collector, DnsLookup.plain(MxResolver.resolverFor(c)),
+                (to, m) -> sent.add(new Sent(to, new String(m, StandardCharsets.US_ASCII))), "mx.posthorn.test",
+                "tlsrpt@posthorn.test", "postmaster@posthorn.test", Clock.fixed(now, ZoneOffset.UTC));
+    }
+}
