@@ -3,6 +3,7 @@ package dev.posthorn.delivery.target;
 import dev.posthorn.delivery.lmtp.LmtpEndpoint;
 import dev.posthorn.delivery.remote.Outcome;
 import dev.posthorn.delivery.remote.RemoteReply;
+import dev.posthorn.delivery.remote.SmtpClientException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -84,8 +85,9 @@ final class LmtpTarget implements DeliveryTarget {
                 } catch (IOException | RuntimeException e) {
                     LOG.info("{}: {}", endpoint, e.toString());
                     close();
-                    Outcome deferred = new Outcome(Outcome.Kind.DEFERRED, RemoteReply.local(451, "4.4.2",
-                            "LMTP server " + endpoint + " unusable: " + e.getMessage()), via);
+                    RemoteReply own = transientReplyIn(e);
+                    Outcome deferred = new Outcome(Outcome.Kind.DEFERRED, own != null ? own : RemoteReply.local(451,
+                            "4.4.2", "LMTP server " + endpoint + " unusable: " + e.getMessage()), via);
                     return Collections.nCopies(recipients.size(), deferred);
                 }
             }
@@ -95,6 +97,22 @@ final class LmtpTarget implements DeliveryTarget {
                 // nothing was sent yet
             }
         };
+    }
+
+    /**
+     * The 4xx the client recorded for a failed session ({@code 451 4.4.1} when nothing answered, Dovecot's own
+     * {@code 421 4.3.2} when it was shutting down), so that the queue and the delay DSN explain the real cause
+     * (RFC 3463 §3.5: 4.4.1 is "no answer from host", 4.4.2 a connection lost after it was made); null when there
+     * is none, or it is a 5xx: a session that never began must not bounce anyone, it defers them all.
+     */
+    private static RemoteReply transientReplyIn(Throwable e) {
+        int depth = 0;
+        for (Throwable t = e; t != null && depth++ < 8; t = t.getCause()) { // bounded: a cause chain may loop
+            if (t instanceof SmtpClientException s) {
+                return s.reply().transientFailure() ? s.reply() : null;
+            }
+        }
+        return null;
     }
 
     private LmtpConnector.Client client() {
