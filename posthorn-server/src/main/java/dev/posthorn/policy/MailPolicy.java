@@ -60,6 +60,35 @@ public final class MailPolicy {
                 ? null : ReplyName.SENDER_NOT_OWNED.reply();
     }
 
+    /**
+     * RFC 6409 §6.1 for the header: every mailbox in {@code From:} and {@code Sender:} must be the user's. A
+     * header that cannot be read, or that is larger than the server examines, is refused rather than let
+     * through unchecked. A message without {@code From:} claims no author and passes. Null when fine.
+     */
+    public Reply headerSenders(HeaderFrom.Result header, String authenticatedUser) {
+        if (!senderBinding || authenticatedUser == null) {
+            return null;
+        }
+        return switch (header) {
+            case HeaderFrom.Absent absent -> null;
+            case HeaderFrom.Unexamined unexamined -> ReplyName.HEADER_TOO_LARGE_TO_CHECK.reply();
+            case HeaderFrom.Malformed malformed -> ReplyName.HEADER_SENDER_UNREADABLE.reply(malformed.reason());
+            case HeaderFrom.Mailboxes mailboxes -> mailboxes.all().stream()
+                    .allMatch(a -> ownsMailbox(authenticatedUser, a)) ? null : ReplyName.SENDER_NOT_OWNED.reply();
+        };
+    }
+
+    /**
+     * Compared part by part: a quoted local part may hold an {@code @} ({@code "alice@example.com"@evil}), which
+     * no address of ours does, so such a mailbox is never owned whatever the joined string looks like.
+     */
+    private boolean ownsMailbox(String authenticatedUser, HeaderFrom.Address address) {
+        if (address.localPart().isEmpty() || address.localPart().indexOf('@') >= 0) {
+            return false;
+        }
+        return ownsAddress(authenticatedUser, address.address());
+    }
+
     public boolean ownsAddress(String authenticatedUser, String address) {
         return !senderBinding || authenticatedUser == null
                 || mailboxes.addressesOf(authenticatedUser).contains(address.toLowerCase(Locale.ROOT));

@@ -334,10 +334,9 @@ public final class SmtpProtocol {
         if (outcome.receivedHeaders() > settings.maxHops()) {
             return rejectContent(ReplyName.TOO_MANY_HOPS.reply());
         }
-        for (String from : outcome.fromAddresses()) {
-            if (!policy.ownsAddress(authenticatedUser, from)) {
-                return rejectContent(ReplyName.SENDER_NOT_OWNED.reply());
-            }
+        Reply notOwned = policy.headerSenders(outcome.headerSenders(), authenticatedUser);
+        if (notOwned != null) {
+            return rejectContent(notOwned);
         }
         return new Action.Commit(transaction);
     }

@@ -105,7 +105,7 @@ final class ContentSink extends OutputStream {
     }
 
     DataOutcome outcome() {
-        return new DataOutcome(size, tooBig, bareLf, bareCr, headers.receivedCount(), headers.fromAddresses());
+        return new DataOutcome(size, tooBig, bareLf, bareCr, headers.receivedCount(), headers.senders());
     }
 
     @Override
