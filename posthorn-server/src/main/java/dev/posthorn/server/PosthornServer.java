@@ -21,6 +21,7 @@ import dev.posthorn.spool.Envelope;
 import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.SpoolWriter;
 import dev.posthorn.smtp.listener.ConnectionLimiter;
+import dev.posthorn.smtp.listener.SessionWatchdog;
 import dev.posthorn.smtp.listener.SmtpListener;
 import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.smtp.session.SessionServices;
@@ -63,6 +64,7 @@ public final class PosthornServer implements AutoCloseable {
     private final LocalDelivery localDelivery;
     private final SessionServices services;
     private final ServerTls tls;
+    private SessionWatchdog watchdog;
 
     private PosthornServer(PosthornConfig config) throws IOException {
         this.config = config;
@@ -96,6 +98,7 @@ public final class PosthornServer implements AutoCloseable {
         try {
             server.outbound.start();
             server.queue.start();
+            server.watchdog = new SessionWatchdog(server.sessions, server.services.clock());
             server.openListeners();
         } catch (IOException | RuntimeException e) {
             server.close();
@@ -245,6 +248,9 @@ public final class PosthornServer implements AutoCloseable {
             sleep(20);
         }
         sessions.forEach(SmtpSession::kill);
+        if (watchdog != null) {
+            watchdog.close();
+        }
         outbound.close();
         queue.close();
         LOG.info("stopped");

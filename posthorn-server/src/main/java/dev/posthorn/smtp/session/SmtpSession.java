@@ -18,7 +18,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -38,26 +37,38 @@ public final class SmtpSession implements Runnable {
     private final SessionServices services;
     private final ListenerRole role;
     private final boolean implicitTls;
+    /** After a deadline has passed by this much, the watchdog cuts a session its own reads did not end. */
+    private static final long WATCHDOG_GRACE_MILLIS = 1000;
+    /** ... and if even the 421 cannot be written (the client stopped reading), this much later it closes. */
+    private static final long WATCHDOG_FORCE_MILLIS = 2000;
+
     private final String clientAddress;
-    private final Instant started;
     private final ReentrantLock writeLock = new ReentrantLock();
-    private Socket socket;
+    /** The accepted TCP socket, below any TLS layer: closing it ends every blocked read and write at once. */
+    private final Socket rawSocket;
+    private volatile Socket socket;
     private SmtpInput input;
-    private OutputStream output;
+    private volatile OutputStream output;
     private SmtpProtocol protocol;
     private volatile boolean shuttingDown;
     private boolean idle;
-    private Instant dataDeadline;
+    /** Guarded by writeLock: the last reply (221 aside) was sent; nothing more may follow it. */
+    private boolean finalSent;
+    private final SessionDeadlines deadlines;
+    private volatile boolean handshaking;
+    private volatile boolean expired;
     private int accepted;
     private final SessionLog log;
 
     public SmtpSession(Socket socket, ListenerRole role, boolean implicitTls, SessionServices services) {
         this.socket = socket;
+        this.rawSocket = socket;
         this.role = role;
         this.implicitTls = implicitTls;
         this.services = services;
         this.clientAddress = ((InetSocketAddress) socket.getRemoteSocketAddress()).getAddress().getHostAddress();
-        this.started = services.clock().instant();
+        this.deadlines = new SessionDeadlines(services.clock(), services.limits().commandTimeout(),
+                services.limits().sessionTimeout());
         this.log = new SessionLog(role, clientAddress);
     }
 
@@ -67,11 +78,11 @@ public final class SmtpSession implements Runnable {
         String end = "closed";
         try {
             if (implicitTls) {
-                socket.setSoTimeout((int) services.limits().commandTimeout().toMillis());
-                socket = services.tls().implicitTls(socket);
+                socket = handshake(() -> services.tls().implicitTls(socket));
             }
             input = new SmtpInput(socket.getInputStream());
             input.beforeRead(this::beforeBlockingRead);
+            input.onLineStart(deadlines::command);
             output = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
             protocol = new SmtpProtocol(settings(), services.policy(), services.sasl(),
                     services.authGates().apply(socket.getInetAddress()));
@@ -81,12 +92,15 @@ public final class SmtpSession implements Runnable {
             send(protocol.greeting());
             end = converse();
         } catch (SocketTimeoutException e) {
-            end = "timeout";
-            sendQuietly(ReplyName.TIMEOUT.reply(services.hostname()));
+            // RFC 5321 §4.5.3.2, SMTP-CONFORMANCE O-3: 421 4.4.2, then close.
+            boolean session = deadlines.sessionExpired();
+            end = session ? "session time limit" : "timeout";
+            sendQuietly((session ? ReplyName.SESSION_TOO_LONG : ReplyName.TIMEOUT).reply(services.hostname()));
         } catch (EOFException e) {
-            end = "lost";
+            end = expired ? "timeout (cut by the watchdog)" : "lost";
         } catch (IOException e) {
-            end = shuttingDown ? "shutdown" : "error: " + e.getMessage();
+            end = expired ? "timeout (cut by the watchdog)"
+                    : shuttingDown ? "shutdown" : "error: " + e.getMessage();
         } catch (RuntimeException e) {
             // A bug must cost one session, never the server; the client gets a 421 so it retries.
             end = "internal error";
@@ -109,7 +123,7 @@ public final class SmtpSession implements Runnable {
                 sendFinal(ReplyName.SHUTTING_DOWN.reply(services.hostname()));
                 return "shutdown";
             }
-            if (services.clock().instant().isAfter(started.plus(services.limits().sessionTimeout()))) {
+            if (deadlines.sessionExpired()) {
                 sendFinal(ReplyName.SESSION_TOO_LONG.reply(services.hostname()));
                 return "session time limit";
             }
@@ -142,9 +156,12 @@ public final class SmtpSession implements Runnable {
         } finally {
             writeLock.unlock();
         }
+        deadlines.command();
         try {
             return input.readLine(protocol.maxLineLength());
         } finally {
+            // Answering the command gets the command timeout too, so a client that stops reading is cut.
+            deadlines.command();
             writeLock.lock();
             try {
                 idle = false;
@@ -208,11 +225,11 @@ public final class SmtpSession implements Runnable {
      * or discarded, likewise, since a chunk of a million octets sent one per minute holds a slot as long.
      */
     private void withDataDeadline(ContentRead read) throws IOException {
-        dataDeadline = services.clock().instant().plus(services.limits().dataTimeout());
+        deadlines.content(services.limits().dataTimeout());
         try {
             read.read();
         } finally {
-            dataDeadline = null;
+            deadlines.command();
         }
     }
 
@@ -309,7 +326,7 @@ public final class SmtpSession implements Runnable {
         flush();
         SSLSocket tls;
         try {
-            tls = services.tls().startTls(socket);
+            tls = handshake(() -> services.tls().startTls(socket));
         } catch (IOException e) {
             // RFC 3207 §4.1: after a failed handshake the plaintext state cannot be trusted: close.
             LOG.info("TLS handshake with {} failed: {}", clientAddress, e.getMessage());
@@ -340,15 +357,26 @@ public final class SmtpSession implements Runnable {
     }
 
     private void setReadTimeout() throws IOException {
-        long millis = services.limits().commandTimeout().toMillis();
-        if (dataDeadline != null) {
-            long left = dataDeadline.toEpochMilli() - services.clock().millis();
-            if (left <= 0) {
-                throw new SocketTimeoutException("DATA deadline passed");
-            }
-            millis = Math.min(millis, left);
+        socket.setSoTimeout(deadlines.readTimeoutMillis());
+    }
+
+    private interface Handshake {
+        SSLSocket run() throws IOException;
+    }
+
+    /**
+     * A TLS handshake (STARTTLS or implicit TLS) within the command timeout, however slowly its records come:
+     * the socket timeout bounds each read, the watchdog the whole. No SMTP reply can be sent in the middle of one.
+     */
+    private SSLSocket handshake(Handshake handshake) throws IOException {
+        deadlines.command();
+        socket.setSoTimeout(deadlines.readTimeoutMillis());
+        handshaking = true;
+        try {
+            return handshake.run();
+        } finally {
+            handshaking = false;
         }
-        socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, millis)));
     }
 
     /**
@@ -385,8 +413,17 @@ public final class SmtpSession implements Runnable {
 
     /** The last reply of a session: it must reach the client before the socket closes (never a silent close). */
     private void sendFinal(Reply reply) throws IOException {
-        send(reply);
-        flush();
+        writeLock.lock();
+        try {
+            if (finalSent) {
+                return;
+            }
+            finalSent = true;
+            send(reply);
+            flush();
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     private void flush() throws IOException {
@@ -398,14 +435,71 @@ public final class SmtpSession implements Runnable {
         }
     }
 
+    /** The session's last words (a 421): sent once, whoever decides to end it, and never after another. */
     private void sendQuietly(Reply reply) {
+        writeLock.lock();
         try {
-            if (output != null) {
+            if (output != null && !finalSent && !handshaking) {
+                finalSent = true;
                 send(reply);
                 flush();
             }
         } catch (IOException ignored) {
             // The peer is gone; nothing more to tell it.
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * The watchdog's check, about twice a second: a session whose deadline passed more than a grace period ago
+     * is stuck in a read no socket timeout can bound (a TLS record or handshake sent byte by byte) or in a write
+     * to a client that does not read. It gets {@code 421 4.4.2} when a reply can still be written, and its socket
+     * is closed; if even that write blocks, the socket is closed regardless a little later.
+     */
+    public void enforceDeadline(long nowMillis) {
+        long overdue = deadlines.overdueSince(nowMillis);
+        if (overdue < WATCHDOG_GRACE_MILLIS) {
+            return;
+        }
+        if (!expired) {
+            expired = true;
+            LOG.info("session from {} overran its deadline by {} ms: closing it", clientAddress, overdue);
+            Thread.ofVirtual().name("smtp-expire").start(this::expire);
+        } else if (overdue >= WATCHDOG_GRACE_MILLIS + WATCHDOG_FORCE_MILLIS) {
+            closeRawSocket();
+        }
+    }
+
+    private void expire() {
+        Reply reply = (deadlines.sessionExpired() ? ReplyName.SESSION_TOO_LONG : ReplyName.TIMEOUT)
+                .reply(services.hostname());
+        try {
+            // The session thread holds the lock only while it writes; if that write is stuck, so would ours be.
+            if (writeLock.tryLock(WATCHDOG_GRACE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                try {
+                    if (output != null && !finalSent && !handshaking) {
+                        finalSent = true;
+                        output.write(reply.wire().getBytes(StandardCharsets.US_ASCII));
+                        output.flush();
+                        log.reply(reply);
+                    }
+                } finally {
+                    writeLock.unlock();
+                }
+            }
+        } catch (IOException | InterruptedException e) {
+            // The peer is gone or not reading; closing is all that is left.
+        } finally {
+            closeRawSocket();
+        }
+    }
+
+    private void closeRawSocket() {
+        try {
+            rawSocket.close();
+        } catch (IOException ignored) {
+            // Already closed.
         }
     }
 
@@ -417,7 +511,8 @@ public final class SmtpSession implements Runnable {
         shuttingDown = true;
         writeLock.lock();
         try {
-            if (idle && output != null) {
+            if (idle && output != null && !finalSent) {
+                finalSent = true;
                 output.write(ReplyName.SHUTTING_DOWN.reply(services.hostname()).wire()
                         .getBytes(StandardCharsets.US_ASCII));
                 output.flush();
