@@ -23,7 +23,23 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     public static ServerProcess start(Path dataDir, int mxPort, Path log, String... extraArgs) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
+        return start(List.of(), dataDir, mxPort, log, extraArgs);
+    }
+
+    /**
+     * As {@link #start}, with the server's open files limited to {@code maxOpenFiles} ({@code ulimit -n}), so a
+     * test can make it run out of file descriptors for real.
+     */
+    public static ServerProcess startWithOpenFileLimit(int maxOpenFiles, Path dataDir, int mxPort, Path log,
+            String... extraArgs) throws IOException {
+        return start(List.of("/bin/sh", "-c", "ulimit -n " + maxOpenFiles + " && exec \"$@\"", "sh"), dataDir,
+                mxPort, log, extraArgs);
+    }
+
+    private static ServerProcess start(List<String> prefix, Path dataDir, int mxPort, Path log, String... extraArgs)
+            throws IOException {
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
                 "-cp", System.getProperty("java.class.path"),
                 "dev.posthorn.cli.Main", "serve",
