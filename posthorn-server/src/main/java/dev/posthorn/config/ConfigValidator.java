@@ -63,6 +63,10 @@ final class ConfigValidator {
             problems.add(new ConfigProblem("limits.max_hops", "must be at least 100",
                     "RFC 5321 §6.3 sets the loop-detection threshold at 100 or more"));
         }
+        if (limits.minFreeDiskMb < 0) {
+            problems.add(new ConfigProblem("limits.min_free_disk_mb", "must not be negative",
+                    "use 0 to turn the free-space check off, or the megabytes that must stay free"));
+        }
         if (limits.shutdownGraceSeconds < 0) {
             problems.add(new ConfigProblem("limits.shutdown_grace_seconds", "must not be negative", "use 0 or more"));
         }

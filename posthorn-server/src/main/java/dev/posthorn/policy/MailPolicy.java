@@ -3,6 +3,7 @@ package dev.posthorn.policy;
 import dev.posthorn.codes.Reply;
 import dev.posthorn.codes.ReplyName;
 import dev.posthorn.smtp.protocol.Mailbox;
+import dev.posthorn.spool.DiskSpace;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -17,6 +18,7 @@ public final class MailPolicy {
     private final MailboxDirectory mailboxes;
     private final boolean senderBinding;
     private final Set<String> relayDomains;
+    private final DiskSpace diskSpace;
 
     public MailPolicy(HostedDomains domains, MailboxDirectory mailboxes, boolean senderBinding) {
         this(domains, mailboxes, senderBinding, Set.of());
@@ -28,6 +30,13 @@ public final class MailPolicy {
      *                     these domains.
      */
     public MailPolicy(HostedDomains domains, MailboxDirectory mailboxes, boolean senderBinding, Set<String> relayDomains) {
+        this(domains, mailboxes, senderBinding, relayDomains, null);
+    }
+
+    /** @param diskSpace the spool's free-space check; null: none */
+    public MailPolicy(HostedDomains domains, MailboxDirectory mailboxes, boolean senderBinding, Set<String> relayDomains,
+            DiskSpace diskSpace) {
+        this.diskSpace = diskSpace;
         this.domains = domains;
         this.mailboxes = mailboxes;
         this.senderBinding = senderBinding;
@@ -92,6 +101,16 @@ public final class MailPolicy {
     public boolean ownsAddress(String authenticatedUser, String address) {
         return !senderBinding || authenticatedUser == null
                 || mailboxes.addressesOf(authenticatedUser).contains(address.toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * RFC 1870 §6.1, RFC 5321 §4.5.3.1.10: {@code 452 4.3.1} when the spool's file system has less free space
+     * than the configured minimum, counting {@code declaredSize} more (the SIZE= of MAIL, or 0). Null when
+     * there is room.
+     */
+    public Reply storage(long declaredSize) {
+        return diskSpace == null || diskSpace.hasRoomFor(declaredSize) ? null
+                : ReplyName.INSUFFICIENT_STORAGE.reply();
     }
 
     /** Where {@code <Postmaster>} without a domain is delivered. */

@@ -17,6 +17,7 @@ import dev.posthorn.delivery.remote.MxResolver;
 import dev.posthorn.delivery.remote.Router;
 import dev.posthorn.queue.OutboundScheduler;
 import dev.posthorn.queue.QueueManager;
+import dev.posthorn.spool.DiskSpace;
 import dev.posthorn.spool.Envelope;
 import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.SpoolWriter;
@@ -75,8 +76,10 @@ public final class PosthornServer implements AutoCloseable {
         PasswdFile passwdFile = config.auth.passwdFile == null ? null : new PasswdFile(Path.of(config.auth.passwdFile));
         CredentialStore credentials = CredentialStore.of(users, passwdFile);
         Mailboxes mailboxes = new Mailboxes(users, credentials);
-        MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding, config.routes.keySet());
         this.spool = new Spool(dataDir.resolve("queue"));
+        DiskSpace diskSpace = new DiskSpace(spool.directory(), config.limits.minFreeDiskMb * 1024 * 1024);
+        MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding, config.routes.keySet(),
+                diskSpace);
         this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
         this.queue = new QueueManager(spool, localDelivery);
         this.outbound = outboundScheduler(config, spool.directory());

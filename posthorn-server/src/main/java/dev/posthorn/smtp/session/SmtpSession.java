@@ -7,6 +7,7 @@ import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.smtp.protocol.SessionSettings;
 import dev.posthorn.smtp.protocol.SmtpProtocol;
 import dev.posthorn.smtp.protocol.Transaction;
+import dev.posthorn.spool.DiskSpace;
 import dev.posthorn.spool.Envelope;
 import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.SpoolWriter;
@@ -208,11 +209,32 @@ public final class SmtpSession implements Runnable {
         send(data.goAhead());
         flush();
         Transaction transaction = data.transaction();
-        SpoolWriter writer = openSpool(transaction);
-        ContentSink sink = newContentSink(writer);
-        withDataDeadline(() -> input.readData(sink));
-        sink.finishContent();
-        return perform(protocol.dataEnded(sink.outcome()));
+        ContentSink sink;
+        try {
+            sink = newContentSink(openSpool(transaction));
+        } catch (IOException e) {
+            sink = new ContentSink(OutputStream.nullOutputStream(), services.limits().maxMessageSize());
+            sink.failed(e);
+        }
+        ContentSink content = sink;
+        withDataDeadline(() -> input.readData(content));
+        content.finishContent();
+        if (content.storageFailure() != null) {
+            return perform(new Action.Respond(storageFailed(content.storageFailure())));
+        }
+        return perform(protocol.dataEnded(content.outcome()));
+    }
+
+    /**
+     * The spool could not take the content (a full disk, ENOSPC): this message is refused, {@code 452 4.3.1}
+     * (or {@code 451 4.3.0} for another failure), its partial file dropped with its transaction, and the session
+     * goes on. Messages acknowledged before are not touched.
+     */
+    private Reply storageFailed(IOException e) {
+        boolean full = DiskSpace.isOutOfSpace(e);
+        LOG.error("spool write failed for a message from {}{}: {}", clientAddress, full ? " (disk full)" : "",
+                e.toString());
+        return protocol.commitFailed(full);
     }
 
     /** One read of message content: DATA to its end, or one BDAT chunk. */
@@ -236,13 +258,22 @@ public final class SmtpSession implements Runnable {
     private boolean receiveChunk(Action.ReceiveChunk chunk) throws IOException {
         Transaction transaction = chunk.transaction();
         if (transaction.spoolHandle() == null) {
-            SpoolWriter writer = openSpool(transaction);
-            transaction.spoolHandle(new ChunkedContent(writer, newContentSink(writer)));
+            try {
+                SpoolWriter writer = openSpool(transaction);
+                transaction.spoolHandle(new ChunkedContent(writer, newContentSink(writer)));
+            } catch (IOException e) {
+                withDataDeadline(() -> input.skip(chunk.size()));
+                return perform(new Action.Respond(storageFailed(e)));
+            }
         }
         ChunkedContent content = (ChunkedContent) transaction.spoolHandle();
         withDataDeadline(() -> input.readExactly(chunk.size(), content.sink()));
         if (chunk.last()) {
             content.sink().finishContent();
+        }
+        // RFC 3030 §2: a chunk that could not be stored gets its reply now, and the transaction ends with it.
+        if (content.sink().storageFailure() != null) {
+            return perform(new Action.Respond(storageFailed(content.sink().storageFailure())));
         }
         return perform(protocol.chunkEnded(chunk.size(), chunk.last(), content.sink().outcome()));
     }
@@ -282,9 +313,12 @@ public final class SmtpSession implements Runnable {
             writer.commit(envelope);
             reply = protocol.committed(writer.id());
         } catch (IOException e) {
+            // RFC 5321 §4.2.5: no 250, so the message must not be delivered; a full disk says so (452 4.3.1).
             writer.abort();
-            LOG.error("spool failed for {} from {}: {}", writer.id(), clientAddress, e.toString());
-            reply = protocol.commitFailed();
+            boolean full = DiskSpace.isOutOfSpace(e);
+            LOG.error("spool failed for {} from {}{}: {}", writer.id(), clientAddress, full ? " (disk full)" : "",
+                    e.toString());
+            reply = protocol.commitFailed(full);
             send(reply);
             return;
         }
