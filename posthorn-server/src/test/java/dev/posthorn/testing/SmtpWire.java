@@ -35,6 +35,18 @@ public final class SmtpWire implements AutoCloseable {
         return new SmtpWire(new Socket("127.0.0.1", port));
     }
 
+    /** Connects from a given local address: any of 127.0.0.0/8 is this machine, so tests can be many clients. */
+    public static SmtpWire connectFrom(java.net.InetAddress local, int port) throws IOException {
+        return new SmtpWire(new Socket(java.net.InetAddress.getByName("127.0.0.1"), port, local, 0));
+    }
+
+    /** {@link #connectTls} from a given local address. */
+    public static SmtpWire connectTlsFrom(java.net.InetAddress local, int port) throws IOException {
+        Socket plain = new Socket(java.net.InetAddress.getByName("127.0.0.1"), port, local, 0);
+        plain.setSoTimeout(5000);
+        return new SmtpWire(handshake(plain, "mx.posthorn.test"));
+    }
+
     /** Connects to an implicit-TLS port (465, RFC 8314): the handshake comes before the greeting. */
     public static SmtpWire connectTls(int port, String... protocols) throws IOException {
         Socket plain = new Socket("127.0.0.1", port);

@@ -571,7 +571,14 @@ public final class SmtpProtocol {
             }
             case SaslStep.Failure failure -> {
                 saslExchange = null;
+                // A user locked by failures from elsewhere gets 454 for a wrong password as for the right one:
+                // a 535 for wrong guesses only would tell a guesser spread over many addresses which was right.
+                boolean locked = failure.user() != null
+                        && authGate.checkUser(failure.user()) != AuthGate.Verdict.ALLOW;
                 authGate.failed(failure.user());
+                if (locked) {
+                    yield new Action.DelayedRespond(authGate.delay(), ReplyName.AUTH_THROTTLED.reply());
+                }
                 yield error(failure.reply().reply());
             }
         };
