@@ -49,7 +49,7 @@ final class ContentSink extends OutputStream {
                 releaseHeaderWhenComplete();
                 return;
             }
-            store(new byte[] {(byte) b}, 0, 1);
+            store(b);
         }
     }
 
@@ -90,6 +90,17 @@ final class ContentSink extends OutputStream {
     /** The spool could not even be opened: everything is read and dropped, and the reply says why. */
     void failed(IOException e) {
         if (storageFailure == null) {
+            storageFailure = e;
+        }
+    }
+
+    private void store(int b) {
+        if (storageFailure != null) {
+            return;
+        }
+        try {
+            target.write(b);
+        } catch (IOException e) {
             storageFailure = e;
         }
     }
