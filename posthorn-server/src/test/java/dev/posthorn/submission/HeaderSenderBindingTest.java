@@ -70,6 +70,9 @@ class HeaderSenderBindingTest {
         assertThat(send("From: alice@posthorn.test\r\n" + filler + "\r\nx\r\n")).isEqualTo(TOO_LARGE);
         // A header with no end at all (no empty line, no body) is all header: the same.
         assertThat(send("From: alice@posthorn.test\r\n" + filler)).isEqualTo(TOO_LARGE);
+        // So is a From: longer than the 64 KiB of address fields the server keeps, folded over many lines.
+        String many = "alice@posthorn.test,\r\n ".repeat(3000) + "ceo@victim.example";
+        assertThat(send("From: " + many + "\r\n\r\nx\r\n")).isEqualTo(TOO_LARGE);
     }
 
     @ParameterizedTest
