@@ -123,6 +123,12 @@ public final class HeaderFrom {
             list = DefaultAddressParser.DEFAULT.parseAddressList(value);
         } catch (ParseException | TokenMgrError | RuntimeException | StackOverflowError e) {
             return field + " is not an RFC 5322 mailbox list";
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Error e) {
+            // Found by fuzzing: mime4j decodes RFC 2047 encoded words in display names and throws a bare Error
+            // for a broken one ("=?utf-8?q?a= b?="); it must cost the message a reply, not the session.
+            return field + " has a display name that cannot be decoded (RFC 2047)";
         }
         for (org.apache.james.mime4j.dom.address.Address address : list) {
             switch (address) {

@@ -71,7 +71,7 @@ class HeaderSenderBindingTest {
         // A header with no end at all (no empty line, no body) is all header: the same.
         assertThat(send("From: alice@posthorn.test\r\n" + filler)).isEqualTo(TOO_LARGE);
         // So is a From: longer than the 64 KiB of address fields the server keeps, folded over many lines.
-        String many = "alice@posthorn.test,\r\n ".repeat(3000) + "ceo@victim.example";
+        String many = "alice@posthorn.test,\r\n ".repeat(4000) + "ceo@victim.example";
         assertThat(send("From: " + many + "\r\n\r\nx\r\n")).isEqualTo(TOO_LARGE);
     }
 
@@ -113,6 +113,7 @@ class HeaderSenderBindingTest {
         "\uFEFFFrom: ceo@victim.example\r\nFrom: alice@posthorn.test|a header line that is not a field",
         "From: alice@posthorn.test\r\nSender: a@posthorn.test, b@posthorn.test|Sender: must name exactly one mailbox",
         "Sender: alice@posthorn.test|Sender: without From:",
+        "From: =?utf-8?q?a= b?= <alice@posthorn.test>|From: has a display name that cannot be decoded (RFC 2047)",
     })
     void aHeaderThatCannotBeReadIsRefusedAndSaysWhy(String row) throws IOException {
         String[] parts = row.split("\\|");
