@@ -48,11 +48,13 @@ for _ in $(seq 600); do
     sleep 0.2
 done
 
+pids=()
 load() { # name mode size sessions rate reuse
     timeout $((SECONDS_TOTAL + 120)) "$JAVA" "$here/SmtpLoad.java" "$2" --port "$([ "$2" = submission ] && echo $SUB || echo $MX)" \
         --size "$3" --sessions "$4" --rate "$5" --reuse "$6" --seconds "$SECONDS_TOTAL" --messages 100000000 \
         --from "$([ "$2" = submission ] && echo bench@localhost || echo sender@example.org)" \
         --to postmaster@localhost --user bench@localhost --password bench-password > "$WORK/load-$1.txt" 2>&1 &
+    pids+=($!)
 }
 started=$(date +%s)
 load small latency 1024 8 40 true
@@ -70,12 +72,16 @@ while [ $(( $(date +%s) - started )) -lt "$SECONDS_TOTAL" ]; do
     live=""
     if [ "$t" -ge "$next_gc" ]; then
         "$JCMD" $server GC.run >/dev/null
-        live=$("$JCMD" $server GC.heap_info | sed -n 's/.*total [0-9]*K, used \([0-9]*\)K.*/\1/p' | head -1)
+        # G1: " garbage-first heap   total reserved ...K, committed ...K, used NK [...": live data after the GC.
+        live=$("$JCMD" $server GC.heap_info | sed -n 's/.* used \([0-9]*\)K.*/\1/p' | head -1)
         next_gc=$((next_gc + 60))
     fi
     echo "$t,$rss,$live,$(cut -d' ' -f1 /proc/loadavg)" >> "$OUT/samples.csv"
 done
-wait $(jobs -p | grep -v "^$server$") 2>/dev/null || true
+# Each generator stops at its own deadline and prints its RESULT line; wait for all of them.
+for pid in "${pids[@]}"; do
+    wait "$pid" || true
+done
 
 # Nothing lost: every 250 the generators counted is a file in the mailbox once delivery has caught up.
 acknowledged=$(cat "$WORK"/load-*.txt | sed -n 's/^RESULT .* msgs=\([0-9]*\) .*/\1/p' | awk '{s+=$1} END {print s+0}')
