@@ -57,7 +57,18 @@ public final class SmtpSession implements Runnable {
     private boolean finalSent;
     private final SessionDeadlines deadlines;
     private volatile boolean handshaking;
-    private volatile boolean expired;
+    /**
+     * Guards {@link #working} and {@link #cut} together, so that the watchdog's decision to cut and the session
+     * thread's decision to take a message can never both be made.
+     */
+    private final Object cutGuard = new Object();
+    /**
+     * Guarded by cutGuard: the client has sent its last octet of message content and the server is checking and
+     * committing it, up to the reply in the output buffer. Nobody waits on the client then, so no deadline holds.
+     */
+    private boolean working;
+    /** Guarded by cutGuard (volatile for the log line): the watchdog has decided to cut this session. */
+    private volatile boolean cut;
     private int accepted;
     private final SessionLog log;
 
@@ -98,9 +109,9 @@ public final class SmtpSession implements Runnable {
             end = session ? "session time limit" : "timeout";
             sendQuietly((session ? ReplyName.SESSION_TOO_LONG : ReplyName.TIMEOUT).reply(services.hostname()));
         } catch (EOFException e) {
-            end = expired ? "timeout (cut by the watchdog)" : "lost";
+            end = cut ? "timeout (cut by the watchdog)" : "lost";
         } catch (IOException e) {
-            end = expired ? "timeout (cut by the watchdog)"
+            end = cut ? "timeout (cut by the watchdog)"
                     : shuttingDown ? "shutdown" : "error: " + e.getMessage();
         } catch (RuntimeException e) {
             // A bug must cost one session, never the server; the client gets a 421 so it retries.
@@ -218,11 +229,44 @@ public final class SmtpSession implements Runnable {
         }
         ContentSink content = sink;
         withDataDeadline(() -> input.readData(content));
-        content.finishContent();
-        if (content.storageFailure() != null) {
-            return perform(new Action.Respond(storageFailed(content.storageFailure())));
+        return afterContent(() -> {
+            content.finishContent();
+            if (content.storageFailure() != null) {
+                return perform(new Action.Respond(storageFailed(content.storageFailure())));
+            }
+            return perform(protocol.dataEnded(content.outcome()));
+        });
+    }
+
+    /** The server's own work on content the client has finished sending, up to its reply. */
+    private interface ServerWork {
+        boolean run() throws IOException;
+    }
+
+    /**
+     * Runs the checks and the commit of content the client has finished sending, with no deadline: nobody waits
+     * on the client now. A watchdog that cut the session here would tell the client 421 while the commit goes on
+     * and the message is delivered anyway, and the client would send it again (RFC 5321 §4.1.1.4: after the
+     * final dot the server must either take the message or not, and say which; RFC 1047). So the watchdog leaves
+     * a working session alone, and the deadline is checked again once the reply is written (converse()). If the
+     * watchdog cut the session before this began, the message is not taken at all.
+     */
+    private boolean afterContent(ServerWork work) throws IOException {
+        synchronized (cutGuard) {
+            if (cut) {
+                throw new IOException("cut by the watchdog before the content was taken");
+            }
+            working = true;
         }
-        return perform(protocol.dataEnded(content.outcome()));
+        try {
+            return work.run();
+        } finally {
+            // The reply is in the buffer: from here on the client must read it, within the command timeout.
+            deadlines.command();
+            synchronized (cutGuard) {
+                working = false;
+            }
+        }
     }
 
     /**
@@ -268,14 +312,16 @@ public final class SmtpSession implements Runnable {
         }
         ChunkedContent content = (ChunkedContent) transaction.spoolHandle();
         withDataDeadline(() -> input.readExactly(chunk.size(), content.sink()));
-        if (chunk.last()) {
-            content.sink().finishContent();
-        }
-        // RFC 3030 §2: a chunk that could not be stored gets its reply now, and the transaction ends with it.
-        if (content.sink().storageFailure() != null) {
-            return perform(new Action.Respond(storageFailed(content.sink().storageFailure())));
-        }
-        return perform(protocol.chunkEnded(chunk.size(), chunk.last(), content.sink().outcome()));
+        return afterContent(() -> {
+            if (chunk.last()) {
+                content.sink().finishContent();
+            }
+            // RFC 3030 §2: a chunk that could not be stored gets its reply now, and the transaction ends with it.
+            if (content.sink().storageFailure() != null) {
+                return perform(new Action.Respond(storageFailed(content.sink().storageFailure())));
+            }
+            return perform(protocol.chunkEnded(chunk.size(), chunk.last(), content.sink().outcome()));
+        });
     }
 
     /** RFC 6409 §8.2-8.3: on submission ports, Message-ID and Date are added to a message that lacks them. */
@@ -489,18 +535,27 @@ public final class SmtpSession implements Runnable {
      * The watchdog's check, about twice a second: a session whose deadline passed more than a grace period ago
      * is stuck in a read no socket timeout can bound (a TLS record or handshake sent byte by byte) or in a write
      * to a client that does not read. It gets {@code 421 4.4.2} when a reply can still be written, and its socket
-     * is closed; if even that write blocks, the socket is closed regardless a little later.
+     * is closed; if even that write blocks, the socket is closed regardless a little later. A session that is
+     * checking or committing a message the client has sent in full is never cut: see {@link #afterContent}.
      */
     public void enforceDeadline(long nowMillis) {
         long overdue = deadlines.overdueSince(nowMillis);
         if (overdue < WATCHDOG_GRACE_MILLIS) {
             return;
         }
-        if (!expired) {
-            expired = true;
-            LOG.info("session from {} overran its deadline by {} ms: closing it", clientAddress, overdue);
-            Thread.ofVirtual().name("smtp-expire").start(this::expire);
-        } else if (overdue >= WATCHDOG_GRACE_MILLIS + WATCHDOG_FORCE_MILLIS) {
+        synchronized (cutGuard) {
+            if (working) {
+                return;
+            }
+            if (!cut) {
+                cut = true;
+                LOG.info("session from {} overran its deadline by {} ms: closing it", clientAddress, overdue);
+                Thread.ofVirtual().name("smtp-expire").start(this::expire);
+                return;
+            }
+        }
+        // Cut already, so the session thread can no longer start taking a message: closing loses none.
+        if (overdue >= WATCHDOG_GRACE_MILLIS + WATCHDOG_FORCE_MILLIS) {
             closeRawSocket();
         }
     }
