@@ -68,6 +68,12 @@ public final class HeaderFrom {
         }
     }
 
+    /**
+     * More mailboxes than this in From: and Sender: together and the header is refused as unreadable: each is checked
+     * against the user's addresses, and no real message names hundreds of authors (RFC 5322 §3.6.2).
+     */
+    public static final int MAX_MAILBOXES = 100;
+
     private HeaderFrom() {
     }
 
@@ -102,6 +108,9 @@ public final class HeaderFrom {
             if (sender.size() != 1) {
                 return new Malformed("Sender: must name exactly one mailbox");
             }
+        }
+        if (from.size() + sender.size() > MAX_MAILBOXES) {
+            return new Malformed("From: and Sender: name more than " + MAX_MAILBOXES + " mailboxes");
         }
         return new Mailboxes(from, sender);
     }

@@ -75,10 +75,18 @@ public final class MailPolicy {
      * through unchecked. A message without {@code From:} claims no author and passes. Null when fine.
      */
     public Reply headerSenders(HeaderFrom.Result header, String authenticatedUser) {
+        return headerSenders(() -> header, authenticatedUser);
+    }
+
+    /**
+     * As above, with the header read only when binding applies (it is on and the client authenticated): an
+     * unauthenticated client must not be able to make the server parse From: for nothing.
+     */
+    public Reply headerSenders(java.util.function.Supplier<HeaderFrom.Result> headerReader, String authenticatedUser) {
         if (!senderBinding || authenticatedUser == null) {
             return null;
         }
-        return switch (header) {
+        return switch (headerReader.get()) {
             case HeaderFrom.Absent absent -> null;
             case HeaderFrom.Unexamined unexamined -> ReplyName.HEADER_TOO_LARGE_TO_CHECK.reply();
             case HeaderFrom.Malformed malformed -> ReplyName.HEADER_SENDER_UNREADABLE.reply(malformed.reason());
