@@ -7,6 +7,8 @@ import java.util.Arrays;
 import java.util.Locale;
 import org.apache.commons.codec.digest.Sha2Crypt;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Verifies stored password hashes in the forms Dovecot writes: an optional {@code {SCHEME}} prefix
@@ -17,6 +19,8 @@ import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
  * Comparisons of the computed and stored hash take constant time.
  */
 public final class PasswordHashes {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PasswordHashes.class);
 
     static final long MAX_VERIFY_ROUNDS = 10_000_000;
 
@@ -54,7 +58,10 @@ public final class PasswordHashes {
                 default -> false;
             };
         } catch (RuntimeException e) {
-            // Malformed hash text (bad numbers, bad base64, wrong lengths): not a match.
+            // Malformed hash text (bad numbers, bad base64, wrong lengths): not a match. Said in the log, since to
+            // the user it looks like a wrong password: the administrator must learn the stored hash is unusable.
+            LOG.warn("a stored {} password hash cannot be used (every login with it fails): {}",
+                    scheme == null || scheme.isEmpty() ? "unknown" : scheme, e.toString());
             return false;
         }
     }
@@ -96,7 +103,8 @@ public final class PasswordHashes {
     /**
      * SHA-crypt (Drepper's "Unix crypt using SHA-256 and SHA-512", glibc's crypt(3)): Sha2Crypt recomputes the
      * whole string from the stored setting (rounds clamped and salt cut to 16 as glibc does), compared in
-     * constant time. More rounds than {@link #MAX_VERIFY_ROUNDS} are refused unread: a crafted hash must not
+     * constant time. A {@code $6$} salt Sha2Crypt refuses (outside {@code [./0-9A-Za-z]}, or empty, which glibc
+     * and openssl allow) goes to our own {@link ShaCrypt}, so such existing hashes keep working. More rounds than {@link #MAX_VERIFY_ROUNDS} are refused unread: a crafted hash must not
      * pin a CPU for minutes.
      */
     private static boolean verifyShaCrypt(String prefix, String hash, char[] password) {
@@ -105,7 +113,17 @@ public final class PasswordHashes {
         }
         byte[] pw = Argon2id.utf8(password);
         try {
-            String computed = prefix.equals("$6$") ? Sha2Crypt.sha512Crypt(pw, hash) : Sha2Crypt.sha256Crypt(pw, hash);
+            String computed;
+            if (!sha2CryptReadsSalt(hash)) {
+                if (prefix.equals("$5$")) {
+                    LOG.warn("a stored SHA256-CRYPT hash has a salt outside [./0-9A-Za-z] that this server cannot"
+                            + " read: every login with it fails; set a new password");
+                    return false;
+                }
+                computed = ShaCrypt.crypt(pw, hash);
+            } else {
+                computed = prefix.equals("$6$") ? Sha2Crypt.sha512Crypt(pw, hash) : Sha2Crypt.sha256Crypt(pw, hash);
+            }
             return MessageDigest.isEqual(computed.getBytes(StandardCharsets.US_ASCII),
                     hash.getBytes(StandardCharsets.US_ASCII));
         } finally {
@@ -113,4 +131,29 @@ public final class PasswordHashes {
         }
     }
 
+    /**
+     * Whether Sha2Crypt reads the salt as glibc does. It matches {@code [./0-9A-Za-z]{1,16}} at the salt's start:
+     * an empty salt throws, and a salt with another octet is silently cut before it (a different hash).
+     */
+    private static boolean sha2CryptReadsSalt(String setting) {
+        String rest = setting.substring(3);
+        if (rest.startsWith("rounds=")) {
+            rest = rest.substring(rest.indexOf('$') + 1);
+        }
+        int dollar = rest.indexOf('$');
+        String salt = dollar < 0 ? rest : rest.substring(0, dollar);
+        salt = salt.substring(0, Math.min(16, salt.length()));
+        if (salt.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < salt.length(); i++) {
+            char c = salt.charAt(i);
+            boolean itoa64 = c == '.' || c == '/' || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')
+                    || (c >= 'a' && c <= 'z');
+            if (!itoa64) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

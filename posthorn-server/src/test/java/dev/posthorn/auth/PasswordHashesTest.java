@@ -41,6 +41,8 @@ class PasswordHashesTest {
         openssl passwd -5             | Hello world!  | $5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5
         openssl passwd -5 (16 salt)   | pa$$w0rd      | {SHA256-CRYPT}$5$T/QacvlprE4G48U6$k/ysooUu9vxdlUpG/kFYUnKN6OwLbHsPHA7Pv13e374
         glibc $5$ rounds=10000        | pa$$w0rd      | $5$rounds=10000$T/QacvlprE4G48U6$x/Kp9rBAgW4Eba/0ELAS47wcqjujLIENznChQVw.Q24
+        openssl salt outside ./0-9A-Za-z | Hello world! | $6$a_b-c!$ykUyZsoKmGNfGumKQZZqjmcMmsaFdfq2NeF1dy/rfzTQWfxkwLhj1yIqd1KsFgN4GfycbL9NnkogTZgGEwOod0
+        glibc crypt(3) empty salt     | Hello world!  | $6$$.SKR9BCFmNlzTpsFbxLHKPVAMUdqxN8.85WISsmC.fRIPfZ78cePl/wQJcKzjcsDe8rRtdaVxJHS/E1LzWy3./
         glibc password over 64 bytes  | a very much longer text to encrypt.  This one even stretches over morethan one line. | $6$rounds=1400$anotherlongsalts$POfYwTEok97VWcjxIiSOjiykti.o/pQs.wPvMxQ6Fm7I6IoYN3CmLs66x9t0oSwbtEW7o7UmJEiDwGqd8p4ur1
         """)
     void verifiesHashesMadeByRealTools(String source, String password, String stored) {
