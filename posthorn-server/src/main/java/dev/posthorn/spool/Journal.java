@@ -54,6 +54,11 @@ final class Journal {
         final AtomicInteger held = new AtomicInteger();
         long bytes;
         final long createdNanos = System.nanoTime();
+        /**
+         * A write or sync to it failed, so it may end in a torn record: nothing is written to it again (a record
+         * after a tear would be unreadable at replay). Its records before the tear were acknowledged and are kept.
+         */
+        boolean torn;
 
         Segment(long number, Path file, FileChannel channel) {
             this.number = number;
@@ -89,8 +94,10 @@ final class Journal {
     private boolean closing;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private long enqueued;
-    /** Sticky: after a failed write or sync no segment is retired, so everything stays for the replay. */
-    private volatile boolean failed;
+    /** Torn segments (see {@link Segment#torn}) replaced by the writer, waiting for a sync that works again. */
+    private final List<Segment> torn = new ArrayList<>();
+    /** Torn segments after a later sync succeeded: the disk works again, the checkpoint may retire them. */
+    private final List<Segment> tornRetirable = new ArrayList<>();
     private Segment current;
     private final AtomicLong nextNumber;
     private final long segmentLimit;
@@ -177,8 +184,20 @@ final class Journal {
     /** Returns when everything appended so far is durable. */
     void syncAll() throws IOException {
         awaitDurable(enqueue(new ByteBuffer[0], null, true));
-        if (failed) {
-            throw new IOException("an earlier journal write failed; segments are kept for the replay");
+    }
+
+    /**
+     * Torn segments that may be retired now, oldest first: a fresh segment has synced since they tore, so the
+     * checkpoint can sync their acknowledged messages' files and drop them like any sealed segment.
+     */
+    List<Segment> takeRetirableTorn() {
+        lock.lock();
+        try {
+            List<Segment> ready = new ArrayList<>(tornRetirable);
+            tornRetirable.clear();
+            return ready;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -243,6 +262,17 @@ final class Journal {
             IOException error = null;
             long written = 0;
             try {
+                if (segment.torn) {
+                    // The fresh segment could not be opened when this one tore: try again, never write after a tear.
+                    Segment fresh = openSegment();
+                    lock.lock();
+                    try {
+                        current = fresh;
+                    } finally {
+                        lock.unlock();
+                    }
+                    segment = fresh;
+                }
                 written = write(segment.channel, batch);
                 if (anySync(batch)) {
                     segment.channel.force(false);
@@ -263,16 +293,29 @@ final class Journal {
                     }
                     syncs++;
                     recordsSynced += batch.size();
+                    if (anySync(batch)) {
+                        // A sync works again (a full disk has room): the torn segments can be retired.
+                        tornRetirable.addAll(torn);
+                        torn.clear();
+                    }
                 } else {
-                    failed = true;
                     for (Pending p : batch) {
                         p.error = error;
                     }
-                    // Later records go to a fresh segment; this one may end in a torn record.
-                    try {
-                        current = openSegment();
-                    } catch (IOException e) {
-                        error.addSuppressed(e);
+                    // Later records go to a fresh segment; this one may end in a torn record. If the fresh one
+                    // cannot be opened now, the next batch tries again before it writes.
+                    if (!segment.torn) {
+                        segment.torn = true;
+                        if (segment == current) {
+                            torn.add(segment);
+                        }
+                    }
+                    if (current == segment) {
+                        try {
+                            current = openSegment();
+                        } catch (IOException e) {
+                            error.addSuppressed(e);
+                        }
                     }
                 }
                 for (Pending p : batch) {
@@ -347,6 +390,7 @@ final class Journal {
             // A batch being written now still goes to the sealed segment (the writer holds it); queued
             // records go to the new one. closeSealed() waits for the former.
             current = next;
+            torn.remove(sealed); // a torn current one is the checkpoint's now, like any sealed segment
             return sealed;
         } finally {
             lock.unlock();
@@ -355,6 +399,11 @@ final class Journal {
 
     /** Waits until the sealed segment's last batch is written and synced, then closes it. */
     void closeSealed(Segment segment) throws IOException {
+        if (segment.torn) {
+            // Nothing is written to it after its tear, and what was acknowledged in it was synced before.
+            segment.channel.close();
+            return;
+        }
         syncAll();
         // Its last batches may have been tombstones only, written without a sync.
         segment.channel.force(false);

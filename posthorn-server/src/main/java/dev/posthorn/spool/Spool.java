@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -298,6 +299,20 @@ public final class Spool implements AutoCloseable {
             if (segment != null) {
                 journal.closeSealed(segment);
                 sealed.add(segment);
+            }
+            // A segment that tore on a failed write (a full disk) is retired like a sealed one once a later sync
+            // worked: its acknowledged messages are synced below. In number order, so that no segment goes before
+            // an older one whose messages its tombstones remove.
+            List<Journal.Segment> torn = journal.takeRetirableTorn();
+            if (!torn.isEmpty()) {
+                for (Journal.Segment t : torn) {
+                    journal.closeSealed(t);
+                }
+                List<Journal.Segment> ordered = new ArrayList<>(sealed);
+                ordered.addAll(torn);
+                ordered.sort(java.util.Comparator.comparingLong(t -> t.number));
+                sealed.clear();
+                sealed.addAll(ordered);
             }
         } finally {
             removal.writeLock().unlock();

@@ -97,6 +97,69 @@ class DiskFullTest {
         }
     }
 
+    /**
+     * With no free-space minimum the journal itself hits ENOSPC: the message whose record tore gets 452 and is
+     * not delivered, and once space is back mail flows and the torn segment is retired by the checkpoint like any
+     * other (its acknowledged message synced first). Before, one failed journal write failed every checkpoint
+     * after it, and no segment was retired until a restart.
+     */
+    @Test
+    void aJournalWriteThatHitsAFullDiskCostsOneMessageAndItsSegmentIsStillRetired(@TempDir Path dir)
+            throws Exception {
+        requireRoot();
+        Path mount = Files.createDirectories(dir.resolve("tmpfs"));
+        ExternalTool.Result mounted = ExternalTool.run(List.of("mount", "-t", "tmpfs", "-o", "size=8m",
+                "posthorn-disk-full-test", mount.toString()), 30);
+        assertThat(mounted.exitCode()).as("mount -t tmpfs: " + mounted.output()).isZero();
+        Path filler = mount.resolve("filler");
+        try (RunningServer server = RunningServer.start(mount.resolve("data"), c -> c.limits.minFreeDiskMb = 0)) {
+            Path journal = mount.resolve("data/queue/journal");
+            // More than a page, so that its journal record cannot fit in what is left of the last one.
+            String body = ("b".repeat(998) + "\r\n").repeat(64);
+            try (SmtpWire wire = greeted(server)) {
+                assertThat(send(wire, "Subject: acknowledged before\r\n\r\nkeep me\r\n"))
+                        .startsWith("250 2.0.0 Ok: queued as ");
+                assertThat(server.awaitMessages("postmaster@posthorn.test", 1, 10_000)).hasSize(1);
+                fillCompletely(filler);
+                assertThat(send(wire, "Subject: torn in the journal\r\n\r\n" + body)).isEqualTo(NO_ROOM);
+                List<Path> segments;
+                try (var files = Files.list(journal)) {
+                    segments = files.filter(f -> f.toString().endsWith(".jnl")).sorted().toList();
+                }
+                assertThat(segments).as("the torn segment and a fresh one").hasSizeGreaterThanOrEqualTo(2);
+                Path torn = segments.get(0);
+
+                Files.delete(filler);
+                assertThat(send(wire, "Subject: after the space came back\r\n\r\n" + body))
+                        .startsWith("250 2.0.0 Ok: queued as ");
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (Files.exists(torn) && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(torn).as("the torn segment is retired").doesNotExist();
+            }
+            List<Path> all = server.awaitMessages("postmaster@posthorn.test", 2, 10_000);
+            assertThat(all).hasSize(2);
+            String together = Files.readString(all.get(0), US_ASCII) + Files.readString(all.get(1), US_ASCII);
+            assertThat(together).contains("Subject: acknowledged before", "Subject: after the space came back")
+                    .doesNotContain("torn in the journal");
+        } finally {
+            ExternalTool.run(List.of("umount", "-l", mount.toString()), 30);
+        }
+    }
+
+    /** Writes to {@code filler} until the file system says it is full (ENOSPC). */
+    private static void fillCompletely(Path filler) {
+        byte[] block = new byte[64 * 1024];
+        try (OutputStream out = Files.newOutputStream(filler, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            while (true) {
+                out.write(block);
+            }
+        } catch (IOException full) {
+            // No space left on device: what we wanted.
+        }
+    }
+
     private static SmtpWire greeted(RunningServer server) throws IOException {
         SmtpWire wire = SmtpWire.connect(server.mxPort());
         assertThat(wire.reply()).startsWith("220 ");
