@@ -60,9 +60,14 @@ public final class HeaderFrom {
     /**
      * A mailbox as the parser gave it: the local part without quotes or escapes, the domain (a name or an
      * address literal). A local part may contain {@code @} when it was quoted; {@link #address()} is then
-     * ambiguous, which is why ownership checks compare the parts.
+     * ambiguous, which is why ownership checks compare the parts. {@code spoofingName}: its display name holds
+     * another address (see {@link #namesAnotherAddress}), which policy refuses even for an owned mailbox.
      */
-    public record Address(String localPart, String domain) {
+    public record Address(String localPart, String domain, boolean spoofingName) {
+        public Address(String localPart, String domain) {
+            this(localPart, domain, false);
+        }
+
         public String address() {
             return localPart + "@" + domain;
         }
@@ -145,7 +150,7 @@ public final class HeaderFrom {
                     if (mailbox.getDomain() == null || mailbox.getDomain().isEmpty()) {
                         return field + " names a mailbox without a domain";
                     }
-                    into.add(new Address(mailbox.getLocalPart(), mailbox.getDomain()));
+                    into.add(new Address(mailbox.getLocalPart(), mailbox.getDomain(), namesAnotherAddress(mailbox)));
                 }
                 // RFC 5322 §3.6.2: From: is a mailbox-list; a group's display name could pass for an address.
                 case Group group -> {
@@ -157,6 +162,31 @@ public final class HeaderFrom {
             }
         }
         return null;
+    }
+
+    /** Something shaped like an addr-spec (RFC 5322 §3.4.1): no white space, quotes, brackets or separators. */
+    private static final java.util.regex.Pattern ADDR_SPEC =
+            java.util.regex.Pattern.compile("[^\\s<>\"@,;:()\\[\\]]+@[^\\s<>\"@,;:()\\[\\]]+");
+
+    /**
+     * A display name (decoded from RFC 2047 first, as mail readers show it) holding an address other than the
+     * mailbox's own: {@code "ceo@victim.example" <alice@example.test>} shows as from the CEO in many readers,
+     * so binding would check one address and the reader show another. NFKC first, so a fullwidth at sign
+     * (U+FF20) counts as one. The mailbox's own address in its display name (as some clients write) is fine.
+     */
+    private static boolean namesAnotherAddress(Mailbox mailbox) {
+        String name = mailbox.getName();
+        if (name == null || name.isEmpty()) {
+            return false;
+        }
+        String own = (mailbox.getLocalPart() + "@" + mailbox.getDomain()).toLowerCase(java.util.Locale.ROOT);
+        var matcher = ADDR_SPEC.matcher(java.text.Normalizer.normalize(name, java.text.Normalizer.Form.NFKC));
+        while (matcher.find()) {
+            if (!matcher.group().toLowerCase(java.util.Locale.ROOT).equals(own)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String utf8(byte[] raw) {

@@ -90,8 +90,16 @@ public final class MailPolicy {
             case HeaderFrom.Absent absent -> null;
             case HeaderFrom.Unexamined unexamined -> ReplyName.HEADER_TOO_LARGE_TO_CHECK.reply();
             case HeaderFrom.Malformed malformed -> ReplyName.HEADER_SENDER_UNREADABLE.reply(malformed.reason());
-            case HeaderFrom.Mailboxes mailboxes -> mailboxes.all().stream()
-                    .allMatch(a -> ownsMailbox(authenticatedUser, a)) ? null : ReplyName.SENDER_NOT_OWNED.reply();
+            case HeaderFrom.Mailboxes mailboxes -> {
+                if (!mailboxes.all().stream().allMatch(a -> ownsMailbox(authenticatedUser, a))) {
+                    yield ReplyName.SENDER_NOT_OWNED.reply();
+                }
+                // "ceo@victim.example" <alice@example.test>: binding checked alice, the reader shows the CEO.
+                if (mailboxes.all().stream().anyMatch(HeaderFrom.Address::spoofingName)) {
+                    yield ReplyName.HEADER_SENDER_UNREADABLE.reply("a display name looks like another address");
+                }
+                yield null;
+            }
         };
     }
 

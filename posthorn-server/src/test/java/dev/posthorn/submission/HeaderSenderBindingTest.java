@@ -114,6 +114,12 @@ class HeaderSenderBindingTest {
         "From: alice@posthorn.test\r\nSender: a@posthorn.test, b@posthorn.test|Sender: must name exactly one mailbox",
         "Sender: alice@posthorn.test|Sender: without From:",
         "From: =?utf-8?q?a= b?= <alice@posthorn.test>|From: has a display name that cannot be decoded (RFC 2047)",
+        // Display-name spoofing (review of issue 10): the reader shows the name, binding checked the mailbox.
+        "From: =?utf-8?q?ceo=40victim.example?= <alice@posthorn.test>|a display name looks like another address",
+        "From: \"ceo@victim.example\" <alice@posthorn.test>|a display name looks like another address",
+        "From: \"CEO (ceo\uFF20victim.example)\" <alice@posthorn.test>|a display name looks like another address",
+        "From: alice@posthorn.test\r\nSender: \"ceo@victim.example\" <alice@posthorn.test>|a display name looks"
+                + " like another address",
     })
     void aHeaderThatCannotBeReadIsRefusedAndSaysWhy(String row) throws IOException {
         String[] parts = row.split("\\|");
@@ -174,6 +180,8 @@ class HeaderSenderBindingTest {
         "From: \"Liddell, Alice\" <alice@posthorn.test> (work)",
         "From: =?utf-8?q?Alice_Liddell?= <alice@posthorn.test>",
         "From: Älice <alice@posthorn.test>",
+        "From: \"alice@posthorn.test\" <alice@posthorn.test>",
+        "From: \"Alice @ home\" <alice@posthorn.test>",
         "From:\r\n\tAlice\r\n <alice@posthorn.test>",
         "From: alice@posthorn.test, a.liddell@posthorn.test\r\nSender: alice@posthorn.test",
         "Subject: no From: at all",
