@@ -70,6 +70,13 @@ final class ConfigValidator {
         if (limits.shutdownGraceSeconds < 0) {
             problems.add(new ConfigProblem("limits.shutdown_grace_seconds", "must not be negative", "use 0 or more"));
         }
+        if (config.auth.throttleDelaySeconds >= limits.commandTimeoutSeconds && limits.commandTimeoutSeconds > 0) {
+            // The delayed AUTH reply is the server answering a command: it must come within the command timeout,
+            // or the session's own deadline cuts the client with 421 before the reply the throttle meant to send.
+            problems.add(new ConfigProblem("auth.throttle_delay_seconds",
+                    "must be less than limits.command_timeout_seconds (" + limits.commandTimeoutSeconds + ")",
+                    "the delayed AUTH reply must come before the command timeout; use a few seconds"));
+        }
         section(problems, "tls", config.tls::validate);
         section(problems, "auth", config.auth::validate);
         DeliveryConfigValidator.validate(config, problems);

@@ -136,10 +136,10 @@ final class HeaderScanner {
         String n = name.toString();
         if (n.equalsIgnoreCase("From")) {
             field = Field.FROM;
-            value = new ByteArrayOutputStream(64);
+            value = unexamined ? null : new ByteArrayOutputStream(64);
         } else if (n.equalsIgnoreCase("Sender")) {
             field = Field.SENDER;
-            value = new ByteArrayOutputStream(64);
+            value = unexamined ? null : new ByteArrayOutputStream(64);
         } else {
             field = Field.OTHER;
             if (n.equalsIgnoreCase("Received")) {
@@ -154,8 +154,9 @@ final class HeaderScanner {
             return;
         }
         if (++addressOctets > MAX_ADDRESS_FIELD_OCTETS) {
+            // Sender binding cannot say anything now, but the scan goes on: the Received: fields after this one
+            // still count for loop detection (RFC 5321 §6.3), or a long From: would hide a mail loop.
             unexamined = true;
-            done = true;
             value = null;
             return;
         }
