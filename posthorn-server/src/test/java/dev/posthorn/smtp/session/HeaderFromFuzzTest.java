@@ -31,6 +31,54 @@ class HeaderFromFuzzTest {
                 }
             }, true);
 
+    /**
+     * The From: and Sender: addresses as Angus Mail reads the header, normalised for comparison (route dropped,
+     * quotes of the local part removed, lower case); none when it cannot read a field (no opinion then).
+     */
+    static java.util.List<String> angusAddresses(byte[] header) {
+        java.util.List<String> found = new java.util.ArrayList<>();
+        try {
+            jakarta.mail.internet.InternetHeaders headers =
+                    new jakarta.mail.internet.InternetHeaders(new java.io.ByteArrayInputStream(header), true);
+            for (String name : new String[] {"From", "Sender"}) {
+                String[] values = headers.getHeader(name);
+                if (values == null) {
+                    continue;
+                }
+                for (String value : values) {
+                    for (jakarta.mail.internet.InternetAddress a
+                            : jakarta.mail.internet.InternetAddress.parseHeader(value, true)) {
+                        found.add(normalised(a.getAddress()));
+                    }
+                }
+            }
+        } catch (jakarta.mail.MessagingException | RuntimeException e) {
+            return java.util.List.of();
+        }
+        return found;
+    }
+
+    private static String normalised(String address) {
+        String a = address == null ? "" : address;
+        if (a.startsWith("@") && a.indexOf(':') > 0) {
+            a = a.substring(a.indexOf(':') + 1); // RFC 5322 §4.4 obs-route
+        }
+        int at = a.lastIndexOf('@');
+        if (at > 0 && a.startsWith("\"") && a.charAt(at - 1) == '"') {
+            a = a.substring(1, at - 1).replaceAll("\\\\(.)", "$1") + a.substring(at);
+        }
+        return a.toLowerCase(Locale.ROOT);
+    }
+
+    /** The second opinion itself reads what it must: otherwise the oracle above could never fire. */
+    @org.junit.jupiter.api.Test
+    void theSecondParserReadsAddressesTheWayTheOracleNeeds() {
+        byte[] header = ("From: Alice <CEO@victim.example>, \"al\\ice\"@posthorn.test\r\n"
+                + "Sender: <@route.example:bob@posthorn.test>\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        org.assertj.core.api.Assertions.assertThat(angusAddresses(header))
+                .containsExactly("ceo@victim.example", "alice@posthorn.test", "bob@posthorn.test");
+    }
+
     @FuzzTest(maxDuration = "3m")
     void theVerdictNeverThrowsAndDoesNotDependOnHowTheHeaderArrives(FuzzedDataProvider data) {
         int cut = data.consumeInt(0, 4096);
@@ -55,6 +103,14 @@ class HeaderFromFuzzTest {
             for (HeaderFrom.Address address : mailboxes.all()) {
                 if (!address.address().toLowerCase(Locale.ROOT).equals("alice@posthorn.test")) {
                     throw new AssertionError("binding let through " + address);
+                }
+            }
+            // A second opinion from another parser (Angus Mail, strict RFC 822 mode): where it reads an address in
+            // From: or Sender: that alice does not own, binding must have refused. Checking with mime4j's own
+            // output alone would miss whatever mime4j misreads.
+            for (String other : angusAddresses(header)) {
+                if (!other.equals("alice@posthorn.test")) {
+                    throw new AssertionError("binding let through " + other + " (as Angus Mail reads the header)");
                 }
             }
         }
