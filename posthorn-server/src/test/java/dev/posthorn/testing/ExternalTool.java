@@ -32,7 +32,7 @@ public final class ExternalTool {
         try {
             Process process;
             try {
-                process = new ProcessBuilder(command).redirectErrorStream(true)
+                process = new ProcessBuilder(inOwnGroup(command)).redirectErrorStream(true)
                         .redirectOutput(output).start();
             } catch (IOException e) {
                 throw new IOException(command.get(0) + " is needed by this test and could not be started"
@@ -42,17 +42,49 @@ public final class ExternalTool {
             // Written from another thread: a program that does not read its input must not block us either.
             Thread feeder = Thread.ofVirtual().start(() -> feed(process, stdin));
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
+                killAll(process);
                 process.waitFor(10, TimeUnit.SECONDS);
                 throw new IOException(command.get(0) + " did not finish in " + timeoutSeconds + " s; it printed: "
                         + Files.readString(output.toPath(), StandardCharsets.UTF_8));
             }
             feeder.join(TimeUnit.SECONDS.toMillis(5));
-            return new Result(process.exitValue(), Files.readString(output.toPath(), StandardCharsets.UTF_8));
+            String printed = Files.readString(output.toPath(), StandardCharsets.UTF_8);
+            if (process.exitValue() == 127 && printed.startsWith("setsid: failed to execute")) {
+                throw new IOException(command.get(0) + " is needed by this test and could not be started"
+                        + " (./test installs the packages of .ci/packages; on Debian: apt-get install "
+                        + command.get(0) + "): " + printed.strip());
+            }
+            return new Result(process.exitValue(), printed);
         } finally {
             Files.deleteIfExists(output.toPath());
         }
+    }
+
+    /**
+     * The program runs as the leader of a process group of its own (util-linux's setsid execs it directly, so
+     * its pid is the group's): at the time limit the whole group is killed at once, whatever it forked, even a
+     * grandchild whose parent has exited (no longer our descendant) or one forked while we kill.
+     */
+    private static List<String> inOwnGroup(List<String> command) {
+        if (!Files.isExecutable(java.nio.file.Path.of("/usr/bin/setsid"))) {
+            return command;
+        }
+        List<String> wrapped = new java.util.ArrayList<>(command.size() + 1);
+        wrapped.add("/usr/bin/setsid");
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
+    private static void killAll(Process process) throws InterruptedException {
+        // Descendants first, while the tree still hangs together; then the group, which also holds orphans.
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        try {
+            new ProcessBuilder("/bin/kill", "-KILL", "--", "-" + process.pid()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // No kill(1): the descendants and the process itself are killed all the same.
+        }
+        process.destroyForcibly();
     }
 
     private static void feed(Process process, String stdin) {
