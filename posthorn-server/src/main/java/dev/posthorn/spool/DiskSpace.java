@@ -72,9 +72,29 @@ public final class DiskSpace {
         return usable;
     }
 
+    /** Less than this left after a failed write: the failure was the file system being full, whatever it said. */
+    static final long NEARLY_FULL_BYTES = 1024 * 1024;
+
+    /**
+     * True when a write into {@code directory} failed because its file system is full: the message says so
+     * (below), or, since Java gives no errno and the C library's wording follows the locale (LC_MESSAGES), the
+     * file system has less than {@link #NEARLY_FULL_BYTES} usable right after the failure. A quota (EDQUOT) is
+     * known by its message only.
+     */
+    public static boolean isOutOfSpace(Throwable failure, Path directory) {
+        if (isOutOfSpace(failure)) {
+            return true;
+        }
+        try {
+            return Files.getFileStore(directory).getUsableSpace() < NEARLY_FULL_BYTES;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /**
      * True when an I/O failure means the file system is full (ENOSPC) or the quota is used up (EDQUOT): Java
-     * reports both only in the message, so the causes are searched for the C library's wording.
+     * reports both only in the message, so the causes are searched for the C library's English wording.
      */
     public static boolean isOutOfSpace(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {

@@ -275,7 +275,7 @@ public final class SmtpSession implements Runnable {
      * goes on. Messages acknowledged before are not touched.
      */
     private Reply storageFailed(IOException e) {
-        boolean full = DiskSpace.isOutOfSpace(e);
+        boolean full = DiskSpace.isOutOfSpace(e, services.spool().directory());
         LOG.error("spool write failed for a message from {}{}: {}", clientAddress, full ? " (disk full)" : "",
                 e.toString());
         return protocol.commitFailed(full);
@@ -361,7 +361,7 @@ public final class SmtpSession implements Runnable {
         } catch (IOException e) {
             // RFC 5321 §4.2.5: no 250, so the message must not be delivered; a full disk says so (452 4.3.1).
             writer.abort();
-            boolean full = DiskSpace.isOutOfSpace(e);
+            boolean full = DiskSpace.isOutOfSpace(e, services.spool().directory());
             LOG.error("spool failed for {} from {}{}: {}", writer.id(), clientAddress, full ? " (disk full)" : "",
                     e.toString());
             reply = protocol.commitFailed(full);
