@@ -46,7 +46,10 @@ class SlowClientDeadlineTest {
 
     @Test
     void aCommandLineTrickledByteByByteIsCutAtTheCommandTimeout() throws IOException {
-        server = RunningServer.start(dataDir, c -> c.limits.commandTimeoutSeconds = 2);
+        server = RunningServer.start(dataDir, c -> {
+            c.limits.commandTimeoutSeconds = 2;
+            c.auth.throttleDelaySeconds = 1; // must stay below the command timeout
+        });
         try (SmtpWire wire = SmtpWire.connect(server.mxPort())) {
             wire.reply();
             wire.socket().setSoTimeout(15_000);
@@ -103,7 +106,10 @@ class SlowClientDeadlineTest {
     /** Inside TLS one read assembles a whole record: a record trickled byte by byte was never timed out. */
     @Test
     void aTlsRecordTrickledAfterStarttlsIsCutAndToldSoInsideTls() throws IOException {
-        server = RunningServer.start(dataDir, c -> c.limits.commandTimeoutSeconds = 2);
+        server = RunningServer.start(dataDir, c -> {
+            c.limits.commandTimeoutSeconds = 2;
+            c.auth.throttleDelaySeconds = 1; // must stay below the command timeout
+        });
         try (SmtpWire plain = SmtpWire.connect(server.port(ListenerRole.SUBMISSION))) {
             plain.reply();
             plain.command("EHLO client.test");
@@ -126,7 +132,10 @@ class SlowClientDeadlineTest {
 
     @Test
     void anImplicitTlsHandshakeTrickledByteByByteIsCut() throws IOException {
-        server = RunningServer.start(dataDir, c -> c.limits.commandTimeoutSeconds = 2);
+        server = RunningServer.start(dataDir, c -> {
+            c.limits.commandTimeoutSeconds = 2;
+            c.auth.throttleDelaySeconds = 1; // must stay below the command timeout
+        });
         try (Socket socket = new Socket("127.0.0.1", server.port(ListenerRole.SUBMISSIONS))) {
             socket.setSoTimeout(15_000);
             long started = System.nanoTime();
@@ -145,7 +154,10 @@ class SlowClientDeadlineTest {
 
     @Test
     void aClientThatNeverReadsItsRepliesIsCut() throws Exception {
-        server = RunningServer.start(dataDir, c -> c.limits.commandTimeoutSeconds = 2);
+        server = RunningServer.start(dataDir, c -> {
+            c.limits.commandTimeoutSeconds = 2;
+            c.auth.throttleDelaySeconds = 1; // must stay below the command timeout
+        });
         try (Socket socket = new Socket("127.0.0.1", server.mxPort())) {
             socket.setReceiveBufferSize(4096);
             OutputStream out = socket.getOutputStream();

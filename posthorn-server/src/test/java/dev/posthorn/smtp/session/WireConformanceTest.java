@@ -582,7 +582,10 @@ class WireConformanceTest {
 
     @Test
     void o3_commandTimeoutGets421(@TempDir Path dir) throws IOException {
-        try (RunningServer own = RunningServer.start(dir, c -> c.limits.commandTimeoutSeconds = 1);
+        try (RunningServer own = RunningServer.start(dir, c -> {
+            c.limits.commandTimeoutSeconds = 1;
+            c.auth.throttleDelaySeconds = 0; // must stay below the command timeout
+        });
                 SmtpWire wire = session(own)) {
             long start = System.nanoTime();
             assertThat(wire.reply()).isEqualTo("421 4.4.2 mx.posthorn.test Error: timeout exceeded");
