@@ -64,8 +64,19 @@ final class ConfigValidator {
             problems.add(new ConfigProblem("limits.max_hops", "must be at least 100",
                     "RFC 5321 §6.3 sets the loop-detection threshold at 100 or more"));
         }
+        if (limits.minFreeDiskMb < 0) {
+            problems.add(new ConfigProblem("limits.min_free_disk_mb", "must not be negative",
+                    "use 0 to turn the free-space check off, or the megabytes that must stay free"));
+        }
         if (limits.shutdownGraceSeconds < 0) {
             problems.add(new ConfigProblem("limits.shutdown_grace_seconds", "must not be negative", "use 0 or more"));
+        }
+        if (config.auth.throttleDelaySeconds >= limits.commandTimeoutSeconds && limits.commandTimeoutSeconds > 0) {
+            // The delayed AUTH reply is the server answering a command: it must come within the command timeout,
+            // or the session's own deadline cuts the client with 421 before the reply the throttle meant to send.
+            problems.add(new ConfigProblem("auth.throttle_delay_seconds",
+                    "must be less than limits.command_timeout_seconds (" + limits.commandTimeoutSeconds + ")",
+                    "the delayed AUTH reply must come before the command timeout; use a few seconds"));
         }
         section(problems, "tls", config.tls::validate);
         section(problems, "auth", config.auth::validate);

@@ -84,5 +84,7 @@ public final class PosthornConfig {
         public int shutdownGraceSeconds = 10;
         /** SMTP-CONFORMANCE B-6: unauthenticated clients may not send ahead of EHLO/DATA replies. */
         public boolean forbidUnauthPipelining = true;
+        /** Below this much free space in the data directory, mail gets 452 4.3.1 at MAIL and end of DATA; 0: off. */
+        public long minFreeDiskMb = 100;
     }
 }

@@ -22,10 +22,12 @@ import dev.posthorn.queue.ControlDesk;
 import dev.posthorn.queue.FileQueueStore;
 import dev.posthorn.queue.QueueStore;
 import dev.posthorn.queue.Scheduler;
+import dev.posthorn.spool.DiskSpace;
 import dev.posthorn.spool.Envelope;
 import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.SpoolWriter;
 import dev.posthorn.smtp.listener.ConnectionLimiter;
+import dev.posthorn.smtp.listener.SessionWatchdog;
 import dev.posthorn.smtp.listener.SmtpListener;
 import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.smtp.session.SessionServices;
@@ -71,6 +73,7 @@ public final class PosthornServer implements AutoCloseable {
     private final ServerTls tls;
     private final SecureDelivery secureDelivery;
     private final MessageAuthentication authentication;
+    private SessionWatchdog watchdog;
 
     private PosthornServer(PosthornConfig config) throws IOException {
         this.config = config;
@@ -81,8 +84,10 @@ public final class PosthornServer implements AutoCloseable {
         PasswdFile passwdFile = config.auth.passwdFile == null ? null : new PasswdFile(Path.of(config.auth.passwdFile));
         CredentialStore credentials = CredentialStore.of(users, passwdFile);
         Mailboxes mailboxes = new Mailboxes(users, credentials);
-        MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding, config.routes.keySet());
         this.spool = new Spool(dataDir.resolve("queue"));
+        DiskSpace diskSpace = new DiskSpace(spool.directory(), config.limits.minFreeDiskMb * 1024 * 1024);
+        MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding, config.routes.keySet(),
+                diskSpace);
         try {
             this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
             this.queue = new FileQueueStore(spool, Clock.systemUTC());
@@ -113,6 +118,7 @@ public final class PosthornServer implements AutoCloseable {
             server.secureDelivery.start();
             server.scheduler.start();
             server.controlDesk.start();
+            server.watchdog = new SessionWatchdog(server.sessions, server.services.clock());
             server.openListeners();
         } catch (IOException | RuntimeException e) {
             server.close();
@@ -277,6 +283,9 @@ public final class PosthornServer implements AutoCloseable {
             sleep(20);
         }
         sessions.forEach(SmtpSession::kill);
+        if (watchdog != null) {
+            watchdog.close();
+        }
         scheduler.close();
         controlDesk.close();
         secureDelivery.close(); // after the scheduler: the last sessions' TLS-RPT figures are flushed

@@ -92,8 +92,8 @@ class SubmissionHeaderFixupsTest {
             wire.command("DATA");
             assertThat(wire.command("Subject: as is\r\n\r\nbody\r\n.")).startsWith("250");
         }
-        Thread.sleep(300);
-        String delivered = Files.readString(server.messages("postmaster@posthorn.test").get(0), StandardCharsets.UTF_8);
+        String delivered = Files.readString(server.awaitMessages("postmaster@posthorn.test", 1, 10_000).get(0),
+                StandardCharsets.UTF_8);
         assertThat(delivered).doesNotContain("Message-ID:").doesNotContain("\r\nDate:");
     }
 }

@@ -39,7 +39,12 @@ class SubmissionSigningTest {
         keys.generate("other.test", "o1", DkimAlgorithm.ED25519_SHA256);
         keys.generate("posthorn.test", "p1", DkimAlgorithm.ED25519_SHA256);
         UserStore.open(data).add("alice@posthorn.test", "pw".toCharArray());
-        server = RunningServer.start(data, c -> c.server.domains = List.of("localhost", "posthorn.test", "other.test"));
+        // Sender binding off: it refuses these From fields itself (553), and signing must hold without it, for a
+        // deployment that turns binding off (a shared mailbox, a gateway) must still not sign for another domain.
+        server = RunningServer.start(data, c -> {
+            c.server.domains = List.of("localhost", "posthorn.test", "other.test");
+            c.auth.senderBinding = false;
+        });
     }
 
     @AfterAll

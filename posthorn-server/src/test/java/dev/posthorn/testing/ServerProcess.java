@@ -23,7 +23,23 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     public static ServerProcess start(Path dataDir, int mxPort, Path log, String... extraArgs) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
+        return start(List.of(), dataDir, mxPort, log, extraArgs);
+    }
+
+    /**
+     * As {@link #start}, with the server's open files limited to {@code maxOpenFiles} ({@code ulimit -n}), so a
+     * test can make it run out of file descriptors for real.
+     */
+    public static ServerProcess startWithOpenFileLimit(int maxOpenFiles, Path dataDir, int mxPort, Path log,
+            String... extraArgs) throws IOException {
+        return start(List.of("/bin/sh", "-c", "ulimit -n " + maxOpenFiles + " && exec \"$@\"", "sh"), dataDir,
+                mxPort, log, extraArgs);
+    }
+
+    private static ServerProcess start(List<String> prefix, Path dataDir, int mxPort, Path log, String... extraArgs)
+            throws IOException {
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
                 "-cp", System.getProperty("java.class.path"),
                 "dev.posthorn.cli.Main", "serve",
@@ -55,7 +71,9 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     private void awaitListening() throws IOException {
-        long deadline = System.currentTimeMillis() + 30_000;
+        // A wait for a condition, not a measure: a JVM started while other builds share the two cores took more
+        // than 30 s to listen in a full run (load average over 30), so the cap is generous.
+        long deadline = System.currentTimeMillis() + 90_000;
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) {
                 throw new IOException("server exited with " + process.exitValue());
@@ -67,7 +85,7 @@ public final class ServerProcess implements AutoCloseable {
                 sleep(50);
             }
         }
-        throw new IOException("server did not listen on " + port + " within 30 s");
+        throw new IOException("server did not listen on " + port + " within 90 s");
     }
 
     /** SIGKILL: no shutdown hook, no flush, nothing. */

@@ -25,6 +25,8 @@ final class ContentSink extends OutputStream {
     private final Function<byte[], String> headerFixups;
     /** The header section held back until it is complete, so that missing fields can be written before it. */
     private ByteArrayOutputStream heldHeader;
+    /** The first write to the spool that failed (a full disk): the rest is read and dropped, never stored. */
+    private IOException storageFailure;
 
     ContentSink(OutputStream target, long maxSize) {
         this(target, maxSize, null);
@@ -77,7 +79,7 @@ final class ContentSink extends OutputStream {
                 releaseHeaderWhenComplete();
                 return;
             }
-            target.write(b);
+            store(b);
         }
     }
 
@@ -100,8 +102,47 @@ final class ContentSink extends OutputStream {
                 releaseHeaderWhenComplete();
                 return;
             }
-            target.write(bytes, offset, length);
+            store(bytes, offset, length);
         }
+    }
+
+    /**
+     * Writes to the spool. A failure there is the spool's, not the connection's: it is kept for the reply at the
+     * end of the content (452 4.3.1 for a full disk), and the content is still read to its end so the session
+     * stays in step (as for an over-size message, RFC 1870 §6.3).
+     */
+    private void store(byte[] bytes, int offset, int length) {
+        if (storageFailure != null) {
+            return;
+        }
+        try {
+            target.write(bytes, offset, length);
+        } catch (IOException e) {
+            storageFailure = e;
+        }
+    }
+
+    /** The spool could not even be opened: everything is read and dropped, and the reply says why. */
+    void failed(IOException e) {
+        if (storageFailure == null) {
+            storageFailure = e;
+        }
+    }
+
+    private void store(int b) {
+        if (storageFailure != null) {
+            return;
+        }
+        try {
+            target.write(b);
+        } catch (IOException e) {
+            storageFailure = e;
+        }
+    }
+
+    /** The spool write that failed, or null. */
+    IOException storageFailure() {
+        return storageFailure;
     }
 
     private void releaseHeaderWhenComplete() throws IOException {
@@ -111,7 +152,7 @@ final class ContentSink extends OutputStream {
     }
 
     /** Writes what is held back, with the missing header fields first; called once the content has ended. */
-    void finishContent() throws IOException {
+    void finishContent() {
         if (pendingCr) {
             bareCr = true; // the content ended in a CR without its LF
             pendingCr = false;
@@ -124,8 +165,9 @@ final class ContentSink extends OutputStream {
         if (tooBig) {
             return;
         }
-        target.write(headerFixups.apply(held).getBytes(StandardCharsets.UTF_8));
-        target.write(held);
+        byte[] fields = headerFixups.apply(held).getBytes(StandardCharsets.UTF_8);
+        store(fields, 0, fields.length);
+        store(held, 0, held.length);
     }
 
     private boolean checkSize() {
@@ -143,12 +185,24 @@ final class ContentSink extends OutputStream {
         bareCr = true;
     }
 
+    /** What the content so far says; From: is parsed only if and when policy asks ({@link HeaderScanner#senders}). */
     DataOutcome outcome() {
-        return new DataOutcome(size, tooBig, bareLf, bareCr, headers.receivedCount(), headers.fromAddresses());
+        return new DataOutcome(size, tooBig, bareLf, bareCr, headers.receivedCount(), headers::senders);
+    }
+
+    /** How many times the header's From:/Sender: were parsed (the work a client can cause, for tests). */
+    int headerParses() {
+        return headers.parses();
     }
 
     @Override
-    public void flush() throws IOException {
-        target.flush();
+    public void flush() {
+        if (storageFailure == null) {
+            try {
+                target.flush();
+            } catch (IOException e) {
+                storageFailure = e;
+            }
+        }
     }
 }
