@@ -2,7 +2,6 @@ package dev.posthorn.policy;
 
 import dev.posthorn.codes.Reply;
 import dev.posthorn.codes.ReplyName;
-import dev.posthorn.smtp.protocol.Mailbox;
 import dev.posthorn.spool.DiskSpace;
 import java.util.Locale;
 import java.util.Set;

@@ -6,6 +6,7 @@ import dev.posthorn.auth.SaslStep;
 import dev.posthorn.codes.Reply;
 import dev.posthorn.codes.ReplyName;
 import dev.posthorn.policy.MailPolicy;
+import dev.posthorn.policy.Mailbox;
 import dev.posthorn.policy.RecipientDecision;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

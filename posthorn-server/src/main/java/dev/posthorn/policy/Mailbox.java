@@ -1,4 +1,4 @@
-package dev.posthorn.smtp.protocol;
+package dev.posthorn.policy;
 
 import java.util.Locale;
 
