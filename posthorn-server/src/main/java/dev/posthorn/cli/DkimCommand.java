@@ -22,15 +22,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "dkim", mixinStandardHelpOptions = true, description = "Manage DKIM signing keys.",
         subcommands = {DkimCommand.Keygen.class, DkimCommand.ListKeys.class, DkimCommand.Activate.class})
-public final class DkimCommand implements Runnable {
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class DkimCommand extends CommandGroup {
 
     static final class DataDir {
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "posthorn-data",
@@ -53,10 +45,7 @@ public final class DkimCommand implements Runnable {
                 out.flush();
                 return 0;
             } catch (IOException | IllegalArgumentException e) {
-                PrintWriter err = spec.commandLine().getErr();
-                err.println("posthorn dkim " + spec.name() + ": " + e.getMessage());
-                err.flush();
-                return 1;
+                return fail(spec, e.getMessage());
             }
         }
 

@@ -28,15 +28,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "user", mixinStandardHelpOptions = true, description = "Manage mail accounts and aliases.",
         subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Delete.class,
             UserCommand.Passwd.class, UserCommand.Alias.class})
-public final class UserCommand implements Runnable {
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class UserCommand extends CommandGroup {
 
     /** {@code --data-dir}, shared by every subcommand. */
     static final class DataDir {
@@ -58,18 +50,9 @@ public final class UserCommand implements Runnable {
                 run(UserStore.open(dataDir.dir), spec.commandLine().getOut());
                 spec.commandLine().getOut().flush();
                 return 0;
-            } catch (UserStoreException | IllegalArgumentException | PasswordInputException e) {
-                return fail(e.getMessage());
-            } catch (UncheckedIOException e) {
-                return fail(e.getMessage());
+            } catch (UserStoreException | IllegalArgumentException | PasswordInputException | UncheckedIOException e) {
+                return fail(spec, e.getMessage());
             }
-        }
-
-        private int fail(String message) {
-            PrintWriter err = spec.commandLine().getErr();
-            err.println("posthorn user " + spec.name() + ": " + message);
-            err.flush();
-            return 1;
         }
 
         abstract void run(UserStore store, PrintWriter out);
