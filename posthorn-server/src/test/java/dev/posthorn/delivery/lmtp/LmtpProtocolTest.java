@@ -8,6 +8,7 @@ import dev.posthorn.delivery.lmtp.RecipientResult.Stage;
 import dev.posthorn.delivery.lmtp.RecipientResult.Status;
 import dev.posthorn.delivery.remote.ClientSettings;
 import dev.posthorn.delivery.remote.SmtpClientException;
+import dev.posthorn.testing.ManualClock;
 import java.net.InetAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnknownHostException;
@@ -16,11 +17,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -529,34 +526,15 @@ class LmtpProtocolTest {
 
     @Test
     void aConnectionIdleLongerThanAllowedIsQuitAndReplaced() throws Exception {
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS, Duration.ofSeconds(30), 4, clock)) {
             deliver(client, "a@peer.test");
-            clock.now = clock.now.plusSeconds(31);
+            clock.advance(Duration.ofSeconds(31));
             deliver(client, "b@peer.test");
         }
         assertThat(peer.connections.get()).isEqualTo(2);
         assertThat(peer.commands).filteredOn(c -> c.equals("QUIT")).hasSize(2);
         assertThat(peer.commands).doesNotContain("RSET");
-    }
-
-    private static final class MutableClock extends Clock {
-        Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
     }
 
     @Test
