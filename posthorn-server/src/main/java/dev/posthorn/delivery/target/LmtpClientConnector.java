@@ -5,6 +5,7 @@ import dev.posthorn.delivery.lmtp.LmtpEndpoint;
 import dev.posthorn.delivery.lmtp.LmtpMessage;
 import dev.posthorn.delivery.lmtp.RecipientResult;
 import dev.posthorn.delivery.remote.ClientSettings;
+import dev.posthorn.delivery.remote.Outcome;
 import dev.posthorn.delivery.remote.SmtpClientException;
 import java.io.IOException;
 import java.util.List;
@@ -48,9 +49,20 @@ public final class LmtpClientConnector implements LmtpConnector {
             } catch (IllegalStateException closed) {
                 throw new NothingSent("the LMTP client is closed: " + closed.getMessage(), false, closed);
             }
-            return results.stream()
-                    .map(r -> new Reply(r.reply(), r.stage() == RecipientResult.Stage.UNCONFIRMED))
-                    .toList();
+            return results.stream().map(Adapter::reply).toList();
+        }
+
+        /**
+         * The client's verdict goes across with the reply: it knows at which step the reply came, and a 552 to RCPT
+         * is deferred (RFC 5321 §4.5.3.1.10), which the code alone would bounce.
+         */
+        private static Reply reply(RecipientResult r) {
+            Outcome.Kind kind = switch (r.status()) {
+                case DELIVERED -> Outcome.Kind.DELIVERED;
+                case DEFERRED -> Outcome.Kind.DEFERRED;
+                case BOUNCED -> Outcome.Kind.FAILED;
+            };
+            return new Reply(r.reply(), r.stage() == RecipientResult.Stage.UNCONFIRMED, kind);
         }
 
         @Override

@@ -78,7 +78,8 @@ final class LmtpTarget implements DeliveryTarget {
                                     + "delivered, the retry may duplicate it", message.id(), recipients.get(i), endpoint,
                                     r.reply().oneLine());
                         }
-                        outcomes.add(Outcome.fromReply(r.reply(), via, false));
+                        // The client's verdict, not the code alone: a 552 to RCPT is deferred (RFC 5321 §4.5.3.1.10).
+                        outcomes.add(new Outcome(r.kind(), r.reply(), via, false));
                     }
                     return outcomes;
                 } catch (IOException | RuntimeException e) {
