@@ -79,6 +79,10 @@ final class Journal {
         default void beforeCutBack() throws IOException {
         }
 
+        /** Runs before the writer writes the tombstones of records withdrawn while their batch was in flight. */
+        default void beforeWithdrawals() throws IOException {
+        }
+
         /** Runs in {@link #sealIfDue} between creating the next segment and switching to it. */
         default void beforeSealSwitch() {
         }
@@ -567,6 +571,10 @@ final class Journal {
         Throwable error = null;
         long written = 0;
         try {
+            Fault f = fault;
+            if (f != null) {
+                f.beforeWithdrawals();
+            }
             for (Pending w : withdrawals) {
                 w.taken = true;
                 w.stamp(segment);
@@ -575,8 +583,8 @@ final class Journal {
             segment.channel.force(false);
         } catch (Throwable t) {
             error = t;
-            LOG.error("spool journal: the withdrawal of {} refused record(s) failed; a replay may deliver them: {}",
-                    withdrawals.size(), t.toString());
+            LOG.error("spool journal: the withdrawal of {} refused record(s) failed; they go first in the next "
+                    + "batch (until then a replay may deliver them): {}", withdrawals.size(), t.toString());
             cutBack(segment);
         }
         lock.lock();
@@ -588,16 +596,23 @@ final class Journal {
                     account(w, segment);
                     w.done = true;
                 }
+            } else {
+                // Like a failed batch's withdrawals in the main loop: the tombstones are what keeps a refused message
+                // out of a replay, so they are not given up but written first in the next batch. Their futures
+                // complete then; the sessions waiting on them give up at their deadline anyway.
+                for (int i = withdrawals.size() - 1; i >= 0; i--) {
+                    queue.addFirst(withdrawals.get(i));
+                }
             }
         } finally {
             lock.unlock();
         }
-        for (Pending w : withdrawals) {
-            if (error == null) {
+        if (error == null) {
+            for (Pending w : withdrawals) {
                 w.durable.complete(segment);
-            } else {
-                w.durable.completeExceptionally(error);
             }
+        } else if (error instanceof Error) {
+            pause(); // not a disk error: do not spin on it
         }
     }
 
