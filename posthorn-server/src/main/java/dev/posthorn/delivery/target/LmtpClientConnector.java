@@ -45,9 +45,9 @@ public final class LmtpClientConnector implements LmtpConnector {
                 results = client.deliver(message);
             } catch (SmtpClientException noSession) {
                 // The client already replaced a kept connection the server had dropped: nothing to retry at once.
-                throw new NothingSent(noSession.getMessage(), false, noSession);
+                throw new NothingSent(noSession.getMessage(), noSession);
             } catch (IllegalStateException closed) {
-                throw new NothingSent("the LMTP client is closed: " + closed.getMessage(), false, closed);
+                throw new NothingSent("the LMTP client is closed: " + closed.getMessage(), closed);
             }
             return results.stream().map(Adapter::reply).toList();
         }

@@ -89,20 +89,14 @@ public interface LmtpConnector {
     }
 
     /**
-     * The transaction failed before the server could have accepted anything: safe to retry now. {@code reused}
-     * says whether it failed on a connection kept from an earlier transaction (a stale one: the target tries
-     * once more at once, on a fresh connection, instead of deferring every recipient for a retry interval).
+     * The transaction failed before the server could have accepted anything: safe to send again. A kept connection
+     * the server had dropped is the client's to replace (LmtpClient does, before it gives up), so the target does
+     * not send again at once: it defers every recipient.
      */
     final class NothingSent extends IOException {
-        private final boolean reused;
 
-        public NothingSent(String message, boolean reused, Throwable cause) {
+        public NothingSent(String message, Throwable cause) {
             super(message, cause);
-            this.reused = reused;
-        }
-
-        public boolean reused() {
-            return reused;
         }
     }
 }
