@@ -318,7 +318,9 @@ final class QueueCommand extends CommandGroup {
             };
             out().println((dryRun ? "Dry run: " : "") + what + " " + result.ids().size() + " message(s)"
                     + (dryRun || running || result.ids().isEmpty() ? "" : stoppedNote()));
-            result.ids().forEach(id -> out().println("  " + id));
+            result.ids().forEach(id -> out().println("  " + id + (result.setAside().contains(id)
+                    ? " (set aside, unreadable: " + (dryRun ? "its files would be removed)" : "its files are removed)")
+                    : "")));
             for (String id : result.unknown()) {
                 err().println("posthorn queue " + name + ": no message " + id + " in " + queueDir());
             }
@@ -333,7 +335,7 @@ final class QueueCommand extends CommandGroup {
         /** No server: open the queue (its lock keeps a server from starting meanwhile) and act on it directly. */
         private QueueActions.Result offline(QueueActions.Request request) throws IOException {
             if (!Files.isDirectory(queueDir())) {
-                return new QueueActions.Result(List.of(), request.selector().ids());
+                return new QueueActions.Result(List.of(), request.selector().ids(), List.of());
             }
             // The spool closes (its lock released, its threads stopped) even when the store cannot be opened.
             try (Spool spool = new Spool(queueDir());

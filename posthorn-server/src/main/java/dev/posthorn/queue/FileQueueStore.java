@@ -72,7 +72,9 @@ public final class FileQueueStore implements QueueStore {
         } catch (IOException e) {
             SetAside aside = SetAside.check(spool.directory(), id);
             if (aside != null) {
-                setAside.add(aside);
+                synchronized (setAside) {
+                    setAside.add(aside);
+                }
                 LOG.error("queue id={} SET ASIDE: {}; it is not delivered and no notice is sent until an operator "
                         + "repairs or deletes it (its files are kept; posthorn queue list shows it)", id, aside.reason());
             }
@@ -229,7 +231,28 @@ public final class FileQueueStore implements QueueStore {
 
     /** Messages found at start-up that could not be loaded (see {@link SetAside}). */
     public List<SetAside> setAside() {
-        return List.copyOf(setAside);
+        synchronized (setAside) {
+            return List.copyOf(setAside);
+        }
+    }
+
+    @Override
+    public boolean setAside(String id) {
+        synchronized (setAside) {
+            return setAside.stream().anyMatch(s -> s.id().equals(id));
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteSetAside(String id) {
+        if (!setAside(id)) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(id + " is not set aside"));
+        }
+        return spool.remove(id).thenRun(() -> {
+            synchronized (setAside) {
+                setAside.removeIf(s -> s.id().equals(id));
+            }
+        });
     }
 
     @Override

@@ -26,8 +26,15 @@ public final class QueueActions {
     public record Request(Verb verb, QueueSelector selector, boolean dryRun) {
     }
 
-    /** The ids acted on (or, for a dry run, that would be), and ids asked for that are not in the queue. */
-    public record Result(List<String> ids, List<String> unknown) {
+    /**
+     * The ids acted on (or, for a dry run, that would be), and ids asked for that are not in the queue;
+     * {@code setAside}: those of {@code ids} that were set-aside messages (unreadable: their files were removed).
+     */
+    public record Result(List<String> ids, List<String> unknown, List<String> setAside) {
+
+        public Result {
+            setAside = setAside == null ? List.of() : List.copyOf(setAside);
+        }
     }
 
     private QueueActions() {
@@ -37,10 +44,29 @@ public final class QueueActions {
         Instant now = clock.instant();
         List<String> affected = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
+        List<String> setAside = new ArrayList<>();
         for (String id : request.selector().ids()) {
-            if (store.get(id) == null) {
+            if (store.get(id) != null) {
+                continue;
+            }
+            if (request.verb() == Verb.DELETE && store.setAside(id)) {
+                // Set aside (unreadable): never loaded, so not among the messages below; deleting it by its id is
+                // how an operator gets rid of it. Only by id: a filter cannot read what it would match.
+                setAside.add(id);
+            } else {
                 unknown.add(id);
             }
+        }
+        for (String id : setAside) {
+            if (!request.dryRun()) {
+                String error = await(store.deleteSetAside(id));
+                if (error != null) {
+                    throw new IllegalStateException("the queue could not delete the set-aside message " + id + ": "
+                            + error + "; nothing else was changed, the command may be repeated");
+                }
+                LOG.info("queue id={} (set aside, unreadable) deleted by the operator: its files are removed", id);
+            }
+            affected.add(id);
         }
         List<Change> changes = new ArrayList<>();
         for (QueuedMessage message : store.messages()) {
@@ -81,7 +107,7 @@ public final class QueueActions {
                     + (request.verb() == Verb.DELETE ? "; they are not attempted again, the server retries the delete, "
                     + "and the command may be repeated" : "; nothing changed for them, the command may be repeated"));
         }
-        return new Result(affected, unknown);
+        return new Result(affected, unknown, setAside);
     }
 
     /** One message changed, the future of its record, and what it was before (to undo a hold or a release). */

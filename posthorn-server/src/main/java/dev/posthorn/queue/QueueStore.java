@@ -57,6 +57,15 @@ public interface QueueStore extends AutoCloseable {
     /** The message, or null when it is not (or no longer) in the queue. */
     QueuedMessage get(String id);
 
+    /** Whether {@code id} is a message set aside (its envelope or state unreadable, see {@link SetAside}). */
+    boolean setAside(String id);
+
+    /**
+     * Removes a set-aside message for good, as an operator's delete: a tombstone (so a replay cannot bring it back),
+     * then its files. The future completes when that is durable.
+     */
+    CompletableFuture<Void> deleteSetAside(String id);
+
     @Override
     void close();
 }

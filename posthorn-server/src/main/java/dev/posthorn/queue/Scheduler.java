@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,9 +112,7 @@ public final class Scheduler implements AutoCloseable {
         while (running) {
             try {
                 Instant now = clock.instant();
-                for (QueuedMessage message : store.claimDue(now, CLAIM_BATCH)) {
-                    dispatch(message, now);
-                }
+                dispatchAll(store.claimDue(now, CLAIM_BATCH), now);
                 if (!now.isBefore(nextSweep)) {
                     sweep();
                     nextSweep = clock.instant().plus(sweepInterval);
@@ -143,34 +143,104 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * Dispatches a claimed batch. When one dispatch throws (a bug, a thread that cannot start), the claims not
+     * dispatched yet end here: else those messages would stay claimed, never attempted, until a restart.
+     */
+    private void dispatchAll(List<QueuedMessage> claimed, Instant now) {
+        int dispatched = 0;
+        try {
+            for (QueuedMessage message : claimed) {
+                dispatched++; // the failing one gives itself back (dispatch's finally)
+                dispatch(message, now);
+            }
+        } finally {
+            for (int i = dispatched; i < claimed.size(); i++) {
+                store.release(claimed.get(i));
+            }
+        }
+    }
+
+    /** Tests only: runs in {@link #dispatch} after the recipients are marked in flight, before the lanes get them. */
+    static volatile Consumer<QueuedMessage> dispatchFault;
+
     /** Marks the message's due recipients in flight and hands them, grouped by destination, to the lanes. */
     private void dispatch(QueuedMessage message, Instant now) {
         Map<String, Destination> destinations = new LinkedHashMap<>();
         Map<String, List<Integer>> groups = new LinkedHashMap<>();
-        synchronized (message) {
-            for (RecipientState r : message.state().recipients) {
-                if (r.status.waiting() && r.nextAttempt != null && !r.nextAttempt.isAfter(now)) {
-                    Destination d = targets.destinationOf(r.address, r.local);
-                    destinations.putIfAbsent(d.key(), d);
-                    groups.computeIfAbsent(d.key(), k -> new ArrayList<>()).add(r.index);
-                    r.status = RecipientStatus.IN_FLIGHT;
-                    r.destination = d.key();
-                    inFlight.add(inFlightKey(message.id(), r.address));
+        Set<String> handed = new HashSet<>();
+        boolean counted = false;
+        boolean done = false;
+        try {
+            synchronized (message) {
+                for (RecipientState r : message.state().recipients) {
+                    if (r.status.waiting() && r.nextAttempt != null && !r.nextAttempt.isAfter(now)) {
+                        Destination d = targets.destinationOf(r.address, r.local);
+                        destinations.putIfAbsent(d.key(), d);
+                        groups.computeIfAbsent(d.key(), k -> new ArrayList<>()).add(r.index);
+                        r.status = RecipientStatus.IN_FLIGHT;
+                        r.destination = d.key();
+                        inFlight.add(inFlightKey(message.id(), r.address));
+                    }
+                }
+                message.pendingJobs = groups.size();
+                counted = true;
+                if (groups.isEmpty()) {
+                    done = true;
+                    store.release(message);
+                    return;
                 }
             }
-            message.pendingJobs = groups.size();
-            if (groups.isEmpty()) {
-                store.release(message);
-                return;
+            Consumer<QueuedMessage> fault = dispatchFault;
+            if (fault != null) {
+                fault.accept(message);
+            }
+            synchronized (lanes) {
+                for (Map.Entry<String, List<Integer>> group : groups.entrySet()) {
+                    Destination d = destinations.get(group.getKey());
+                    lanes.computeIfAbsent(d.key(), k -> new Lane(d, targets::open, this::attempt, this::giveBack,
+                            this::workerFailed, d instanceof Destination.Remote ? connections : null,
+                            DeliveryTargets.filesystem(d))).add(new Lane.Job(message, group.getValue()));
+                    handed.add(group.getKey());
+                }
+            }
+            done = true;
+        } finally {
+            if (!done) {
+                undispatched(message, groups, handed, counted);
             }
         }
-        synchronized (lanes) {
+    }
+
+    /**
+     * A dispatch that threw: the recipients it marked in flight but handed to no lane wait again (else they stay in
+     * flight, never attempted, until a restart), and the claim ends once no handed job is left.
+     */
+    private void undispatched(QueuedMessage message, Map<String, List<Integer>> groups, Set<String> handed,
+                              boolean counted) {
+        boolean release;
+        synchronized (message) {
+            int notHanded = 0;
             for (Map.Entry<String, List<Integer>> group : groups.entrySet()) {
-                Destination d = destinations.get(group.getKey());
-                lanes.computeIfAbsent(d.key(), k -> new Lane(d, targets::open, this::attempt, this::giveBack, this::workerFailed,
-                        d instanceof Destination.Remote ? connections : null, DeliveryTargets.filesystem(d)))
-                        .add(new Lane.Job(message, group.getValue()));
+                if (handed.contains(group.getKey())) {
+                    continue;
+                }
+                notHanded++;
+                for (int index : group.getValue()) {
+                    RecipientState r = message.state().byIndex(index);
+                    if (r.status == RecipientStatus.IN_FLIGHT) {
+                        r.status = r.attempts.isEmpty() ? RecipientStatus.QUEUED : RecipientStatus.DEFERRED;
+                    }
+                    inFlight.remove(inFlightKey(message.id(), r.address));
+                }
             }
+            if (counted) {
+                message.pendingJobs -= notHanded;
+            }
+            release = message.pendingJobs <= 0 && !message.finishing;
+        }
+        if (release) {
+            store.release(message);
         }
     }
 

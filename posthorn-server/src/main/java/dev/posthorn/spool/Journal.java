@@ -78,6 +78,14 @@ final class Journal {
         /** Runs when the writer cuts a failed batch off its segment: a disk that refuses the truncate too. */
         default void beforeCutBack() throws IOException {
         }
+
+        /** Runs before the writer writes the tombstones of records withdrawn while their batch was in flight. */
+        default void beforeWithdrawals() throws IOException {
+        }
+
+        /** Runs in {@link #sealIfDue} between creating the next segment and switching to it. */
+        default void beforeSealSwitch() {
+        }
     }
 
     static volatile Fault fault;
@@ -186,7 +194,7 @@ final class Journal {
         this.nextNumber = new AtomicLong(firstNumber);
         this.segmentLimit = segmentLimit;
         this.syncDeadlineNanos = syncDeadlineNanos;
-        this.current = openSegment();
+        this.current = openSegment(nextNumber.getAndIncrement());
         this.writer = Thread.ofPlatform().daemon().name("spool-journal").start(this::writeLoop);
     }
 
@@ -194,8 +202,12 @@ final class Journal {
         return directory.resolve(String.format("%016d.jnl", number));
     }
 
-    private Segment openSegment() throws IOException {
-        long number = nextNumber.getAndIncrement();
+    /**
+     * Creates segment {@code number} (a header write, a file and a directory fsync). The number is taken under the
+     * lock by the caller, which switches {@link #current} under the lock too: numbers are the replay order, so
+     * the segment made current must always be newer than the one it replaces (see {@link #switchTo}).
+     */
+    private Segment openSegment(long number) throws IOException {
         Path file = segmentFile(directory, number);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         long salt = RANDOM.nextLong();
@@ -559,6 +571,10 @@ final class Journal {
         Throwable error = null;
         long written = 0;
         try {
+            Fault f = fault;
+            if (f != null) {
+                f.beforeWithdrawals();
+            }
             for (Pending w : withdrawals) {
                 w.taken = true;
                 w.stamp(segment);
@@ -567,8 +583,8 @@ final class Journal {
             segment.channel.force(false);
         } catch (Throwable t) {
             error = t;
-            LOG.error("spool journal: the withdrawal of {} refused record(s) failed; a replay may deliver them: {}",
-                    withdrawals.size(), t.toString());
+            LOG.error("spool journal: the withdrawal of {} refused record(s) failed; they go first in the next "
+                    + "batch (until then a replay may deliver them): {}", withdrawals.size(), t.toString());
             cutBack(segment);
         }
         lock.lock();
@@ -580,16 +596,23 @@ final class Journal {
                     account(w, segment);
                     w.done = true;
                 }
+            } else {
+                // Like a failed batch's withdrawals in the main loop: the tombstones are what keeps a refused message
+                // out of a replay, so they are not given up but written first in the next batch. Their futures
+                // complete then; the sessions waiting on them give up at their deadline anyway.
+                for (int i = withdrawals.size() - 1; i >= 0; i--) {
+                    queue.addFirst(withdrawals.get(i));
+                }
             }
         } finally {
             lock.unlock();
         }
-        for (Pending w : withdrawals) {
-            if (error == null) {
+        if (error == null) {
+            for (Pending w : withdrawals) {
                 w.durable.complete(segment);
-            } else {
-                w.durable.completeExceptionally(error);
             }
+        } else if (error instanceof Error) {
+            pause(); // not a disk error: do not spin on it
         }
     }
 
@@ -635,19 +658,15 @@ final class Journal {
             LOG.error("spool journal: cannot cut back {} after a failed write ({}); continuing in a new segment",
                     segment.file.getFileName(), e.toString());
             try {
-                Segment next = openSegment();
+                Segment next = openSegment(takeNumber());
                 lock.lock();
                 try {
-                    if (current == segment) {
-                        current = next;
+                    if (switchTo(segment, next)) {
                         // Not forgotten: it holds acknowledged records, so it is sealed and retired like any other,
                         // in its turn (else it would stay on disk and a replay would bring its messages back).
                         abandoned.add(segment);
-                    } else {
-                        // Sealed meanwhile: the checkpointer has it already. The new file is not needed.
-                        next.channel.close();
-                        Files.deleteIfExists(next.file);
                     }
+                    // else sealed meanwhile: the checkpointer has it already, and switchTo dropped the new file.
                 } finally {
                     lock.unlock();
                 }
@@ -696,9 +715,11 @@ final class Journal {
      * Starts a new segment when the current one is big or old enough, and returns the sealed one (or null).
      */
     Segment sealIfDue(long maxAgeNanos) throws IOException {
+        Segment segment;
+        long number;
         lock.lock();
         try {
-            Segment segment = current;
+            segment = current;
             boolean hasRecords = segment.bytes > SEGMENT_HEADER || !queue.isEmpty();
             if (!hasRecords) {
                 return null;
@@ -706,22 +727,53 @@ final class Journal {
             if (segment.bytes < segmentLimit && System.nanoTime() - segment.createdNanos < maxAgeNanos) {
                 return null;
             }
+            // Taken with the current segment in view: the new number is higher than every segment made so far.
+            number = nextNumber.getAndIncrement();
         } finally {
             lock.unlock();
         }
         // Create the next segment (a file and a directory fsync) without holding the lock, so sessions keep
         // queueing and the writer keeps writing meanwhile.
-        Segment next = openSegment();
+        Segment next = openSegment(number);
+        Fault f = fault;
+        if (f != null) {
+            f.beforeSealSwitch();
+        }
         lock.lock();
         try {
-            Segment sealed = current;
             // A batch being written now still goes to the sealed segment (the writer holds it); queued
-            // records go to the new one. closeSealed() waits for the former.
-            current = next;
-            return sealed;
+            // records go to the new one. closeSealed() waits for the former. If the writer moved on meanwhile
+            // (a failed cut-back), it has handed the old segment to the checkpointer itself: nothing to seal.
+            return switchTo(segment, next) ? segment : null;
         } finally {
             lock.unlock();
         }
+    }
+
+    private long takeNumber() {
+        lock.lock();
+        try {
+            return nextNumber.getAndIncrement();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Under the lock: makes {@code next} current if {@code expected} still is, else closes and deletes it. Replay
+     * applies segments in the order of their numbers, so a record written later must never land in a segment
+     * with a lower number than one written before it (an older state would be applied after a newer one:
+     * delivered mail would come back). The sealer and a failed cut-back each open a segment without the lock;
+     * only the first to switch wins, and only to a number above the current one.
+     */
+    private boolean switchTo(Segment expected, Segment next) throws IOException {
+        if (current == expected && next.number > current.number) {
+            current = next;
+            return true;
+        }
+        next.channel.close();
+        Files.deleteIfExists(next.file);
+        return false;
     }
 
     /** The segments the writer left behind after a failed cut-back, for the checkpointer; the list empties. */

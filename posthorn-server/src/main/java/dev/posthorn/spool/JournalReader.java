@@ -50,8 +50,17 @@ final class JournalReader {
     record Torn(long offset, String reason) implements Step {
     }
 
-    /** A damaged record at {@code offset}; the next intact record starts at {@code resumeAt} (-1: none follows). */
-    record Corrupt(long offset, String reason, long resumeAt) implements Step {
+    /**
+     * A damaged record at {@code offset}; the next intact record starts at {@code resumeAt} (-1: none follows).
+     * {@code restUnread}: intact records may follow that were not read (the search gave up, a header whose salt and
+     * key could not be recovered, a match in a segment without a salt): they are not recovered, and the log must
+     * not say they were.
+     */
+    record Corrupt(long offset, String reason, long resumeAt, boolean restUnread) implements Step {
+
+        Corrupt(long offset, String reason, long resumeAt) {
+            this(offset, reason, resumeAt, false);
+        }
     }
 
     private final SeekableByteChannel channel;
@@ -178,24 +187,120 @@ final class JournalReader {
         ByteBuffer head = ByteBuffer.allocate(Journal.SEGMENT_HEADER);
         channel.position(0);
         readSome(head);
-        if (head.getInt(0) != Journal.SEGMENT_MAGIC) {
+        int magic = head.getInt(0);
+        if (magic == Journal.MAGIC) {
             channel.position(position);
             return null; // a segment of the format before the salt: records start at once
         }
-        if (head.position() < Journal.SEGMENT_HEADER) {
+        if (magic == Journal.SEGMENT_MAGIC && head.position() < Journal.SEGMENT_HEADER) {
             // The header is written and synced before any record: a crash while it was written lost nothing.
             return new Torn(0, "a segment header cut short");
         }
         CRC32C crc = new CRC32C();
         crc.update(head.array(), 0, Journal.SEGMENT_HEADER - 4);
-        if (head.getInt(Journal.SEGMENT_HEADER - 4) != (int) crc.getValue()) {
-            return new Corrupt(0, "damaged segment header", -1);
+        if (magic == Journal.SEGMENT_MAGIC && head.getInt(Journal.SEGMENT_HEADER - 4) == (int) crc.getValue()) {
+            salted = true;
+            salt = head.getLong(4);
+            key = head.getInt(12);
+            channel.position(Math.max(position, Journal.SEGMENT_HEADER));
+            return null;
         }
+        if (magic != Journal.SEGMENT_MAGIC && size < Journal.SEGMENT_HEADER + Journal.RECORD_HEADER) {
+            channel.position(position);
+            return null; // too short to be either format's segment with a record: the record reader says what it is
+        }
+        // A damaged header (a bad sector, one flipped octet) must not cost every acknowledged record behind it.
+        if (recoverKeyFromRecords(head)) {
+            channel.position(Journal.SEGMENT_HEADER);
+            return new Corrupt(0, "damaged segment header; its salt and key were recovered from its records",
+                    Journal.SEGMENT_HEADER);
+        }
+        if (magic != Journal.SEGMENT_MAGIC) {
+            channel.position(position);
+            return null; // no record of ours at offset 20 either: read it as the format before the salt would be
+        }
+        if (size <= Journal.SEGMENT_HEADER) {
+            return new Corrupt(0, "damaged segment header of a segment without records", -1);
+        }
+        return new Corrupt(0, "damaged segment header, and its records do not give its salt and key back: "
+                + "no record of the segment was read", -1, true);
+    }
+
+    /**
+     * The first record always starts right after the header ({@link Journal#SEGMENT_HEADER}); its first 8 octets
+     * are the salt, and its stored check is the CRC32C of its body XOR the key. What the first record gives must be
+     * confirmed, since the first record may be the damaged one: by the next record (same salt, its check right with
+     * the same key), or, when there is no next record, by the damaged header itself still holding the same salt or
+     * the same key (one damaged octet spoils one field, not both; a chance match is 2^-32 at best).
+     */
+    private boolean recoverKeyFromRecords(ByteBuffer damagedHeader) throws IOException {
+        long size = channel.size();
+        long first = Journal.SEGMENT_HEADER;
         salted = true;
-        salt = head.getLong(4);
-        key = head.getInt(12);
-        channel.position(Math.max(position, Journal.SEGMENT_HEADER));
-        return null;
+        int[] derived = checkOf(first, size);
+        if (derived == null) {
+            salted = false;
+            return false;
+        }
+        long candidateSalt = salt;
+        int candidateKey = derived[1];
+        long next = first + Journal.RECORD_HEADER + derived[0] + 4L;
+        boolean confirmed;
+        if (next + Journal.RECORD_HEADER + 4 <= size) {
+            int[] second = checkOf(next, size);
+            confirmed = second != null && salt == candidateSalt && second[1] == candidateKey;
+        } else {
+            confirmed = damagedHeader.getLong(4) == candidateSalt || damagedHeader.getInt(12) == candidateKey;
+        }
+        salt = candidateSalt;
+        key = candidateKey;
+        salted = confirmed;
+        return confirmed;
+    }
+
+    /**
+     * Reads the record at {@code offset} as salted: sets {@link #salt} to its first 8 octets and returns its length
+     * field and the key its stored check implies ({@code stored ^ CRC32C(body)}), or null when it cannot be a whole
+     * record. Bounded like every read here: the length is checked against {@link #MAX_RECORD} and the file.
+     */
+    private int[] checkOf(long offset, long size) throws IOException {
+        ByteBuffer head = probe.clear().limit(Journal.RECORD_HEADER);
+        channel.position(offset);
+        if (readSome(head) < Journal.RECORD_HEADER) {
+            return null;
+        }
+        long recordSalt = head.getLong(0);
+        int rest = head.getInt(8);
+        if (rest < 3 || rest > MAX_RECORD || offset + Journal.RECORD_HEADER + (long) rest + 4 > size) {
+            return null;
+        }
+        CRC32C crc = new CRC32C();
+        ByteBuffer chunk = crcChunk();
+        long left = rest;
+        while (left > 0) {
+            chunk.clear();
+            chunk.limit((int) Math.min(chunk.capacity(), left));
+            int n = readSome(chunk);
+            if (n <= 0) {
+                return null;
+            }
+            chunk.flip();
+            crc.update(chunk);
+            left -= n;
+        }
+        ByteBuffer stored = probe.clear().limit(4);
+        if (readSome(stored) < 4) {
+            return null;
+        }
+        salt = recordSalt;
+        return new int[] {rest, stored.getInt(0) ^ (int) crc.getValue()};
+    }
+
+    private ByteBuffer crcChunk() {
+        if (crcChunk == null) {
+            crcChunk = ByteBuffer.allocate(SCAN_CHUNK);
+        }
+        return crcChunk;
     }
 
     private int headerLength() {
@@ -239,11 +344,11 @@ final class JournalReader {
             // Found inside what may be message content: in a segment without a salt that proves nothing.
             return new Corrupt(offset, reason + "; something that looks like a record follows at offset " + valid
                     + ", not replayed: a segment of the format before the salt cannot tell a record from content "
-                    + "that imitates one", -1);
+                    + "that imitates one", -1, true);
         }
         if (scanGaveUp) {
             return new Corrupt(offset, reason + "; the search for the next intact record gave up after "
-                    + "checksumming twice the segment", -1);
+                    + "checksumming twice the segment", -1, true);
         }
         if (cutShort) {
             return new Torn(offset, reason);
@@ -300,10 +405,7 @@ final class JournalReader {
         }
         scanBudget -= rest;
         CRC32C crc = new CRC32C();
-        if (crcChunk == null) {
-            crcChunk = ByteBuffer.allocate(SCAN_CHUNK);
-        }
-        ByteBuffer chunk = crcChunk;
+        ByteBuffer chunk = crcChunk();
         long left = rest;
         while (left > 0) {
             chunk.clear();

@@ -117,6 +117,13 @@ final class JournalReplay {
                     case JournalReader.Corrupt corrupt -> {
                         if (damage == null) {
                             damage = corrupt;
+                        } else {
+                            // The first damage is the one reported; the later ones are named too, so that the log
+                            // says what was and was not recovered.
+                            JournalReader.Corrupt first = (JournalReader.Corrupt) damage;
+                            damage = new JournalReader.Corrupt(first.offset(), first.reason() + "; then at offset "
+                                    + corrupt.offset() + ": " + corrupt.reason(), -1,
+                                    first.restUnread() || corrupt.restUnread());
                         }
                         if (corrupt.resumeAt() < 0) {
                             return damage;
@@ -166,14 +173,27 @@ final class JournalReplay {
         Path aside = Files.createDirectories(journalDirectory.resolve(CORRUPT_DIRECTORY));
         Path target = aside.resolve(segment.getFileName());
         Files.move(segment, target, StandardCopyOption.ATOMIC_MOVE);
-        String reason = "damaged record at offset " + corrupt.offset() + ": " + corrupt.reason()
-                + ". Every intact record was recovered; the damaged one was not. Moved here " + Instant.now() + ".\n";
+        String recovered = recovered(corrupt);
+        String reason = "damaged at offset " + corrupt.offset() + ": " + corrupt.reason() + ". " + recovered
+                + " Moved here " + Instant.now() + ".\n";
         Files.writeString(target.resolveSibling(target.getFileName() + ".txt"), reason, StandardCharsets.UTF_8);
         GroupSync.fsyncDirectory(aside);
-        LOG.error("SPOOL JOURNAL SEGMENT CORRUPT: {} has a damaged record at offset {} ({}); moved to {} and kept. "
-                + "Every intact record was recovered, the damaged one was not: a message, a state or a removal may be "
-                + "missing. Inspect the file (posthorn queue list shows it).", segment.getFileName(), corrupt.offset(),
-                corrupt.reason(), target);
+        LOG.error("SPOOL JOURNAL SEGMENT CORRUPT: {} is damaged at offset {} ({}); moved to {} and kept. {} "
+                + "Inspect the file (posthorn queue list shows it).", segment.getFileName(), corrupt.offset(),
+                corrupt.reason(), target, recovered);
+    }
+
+    /** What the replay of a damaged segment got back: only what is true (a search that gave up read nothing after). */
+    private static String recovered(JournalReader.Corrupt corrupt) {
+        if (corrupt.restUnread()) {
+            return "NOT every record was recovered: records after the damage were not read and acknowledged messages, "
+                    + "states or removals in them may be missing.";
+        }
+        if (corrupt.offset() == 0 && corrupt.resumeAt() == Journal.SEGMENT_HEADER) {
+            return "Every record was recovered (the damage was in the segment header only).";
+        }
+        return "Every intact record was recovered; the damaged one was not: a message, a state or a removal may be "
+                + "missing.";
     }
 
     private long highestNumber(List<Path> segments) throws IOException {

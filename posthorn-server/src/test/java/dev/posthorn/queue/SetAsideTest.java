@@ -66,4 +66,44 @@ class SetAsideTest {
         assertThat(out.toString()).contains("Messages set aside because their files cannot be read")
                 .contains(id + ": state unreadable");
     }
+
+    /** {@code posthorn queue delete <id>} gets rid of a set-aside message: its files go, for good, and it says so. */
+    @Test
+    void aSetAsideMessageCanBeDeletedByItsId() throws Exception {
+        Path queueDir = dir.resolve("data/queue");
+        String id;
+        Spool spool = new Spool(queueDir);
+        try (FileQueueStore store = new FileQueueStore(spool, Clock.systemUTC())) {
+            SpoolWriter writer = spool.begin();
+            byte[] body = "Subject: unreadable\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+            writer.content().write(body);
+            Envelope e = new Envelope(writer.id(), Instant.now(), "alice@posthorn.test",
+                    List.of(new EnvelopeRecipient("carol@remote.test", Set.of(), null, false)), "7BIT", false,
+                    null, null, null, "127.0.0.1", "client.test", body.length);
+            writer.commit(e);
+            id = e.id();
+            spool.materialize(id);
+        }
+        Files.writeString(StateFile.path(queueDir, id), "{\"recipients\": [ this is not JSON");
+
+        CommandLine cli = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute("queue", "delete", id, "--data-dir", dir.resolve("data").toString());
+        assertThat(err.toString()).doesNotContain("no message");
+        assertThat(code).isZero();
+        assertThat(out.toString()).contains("deleted 1 message(s)")
+                .contains(id + " (set aside, unreadable: its files are removed)");
+        assertThat(queueDir.resolve(id + ".env")).doesNotExist();
+        assertThat(queueDir.resolve(id + ".msg")).doesNotExist();
+        assertThat(queueDir.resolve(id + ".state")).doesNotExist();
+
+        // Durable: a restart (a replay of whatever the journal holds) does not bring it back, set aside or not.
+        try (FileQueueStore store = new FileQueueStore(new Spool(queueDir), Clock.systemUTC())) {
+            assertThat(store.get(id)).isNull();
+            assertThat(store.setAside()).isEmpty();
+        }
+    }
 }

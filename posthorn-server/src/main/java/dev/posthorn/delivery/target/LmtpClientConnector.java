@@ -5,6 +5,7 @@ import dev.posthorn.delivery.lmtp.LmtpEndpoint;
 import dev.posthorn.delivery.lmtp.LmtpMessage;
 import dev.posthorn.delivery.lmtp.RecipientResult;
 import dev.posthorn.delivery.remote.ClientSettings;
+import dev.posthorn.delivery.remote.Outcome;
 import dev.posthorn.delivery.remote.SmtpClientException;
 import java.io.IOException;
 import java.util.List;
@@ -44,13 +45,24 @@ public final class LmtpClientConnector implements LmtpConnector {
                 results = client.deliver(message);
             } catch (SmtpClientException noSession) {
                 // The client already replaced a kept connection the server had dropped: nothing to retry at once.
-                throw new NothingSent(noSession.getMessage(), false, noSession);
+                throw new NothingSent(noSession.getMessage(), noSession);
             } catch (IllegalStateException closed) {
-                throw new NothingSent("the LMTP client is closed: " + closed.getMessage(), false, closed);
+                throw new NothingSent("the LMTP client is closed: " + closed.getMessage(), closed);
             }
-            return results.stream()
-                    .map(r -> new Reply(r.reply(), r.stage() == RecipientResult.Stage.UNCONFIRMED))
-                    .toList();
+            return results.stream().map(Adapter::reply).toList();
+        }
+
+        /**
+         * The client's verdict goes across with the reply: it knows at which step the reply came, and a 552 to RCPT
+         * is deferred (RFC 5321 §4.5.3.1.10), which the code alone would bounce.
+         */
+        private static Reply reply(RecipientResult r) {
+            Outcome.Kind kind = switch (r.status()) {
+                case DELIVERED -> Outcome.Kind.DELIVERED;
+                case DEFERRED -> Outcome.Kind.DEFERRED;
+                case BOUNCED -> Outcome.Kind.FAILED;
+            };
+            return new Reply(r.reply(), r.stage() == RecipientResult.Stage.UNCONFIRMED, kind);
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.posthorn.delivery.target;
 
 import dev.posthorn.delivery.QueueConfig;
 import dev.posthorn.delivery.lmtp.LmtpEndpoint;
+import dev.posthorn.delivery.remote.Outcome;
 import dev.posthorn.delivery.remote.RemoteReply;
 import java.io.IOException;
 import java.time.Duration;
@@ -13,8 +14,8 @@ import java.util.List;
  *
  * <p>Wiring {@code LmtpClient} is a few lines: {@code open} builds an {@code LmtpClient} for the endpoint with
  * {@code ClientSettings} whose connect, command and end-of-data time-outs are the {@link Deadlines}; {@code send}
- * calls {@code deliver(new LmtpMessage(...))} and maps each {@code RecipientResult} to a {@link Reply} (stage
- * {@code UNCONFIRMED} gives {@code unconfirmed = true}); an {@code SmtpClientException} or the
+ * calls {@code deliver(new LmtpMessage(...))} and maps each {@code RecipientResult} to a {@link Reply} (its
+ * {@code status()} gives the kind; stage {@code UNCONFIRMED} gives {@code unconfirmed = true}); an {@code SmtpClientException} or the
  * {@code IllegalStateException} of a closed client becomes {@link NothingSent}; {@code abort} is its {@code close}.
  */
 @FunctionalInterface
@@ -67,25 +68,35 @@ public interface LmtpConnector {
      *
      * @param unconfirmed a non-2xx synthesised because the reply after the final dot never came: the server may
      *                    have delivered it, so a retry may duplicate it (the one duplicate LMTP cannot rule out)
+     * @param kind        the client's verdict, which may differ from what the code alone says: a {@code 552} to
+     *                    RCPT is deferred, not bounced (RFC 5321 §4.5.3.1.10; Dovecot answers it when a mailbox
+     *                    is over quota). Only a 2xx can be delivered: a 3xx completes nothing (RFC 5321 §4.2.1)
+     *                    and is deferred whatever the client said
      */
-    record Reply(RemoteReply reply, boolean unconfirmed) {
+    record Reply(RemoteReply reply, boolean unconfirmed, Outcome.Kind kind) {
+
+        public Reply {
+            if (kind == Outcome.Kind.DELIVERED && reply.code() / 100 != 2) {
+                kind = Outcome.Kind.DEFERRED;
+            }
+        }
+
+        /** The verdict of the reply code alone: 2xx delivered, 5xx failed, anything else deferred. */
+        public Reply(RemoteReply reply, boolean unconfirmed) {
+            this(reply, unconfirmed, reply.code() / 100 == 2 ? Outcome.Kind.DELIVERED
+                    : reply.permanentFailure() ? Outcome.Kind.FAILED : Outcome.Kind.DEFERRED);
+        }
     }
 
     /**
-     * The transaction failed before the server could have accepted anything: safe to retry now. {@code reused}
-     * says whether it failed on a connection kept from an earlier transaction (a stale one: the target tries
-     * once more at once, on a fresh connection, instead of deferring every recipient for a retry interval).
+     * The transaction failed before the server could have accepted anything: safe to send again. A kept connection
+     * the server had dropped is the client's to replace (LmtpClient does, before it gives up), so the target does
+     * not send again at once: it defers every recipient.
      */
     final class NothingSent extends IOException {
-        private final boolean reused;
 
-        public NothingSent(String message, boolean reused, Throwable cause) {
+        public NothingSent(String message, Throwable cause) {
             super(message, cause);
-            this.reused = reused;
-        }
-
-        public boolean reused() {
-            return reused;
         }
     }
 }

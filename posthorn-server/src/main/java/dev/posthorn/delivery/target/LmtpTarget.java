@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * Delivery to hosted mailboxes through an LMTP server (Dovecot's {@code lmtp}, RFC 2033): a thin adapter over an
  * {@link LmtpConnector.Client}, opened on first use (with the {@link LmtpConnector.Deadlines} of {@code [queue]})
  * and kept for the next message. Each recipient's own reply after DATA decides its fate (RFC 2033 §4.2): a
- * {@code 452 4.2.2} for one mailbox defers only that one. A transaction that failed before anything could be
- * accepted on a kept (stale) connection is sent once more at once. Not idempotent, like SMTP: the window for a
+ * {@code 452 4.2.2} for one mailbox defers only that one. A kept connection the server had dropped is the
+ * client's to replace; anything else that failed the transaction defers every recipient. Not idempotent, like SMTP: the window for a
  * duplicate is a crash between the server's reply and the queue's record of it, or a reply after the final dot
  * that never came (logged as unconfirmed).
  */
@@ -55,19 +55,8 @@ final class LmtpTarget implements DeliveryTarget {
             public List<Outcome> commit() {
                 String via = endpoint.toString();
                 try {
-                    List<LmtpConnector.Reply> replies;
-                    try {
-                        replies = client().send(message.sender(), recipients, content, message.eightBit(),
-                                message.smtputf8());
-                    } catch (LmtpConnector.NothingSent stale) {
-                        if (!stale.reused()) {
-                            throw stale;
-                        }
-                        LOG.info("{}: a kept connection failed before anything was sent ({}); sending again at once",
-                                endpoint, stale.getMessage());
-                        replies = client().send(message.sender(), recipients, content, message.eightBit(),
-                                message.smtputf8());
-                    }
+                    List<LmtpConnector.Reply> replies = client().send(message.sender(), recipients, content,
+                            message.eightBit(), message.smtputf8());
                     if (replies.size() != recipients.size()) {
                         throw new IOException(replies.size() + " replies for " + recipients.size() + " recipients");
                     }
@@ -79,7 +68,8 @@ final class LmtpTarget implements DeliveryTarget {
                                     + "delivered, the retry may duplicate it", message.id(), recipients.get(i), endpoint,
                                     r.reply().oneLine());
                         }
-                        outcomes.add(Outcome.fromReply(r.reply(), via, false));
+                        // The client's verdict, not the code alone: a 552 to RCPT is deferred (RFC 5321 §4.5.3.1.10).
+                        outcomes.add(new Outcome(r.kind(), r.reply(), via, false));
                     }
                     return outcomes;
                 } catch (IOException | RuntimeException e) {
