@@ -8,13 +8,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code posthorn dkim keygen|list|activate}: DKIM keys under {@code <data-dir>/dkim}. A running server picks up
@@ -22,15 +19,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "dkim", mixinStandardHelpOptions = true, description = "Manage DKIM signing keys.",
         subcommands = {DkimCommand.Keygen.class, DkimCommand.ListKeys.class, DkimCommand.Activate.class})
-public final class DkimCommand implements Runnable {
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class DkimCommand extends CommandGroup {
 
     static final class DataDir {
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "posthorn-data",
@@ -38,26 +27,19 @@ public final class DkimCommand implements Runnable {
         Path dir;
     }
 
-    /** Errors are one line on stderr and exit code 1. */
-    abstract static class KeyAction implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    /** An action on the keys under {@code --data-dir}; I/O and argument errors are one line (exit code 1). */
+    abstract static class KeyAction extends Subcommand {
         @Mixin
         DataDir dataDir;
 
         @Override
-        public final Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            try {
-                run(DkimKeys.under(dataDir.dir), out);
-                out.flush();
-                return 0;
-            } catch (IOException | IllegalArgumentException e) {
-                PrintWriter err = spec.commandLine().getErr();
-                err.println("posthorn dkim " + spec.name() + ": " + e.getMessage());
-                err.flush();
-                return 1;
-            }
+        final void execute(PrintWriter out) throws IOException {
+            run(DkimKeys.under(dataDir.dir), out);
+        }
+
+        @Override
+        final boolean expected(Exception e) {
+            return e instanceof IOException || e instanceof IllegalArgumentException;
         }
 
         abstract void run(DkimKeys keys, PrintWriter out) throws IOException;

@@ -47,18 +47,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "queue", mixinStandardHelpOptions = true, description = "Inspect and manage the queue.",
         subcommands = {QueueCommand.ListCommand.class, QueueCommand.ShowCommand.class, QueueCommand.RetryCommand.class,
                 QueueCommand.DeleteCommand.class, QueueCommand.HoldCommand.class, QueueCommand.ReleaseCommand.class})
-final class QueueCommand implements Runnable {
+final class QueueCommand extends CommandGroup {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT)
             .withZone(ZoneId.systemDefault());
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
 
     abstract static class QueueOptions {
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "posthorn-data",
@@ -281,7 +273,16 @@ final class QueueCommand implements Runnable {
         @Option(names = "--dry-run", description = "show what would be affected, change nothing")
         boolean dryRun;
 
-        abstract QueueActions.Verb verb();
+        /** Which action; each subcommand differs only in this and its name and description. */
+        private final QueueActions.Verb verb;
+
+        ActionCommand(QueueActions.Verb verb) {
+            this.verb = verb;
+        }
+
+        final QueueActions.Verb verb() {
+            return verb;
+        }
 
         @Override
         public Integer call() throws IOException, InterruptedException {
@@ -360,33 +361,29 @@ final class QueueCommand implements Runnable {
 
     @Command(name = "retry", description = "Attempt messages now instead of at their next attempt time.")
     static final class RetryCommand extends ActionCommand {
-        @Override
-        QueueActions.Verb verb() {
-            return QueueActions.Verb.RETRY;
+        RetryCommand() {
+            super(QueueActions.Verb.RETRY);
         }
     }
 
     @Command(name = "delete", description = "Remove messages from the queue without any notice to the sender.")
     static final class DeleteCommand extends ActionCommand {
-        @Override
-        QueueActions.Verb verb() {
-            return QueueActions.Verb.DELETE;
+        DeleteCommand() {
+            super(QueueActions.Verb.DELETE);
         }
     }
 
     @Command(name = "hold", description = "Keep messages in the queue without attempting them until released.")
     static final class HoldCommand extends ActionCommand {
-        @Override
-        QueueActions.Verb verb() {
-            return QueueActions.Verb.HOLD;
+        HoldCommand() {
+            super(QueueActions.Verb.HOLD);
         }
     }
 
     @Command(name = "release", description = "Let held messages be attempted again.")
     static final class ReleaseCommand extends ActionCommand {
-        @Override
-        QueueActions.Verb verb() {
-            return QueueActions.Verb.RELEASE;
+        ReleaseCommand() {
+            super(QueueActions.Verb.RELEASE);
         }
     }
 

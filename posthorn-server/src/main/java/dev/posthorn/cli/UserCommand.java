@@ -12,13 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code posthorn user add|list|del|passwd|alias}: manages accounts in {@code <data-dir>/users.json}.
@@ -28,15 +25,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "user", mixinStandardHelpOptions = true, description = "Manage mail accounts and aliases.",
         subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Delete.class,
             UserCommand.Passwd.class, UserCommand.Alias.class})
-public final class UserCommand implements Runnable {
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class UserCommand extends CommandGroup {
 
     /** {@code --data-dir}, shared by every subcommand. */
     static final class DataDir {
@@ -46,30 +35,19 @@ public final class UserCommand implements Runnable {
     }
 
     /** Runs an action against the store; store errors become one line and exit code 1. */
-    abstract static class StoreAction implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    abstract static class StoreAction extends Subcommand {
         @Mixin
         DataDir dataDir;
 
         @Override
-        public final Integer call() {
-            try {
-                run(UserStore.open(dataDir.dir), spec.commandLine().getOut());
-                spec.commandLine().getOut().flush();
-                return 0;
-            } catch (UserStoreException | IllegalArgumentException | PasswordInputException e) {
-                return fail(e.getMessage());
-            } catch (UncheckedIOException e) {
-                return fail(e.getMessage());
-            }
+        final void execute(PrintWriter out) {
+            run(UserStore.open(dataDir.dir), out);
         }
 
-        private int fail(String message) {
-            PrintWriter err = spec.commandLine().getErr();
-            err.println("posthorn user " + spec.name() + ": " + message);
-            err.flush();
-            return 1;
+        @Override
+        final boolean expected(Exception e) {
+            return e instanceof UserStoreException || e instanceof IllegalArgumentException
+                    || e instanceof PasswordInputException || e instanceof UncheckedIOException;
         }
 
         abstract void run(UserStore store, PrintWriter out);

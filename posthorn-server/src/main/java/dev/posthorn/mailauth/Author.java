@@ -38,8 +38,12 @@ public sealed interface Author {
         byte[] raw = froms.get(0).rawValue().getBytes(StandardCharsets.ISO_8859_1);
         return switch (MailboxList.parse(raw, "From")) {
             case MailboxList.Malformed m -> new Unjudgeable(m.reason());
-            case MailboxList.Mailboxes list -> list.mailboxes().size() == 1 ? new One(list.mailboxes().get(0))
-                    : new Unjudgeable("From must hold exactly one address");
+            case MailboxList.Mailboxes list when list.mailboxes().size() != 1 ->
+                    new Unjudgeable("From must hold exactly one address");
+            // ""@x: no one's mailbox, so nothing to sign for or align with.
+            case MailboxList.Mailboxes list when list.mailboxes().get(0).localPart().isEmpty() ->
+                    new Unjudgeable("From names a mailbox without a local part");
+            case MailboxList.Mailboxes list -> new One(list.mailboxes().get(0));
         };
     }
 }

@@ -19,18 +19,19 @@ import org.apache.james.mime4j.field.address.TokenMgrError;
  * this cannot name as a mailbox is {@link Malformed}, never skipped: a group, a mailbox without a domain, text
  * after an address ({@code <a@x> <b@y>}), invalid UTF-8 (RFC 6532) or a control character.
  *
- * <p>One reading of From for every decision that depends on it: who may have mail signed for a domain, and
- * which domain DMARC judges. (Sender binding on the submission port reads From with the same library and the
- * same rules.) A leaf: it depends on nothing of Posthorn's.
+ * <p>The one reading of From and Sender for every decision that depends on them: who may have mail signed for
+ * a domain, which domain DMARC judges ({@link Author}), and sender binding on the submission port
+ * ({@code policy.HeaderFrom}, which adds its own rules on top). A leaf: it depends on nothing of Posthorn's.
  */
 public final class MailboxList {
 
     /**
-     * A mailbox as the parser gives it: the local part without quotes or escapes, and the domain (a name, or an
-     * address literal in brackets). A quoted local part may hold {@code @}; compare the parts, not
-     * {@link #address()}, when it matters whose mailbox this is.
+     * A mailbox as the parser gives it: the local part without quotes or escapes (possibly empty, from
+     * {@code ""@x}), the domain (a name, or an address literal in brackets) and the display name as a mail
+     * reader shows it (RFC 2047 words decoded; null when there is none). A quoted local part may hold
+     * {@code @}; compare the parts, not {@link #address()}, when it matters whose mailbox this is.
      */
-    public record Mailbox(String localPart, String domain) {
+    public record Mailbox(String localPart, String domain, String displayName) {
         public String address() {
             return localPart + "@" + domain;
         }
@@ -55,9 +56,10 @@ public final class MailboxList {
     }
 
     /**
-     * Reads a field value given as its raw octets after the colon, folding CRLFs included or removed.
+     * Reads a field value given as its raw octets after the colon, folding CRLFs included or removed
+     * (RFC 5322 §2.2.3: unfolding drops only the CRLF; a CR or LF alone is a control character).
      *
-     * @param field the field's name, for the reason ("From")
+     * @param field the field's name as the reason should show it ("From", "From:")
      */
     public static Result parse(byte[] rawValue, String field) {
         String value = utf8(rawValue);
@@ -79,18 +81,18 @@ public final class MailboxList {
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Error e) {
-            // mime4j decodes RFC 2047 words in display names and throws a bare Error for a broken one
-            // ("=?utf-8?q?a= b?="): that costs the field its reading, not the thread.
+            // Found by fuzzing: mime4j decodes RFC 2047 words in display names and throws a bare Error for a
+            // broken one ("=?utf-8?q?a= b?="): that costs the field its reading (a reply), not the thread.
             return new Malformed(field + " has a display name that cannot be decoded (RFC 2047)");
         }
         List<Mailbox> mailboxes = new ArrayList<>();
         for (org.apache.james.mime4j.dom.address.Address address : list) {
             switch (address) {
                 case org.apache.james.mime4j.dom.address.Mailbox m -> {
-                    if (m.getDomain() == null || m.getDomain().isEmpty() || m.getLocalPart().isEmpty()) {
-                        return new Malformed(field + " names a mailbox without a local part or domain");
+                    if (m.getDomain() == null || m.getDomain().isEmpty()) {
+                        return new Malformed(field + " names a mailbox without a domain");
                     }
-                    mailboxes.add(new Mailbox(m.getLocalPart(), m.getDomain()));
+                    mailboxes.add(new Mailbox(m.getLocalPart(), m.getDomain(), m.getName()));
                 }
                 // RFC 5322 §3.6.2: From and Sender are mailbox-lists; a group's display name could pass for one.
                 case Group g -> {

@@ -1,28 +1,23 @@
 package dev.posthorn.policy;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import dev.posthorn.mailauth.MailboxList;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.james.mime4j.dom.address.AddressList;
-import org.apache.james.mime4j.dom.address.Group;
-import org.apache.james.mime4j.dom.address.Mailbox;
-import org.apache.james.mime4j.field.address.DefaultAddressParser;
-import org.apache.james.mime4j.field.address.ParseException;
-import org.apache.james.mime4j.field.address.TokenMgrError;
+import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Who a message's header says wrote and sent it: the mailboxes of its {@code From:} and {@code Sender:} fields
- * (RFC 5322 §3.6.2), parsed with mime4j's RFC 5322 address grammar rather than guessed with patterns. Used by
- * sender binding at the end of DATA and open to any other check of the author (DMARC alignment).
+ * (RFC 5322 §3.6.2), each value read by {@link MailboxList} (mime4j's RFC 5322 address grammar, the same
+ * reading DKIM signing and DMARC use) rather than guessed with patterns. Used by sender binding at the end of
+ * DATA.
  *
  * <p>Strict on purpose: whatever a mail reader could show as the author must be a mailbox we can name. So
  * {@code From:} must occur once and hold one or more mailboxes and no group; {@code Sender:} at most once and
- * one mailbox; values are UTF-8 (RFC 6532) without control characters. Anything else is {@link Malformed},
- * never silently skipped. Comments, quoted local parts, encoded-word display names, folding and the obsolete
- * route syntax are the parser's business and come out as the plain mailbox.
+ * one mailbox; values are UTF-8 (RFC 6532) without control characters; no more than {@link #MAX_MAILBOXES}.
+ * Anything else is {@link Malformed}, never silently skipped. On top of the reading, each mailbox says whether
+ * its display name shows another address ({@link Address#spoofingName()}).
  */
 public final class HeaderFrom {
 
@@ -122,51 +117,19 @@ public final class HeaderFrom {
 
     /** Adds the mailboxes of one field value to {@code into}; returns what is wrong with it, or null. */
     private static String mailboxes(byte[] raw, String field, List<Address> into) {
-        String value = utf8(raw);
-        if (value == null) {
-            return field + " is not valid UTF-8";
-        }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                return field + " contains a control character";
+        return switch (MailboxList.parse(raw, field)) {
+            case MailboxList.Malformed malformed -> malformed.reason();
+            case MailboxList.Mailboxes list -> {
+                for (MailboxList.Mailbox mailbox : list.mailboxes()) {
+                    into.add(new Address(mailbox.localPart(), mailbox.domain(), namesAnotherAddress(mailbox)));
+                }
+                yield null;
             }
-        }
-        AddressList list;
-        try {
-            list = DefaultAddressParser.DEFAULT.parseAddressList(value);
-        } catch (ParseException | TokenMgrError | RuntimeException | StackOverflowError e) {
-            return field + " is not an RFC 5322 mailbox list";
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (Error e) {
-            // Found by fuzzing: mime4j decodes RFC 2047 encoded words in display names and throws a bare Error
-            // for a broken one ("=?utf-8?q?a= b?="); it must cost the message a reply, not the session.
-            return field + " has a display name that cannot be decoded (RFC 2047)";
-        }
-        for (org.apache.james.mime4j.dom.address.Address address : list) {
-            switch (address) {
-                case Mailbox mailbox -> {
-                    if (mailbox.getDomain() == null || mailbox.getDomain().isEmpty()) {
-                        return field + " names a mailbox without a domain";
-                    }
-                    into.add(new Address(mailbox.getLocalPart(), mailbox.getDomain(), namesAnotherAddress(mailbox)));
-                }
-                // RFC 5322 §3.6.2: From: is a mailbox-list; a group's display name could pass for an address.
-                case Group group -> {
-                    return field + " contains a group";
-                }
-                default -> {
-                    return field + " is not an RFC 5322 mailbox list";
-                }
-            }
-        }
-        return null;
+        };
     }
 
     /** Something shaped like an addr-spec (RFC 5322 §3.4.1): no white space, quotes, brackets or separators. */
-    private static final java.util.regex.Pattern ADDR_SPEC =
-            java.util.regex.Pattern.compile("[^\\s<>\"@,;:()\\[\\]]+@[^\\s<>\"@,;:()\\[\\]]+");
+    private static final Pattern ADDR_SPEC = Pattern.compile("[^\\s<>\"@,;:()\\[\\]]+@[^\\s<>\"@,;:()\\[\\]]+");
 
     /**
      * A display name (decoded from RFC 2047 first, as mail readers show it) holding an address other than the
@@ -174,29 +137,18 @@ public final class HeaderFrom {
      * so binding would check one address and the reader show another. NFKC first, so a fullwidth at sign
      * (U+FF20) counts as one. The mailbox's own address in its display name (as some clients write) is fine.
      */
-    private static boolean namesAnotherAddress(Mailbox mailbox) {
-        String name = mailbox.getName();
+    private static boolean namesAnotherAddress(MailboxList.Mailbox mailbox) {
+        String name = mailbox.displayName();
         if (name == null || name.isEmpty()) {
             return false;
         }
-        String own = (mailbox.getLocalPart() + "@" + mailbox.getDomain()).toLowerCase(java.util.Locale.ROOT);
-        var matcher = ADDR_SPEC.matcher(java.text.Normalizer.normalize(name, java.text.Normalizer.Form.NFKC));
+        String own = mailbox.address().toLowerCase(Locale.ROOT);
+        var matcher = ADDR_SPEC.matcher(Normalizer.normalize(name, Normalizer.Form.NFKC));
         while (matcher.find()) {
-            if (!matcher.group().toLowerCase(java.util.Locale.ROOT).equals(own)) {
+            if (!matcher.group().toLowerCase(Locale.ROOT).equals(own)) {
                 return true;
             }
         }
         return false;
-    }
-
-    private static String utf8(byte[] raw) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(raw)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
     }
 }

@@ -51,6 +51,9 @@ class AuthorTest {
         assertThat(unjudgeable(" undisclosed: ceo@bank.test;")).isEqualTo("From contains a group");
         assertThat(unjudgeable(" ceo")).isEqualTo("From is not an RFC 5322 mailbox list");
         assertThat(unjudgeable(" ")).isEqualTo("From must hold exactly one address");
+        // The reader (shared with sender binding) keeps ""@x; no one's mailbox, so not one to sign for.
+        assertThat(unjudgeable(" \"\"@bank.test")).isEqualTo("From names a mailbox without a local part");
+        assertThat(unjudgeable(" <@bank.test>")).isEqualTo("From is not an RFC 5322 mailbox list");
     }
 
     @Test

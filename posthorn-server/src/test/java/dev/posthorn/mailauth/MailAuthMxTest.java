@@ -338,21 +338,13 @@ class MailAuthMxTest {
     @Test
     void submittedMailIsSignedWithBothKeysAndDkimpyVerifiesBoth() throws Exception {
         String message = message("alice@posthorn.test", "signed submission", "From Alice.\r\n");
-        try (SmtpWire wire = SmtpWire.connect(recorder.port(ListenerRole.SUBMISSION))) {
-            wire.reply();
-            wire.command("EHLO client.test");
-            wire.command("STARTTLS");
-            try (SmtpWire tls = wire.startTls()) {
-                tls.command("EHLO client.test");
-                assertThat(tls.command("AUTH PLAIN " + Base64.getEncoder().encodeToString(
-                        "\0alice@posthorn.test\0alice's password".getBytes(StandardCharsets.UTF_8))))
-                        .startsWith("235");
-                tls.command("MAIL FROM:<alice@posthorn.test>");
-                tls.command("RCPT TO:<postmaster@posthorn.test>");
-                tls.command("DATA");
-                tls.send(message + ".\r\n");
-                assertThat(tls.reply()).startsWith("250 2.0.0 Ok: queued as ");
-            }
+        try (SmtpWire tls = SmtpWire.submitting(recorder.port(ListenerRole.SUBMISSION), "alice@posthorn.test",
+                "alice's password")) {
+            tls.command("MAIL FROM:<alice@posthorn.test>");
+            tls.command("RCPT TO:<postmaster@posthorn.test>");
+            tls.command("DATA");
+            tls.send(message + ".\r\n");
+            assertThat(tls.reply()).startsWith("250 2.0.0 Ok: queued as ");
         }
         String stored = delivered(recorder, "signed submission");
         assertThat(stored).contains("a=ed25519-sha256; c=relaxed/relaxed; d=posthorn.test; s=ph1e;")

@@ -8,10 +8,8 @@ import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.store.UserStore;
 import dev.posthorn.testing.RunningServer;
 import dev.posthorn.testing.SmtpWire;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,20 +55,12 @@ class SubmissionSigningTest {
     /** Submits as alice@posthorn.test (MAIL FROM her own address); returns the stored message's header. */
     static String submitAsAlice(String subject, String header) throws Exception {
         String message = header + "To: postmaster@posthorn.test\r\nSubject: " + subject + "\r\n\r\nWire the money.\r\n";
-        try (SmtpWire wire = SmtpWire.connect(server.port(ListenerRole.SUBMISSION))) {
-            wire.reply();
-            wire.command("EHLO client.test");
-            wire.command("STARTTLS");
-            try (SmtpWire tls = wire.startTls()) {
-                tls.command("EHLO client.test");
-                assertThat(tls.command("AUTH PLAIN " + Base64.getEncoder().encodeToString(
-                        "\0alice@posthorn.test\0pw".getBytes(StandardCharsets.UTF_8)))).startsWith("235");
-                assertThat(tls.command("MAIL FROM:<alice@posthorn.test>")).startsWith("250");
-                assertThat(tls.command("RCPT TO:<postmaster@posthorn.test>")).startsWith("250");
-                assertThat(tls.command("DATA")).startsWith("354");
-                tls.send(message + ".\r\n");
-                assertThat(tls.reply()).startsWith("250 2.0.0 Ok: queued as ");
-            }
+        try (SmtpWire tls = SmtpWire.submitting(server.port(ListenerRole.SUBMISSION), "alice@posthorn.test", "pw")) {
+            assertThat(tls.command("MAIL FROM:<alice@posthorn.test>")).startsWith("250");
+            assertThat(tls.command("RCPT TO:<postmaster@posthorn.test>")).startsWith("250");
+            assertThat(tls.command("DATA")).startsWith("354");
+            tls.send(message + ".\r\n");
+            assertThat(tls.reply()).startsWith("250 2.0.0 Ok: queued as ");
         }
         long deadline = System.currentTimeMillis() + 20_000;
         while (System.currentTimeMillis() < deadline) {

@@ -1,6 +1,5 @@
 package dev.posthorn.submission;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.posthorn.smtp.protocol.ListenerRole;
@@ -11,7 +10,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,21 +53,21 @@ class AuthBruteForceTest {
 
             // The right password from yet another address: 454 as well, so it cannot be told from a wrong one.
             try (SmtpWire wire = login(InetAddress.getByName("127.0.0.99"), port)) {
-                assertThat(wire.command("AUTH PLAIN " + plain("alice@posthorn.test", "the right one")))
+                assertThat(wire.command("AUTH PLAIN " + SmtpWire.plain("alice@posthorn.test", "the right one")))
                         .isEqualTo(THROTTLED);
             }
             // Another user is not locked out.
             try (SmtpWire wire = login(InetAddress.getByName("127.0.0.98"), port)) {
-                assertThat(wire.command("AUTH PLAIN " + plain("carol@posthorn.test", "carols password")))
+                assertThat(wire.command("AUTH PLAIN " + SmtpWire.plain("carol@posthorn.test", "carols password")))
                         .isEqualTo(OK);
             }
             // An address that keeps trying (throttled attempts count too) is disconnected once it has 10.
             try (SmtpWire wire = login(InetAddress.getByName("127.0.0.21"), port)) {
                 for (int attempt = 8; attempt <= 10; attempt++) {
-                    assertThat(wire.command("AUTH PLAIN " + plain("alice@posthorn.test", "guess " + attempt)))
+                    assertThat(wire.command("AUTH PLAIN " + SmtpWire.plain("alice@posthorn.test", "guess " + attempt)))
                             .isEqualTo(THROTTLED);
                 }
-                assertThat(wire.command("AUTH PLAIN " + plain("alice@posthorn.test", "guess 11")))
+                assertThat(wire.command("AUTH PLAIN " + SmtpWire.plain("alice@posthorn.test", "guess 11")))
                         .isEqualTo(DISCONNECTED);
                 assertThat(wire.closedByServer()).isTrue();
             }
@@ -81,7 +79,7 @@ class AuthBruteForceTest {
         List<String> replies = new ArrayList<>();
         try (SmtpWire wire = login(from, port)) {
             for (int i = 0; i < guesses; i++) {
-                replies.add(wire.command("AUTH PLAIN " + plain("alice@posthorn.test", "guess " + from + " " + i)));
+                replies.add(wire.command("AUTH PLAIN " + SmtpWire.plain("alice@posthorn.test", "guess " + from + " " + i)));
             }
         }
         return replies;
@@ -92,9 +90,5 @@ class AuthBruteForceTest {
         assertThat(wire.reply()).startsWith("220 ");
         assertThat(wire.command("EHLO client.test")).startsWith("250-");
         return wire;
-    }
-
-    private static String plain(String user, String password) {
-        return Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(UTF_8));
     }
 }

@@ -10,7 +10,6 @@ import dev.posthorn.testing.SmtpWire;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -214,12 +213,7 @@ class HeaderSenderBindingTest {
     }
 
     private static SmtpWire authenticated() throws IOException {
-        SmtpWire wire = SmtpWire.connectTls(server.port(ListenerRole.SUBMISSIONS));
-        assertThat(wire.reply()).startsWith("220 ");
-        assertThat(wire.command("EHLO client.test")).startsWith("250-");
-        String plain = Base64.getEncoder().encodeToString(("\0" + ALICE + "\0" + PASSWORD).getBytes(UTF_8));
-        assertThat(wire.command("AUTH PLAIN " + plain)).isEqualTo("235 2.7.0 Authentication successful");
-        return wire;
+        return SmtpWire.submittingTls(server.port(ListenerRole.SUBMISSIONS), ALICE, PASSWORD);
     }
 
     private static void startData(SmtpWire wire) throws IOException {

@@ -55,6 +55,53 @@ public final class SmtpWire implements AutoCloseable {
     }
 
     /**
+     * A client logged in on the submission port (587) the way mail clients do it: greeting, EHLO, STARTTLS, EHLO
+     * again (RFC 3207 §4.2: nothing said before TLS counts), then AUTH PLAIN. Each step must succeed, or this
+     * throws with the reply that did not; the returned wire is the TLS one, ready for MAIL FROM.
+     */
+    public static SmtpWire submitting(int port, String user, String password) throws IOException {
+        SmtpWire wire = connect(port);
+        try {
+            expect(wire.reply(), "220 ");
+            expect(wire.command("EHLO client.test"), "250");
+            expect(wire.command("STARTTLS"), "220 ");
+            SmtpWire tls = wire.startTls();
+            expect(tls.command("EHLO client.test"), "250");
+            expect(tls.command("AUTH PLAIN " + plain(user, password)), "235 ");
+            return tls;
+        } catch (IOException | RuntimeException e) {
+            wire.close();
+            throw e;
+        }
+    }
+
+    /** {@link #submitting} on an implicit-TLS port (465, RFC 8314): greeting, EHLO, AUTH PLAIN, all under TLS. */
+    public static SmtpWire submittingTls(int port, String user, String password) throws IOException {
+        SmtpWire tls = connectTls(port);
+        try {
+            expect(tls.reply(), "220 ");
+            expect(tls.command("EHLO client.test"), "250");
+            expect(tls.command("AUTH PLAIN " + plain(user, password)), "235 ");
+            return tls;
+        } catch (IOException | RuntimeException e) {
+            tls.close();
+            throw e;
+        }
+    }
+
+    /** The argument of {@code AUTH PLAIN} (RFC 4616 §2): no authorization identity, the user, the password. */
+    public static String plain(String user, String password) {
+        return java.util.Base64.getEncoder().encodeToString(("\0" + user + "\0" + password)
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void expect(String reply, String prefix) throws IOException {
+        if (!reply.startsWith(prefix)) {
+            throw new IOException("expected a reply starting '" + prefix + "', got: " + reply);
+        }
+    }
+
+    /**
      * STARTTLS, client side: wraps this connection's socket in TLS (trusting any certificate, as the test
      * server's is self-signed) and completes the handshake. Call it after reading the {@code 220} reply to
      * STARTTLS; use the returned wire from then on. {@code protocols} limits the versions offered (none: JDK

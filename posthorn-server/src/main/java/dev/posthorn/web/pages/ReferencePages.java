@@ -51,7 +51,7 @@ public final class ReferencePages implements WebModule {
     public ReferencePages(Site site, SiteFallbacks fallbacks, ConcurrencyLimit explains) {
         this.site = site;
         this.fallbacks = fallbacks;
-        this.explain = explains.guard(this::explain, fallbacks);
+        this.explain = explains.guard(inLanguage(this::explain), fallbacks);
     }
 
     @Override
@@ -63,15 +63,14 @@ public final class ReferencePages implements WebModule {
         routes.get("/explain", r -> toLanguage(r, Paths::explain));
         routes.get("/providers", r -> toLanguage(r, Paths::providers));
         routes.get("/providers/{id}", r -> toLanguage(r, l -> Paths.provider(l, r.param("id"))));
-        routes.get("/{lang}", r -> language(r).map(l -> WebResponse.redirect(301, Paths.codes(l), Caching.PAGE, null))
-                .orElseGet(() -> fallbacks.notFound(r)));
-        routes.get("/{lang}/codes", this::codes);
-        routes.get("/{lang}/codes/{code}", this::code);
-        routes.get("/{lang}/compare", this::compareForm);
-        routes.get("/{lang}/compare/{a}/{b}", this::compare);
+        routes.get("/{lang}", inLanguage((r, l) -> WebResponse.redirect(301, Paths.codes(l), Caching.PAGE, null)));
+        routes.get("/{lang}/codes", inLanguage(this::codes));
+        routes.get("/{lang}/codes/{code}", inLanguage(this::code));
+        routes.get("/{lang}/compare", inLanguage(this::compareForm));
+        routes.get("/{lang}/compare/{a}/{b}", inLanguage(this::compare));
         routes.get("/{lang}/explain", explain);
-        routes.get("/{lang}/providers", this::providers);
-        routes.get("/{lang}/providers/{id}", this::provider);
+        routes.get("/{lang}/providers", inLanguage(this::providers));
+        routes.get("/{lang}/providers/{id}", inLanguage(this::provider));
     }
 
     /** The same page in the reader's language; the query (a pasted line) goes along. */
@@ -91,17 +90,25 @@ public final class ReferencePages implements WebModule {
         return WebResponse.redirect(302, target, Caching.PRIVATE, "Accept-Language");
     }
 
+    /** A page under {@code /{lang}/}, asked only for a language the site has. */
+    private interface InLanguage {
+        WebResponse page(WebRequest r, String lang) throws Exception;
+    }
+
+    /** Every page under {@code /{lang}/} answers an unknown language the same way: not found, in no language. */
+    private Endpoint inLanguage(InLanguage page) {
+        return r -> {
+            Optional<String> lang = language(r);
+            return lang.isEmpty() ? fallbacks.notFound(r) : page.page(r, lang.get());
+        };
+    }
+
     private Optional<String> language(WebRequest r) {
         String lang = r.param("lang");
         return site.languages().has(lang) ? Optional.of(lang) : Optional.empty();
     }
 
-    private WebResponse codes(WebRequest r) {
-        Optional<String> found = language(r);
-        if (found.isEmpty()) {
-            return fallbacks.notFound(r);
-        }
-        String lang = found.get();
+    private WebResponse codes(WebRequest r, String lang) {
         Catalogue catalogue = site.catalogue(lang);
         LanguagePack words = catalogue.language();
         Chrome chrome = site.chrome(r, lang, words.phrase("web.codes.title"), words.phrase("web.codes.description"),
@@ -136,12 +143,7 @@ public final class ReferencePages implements WebModule {
                 .toList();
     }
 
-    private WebResponse code(WebRequest r) {
-        Optional<String> found = language(r);
-        if (found.isEmpty()) {
-            return fallbacks.notFound(r);
-        }
-        String lang = found.get();
+    private WebResponse code(WebRequest r, String lang) {
         String code = r.param("code");
         Catalogue catalogue = site.catalogue(lang);
         Optional<CodeEntry> entry = catalogue.find(code);
@@ -171,16 +173,13 @@ public final class ReferencePages implements WebModule {
         return List.of(new Crumb(words.phrase("web.smtp"), Paths.codes(lang)), new Crumb(here, null));
     }
 
-    private WebResponse compareForm(WebRequest r) {
-        Optional<String> found = language(r);
+    private WebResponse compareForm(WebRequest r, String lang) {
         String a = r.query("a");
         String b = r.query("b");
-        if (found.isEmpty() || a == null || b == null || !isCode(a.strip()) || !isCode(b.strip())) {
-            return found.isEmpty() ? fallbacks.notFound(r)
-                    : fallbacks.notFound(r, found.get(), new NearbyCodes(site.catalogue(found.get()))
-                            .notACode(b == null ? "" : b));
+        if (a == null || b == null || !isCode(a.strip()) || !isCode(b.strip())) {
+            return fallbacks.notFound(r, lang, new NearbyCodes(site.catalogue(lang)).notACode(b == null ? "" : b));
         }
-        return WebResponse.redirect(303, Paths.compare(found.get(), a.strip(), b.strip()), Caching.NONE, null);
+        return WebResponse.redirect(303, Paths.compare(lang, a.strip(), b.strip()), Caching.NONE, null);
     }
 
     private static boolean isCode(String s) {
@@ -188,12 +187,7 @@ public final class ReferencePages implements WebModule {
         return lookup.codes().size() == 1 && lookup.codes().getFirst().equals(s);
     }
 
-    private WebResponse compare(WebRequest r) {
-        Optional<String> found = language(r);
-        if (found.isEmpty()) {
-            return fallbacks.notFound(r);
-        }
-        String lang = found.get();
+    private WebResponse compare(WebRequest r, String lang) {
         Catalogue catalogue = site.catalogue(lang);
         LanguagePack words = catalogue.language();
         NearbyCodes nearby = new NearbyCodes(catalogue);
@@ -219,12 +213,7 @@ public final class ReferencePages implements WebModule {
                 comparison.whenToUse(), words.phrase("section.learn"), learn), Caching.PAGE);
     }
 
-    private WebResponse explain(WebRequest r) {
-        Optional<String> found = language(r);
-        if (found.isEmpty()) {
-            return fallbacks.notFound(r);
-        }
-        String lang = found.get();
+    private WebResponse explain(WebRequest r, String lang) {
         String line = r.query("line");
         if (line == null || line.isBlank()) {
             return WebResponse.redirect(303, Paths.codes(lang), Caching.NONE, null);
@@ -256,25 +245,18 @@ public final class ReferencePages implements WebModule {
                 e.since(), links, new LinkView(words.sourceText(m), e.source()));
     }
 
-    private WebResponse providers(WebRequest r) {
-        Optional<String> found = language(r);
-        if (found.isEmpty()) {
-            return fallbacks.notFound(r);
-        }
-        String lang = found.get();
+    private WebResponse providers(WebRequest r, String lang) {
         LanguagePack words = site.catalogue(lang).language();
         Chrome chrome = site.chrome(r, lang, words.phrase("web.providers.title"), words.phrase("web.providers.description"),
                 Paths::providers, crumbs(words, lang, words.phrase("web.nav.providers")), "providers", false);
         return page("providers", new Views.ProvidersPage(chrome, providerLinks(lang, words)), Caching.PAGE);
     }
 
-    private WebResponse provider(WebRequest r) {
-        Optional<String> found = language(r);
+    private WebResponse provider(WebRequest r, String lang) {
         Optional<Provider> provider = site.providers().provider(r.param("id"));
-        if (found.isEmpty() || provider.isEmpty()) {
+        if (provider.isEmpty()) {
             return fallbacks.notFound(r);
         }
-        String lang = found.get();
         Provider p = provider.get();
         LanguagePack words = site.catalogue(lang).language();
         ProviderAdvice advice = new ProviderAdvice(words);

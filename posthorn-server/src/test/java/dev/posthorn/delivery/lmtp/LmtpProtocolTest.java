@@ -8,6 +8,7 @@ import dev.posthorn.delivery.lmtp.RecipientResult.Stage;
 import dev.posthorn.delivery.lmtp.RecipientResult.Status;
 import dev.posthorn.delivery.remote.ClientSettings;
 import dev.posthorn.delivery.remote.SmtpClientException;
+import dev.posthorn.testing.ManualClock;
 import java.net.InetAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnknownHostException;
@@ -16,11 +17,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -425,10 +422,9 @@ class LmtpProtocolTest {
     @Test
     void aKeptConnectionTheServerDroppedIsReplacedWithoutDeferringAnything() throws Exception {
         try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS)) {
-            assertThat(client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT)).get(0).status())
-                    .isEqualTo(Status.DELIVERED);
+            assertThat(deliver(client, "a@peer.test").get(0).status()).isEqualTo(Status.DELIVERED);
             peer.dropConnections();
-            List<RecipientResult> second = client.deliver(LmtpMessage.of("s@origin.test", List.of("b@peer.test"), CONTENT));
+            List<RecipientResult> second = deliver(client, "b@peer.test");
             assertThat(second.get(0).status()).as(second.toString()).isEqualTo(Status.DELIVERED);
         }
         assertThat(peer.connections.get()).isEqualTo(2);
@@ -440,9 +436,8 @@ class LmtpProtocolTest {
         // One reply too many, in the same write as a's own: it would be read as the next transaction's first reply.
         peer.lmtpDataReplies.put("a@peer.test", "250 2.0.0 <a@peer.test> Saved\r\n250 2.0.0 one too many");
         try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS)) {
-            assertThat(client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT)).get(0).status())
-                    .isEqualTo(Status.DELIVERED);
-            List<RecipientResult> second = client.deliver(LmtpMessage.of("s@origin.test", List.of("b@peer.test"), CONTENT));
+            assertThat(deliver(client, "a@peer.test").get(0).status()).isEqualTo(Status.DELIVERED);
+            List<RecipientResult> second = deliver(client, "b@peer.test");
             assertThat(second.get(0).status()).as(second.toString()).isEqualTo(Status.DELIVERED);
         }
         assertThat(peer.connections.get()).isEqualTo(2);
@@ -455,10 +450,9 @@ class LmtpProtocolTest {
         // What Dovecot does at a reload: "421 4.3.2 ... Shutting down" on every idle connection, then it closes.
         peer.lmtpThenSend = "421 4.3.2 lmtp.peer.test Shutting down";
         try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS)) {
-            assertThat(client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT)).get(0).status())
-                    .isEqualTo(Status.DELIVERED);
+            assertThat(deliver(client, "a@peer.test").get(0).status()).isEqualTo(Status.DELIVERED);
             await("the goodbye reached the idle connection", () -> client.reusableIdle() == 0);
-            List<RecipientResult> second = client.deliver(LmtpMessage.of("s@origin.test", List.of("b@peer.test"), CONTENT));
+            List<RecipientResult> second = deliver(client, "b@peer.test");
             assertThat(second.get(0).status()).as(second.toString()).isEqualTo(Status.DELIVERED);
         }
         // Nothing more went on the first connection: the second transaction started afresh on a new one.
@@ -471,10 +465,9 @@ class LmtpProtocolTest {
     void aGoodbyeInReplyToTheResetOfAKeptConnectionSendsTheMessageAgainOnANewOne() throws Exception {
         // The server closes the kept connection as the transaction starts: its 421 comes as the RSET's reply.
         try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS)) {
-            assertThat(client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT)).get(0).status())
-                    .isEqualTo(Status.DELIVERED);
+            assertThat(deliver(client, "a@peer.test").get(0).status()).isEqualTo(Status.DELIVERED);
             peer.rsetGoodbye = "421 4.3.2 lmtp.peer.test Shutting down";
-            List<RecipientResult> second = client.deliver(LmtpMessage.of("s@origin.test", List.of("b@peer.test"), CONTENT));
+            List<RecipientResult> second = deliver(client, "b@peer.test");
             assertThat(second.get(0).status()).as(second.toString()).isEqualTo(Status.DELIVERED);
         }
         assertThat(peer.connections.get()).isEqualTo(2);
@@ -486,10 +479,9 @@ class LmtpProtocolTest {
         // The server took the message and died before its reply: it may be in the mailbox, so it is not sent again
         // now (the queue retries it later, the one duplicate LMTP cannot rule out).
         try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS)) {
-            assertThat(client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT)).get(0).status())
-                    .isEqualTo(Status.DELIVERED);
+            assertThat(deliver(client, "a@peer.test").get(0).status()).isEqualTo(Status.DELIVERED);
             peer.lmtpRepliesBeforeFailure = 0;
-            List<RecipientResult> second = client.deliver(LmtpMessage.of("s@origin.test", List.of("b@peer.test"), CONTENT));
+            List<RecipientResult> second = deliver(client, "b@peer.test");
             assertThat(second).singleElement().satisfies(r -> {
                 assertThat(r.stage()).isEqualTo(Stage.UNCONFIRMED);
                 assertThat(r.status()).isEqualTo(Status.DEFERRED);
@@ -504,10 +496,9 @@ class LmtpProtocolTest {
         // The server answered RSET and MAIL, so it was there when the transaction began: a loss now is a failure
         // of this attempt, deferred, not an idle connection the server had dropped.
         try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS)) {
-            assertThat(client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT)).get(0).status())
-                    .isEqualTo(Status.DELIVERED);
+            assertThat(deliver(client, "a@peer.test").get(0).status()).isEqualTo(Status.DELIVERED);
             peer.hangUpAt = "RCPT TO:<b@";
-            List<RecipientResult> second = client.deliver(LmtpMessage.of("s@origin.test", List.of("b@peer.test"), CONTENT));
+            List<RecipientResult> second = deliver(client, "b@peer.test");
             assertThat(second).singleElement().satisfies(r -> {
                 assertThat(r.stage()).isEqualTo(Stage.CONNECTION);
                 assertThat(r.status()).isEqualTo(Status.DEFERRED);
@@ -516,6 +507,11 @@ class LmtpProtocolTest {
         assertThat(peer.connections.get()).isEqualTo(1);
         assertThat(peer.commands).filteredOn(c -> c.startsWith("MAIL")).hasSize(2);
         assertThat(peer.received).extracting(r -> r.rcptTo().get(0)).containsExactly("a@peer.test");
+    }
+
+    /** One message from s@origin.test with {@link #CONTENT} to these recipients: the case most tests need. */
+    private static List<RecipientResult> deliver(LmtpClient client, String... recipients) throws Exception {
+        return client.deliver(LmtpMessage.of("s@origin.test", List.of(recipients), CONTENT));
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -530,41 +526,22 @@ class LmtpProtocolTest {
 
     @Test
     void aConnectionIdleLongerThanAllowedIsQuitAndReplaced() throws Exception {
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS, Duration.ofSeconds(30), 4, clock)) {
-            client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT));
-            clock.now = clock.now.plusSeconds(31);
-            client.deliver(LmtpMessage.of("s@origin.test", List.of("b@peer.test"), CONTENT));
+            deliver(client, "a@peer.test");
+            clock.advance(Duration.ofSeconds(31));
+            deliver(client, "b@peer.test");
         }
         assertThat(peer.connections.get()).isEqualTo(2);
         assertThat(peer.commands).filteredOn(c -> c.equals("QUIT")).hasSize(2);
         assertThat(peer.commands).doesNotContain("RSET");
     }
 
-    private static final class MutableClock extends Clock {
-        Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
     @Test
     void openingAClientChecksTheServerAtOnce() throws Exception {
         try (LmtpClient client = LmtpClient.open(endpoint(), SETTINGS)) {
             assertThat(peer.commands).containsExactly("LHLO client.test");
-            client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT));
+            deliver(client, "a@peer.test");
         }
         assertThat(peer.connections.get()).isEqualTo(1);
         peer.greeting = "554 5.3.2 lmtp.peer.test not accepting mail";
@@ -607,7 +584,7 @@ class LmtpProtocolTest {
     void theClientKeepsItsConnectionAcrossDeliveries() throws Exception {
         try (LmtpClient client = new LmtpClient(endpoint(), SETTINGS)) {
             for (int i = 0; i < 3; i++) {
-                client.deliver(LmtpMessage.of("s@origin.test", List.of("a@peer.test"), CONTENT));
+                deliver(client, "a@peer.test");
             }
         }
         assertThat(peer.connections.get()).isEqualTo(1);
