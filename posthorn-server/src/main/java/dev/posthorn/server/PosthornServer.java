@@ -84,6 +84,10 @@ public final class PosthornServer implements AutoCloseable {
         PasswdFile passwdFile = config.auth.passwdFile == null ? null : new PasswdFile(Path.of(config.auth.passwdFile));
         CredentialStore credentials = CredentialStore.of(users, passwdFile);
         Mailboxes mailboxes = new Mailboxes(users, credentials);
+        // Everything that can fail on the operator's files (certificate, DKIM keys) comes before the spool opens:
+        // an open spool holds its lock and threads, which a constructor that throws could never give back.
+        this.tls = ServerTls.create(config.tls, dataDir, hostname);
+        this.authentication = MailAuthSetup.create(config, hostname, dataDir, domains);
         this.spool = new Spool(dataDir.resolve("queue"));
         DiskSpace diskSpace = new DiskSpace(spool.directory(), config.limits.minFreeDiskMb * 1024 * 1024);
         MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding, config.routes.keySet(),
@@ -99,8 +103,6 @@ public final class PosthornServer implements AutoCloseable {
             spool.close();
             throw e;
         }
-        this.tls = ServerTls.create(config.tls, dataDir, hostname);
-        this.authentication = MailAuthSetup.create(config, hostname, dataDir, domains);
         AuthThrottle throttle = new AuthThrottle(config.auth);
         PosthornConfig.Limits limits = config.limits;
         this.services = new SessionServices(hostname, Version.current(), policy, spool, scheduler::accepted,

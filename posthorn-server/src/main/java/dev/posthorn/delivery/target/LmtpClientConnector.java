@@ -26,8 +26,8 @@ public final class LmtpClientConnector implements LmtpConnector {
 
     @Override
     public Client open(LmtpEndpoint endpoint, Deadlines deadlines) {
-        // RFC 5321 §4.5.3.2's greeting, DATA and block time-outs have no [queue] key of their own for LMTP: the
-        // command deadline bounds each; the reply after the final dot gets the end-of-data deadline.
+        // [queue]'s greeting, DATA-start and block time-outs are for remote SMTP; to a local LMTP server the command
+        // deadline bounds each of those steps, and the replies after the final dot get the end-of-data deadline.
         ClientSettings settings = new ClientSettings(heloName, deadlines.connect(), deadlines.command(),
                 deadlines.command(), deadlines.command(), deadlines.command(), deadlines.endOfData());
         return new Adapter(new LmtpClient(endpoint, settings));

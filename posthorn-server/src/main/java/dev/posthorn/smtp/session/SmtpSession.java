@@ -526,6 +526,7 @@ public final class SmtpSession implements Runnable {
     }
 
     private void abandonTransaction(Transaction transaction) {
+        inspection = null; // per transaction: what it saw must not outlive it
         if (transaction == null || transaction.spoolHandle() == null) {
             return;
         }
