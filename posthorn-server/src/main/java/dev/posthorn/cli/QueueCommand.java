@@ -6,18 +6,16 @@ import dev.posthorn.queue.MessageState;
 import dev.posthorn.queue.QueueActions;
 import dev.posthorn.queue.QueueControl;
 import dev.posthorn.queue.QueueSelector;
+import dev.posthorn.queue.QueueView;
 import dev.posthorn.queue.RecipientState;
 import dev.posthorn.queue.SetAside;
-import dev.posthorn.queue.StateFile;
 import dev.posthorn.spool.CorruptSegment;
 import dev.posthorn.spool.Envelope;
-import dev.posthorn.spool.EnvelopeCodec;
 import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.QueueIds;
 import dev.posthorn.spool.Spool;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -42,7 +40,8 @@ import picocli.CommandLine.Spec;
  * remote alike, with the next hop's own words, and acted on by id or in bulk ({@code --domain}, {@code --sender},
  * {@code --recipient}, {@code --older-than}, {@code --all}; {@code --dry-run} shows what would change). A running
  * server carries the actions out (through {@link QueueControl}); on a stopped one the command opens the queue and
- * applies the same {@link QueueActions} itself.
+ * applies the same {@link QueueActions} itself. {@code list} and {@code show} likewise ask a running server for
+ * its live queue ({@link QueueView}) and open a stopped one: a fresh message may exist only in the journal.
  */
 @Command(name = "queue", mixinStandardHelpOptions = true, description = "Inspect and manage the queue.",
         subcommands = {QueueCommand.ListCommand.class, QueueCommand.ShowCommand.class, QueueCommand.RetryCommand.class,
@@ -77,34 +76,32 @@ final class QueueCommand extends CommandGroup {
     record Item(Envelope envelope, MessageState state, Set<String> inFlight) {
     }
 
-    static List<Item> items(Path queueDir) throws IOException {
-        List<Path> files = new ArrayList<>();
+    /**
+     * The queue as it is: a running server answers from its live queue (a message accepted a moment ago may be in
+     * its journal and memory only, with no files yet); a stopped queue is opened here, which replays its journal
+     * (its lock keeps a server from starting meanwhile). {@code id} null: the listing, else that one message.
+     */
+    static QueueView view(Path queueDir, String id) throws IOException, InterruptedException {
+        if (QueueControl.serverRunning(queueDir)) {
+            return QueueControl.query(queueDir, new QueueView.Query(id), QueueControl.WAIT);
+        }
         if (!Files.isDirectory(queueDir)) {
-            return List.of();
+            return QueueView.EMPTY;
         }
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(queueDir, "*.env")) {
-            stream.forEach(files::add);
-        }
-        files.sort(null);
-        Set<String> inFlight = QueueControl.inFlight(queueDir);
-        List<Item> items = new ArrayList<>();
-        for (Path f : files) {
-            try {
-                Envelope e = EnvelopeCodec.read(f);
-                items.add(new Item(e, StateFile.read(queueDir, e.id()), inFlight));
-            } catch (IOException gone) {
-                // Delivered and removed while we listed: not in the queue any more.
+        try (Spool spool = new Spool(queueDir);
+                FileQueueStore store = new FileQueueStore(spool, Clock.systemUTC())) {
+            return QueueView.of(store, Set.of(), new QueueView.Query(id));
+        } catch (IOException e) {
+            if (QueueControl.serverRunning(queueDir)) {
+                // A server started between the look and the opening: ask it instead.
+                return QueueControl.query(queueDir, new QueueView.Query(id), QueueControl.WAIT);
             }
+            throw e;
         }
-        return items;
     }
 
-    static Item item(Path queueDir, String id) throws IOException {
-        if (!QueueIds.valid(id) || !Files.exists(queueDir.resolve(id + ".env"))) {
-            return null;
-        }
-        return new Item(EnvelopeCodec.read(queueDir.resolve(id + ".env")), StateFile.read(queueDir, id),
-                QueueControl.inFlight(queueDir));
+    private static Item item(QueueView.Entry e) {
+        return new Item(e.envelope(), e.state(), e.inFlight());
     }
 
     private static RecipientState stateOf(Item item, int index) {
@@ -125,8 +122,15 @@ final class QueueCommand extends CommandGroup {
             + "if any.")
     static final class ListCommand extends QueueOptions implements Callable<Integer> {
         @Override
-        public Integer call() throws IOException {
-            List<Item> items = items(queueDir());
+        public Integer call() throws IOException, InterruptedException {
+            QueueView view;
+            try {
+                view = view(queueDir(), null);
+            } catch (IOException e) {
+                err().println("posthorn queue list: " + e.getMessage());
+                return 1;
+            }
+            List<Item> items = view.messages().stream().map(QueueCommand::item).toList();
             if (items.isEmpty()) {
                 out().println("The queue is empty.");
             } else {
@@ -135,7 +139,8 @@ final class QueueCommand extends CommandGroup {
                 for (Item item : items) {
                     printLine(item);
                 }
-                out().println(items.size() + " message(s).");
+                out().println(items.size() == view.total() ? items.size() + " message(s)."
+                        : view.total() + " message(s); the first " + items.size() + " are listed.");
             }
             List<SetAside> aside = SetAside.scan(queueDir());
             if (!aside.isEmpty()) {
@@ -197,8 +202,15 @@ final class QueueCommand extends CommandGroup {
         String id;
 
         @Override
-        public Integer call() throws IOException {
-            Item item = item(queueDir(), id);
+        public Integer call() throws IOException, InterruptedException {
+            QueueView view;
+            try {
+                view = QueueIds.valid(id) ? view(queueDir(), id) : QueueView.EMPTY;
+            } catch (IOException e) {
+                err().println("posthorn queue show: " + e.getMessage());
+                return 1;
+            }
+            Item item = view.messages().isEmpty() ? null : item(view.messages().get(0));
             if (item == null) {
                 err().println("posthorn queue show: no message " + id + " in " + queueDir());
                 return 1;

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The server's side of {@link QueueControl}: every quarter second it carries out the requests that
- * {@code posthorn queue} left in {@code queue/control/} with {@link QueueActions}, and publishes which recipients
+ * {@code posthorn queue} left in {@code queue/control/} with {@link QueueActions}, answers its queries with a
+ * {@link QueueView} of the live queue, and publishes which recipients
  * are being attempted ({@code queue/control/in-flight}). A request or an answer older than {@link QueueControl#WAIT}
  * was given up by its command: it is dropped, never applied late.
  */
@@ -58,9 +59,26 @@ public final class ControlDesk implements AutoCloseable {
     }
 
     private void applyRequests() throws IOException {
-        try (DirectoryStream<Path> requests = Files.newDirectoryStream(control, "*.request")) {
+        serve(QueueControl.REQUEST, bytes -> {
+            QueueActions.Request request = StateFile.JSON.readValue(bytes, QueueActions.Request.class);
+            return StateFile.JSON.writeValueAsBytes(QueueActions.apply(store, request, clock));
+        });
+        // Read-only: what the live queue holds (posthorn queue list|show), journal-only messages included.
+        serve(QueueControl.QUERY, bytes -> {
+            QueueView.Query query = StateFile.JSON.readValue(bytes, QueueView.Query.class);
+            return StateFile.JSON.writeValueAsBytes(QueueView.of(store, inFlight, query));
+        });
+    }
+
+    private interface Handler {
+        byte[] answer(byte[] request) throws IOException;
+    }
+
+    private void serve(String suffix, Handler handler) throws IOException {
+        try (DirectoryStream<Path> requests = Files.newDirectoryStream(control, "*" + suffix)) {
             for (Path file : requests) {
-                String token = file.getFileName().toString().replace(".request", "");
+                String name = file.getFileName().toString();
+                String token = name.substring(0, name.length() - suffix.length());
                 if (stale(file)) {
                     // Its command stopped waiting (it died, or the server was down): the operator was told it
                     // failed, so carrying it out now (a "delete --all" at the next start) would surprise them.
@@ -77,10 +95,11 @@ public final class ControlDesk implements AutoCloseable {
                     continue;
                 }
                 try {
-                    QueueActions.Request request = StateFile.JSON.readValue(Files.readAllBytes(taken),
-                            QueueActions.Request.class);
-                    QueueActions.Result result = QueueActions.apply(store, request, clock);
-                    answer(token + ".result", StateFile.JSON.writeValueAsBytes(result));
+                    if (Files.size(taken) > QueueControl.MAX_REQUEST_BYTES) {
+                        throw new IOException("the request is larger than " + QueueControl.MAX_REQUEST_BYTES
+                                + " bytes: refused unread");
+                    }
+                    answer(token + ".result", handler.answer(Files.readAllBytes(taken)));
                 } catch (IOException | RuntimeException e) {
                     answer(token + ".error", String.valueOf(e.getMessage()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 }

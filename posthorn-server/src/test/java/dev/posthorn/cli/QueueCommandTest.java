@@ -9,9 +9,16 @@ import dev.posthorn.queue.MessageState;
 import dev.posthorn.queue.RecipientStatus;
 import dev.posthorn.queue.StateFile;
 import dev.posthorn.server.PosthornServer;
+import dev.posthorn.spool.Envelope;
+import dev.posthorn.spool.EnvelopeRecipient;
+import dev.posthorn.spool.Spool;
+import dev.posthorn.spool.SpoolCrash;
+import dev.posthorn.spool.SpoolWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -217,6 +224,94 @@ class QueueCommandTest {
             assertThat(run("queue", "list", "--data-dir", data).out()).contains("1 message(s).")
                     .doesNotContain("y@other.test");
             assertThat(peer.received).isEmpty();
+        }
+    }
+
+    /**
+     * A message accepted a moment ago, for a local user, lives in the running server's journal and memory only
+     * (no queue files until it must wait or a checkpoint writes it out): list and show still see it at once,
+     * and say when it is being attempted. Before the fix they read the files: "The queue is empty."
+     */
+    @Test
+    void aMessageInTheJournalOnlyIsListedAndShownByARunningServer() throws Exception {
+        String data = dir.resolve("data").toString();
+        Path queue = dir.resolve("data/queue");
+        List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // An LMTP server that accepts and never greets: the delivery stays in flight, the message in memory.
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    while (true) {
+                        accepted.add(silent.accept());
+                        connected.countDown();
+                    }
+                } catch (java.io.IOException closed) {
+                    // the test is over
+                }
+            });
+            PosthornConfig c = config(Ports.free());
+            c.delivery.local = "lmtp:127.0.0.1:" + silent.getLocalPort();
+            PosthornServer server = PosthornServer.start(c);
+            try {
+                String id = server.enqueue("alice@posthorn.test", List.of("bob@posthorn.test"),
+                        "Subject: fresh\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8));
+
+                Run list = run("queue", "list", "--data-dir", data);
+                assertThat(list.exit()).as(list.err()).isZero();
+                assertThat(list.out()).containsPattern(id + " +alice@posthorn\\.test +bob@posthorn\\.test +(queued|in flight) +0  ")
+                        .contains("1 message(s).");
+                Run show = run("queue", "show", id, "--data-dir", data);
+                assertThat(show.exit()).as(show.err()).isZero();
+                assertThat(show.out()).contains("Message " + id, "  From:      <alice@posthorn.test>", "no attempt yet")
+                        .containsPattern("  <bob@posthorn\\.test>  (queued|in flight) \\(local\\)");
+
+                assertThat(connected.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                assertThat(run("queue", "list", "--data-dir", data).out())
+                        .containsPattern(id + " +alice@posthorn\\.test +bob@posthorn\\.test +in flight +0  ");
+                assertThat(run("queue", "show", id, "--data-dir", data).out())
+                        .contains("  <bob@posthorn.test>  in flight (local)");
+                // What made it invisible before: nothing of it is in the queue directory yet.
+                assertThat(queue.resolve(id + ".env")).doesNotExist();
+            } finally {
+                silent.close();
+                for (Socket s : accepted) {
+                    s.close(); // the delivery ends (deferred), so the server stops at once
+                }
+                server.close();
+            }
+        }
+    }
+
+    /**
+     * The same message on a stopped server that was killed: the journal is its only copy. The command opens the
+     * spool (replaying the journal) and sees it; the message is still there for the next start.
+     */
+    @Test
+    void aMessageInTheJournalOnlyIsListedAndShownOnAStoppedServer() throws Exception {
+        String data = dir.resolve("data").toString();
+        Path queue = dir.resolve("data/queue");
+        Spool spool = new Spool(queue);
+        SpoolWriter writer = spool.begin();
+        byte[] body = "Subject: journal\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        writer.content().write(body);
+        String id = writer.id();
+        writer.commit(new Envelope(id, Instant.now(), "alice@posthorn.test",
+                List.of(new EnvelopeRecipient("bob@posthorn.test", java.util.Set.of(), null, true)), "7BIT", false,
+                null, null, null, "127.0.0.1", "client.test", body.length));
+        SpoolCrash.crash(spool);
+        assertThat(queue.resolve(id + ".env")).doesNotExist();
+
+        Run list = run("queue", "list", "--data-dir", data);
+        assertThat(list.exit()).as(list.err()).isZero();
+        assertThat(list.out()).containsPattern(id + " +alice@posthorn\\.test +bob@posthorn\\.test +queued +0  ")
+                .contains("1 message(s).");
+        Run show = run("queue", "show", id, "--data-dir", data);
+        assertThat(show.exit()).as(show.err()).isZero();
+        assertThat(show.out()).contains("Message " + id, "  <bob@posthorn.test>  queued (local)", "no attempt yet");
+        try (Spool again = new Spool(queue);
+                dev.posthorn.queue.FileQueueStore store = new dev.posthorn.queue.FileQueueStore(again, java.time.Clock.systemUTC())) {
+            assertThat(store.get(id)).isNotNull();
         }
     }
 }

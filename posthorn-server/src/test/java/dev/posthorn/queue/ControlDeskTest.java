@@ -120,4 +120,45 @@ class ControlDeskTest {
                 new QueueActions.Request(QueueActions.Verb.RETRY, ALL, false), Clock.systemUTC());
         assertThat(retried.ids()).as("messages said to be retried while held").isEmpty();
     }
+
+    @Test
+    void aQueryIsAnsweredFromTheLiveQueueWithWhatIsInFlight() throws Exception {
+        Set<String> attempting = Set.of(id + " carol@remote.test");
+        try (ControlDesk desk = new ControlDesk(dir.resolve("queue"), store, attempting, Clock.systemUTC())) {
+            desk.start();
+            QueueView all = QueueControl.query(dir.resolve("queue"), new QueueView.Query(null), QueueControl.WAIT);
+            assertThat(all.total()).isEqualTo(1);
+            assertThat(all.messages()).singleElement().satisfies(e -> {
+                assertThat(e.envelope().id()).isEqualTo(id);
+                assertThat(e.state().recipients).singleElement()
+                        .satisfies(r -> assertThat(r.status).isEqualTo(RecipientStatus.QUEUED));
+                assertThat(e.inFlight()).containsExactly((id + " carol@remote.test").toLowerCase(java.util.Locale.ROOT));
+            });
+            QueueView one = QueueControl.query(dir.resolve("queue"), new QueueView.Query(id), QueueControl.WAIT);
+            assertThat(one.messages()).singleElement().satisfies(e -> assertThat(e.envelope().sender())
+                    .isEqualTo("alice@posthorn.test"));
+            assertThat(QueueControl.query(dir.resolve("queue"), new QueueView.Query("NOSUCHID"), QueueControl.WAIT)
+                    .messages()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRequestLargerThanTheBoundIsRefusedUnread() throws Exception {
+        // A valid "hold --all", padded past the bound: no command writes one, so the desk does not parse it.
+        byte[] json = StateFile.JSON.writeValueAsBytes(new QueueActions.Request(QueueActions.Verb.HOLD, ALL, false));
+        byte[] padded = new byte[(int) QueueControl.MAX_REQUEST_BYTES + 1];
+        java.util.Arrays.fill(padded, (byte) ' ');
+        System.arraycopy(json, 0, padded, 0, json.length);
+        Files.write(control().resolve("big.request"), padded);
+        Path error = control().resolve("big.error");
+        try (ControlDesk desk = new ControlDesk(dir.resolve("queue"), store, Set.of(), Clock.systemUTC())) {
+            desk.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (!Files.exists(error) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(Files.readString(error)).contains("larger than 65536 bytes: refused unread");
+            assertThat(store.get(id).snapshot().held).as("held by the refused request").isFalse();
+        }
+    }
 }
