@@ -116,19 +116,39 @@ public final class TlsRptSender implements AutoCloseable {
                 waiting = true; // the _smtp._tls lookup failed: try this domain again at the next run
                 continue;
             }
-            if (!rua.isEmpty()) {
+            boolean allQueued = true;
+            List<String> pending = rua.stream()
+                    .filter(a -> !figures.queuedAddresses.contains(TlsRptCollector.queuedKey(domain, a))).toList();
+            if (!pending.isEmpty()) {
                 String reportId = day + "_" + domain + "_" + UUID.randomUUID() + "@" + submitter;
                 ObjectNode report = TlsReport.json(figures, domain, submitter, contact, reportId);
                 byte[] message = mail(domain, day, reportId, TlsReport.gzip(report), rua);
-                for (String to : rua) {
+                for (String to : pending) {
                     try {
                         mailer.submit(to, message);
-                        sent++;
-                        LOG.info("TLS report for {} of {} queued to <{}>", domain, day, to);
                     } catch (IOException e) {
-                        LOG.error("cannot queue the TLS report for {} to <{}>: {}", domain, to, e.toString());
+                        // Not queued (full disk, unhealthy journal, spool closing): the day stays waiting and the
+                        // next run tries this address again; a report lost here would never be sent (RFC 8460 §4.1).
+                        LOG.error("cannot queue the TLS report for {} of {} to <{}>, will retry: {}", domain, day, to,
+                                e.toString());
+                        allQueued = false;
+                        continue;
+                    }
+                    sent++;
+                    LOG.info("TLS report for {} of {} queued to <{}>", domain, day, to);
+                    if (rua.size() > 1) {
+                        try {
+                            collector.markQueued(day, domain, to);
+                        } catch (IOException e) {
+                            LOG.error("cannot record the TLS report for {} of {} as queued to <{}>: {}", domain, day,
+                                    to, e.toString());
+                        }
                     }
                 }
+            }
+            if (!allQueued) {
+                waiting = true;
+                continue;
             }
             try {
                 collector.markDone(day, domain);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.posthorn.delivery.DnsConfig;
 import dev.posthorn.delivery.fixtures.UnboundServer;
 import dev.posthorn.delivery.remote.MxResolver;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,9 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,6 +95,73 @@ class TlsRptSenderTest {
         }
         assertThat(sent).extracting(Sent::to).containsExactly("tlsrpt@a.rpt.test", "reports@late.rpt.test");
         assertThat(sent.get(1).message()).contains("TLS-Report-Domain: late.rpt.test\r\n");
+    }
+
+    @Test
+    void aReportThatCouldNotBeQueuedIsTriedAgainAtTheNextRun() throws Exception {
+        try (UnboundServer dns = UnboundServer.start(Files.createDirectories(dir.resolve("dns")), List.of("rpt.test."),
+                List.of("_smtp._tls.a.rpt.test. TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@a.rpt.test\""))) {
+            Instant now = Instant.parse("2026-03-04T10:00:00Z");
+            TlsRptCollector collector = new TlsRptCollector(dir.resolve("tls-rpt"), Clock.fixed(now, ZoneOffset.UTC));
+            collector.success(TlsRptCollector.Policy.none("a.rpt.test"));
+            List<Sent> sent = new ArrayList<>();
+            Set<String> full = new HashSet<>(Set.of("tlsrpt@a.rpt.test"));
+            TlsRptSender sender = sender(collector, dns, failingFor(full, sent), now);
+            LocalDate day = LocalDate.of(2026, 3, 4);
+
+            assertThat(sender.send(day)).as("the queue refused the report (full disk)").isZero();
+            full.clear(); // the operator frees space
+            assertThat(sender.send(day)).as("the report that could not be queued, on the next run").isEqualTo(1);
+            assertThat(sender.send(day)).as("and then never again").isZero();
+            assertThat(sent).extracting(Sent::to).containsExactly("tlsrpt@a.rpt.test");
+        }
+    }
+
+    @Test
+    void afterARestartOnlyTheAddressesNotYetQueuedGetTheDaysReport() throws Exception {
+        try (UnboundServer dns = UnboundServer.start(Files.createDirectories(dir.resolve("dns")), List.of("rpt.test."),
+                List.of("_smtp._tls.a.rpt.test. TXT \"v=TLSRPTv1; rua=mailto:one@a.rpt.test,mailto:two@a.rpt.test,"
+                        + "mailto:three@a.rpt.test\""))) {
+            Instant yesterday = Instant.parse("2026-03-04T10:00:00Z");
+            Instant now = Instant.parse("2026-03-05T00:20:00Z");
+            TlsRptCollector counting = new TlsRptCollector(dir.resolve("tls-rpt"), Clock.fixed(yesterday, ZoneOffset.UTC));
+            counting.success(TlsRptCollector.Policy.none("a.rpt.test"));
+            counting.flush();
+            List<Sent> sent = new ArrayList<>();
+            // The spool refuses the report for two of the three addresses (it closed, the journal went unhealthy).
+            Set<String> refused = new HashSet<>(Set.of("two@a.rpt.test", "three@a.rpt.test"));
+            TlsRptCollector collector = new TlsRptCollector(dir.resolve("tls-rpt"), Clock.fixed(now, ZoneOffset.UTC));
+            sender(collector, dns, failingFor(refused, sent), now).sendDue();
+            assertThat(sent).extracting(Sent::to).containsExactly("one@a.rpt.test");
+            assertThat(collector.unsentDaysBefore(LocalDate.of(2026, 3, 5))).containsExactly(LocalDate.of(2026, 3, 4));
+
+            // A restart (new collector reading the same files), the spool healthy again: the two others, once.
+            refused.clear();
+            TlsRptCollector restarted = new TlsRptCollector(dir.resolve("tls-rpt"), Clock.fixed(now, ZoneOffset.UTC));
+            TlsRptSender sender = sender(restarted, dns, failingFor(refused, sent), now);
+            sender.sendDue();
+            sender.sendDue();
+            assertThat(sent).extracting(Sent::to).containsExactly("one@a.rpt.test", "two@a.rpt.test", "three@a.rpt.test");
+            assertThat(restarted.unsentDaysBefore(LocalDate.of(2026, 3, 5))).isEmpty();
+        }
+    }
+
+    /** A mailer like PosthornServer.queueNotice when the spool cannot take a message for some recipients. */
+    private static TlsRptSender.Mailer failingFor(Set<String> refused, List<Sent> sent) {
+        return (to, m) -> {
+            if (refused.contains(to)) {
+                throw new IOException("No space left on device");
+            }
+            sent.add(new Sent(to, new String(m, StandardCharsets.US_ASCII)));
+        };
+    }
+
+    private static TlsRptSender sender(TlsRptCollector collector, UnboundServer dns, TlsRptSender.Mailer mailer,
+                                       Instant now) {
+        DnsConfig c = new DnsConfig();
+        c.servers = List.of(dns.address());
+        return new TlsRptSender(collector, DnsLookup.plain(MxResolver.resolverFor(c)), mailer, "mx.posthorn.test",
+                "tlsrpt@posthorn.test", "postmaster@posthorn.test", Clock.fixed(now, ZoneOffset.UTC));
     }
 
     private static TlsRptSender sender(TlsRptCollector collector, UnboundServer dns, List<Sent> sent, Instant now) {
