@@ -295,6 +295,10 @@ public final class MessageAuthentication {
 
     /** DKIM-Signature fields, Ed25519 and RSA when both keys exist; "" without a key or a usable header. */
     private String sign(MessageHeader header, BodyHashes bodies, String domain) {
+        return sign(header, bodies, domain, DkimSigner.DEFAULT_FIELDS);
+    }
+
+    private String sign(MessageHeader header, BodyHashes bodies, String domain, List<String> candidates) {
         if (domain == null || header == null || !header.complete() || bodies == null) {
             return "";
         }
@@ -309,7 +313,7 @@ public final class MessageAuthentication {
         StringBuilder fields = new StringBuilder();
         for (SigningKey key : signing) {
             try {
-                fields.append(DkimSigner.sign(header, bodies.get(BodyHashSpec.RELAXED), key, clock.instant()));
+                fields.append(DkimSigner.sign(header, bodies.get(BodyHashSpec.RELAXED), key, clock.instant(), candidates));
             } catch (GeneralSecurityException e) {
                 LOG.warn("DKIM signing for {} with selector {} failed: {}", key.domain(), key.selector(), e.toString());
             }
@@ -317,8 +321,20 @@ public final class MessageAuthentication {
         return fields.toString();
     }
 
-    /** DKIM-Signature fields for a message the server makes itself (a DSN), whole in memory. */
-    public String signGenerated(byte[] message, String fromDomain) {
+    /**
+     * The fields signed in a message the server makes itself: the usual ones and a TLS report's
+     * TLS-Report-Domain and TLS-Report-Submitter (RFC 8460 §5.3 asks report mails to be DKIM-signed, these
+     * fields included), signed when present.
+     */
+    static final List<String> GENERATED_FIELDS = java.util.stream.Stream.concat(DkimSigner.DEFAULT_FIELDS.stream(),
+            java.util.stream.Stream.of("tls-report-domain", "tls-report-submitter")).toList();
+
+    /**
+     * DKIM-Signature fields for a message the server makes itself (a DSN, a TLS report), whole in memory: signed
+     * for the domain of its From when there is a key for it (a TLS report from an address of another domain then
+     * aligns under DMARC), else for {@code fallbackDomain} (the host name).
+     */
+    public String signGenerated(byte[] message, String fallbackDomain) {
         if (!config.sign) {
             return "";
         }
@@ -329,6 +345,23 @@ public final class MessageAuthentication {
         } catch (IOException impossible) {
             throw new UncheckedIOException(impossible);
         }
-        return sign(tap.header(), tap.bodyHashes(), fromDomain);
+        return sign(tap.header(), tap.bodyHashes(), generatedSigningDomain(tap.header(), fallbackDomain),
+                GENERATED_FIELDS);
+    }
+
+    private String generatedSigningDomain(MessageHeader header, String fallbackDomain) {
+        if (header != null && header.complete() && Author.of(header) instanceof Author.One one
+                && one.mailbox().localPart().indexOf('@') < 0) {
+            String domain = one.mailbox().domain().toLowerCase(Locale.ROOT);
+            try {
+                if (!keys.signingKeys(domain).isEmpty()) {
+                    return domain;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("DKIM keys for {} unusable, generated message signed for {}: {}", domain, fallbackDomain,
+                        e.toString());
+            }
+        }
+        return fallbackDomain;
     }
 }

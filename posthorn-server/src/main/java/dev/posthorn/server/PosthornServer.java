@@ -199,7 +199,8 @@ public final class PosthornServer implements AutoCloseable {
     /** A DSN goes through the queue like any message: null reverse-path, one recipient (RFC 3461 §6). */
     private void queueNotice(String recipient, byte[] message, boolean eightBit) throws IOException {
         String domain = recipient.substring(recipient.lastIndexOf('@') + 1);
-        // Signed for the domain of its From (MAILER-DAEMON@hostname), so that DMARC passes at the receiver.
+        // Signed for the domain of its From (MAILER-DAEMON@hostname, a TLS report's tls_rpt_from) when we hold a key
+        // for it, else for the host name: DMARC passes at the receiver (RFC 8460 §5.3 for TLS reports).
         byte[] signature = authentication.signGenerated(message, hostname).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try (SpoolWriter writer = spool.begin()) {
             writer.content().write(signature);

@@ -61,6 +61,8 @@ class MailAuthMxTest {
         DkimKeys ours = DkimKeys.under(recorderData);
         DkimKeys.KeyInfo ourRsa = ours.generate("posthorn.test", "ph1r", DkimAlgorithm.RSA_SHA256);
         DkimKeys.KeyInfo ourEd = ours.generate("posthorn.test", "ph1e", DkimAlgorithm.ED25519_SHA256);
+        // A second domain of ours, that of the TLS reports' From: they are signed for it, not for the host name.
+        DkimKeys.KeyInfo reportsRsa = ours.generate("reports.test", "rp1", DkimAlgorithm.RSA_SHA256);
         dns = new AuthZone()
                 .txt("good.test", "v=spf1 ip4:127.0.0.1 -all")
                 .txt("_dmarc.good.test", "v=DMARC1; p=reject; rua=mailto:dmarc@good.test")
@@ -76,6 +78,8 @@ class MailAuthMxTest {
                 .key(forwarderRsa)
                 .key(ourRsa)
                 .key(ourEd)
+                .key(reportsRsa)
+                .txt("_smtp._tls.reported.test", "v=TLSRPTv1; rua=mailto:postmaster@posthorn.test")
                 .start(Files.createDirectories(dir.resolve("dns")), List.of("tempfail.test."));
         dkimpy = new Dkimpy(dns.port(), dir);
         peer = ScriptedSmtpPeer.startOn(InetAddress.getByName("127.0.0.2"));
@@ -85,6 +89,8 @@ class MailAuthMxTest {
             c.dns.servers = List.of(dns.address());
             c.dns.timeoutSeconds = 2;
             c.routes = new java.util.LinkedHashMap<>(Map.of("relayed.test", "127.0.0.2:" + peer.port()));
+            c.outboundTls.tlsRpt = true;
+            c.outboundTls.tlsRptFrom = "tlsrpt@reports.test";
         });
         enforcer = RunningServer.start(Files.createDirectories(dir.resolve("enforcer")), c -> {
             c.mailauth.enabled = true;
@@ -386,6 +392,34 @@ class MailAuthMxTest {
         assertThat(dsn).as("the bounce reached alice").isNotNull();
         assertThat(dsn).contains("DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=posthorn.test; s=ph1e;");
         assertThat(dkimpy.run(dsn, "verify")).isEqualTo("0 pass ed25519-sha256\n1 pass rsa-sha256\n");
+    }
+
+    @Test
+    void tlsReportsAreSignedForTheDomainOfTheirFromWithTheReportFieldsAndDkimpyVerifiesThem() throws Exception {
+        var secure = recorder.server().secureDelivery();
+        secure.collector().success(dev.posthorn.delivery.security.TlsRptCollector.Policy.none("reported.test"));
+        assertThat(secure.sender().send(java.time.LocalDate.now(java.time.ZoneOffset.UTC))).isEqualTo(1);
+        String report = null;
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (report == null && System.currentTimeMillis() < deadline) {
+            for (Path file : recorder.messages("postmaster@posthorn.test")) {
+                String text = Dkimpy.latin1(Files.readAllBytes(file));
+                if (text.contains("\r\nTLS-Report-Domain: reported.test\r\n")) {
+                    report = text;
+                }
+            }
+            Thread.sleep(50);
+        }
+        assertThat(report).as("the TLS report reached postmaster").isNotNull();
+        // d= of the From's domain (DMARC alignment, RFC 8460 §5.3 asks for a DKIM signature), not of the host name,
+        // and TLS-Report-Domain / TLS-Report-Submitter among the signed fields.
+        assertThat(report).contains("From: TLS reports <tlsrpt@reports.test>")
+                .contains("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=reports.test; s=rp1;")
+                .doesNotContain("d=posthorn.test; s=ph1");
+        Matcher h = Pattern.compile("DKIM-Signature:[^\\n]*\\n(?:[ \\t][^\\n]*\\n)*").matcher(report);
+        assertThat(h.find()).isTrue();
+        assertThat(h.group().replaceAll("\\s", "")).contains(":tls-report-domain:tls-report-submitter;");
+        assertThat(dkimpy.run(report, "verify")).isEqualTo("0 pass rsa-sha256\n");
     }
 
     @Test

@@ -52,6 +52,11 @@ public final class TlsRptCollector {
         public boolean sent;
         /** Policy domains whose report is done (sent, or not asked for) while others wait on a DNS failure. */
         public List<String> doneDomains = new ArrayList<>();
+        /**
+         * {@code domain address} pairs (lower case) already queued for a domain not yet done: when one of a domain's
+         * rua addresses could not be queued, the retry sends to the others only, never twice to one address.
+         */
+        public List<String> queuedAddresses = new ArrayList<>();
         public List<PolicyFigures> policies = new ArrayList<>();
     }
 
@@ -139,6 +144,20 @@ public final class TlsRptCollector {
             d.doneDomains.add(domain);
         }
         write(d);
+    }
+
+    /** Records that one domain's report of a day was queued to one of its addresses (see {@link Day#queuedAddresses}). */
+    public synchronized void markQueued(LocalDate date, String domain, String address) throws IOException {
+        Day d = date.equals(current().day) ? today : read(date);
+        String key = queuedKey(domain, address);
+        if (!d.queuedAddresses.contains(key)) {
+            d.queuedAddresses.add(key);
+        }
+        write(d);
+    }
+
+    static String queuedKey(String domain, String address) {
+        return (domain + " " + address).toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Reports older than this are not sent any more: nobody reads last month's TLS report. */

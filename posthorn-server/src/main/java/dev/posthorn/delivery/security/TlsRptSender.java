@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Name;
@@ -51,8 +53,13 @@ public final class TlsRptSender implements AutoCloseable {
     private final String from;
     private final String contact;
     private final Clock clock;
-    private Thread thread;
+    /** How long close() waits for a report being queued. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private volatile Thread thread;
     private volatile boolean running;
+    private volatile boolean closing;
 
     /**
      * @param submitter this server's host name (RFC 8460 §5.3 "Submitter" and the report's organization)
@@ -76,11 +83,17 @@ public final class TlsRptSender implements AutoCloseable {
             while (running) {
                 try {
                     sendDue();
-                    Thread.sleep(CHECK_EVERY);
-                } catch (InterruptedException e) {
-                    return;
                 } catch (RuntimeException e) {
                     LOG.error("TLS report run failed", e);
+                }
+                try {
+                    // Woken early by close(): never interrupted, an interrupt during the spool's FileChannel I/O
+                    // would close the channel under the report being queued.
+                    if (stop.await(CHECK_EVERY.toMillis(), TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    return;
                 }
             }
         });
@@ -90,6 +103,9 @@ public final class TlsRptSender implements AutoCloseable {
     public void sendDue() {
         collector.flush();
         for (LocalDate day : collector.unsentDaysBefore(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC))) {
+            if (closing) {
+                return; // closing: the rest waits for the next start
+            }
             send(day);
         }
     }
@@ -116,19 +132,43 @@ public final class TlsRptSender implements AutoCloseable {
                 waiting = true; // the _smtp._tls lookup failed: try this domain again at the next run
                 continue;
             }
-            if (!rua.isEmpty()) {
+            boolean allQueued = true;
+            List<String> pending = rua.stream()
+                    .filter(a -> !figures.queuedAddresses.contains(TlsRptCollector.queuedKey(domain, a))).toList();
+            if (!pending.isEmpty()) {
                 String reportId = day + "_" + domain + "_" + UUID.randomUUID() + "@" + submitter;
                 ObjectNode report = TlsReport.json(figures, domain, submitter, contact, reportId);
                 byte[] message = mail(domain, day, reportId, TlsReport.gzip(report), rua);
-                for (String to : rua) {
+                for (String to : pending) {
+                    if (closing) {
+                        allQueued = false; // closing: the spool closes next, the rest waits for the next start
+                        break;
+                    }
                     try {
                         mailer.submit(to, message);
-                        sent++;
-                        LOG.info("TLS report for {} of {} queued to <{}>", domain, day, to);
                     } catch (IOException e) {
-                        LOG.error("cannot queue the TLS report for {} to <{}>: {}", domain, to, e.toString());
+                        // Not queued (full disk, unhealthy journal, spool closing): the day stays waiting and the
+                        // next run tries this address again; a report lost here would never be sent (RFC 8460 §4.1).
+                        LOG.error("cannot queue the TLS report for {} of {} to <{}>, will retry: {}", domain, day, to,
+                                e.toString());
+                        allQueued = false;
+                        continue;
+                    }
+                    sent++;
+                    LOG.info("TLS report for {} of {} queued to <{}>", domain, day, to);
+                    if (rua.size() > 1) {
+                        try {
+                            collector.markQueued(day, domain, to);
+                        } catch (IOException e) {
+                            LOG.error("cannot record the TLS report for {} of {} as queued to <{}>: {}", domain, day,
+                                    to, e.toString());
+                        }
                     }
                 }
+            }
+            if (!allQueued) {
+                waiting = true;
+                continue;
             }
             try {
                 collector.markDone(day, domain);
@@ -223,11 +263,28 @@ public final class TlsRptSender implements AutoCloseable {
         return m.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
+    /**
+     * Stops the sender: the report being queued, if any, is finished (within {@link #CLOSE_WAIT}), so that the
+     * spool closed after this (PosthornServer's close order) is not closed under it.
+     */
     @Override
     public void close() {
+        close(CLOSE_WAIT);
+    }
+
+    void close(Duration wait) {
         running = false;
+        closing = true;
+        stop.countDown();
         if (thread != null) {
-            thread.interrupt();
+            try {
+                if (!thread.join(wait)) {
+                    LOG.warn("TLS report sender still busy after {}: its unfinished report is retried at the next start",
+                            wait);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         collector.flush();
     }

@@ -46,7 +46,13 @@ public final class DkimSigner {
     /** A complete DKIM-Signature field, folded, ending in CRLF. */
     public static String sign(MessageHeader header, BodyCanonicalizer.BodyHash relaxedBody, SigningKey key,
             Instant now) throws GeneralSecurityException {
-        List<String> names = fieldsToSign(header, DEFAULT_FIELDS);
+        return sign(header, relaxedBody, key, now, DEFAULT_FIELDS);
+    }
+
+    /** A complete DKIM-Signature field over those of {@code candidates} the header has, folded, ending in CRLF. */
+    public static String sign(MessageHeader header, BodyCanonicalizer.BodyHash relaxedBody, SigningKey key,
+            Instant now, List<String> candidates) throws GeneralSecurityException {
+        List<String> names = fieldsToSign(header, candidates);
         String tags = "v=1; a=" + key.algorithm().tag() + "; c=relaxed/relaxed; d=" + key.domain() + "; s="
                 + key.selector() + ";\r\n\tt=" + now.getEpochSecond() + "; h=" + String.join(":", names)
                 + ";\r\n\tbh=" + Base64.getEncoder().encodeToString(relaxedBody.sha256()) + ";\r\n\tb=";
