@@ -9,13 +9,16 @@ import dev.posthorn.queue.QueueSelector;
 import dev.posthorn.queue.QueueView;
 import dev.posthorn.queue.RecipientState;
 import dev.posthorn.queue.SetAside;
+import dev.posthorn.queue.StateFile;
 import dev.posthorn.spool.CorruptSegment;
 import dev.posthorn.spool.Envelope;
+import dev.posthorn.spool.EnvelopeCodec;
 import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.QueueIds;
 import dev.posthorn.spool.Spool;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -78,8 +81,8 @@ final class QueueCommand extends CommandGroup {
 
     /**
      * The queue as it is: a running server answers from its live queue (a message accepted a moment ago may be in
-     * its journal and memory only, with no files yet); a stopped queue is opened here, which replays its journal
-     * (its lock keeps a server from starting meanwhile). {@code id} null: the listing, else that one message.
+     * its journal and memory only, with no files yet); a stopped queue is read from its files. {@code id} null:
+     * the listing, else that one message.
      */
     static QueueView view(Path queueDir, String id) throws IOException, InterruptedException {
         if (QueueControl.serverRunning(queueDir)) {
@@ -88,17 +91,61 @@ final class QueueCommand extends CommandGroup {
         if (!Files.isDirectory(queueDir)) {
             return QueueView.EMPTY;
         }
-        try (Spool spool = new Spool(queueDir);
-                FileQueueStore store = new FileQueueStore(spool, Clock.systemUTC())) {
-            return QueueView.of(store, Set.of(), new QueueView.Query(id));
-        } catch (IOException e) {
-            if (QueueControl.serverRunning(queueDir)) {
-                // A server started between the look and the opening: ask it instead.
-                return QueueControl.query(queueDir, new QueueView.Query(id), QueueControl.WAIT);
-            }
-            throw e;
-        }
+        return filesView(queueDir, id);
     }
+
+    /**
+     * A stopped queue, read from its files and nothing else: a listing must not recover, lock or write the queue
+     * (a server starting meanwhile, a full disk, an operator without write access). Messages whose only copy is
+     * the journal (a server stopped without its last checkpoint) are not in the files: {@link #journalPending}
+     * says so, and the next start replays them.
+     */
+    private static QueueView filesView(Path queueDir, String id) throws IOException {
+        List<Path> files = new ArrayList<>();
+        if (id != null) {
+            if (QueueIds.valid(id)) {
+                files.add(queueDir.resolve(id + ".env"));
+            }
+        } else {
+            try (DirectoryStream<Path> stream = Files.newDirectoryStream(queueDir, "*.env")) {
+                stream.forEach(files::add);
+            }
+            files.sort(null);
+        }
+        List<QueueView.Entry> entries = new ArrayList<>();
+        for (Path f : files.subList(0, Math.min(files.size(), QueueView.MAX_MESSAGES))) {
+            try {
+                Envelope e = EnvelopeCodec.read(f);
+                entries.add(new QueueView.Entry(e, StateFile.read(queueDir, e.id()), Set.of()));
+            } catch (IOException unreadable) {
+                // Gone since the directory was read, or unreadable: the server sets those aside, and the
+                // listing names them below (SetAside.scan).
+            }
+        }
+        return new QueueView(entries, id != null ? entries.size() : files.size());
+    }
+
+    /** Journal records of a stopped queue not yet written out as files: the segments hold more than headers. */
+    static boolean journalPending(Path queueDir) throws IOException {
+        Path journal = queueDir.resolve("journal");
+        if (QueueControl.serverRunning(queueDir) || !Files.isDirectory(journal)) {
+            return false;
+        }
+        try (DirectoryStream<Path> segments = Files.newDirectoryStream(journal, "*.jnl")) {
+            for (Path segment : segments) {
+                if (Files.size(segment) > JOURNAL_HEADER_OCTETS) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    static final String JOURNAL_PENDING = "The server stopped with messages in its journal not yet written out as "
+            + "files: they are not listed here; its next start replays them (start it, then list again).";
+
+    /** A segment's header (PHJ2: magic, salt, key, check); a segment no larger holds no record. */
+    private static final int JOURNAL_HEADER_OCTETS = 20;
 
     private static Item item(QueueView.Entry e) {
         return new Item(e.envelope(), e.state(), e.inFlight());
@@ -131,9 +178,10 @@ final class QueueCommand extends CommandGroup {
                 return 1;
             }
             List<Item> items = view.messages().stream().map(QueueCommand::item).toList();
-            if (items.isEmpty()) {
+            boolean pending = journalPending(queueDir());
+            if (items.isEmpty() && !pending) {
                 out().println("The queue is empty.");
-            } else {
+            } else if (!items.isEmpty()) {
                 out().printf("%-16s %-28s %-32s %-16s %8s  %-19s  %s%n", "ID", "SENDER", "RECIPIENTS", "STATE",
                         "ATTEMPTS", "NEXT ATTEMPT", "LAST REPLY");
                 for (Item item : items) {
@@ -141,6 +189,9 @@ final class QueueCommand extends CommandGroup {
                 }
                 out().println(items.size() == view.total() ? items.size() + " message(s)."
                         : view.total() + " message(s); the first " + items.size() + " are listed.");
+            }
+            if (pending) {
+                out().println(JOURNAL_PENDING);
             }
             List<SetAside> aside = SetAside.scan(queueDir());
             if (!aside.isEmpty()) {
@@ -212,7 +263,8 @@ final class QueueCommand extends CommandGroup {
             }
             Item item = view.messages().isEmpty() ? null : item(view.messages().get(0));
             if (item == null) {
-                err().println("posthorn queue show: no message " + id + " in " + queueDir());
+                err().println("posthorn queue show: no message " + id + " in " + queueDir()
+                        + (journalPending(queueDir()) ? "; " + JOURNAL_PENDING : ""));
                 return 1;
             }
             Envelope e = item.envelope();

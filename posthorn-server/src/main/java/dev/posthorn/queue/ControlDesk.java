@@ -54,6 +54,11 @@ public final class ControlDesk implements AutoCloseable {
                 return;
             } catch (IOException | RuntimeException e) {
                 LOG.warn("queue control: {}", e.toString());
+            } catch (Error e) {
+                // Without this the thread would end in silence and every later queue command would time out.
+                LOG.error("queue control: {}; queue commands to this server stop answering until it restarts",
+                        e.toString());
+                throw e;
             }
         }
     }

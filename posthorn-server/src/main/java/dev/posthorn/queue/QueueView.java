@@ -10,10 +10,9 @@ import java.util.Set;
  * What {@code posthorn queue list} and {@code show} print, taken from the live {@link QueueStore}: a message
  * accepted a moment ago may exist only in the journal and in memory (its files come at a checkpoint, or when it
  * must wait), so the queue directory alone does not tell. A running server answers it through
- * {@link QueueControl#query}; on a stopped queue the command opens the spool (which replays the journal) and
- * builds it itself.
+ * {@link QueueControl#query}; a stopped queue is read from its files by the command.
  *
- * @param messages the messages, oldest first, at most {@link #MAX_MESSAGES}
+ * @param messages the messages, oldest first, at most {@link #MAX_MESSAGES} and {@link #MAX_BYTES}
  * @param total    how many messages the queue holds (more than {@code messages.size()} when capped)
  */
 public record QueueView(List<Entry> messages, int total) {
@@ -23,6 +22,12 @@ public record QueueView(List<Entry> messages, int total) {
      * message is bounded already (a state keeps the first and the latest attempts only).
      */
     public static final int MAX_MESSAGES = 10_000;
+
+    /**
+     * And at most this many octets of entries: a message with many recipients and long replies is tens of
+     * kilobytes, so the count alone would let one listing of a large backlog cost the server hundreds of MiB.
+     */
+    public static final int MAX_BYTES = 8 * 1024 * 1024;
 
     public static final QueueView EMPTY = new QueueView(List.of(), 0);
 
@@ -45,10 +50,24 @@ public record QueueView(List<Entry> messages, int total) {
         }
         List<QueuedMessage> all = store.messages();
         List<Entry> entries = new ArrayList<>();
+        long bytes = 0;
         for (QueuedMessage m : all.subList(0, Math.min(all.size(), MAX_MESSAGES))) {
-            entries.add(entry(m, attempting, true));
+            Entry entry = entry(m, attempting, true);
+            bytes += encodedSize(entry);
+            if (bytes > MAX_BYTES) {
+                break;
+            }
+            entries.add(entry);
         }
         return new QueueView(entries, all.size());
+    }
+
+    private static long encodedSize(Entry entry) {
+        try {
+            return StateFile.JSON.writeValueAsBytes(entry).length;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a queue entry cannot be encoded: " + e.getMessage(), e);
+        }
     }
 
     /** For the listing, each recipient's latest attempt is all it prints: the rest stays out of the answer. */
