@@ -84,15 +84,13 @@ public final class PosthornServer implements AutoCloseable {
         PasswdFile passwdFile = config.auth.passwdFile == null ? null : new PasswdFile(Path.of(config.auth.passwdFile));
         CredentialStore credentials = CredentialStore.of(users, passwdFile);
         Mailboxes mailboxes = new Mailboxes(users, credentials);
-        // Everything that can fail on the operator's files (certificate, DKIM keys) comes before the spool opens:
-        // an open spool holds its lock and threads, which a constructor that throws could never give back.
-        this.tls = ServerTls.create(config.tls, dataDir, hostname);
-        this.authentication = MailAuthSetup.create(config, hostname, dataDir, domains);
+        // The spool first: its lock keeps a second server off this data directory before anything here is written
+        // (a self-signed certificate, say). Everything after it is inside the try that closes it again: an open
+        // spool holds its lock and threads, which a constructor that throws could never give back.
         this.spool = new Spool(dataDir.resolve("queue"));
-        DiskSpace diskSpace = new DiskSpace(spool.directory(), config.limits.minFreeDiskMb * 1024 * 1024);
-        MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding, config.routes.keySet(),
-                diskSpace);
         try {
+            this.tls = ServerTls.create(config.tls, dataDir, hostname);
+            this.authentication = MailAuthSetup.create(config, hostname, dataDir, domains);
             this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
             this.queue = new FileQueueStore(spool, Clock.systemUTC());
             this.secureDelivery = SecureDelivery.create(config.outboundTls, config.dns, dataDir, hostname,
@@ -103,6 +101,9 @@ public final class PosthornServer implements AutoCloseable {
             spool.close();
             throw e;
         }
+        DiskSpace diskSpace = new DiskSpace(spool.directory(), config.limits.minFreeDiskMb * 1024 * 1024);
+        MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding, config.routes.keySet(),
+                diskSpace);
         AuthThrottle throttle = new AuthThrottle(config.auth);
         PosthornConfig.Limits limits = config.limits;
         this.services = new SessionServices(hostname, Version.current(), policy, spool, scheduler::accepted,
