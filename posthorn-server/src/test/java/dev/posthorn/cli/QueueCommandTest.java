@@ -14,6 +14,7 @@ import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.Spool;
 import dev.posthorn.spool.SpoolCrash;
 import dev.posthorn.spool.SpoolWriter;
+import dev.posthorn.testing.TestConfigs;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -53,13 +54,7 @@ class QueueCommandTest {
     }
 
     private PosthornConfig config(int port) {
-        PosthornConfig c = new PosthornConfig();
-        c.server.hostname = "mx.posthorn.test";
-        c.server.dataDir = dir.resolve("data").toString();
-        c.server.domains = new ArrayList<>(List.of("posthorn.test"));
-        c.listen.mxPort = 0;
-        c.listen.submissionPort = 0;
-        c.listen.smtpsPort = 0;
+        PosthornConfig c = TestConfigs.onFreePorts(dir.resolve("data"));
         c.routes.put("remote.test", "127.0.0.1:" + port);
         c.queue.retryIntervalsSeconds = new ArrayList<>(List.of(3600L));
         c.queue.connectTimeoutSeconds = 2;

@@ -6,11 +6,11 @@ import dev.posthorn.cli.Main;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.fixtures.ScriptedSmtpPeer;
 import dev.posthorn.server.PosthornServer;
+import dev.posthorn.testing.TestConfigs;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -33,13 +33,7 @@ class HoldBacklogTest {
     void heldMessagesWaitingInALaneAreNotAttempted() throws Exception {
         try (ScriptedSmtpPeer peer = ScriptedSmtpPeer.start()) {
             peer.replyDelay = Duration.ofMillis(150);
-            PosthornConfig c = new PosthornConfig();
-            c.server.hostname = "mx.posthorn.test";
-            c.server.dataDir = dir.resolve("data").toString();
-            c.server.domains = new ArrayList<>(List.of("posthorn.test"));
-            c.listen.mxPort = 0;
-            c.listen.submissionPort = 0;
-            c.listen.smtpsPort = 0;
+            PosthornConfig c = TestConfigs.onFreePorts(dir.resolve("data"));
             c.routes.put("remote.test", "127.0.0.1:" + peer.port());
             c.queue.maxConnectionsPerDestination = 1;
             try (PosthornServer server = PosthornServer.start(c)) {

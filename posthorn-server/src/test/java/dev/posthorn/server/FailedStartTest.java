@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.tls.TlsConfig;
+import dev.posthorn.testing.TestConfigs;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,13 +20,7 @@ class FailedStartTest {
     Path dir;
 
     private PosthornConfig config() {
-        PosthornConfig c = new PosthornConfig();
-        c.server.hostname = "mx.posthorn.test";
-        c.server.dataDir = dir.resolve("data").toString();
-        c.server.domains = new ArrayList<>(List.of("posthorn.test"));
-        c.listen.mxPort = 0;
-        c.listen.submissionPort = 0;
-        c.listen.smtpsPort = 0;
+        PosthornConfig c = TestConfigs.onFreePorts(dir.resolve("data"));
         return c;
     }
 

@@ -6,6 +6,7 @@ import dev.posthorn.cli.Main;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.server.PosthornServer;
 import dev.posthorn.delivery.fixtures.Ports;
+import dev.posthorn.testing.TestConfigs;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -48,13 +49,7 @@ class FailedOperatorActionTest {
 
     @Test
     void aDeleteThatFailedOnceCanBeRepeatedAndIsNotUndoneByARestart() throws Exception {
-        PosthornConfig c = new PosthornConfig();
-        c.server.hostname = "mx.posthorn.test";
-        c.server.dataDir = dir.resolve("data").toString();
-        c.server.domains = new ArrayList<>(List.of("posthorn.test"));
-        c.listen.mxPort = 0;
-        c.listen.submissionPort = 0;
-        c.listen.smtpsPort = 0;
+        PosthornConfig c = TestConfigs.onFreePorts(dir.resolve("data"));
         c.routes.put("remote.test", "127.0.0.1:" + Ports.free()); // refuses: the message waits
         c.queue.retryIntervalsSeconds = new ArrayList<>(List.of(3600L));
         c.queue.connectTimeoutSeconds = 2;
@@ -81,13 +76,7 @@ class FailedOperatorActionTest {
 
     @Test
     void afterAFailedDeleteTheMessageDoesNotComeBackAtTheNextStart() throws Exception {
-        PosthornConfig c = new PosthornConfig();
-        c.server.hostname = "mx.posthorn.test";
-        c.server.dataDir = dir.resolve("data").toString();
-        c.server.domains = new ArrayList<>(List.of("posthorn.test"));
-        c.listen.mxPort = 0;
-        c.listen.submissionPort = 0;
-        c.listen.smtpsPort = 0;
+        PosthornConfig c = TestConfigs.onFreePorts(dir.resolve("data"));
         c.routes.put("remote.test", "127.0.0.1:" + Ports.free());
         c.queue.retryIntervalsSeconds = new ArrayList<>(List.of(3600L));
         c.queue.connectTimeoutSeconds = 2;

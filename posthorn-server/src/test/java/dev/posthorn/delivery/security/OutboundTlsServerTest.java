@@ -17,6 +17,7 @@ import dev.posthorn.delivery.fixtures.UnboundServer;
 import dev.posthorn.server.PosthornServer;
 import dev.posthorn.store.UserStore;
 import dev.posthorn.tls.TestPki;
+import dev.posthorn.testing.TestConfigs;
 import jakarta.mail.BodyPart;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
@@ -94,13 +95,7 @@ class OutboundTlsServerTest {
         Path caFile = dir.resolve("ca.pem");
         Files.writeString(caFile, TestPki.certPem(ca.cert()));
 
-        PosthornConfig c = new PosthornConfig();
-        c.server.hostname = "mx.posthorn.test";
-        c.server.dataDir = dir.resolve("data").toString();
-        c.server.domains = new ArrayList<>(List.of("posthorn.test"));
-        c.listen.mxPort = 0;
-        c.listen.submissionPort = 0;
-        c.listen.smtpsPort = 0;
+        PosthornConfig c = TestConfigs.onFreePorts(dir.resolve("data"));
         c.dns.servers = List.of(dns.address());
         c.queue.remotePort = postfix.port();
         c.queue.retryIntervalsSeconds = new ArrayList<>(List.of(1L));
