@@ -274,26 +274,38 @@ final class JournalReader {
         if (rest < 3 || rest > MAX_RECORD || offset + Journal.RECORD_HEADER + (long) rest + 4 > size) {
             return null;
         }
-        CRC32C crc = new CRC32C();
-        ByteBuffer chunk = crcChunk();
-        long left = rest;
-        while (left > 0) {
-            chunk.clear();
-            chunk.limit((int) Math.min(chunk.capacity(), left));
-            int n = readSome(chunk);
-            if (n <= 0) {
-                return null;
-            }
-            chunk.flip();
-            crc.update(chunk);
-            left -= n;
+        long crc = crcOfNext(rest);
+        if (crc < 0) {
+            return null;
         }
         ByteBuffer stored = probe.clear().limit(4);
         if (readSome(stored) < 4) {
             return null;
         }
         salt = recordSalt;
-        return new int[] {rest, stored.getInt(0) ^ (int) crc.getValue()};
+        return new int[] {rest, stored.getInt(0) ^ (int) crc};
+    }
+
+    /**
+     * The CRC32C of the next {@code length} octets from the channel's position, read in chunks (a claimed length
+     * is never allocated), or -1 when the file ends first.
+     */
+    private long crcOfNext(long length) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer chunk = crcChunk();
+        long left = length;
+        while (left > 0) {
+            chunk.clear();
+            chunk.limit((int) Math.min(chunk.capacity(), left));
+            int n = readSome(chunk);
+            if (n <= 0) {
+                return -1;
+            }
+            chunk.flip();
+            crc.update(chunk);
+            left -= n;
+        }
+        return crc.getValue();
     }
 
     private ByteBuffer crcChunk() {
@@ -404,22 +416,12 @@ final class JournalReader {
             return false;
         }
         scanBudget -= rest;
-        CRC32C crc = new CRC32C();
-        ByteBuffer chunk = crcChunk();
-        long left = rest;
-        while (left > 0) {
-            chunk.clear();
-            chunk.limit((int) Math.min(chunk.capacity(), left));
-            int n = readSome(chunk);
-            if (n <= 0) {
-                return false;
-            }
-            chunk.flip();
-            crc.update(chunk);
-            left -= n;
+        long crc = crcOfNext(rest);
+        if (crc < 0) {
+            return false;
         }
         ByteBuffer stored = probe.clear().limit(4);
-        return readSome(stored) == 4 && (stored.getInt(0) ^ key) == (int) crc.getValue();
+        return readSome(stored) == 4 && (stored.getInt(0) ^ key) == (int) crc;
     }
 
     private boolean zerosFrom(long offset, long size) throws IOException {
