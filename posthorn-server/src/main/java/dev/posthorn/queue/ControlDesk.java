@@ -6,8 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +25,6 @@ public final class ControlDesk implements AutoCloseable {
     private final QueueStore store;
     private final Set<String> inFlight;
     private final Clock clock;
-    private String published = "";
     private volatile boolean running = true;
     private Thread thread;
 
@@ -48,7 +45,6 @@ public final class ControlDesk implements AutoCloseable {
             try {
                 applyRequests();
                 dropUnclaimedAnswers();
-                publishInFlight();
                 Thread.sleep(250);
             } catch (InterruptedException e) {
                 return;
@@ -136,21 +132,6 @@ public final class ControlDesk implements AutoCloseable {
         Path tmp = control.resolve(name + ".tmp");
         Files.write(tmp, bytes);
         Files.move(tmp, control.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    /** Rewrites {@code in-flight} when the set of recipients being tried has changed (no fsync: it is a view). */
-    private void publishInFlight() throws IOException {
-        List<String> lines = new ArrayList<>(inFlight);
-        lines.sort(null);
-        String text = lines.isEmpty() ? "" : String.join("\n", lines) + "\n";
-        if (text.equals(published)) {
-            return;
-        }
-        Path tmp = control.resolve(QueueControl.IN_FLIGHT_FILE + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, control.resolve(QueueControl.IN_FLIGHT_FILE), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
-        published = text;
     }
 
     @Override

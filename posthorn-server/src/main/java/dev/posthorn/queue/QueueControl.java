@@ -7,9 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
-import java.util.Locale;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -22,7 +19,6 @@ import java.util.UUID;
  */
 public final class QueueControl {
 
-    static final String IN_FLIGHT_FILE = "in-flight";
     /** An operator action ({@link QueueActions.Request}), answered with a {@link QueueActions.Result}. */
     static final String REQUEST = ".request";
     /** A look at the queue ({@link QueueView.Query}), answered with a {@link QueueView}. */
@@ -45,19 +41,6 @@ public final class QueueControl {
     /** Whether a server (or another command) has this queue open. */
     public static boolean serverRunning(Path queueDir) throws IOException {
         return Files.isDirectory(queueDir) && Spool.inUse(queueDir);
-    }
-
-    /** "id address" (lower case) of the recipients a running server is attempting now. */
-    public static Set<String> inFlight(Path queueDir) throws IOException {
-        Path file = controlDir(queueDir).resolve(IN_FLIGHT_FILE);
-        if (!serverRunning(queueDir) || !Files.exists(file)) {
-            return Set.of();
-        }
-        Set<String> set = new HashSet<>();
-        for (String line : Files.readAllLines(file)) {
-            set.add(line.toLowerCase(Locale.ROOT));
-        }
-        return set;
     }
 
     /**
