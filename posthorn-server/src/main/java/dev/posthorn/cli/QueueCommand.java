@@ -125,27 +125,12 @@ final class QueueCommand extends CommandGroup {
         return new QueueView(entries, id != null ? entries.size() : files.size());
     }
 
-    /** Journal records of a stopped queue not yet written out as files: the segments hold more than headers. */
+    /** Journal records of a stopped queue not yet written out as files (a running server lists them itself). */
     static boolean journalPending(Path queueDir) throws IOException {
-        Path journal = queueDir.resolve("journal");
-        if (QueueControl.serverRunning(queueDir) || !Files.isDirectory(journal)) {
-            return false;
-        }
-        try (DirectoryStream<Path> segments = Files.newDirectoryStream(journal, "*.jnl")) {
-            for (Path segment : segments) {
-                if (Files.size(segment) > JOURNAL_HEADER_OCTETS) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return !QueueControl.serverRunning(queueDir) && Spool.journalHoldsRecords(queueDir);
     }
-
     static final String JOURNAL_PENDING = "The server stopped with messages in its journal not yet written out as "
             + "files: they are not listed here; its next start replays them (start it, then list again).";
-
-    /** A segment's header (PHJ2: magic, salt, key, check); a segment no larger holds no record. */
-    private static final int JOURNAL_HEADER_OCTETS = 20;
 
     private static Item item(QueueView.Entry e) {
         return new Item(e.envelope(), e.state(), e.inFlight());

@@ -146,6 +146,25 @@ public final class Spool implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the journal holds any record, read from file sizes alone (no lock, no replay): a segment larger
+     * than its header has at least the start of one. For a stopped queue, whose records the next start replays.
+     */
+    public static boolean journalHoldsRecords(Path directory) throws IOException {
+        Path journal = directory.resolve("journal");
+        if (!Files.isDirectory(journal)) {
+            return false;
+        }
+        try (DirectoryStream<Path> segments = Files.newDirectoryStream(journal, "*.jnl")) {
+            for (Path segment : segments) {
+                if (Files.size(segment) > Journal.SEGMENT_HEADER) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** The journal segments set aside because of a damaged record. */
     public static List<CorruptSegment> corruptSegments(Path directory) throws IOException {
         return JournalReplay.corruptSegments(directory.resolve("journal"));
