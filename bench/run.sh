@@ -93,10 +93,13 @@ start_posthorn() {
     printf '[limits]\nmax_connections = 12000\nmax_connections_per_ip = 12000\n' > "$WORK/posthorn.toml"
     echo 'bench-password' | "$JAVA" -jar "$jar" user add bench@localhost \
         --data-dir "$data" --password-stdin >>"$LOG" 2>&1 || true
+    # Builds with a web server would both want 8025 when two run side by side: turn it off where it exists.
+    local web=()
+    if "$JAVA" -jar "$jar" serve --help 2>/dev/null | grep -q -- --web-port; then web=(--web-port 0); fi
     # shellcheck disable=SC2086
     "$JAVA" $PH_OPTS "$@" -jar "$jar" serve --config "$WORK/posthorn.toml" \
         --data-dir "$data" --hostname posthorn-bench.localhost --domain localhost \
-        --mx-port "$mx" --submission-port "$sub" --smtps-port 0 --bind 127.0.0.1 \
+        --mx-port "$mx" --submission-port "$sub" --smtps-port 0 --bind 127.0.0.1 "${web[@]}" \
         >"$log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do

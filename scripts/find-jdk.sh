@@ -19,6 +19,11 @@ posthorn_find_jdk() {
             return 0
         fi
     done
-    echo "posthorn: no JDK 21 or newer found. Install one (e.g. Temurin 25) and set JAVA_HOME to it." >&2
+    {
+        echo "posthorn: no JDK 21 or newer found (looked at \$JAVA_HOME, /usr/lib/jvm, /usr/local/lib/jvm, /opt/java, javac on PATH)."
+        echo "  Debian 13 or Ubuntu 24.04:  sudo apt-get install openjdk-21-jdk-headless"
+        echo "  elsewhere: Temurin 25 from Adoptium's apt repository, https://adoptium.net/installation/linux/ (package temurin-25-jdk)"
+        echo "  then run this again, or set JAVA_HOME to the JDK's directory."
+    } >&2
     return 1
 }

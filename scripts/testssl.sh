@@ -62,6 +62,9 @@ bind = ["127.0.0.1"]
 mx_port = $mx_port
 submission_port = $submission_port
 smtps_port = $smtps_port
+
+[web]
+port = 0
 EOF
 
 add_ca=()

@@ -9,14 +9,16 @@ import java.util.Arrays;
  * SHA512-crypt ({@code $6$}), written from Ulrich Drepper's public specification "Unix crypt using
  * SHA-256 and SHA-512" (the algorithm glibc's crypt(3), Dovecot and {@code openssl passwd -6} use).
  * The step numbers in the comments are the specification's.
+ *
+ * <p>Only the fallback for the salts Commons Codec's {@code Sha2Crypt} refuses: it accepts only
+ * {@code [./0-9A-Za-z]{1,16}}, while glibc takes any octets up to {@code $} (none at all included) and
+ * {@code openssl passwd -6 -salt 'a_b-c!'} writes such hashes. Existing hashes must keep verifying.
  */
 final class ShaCrypt {
 
     static final int DEFAULT_ROUNDS = 5000;
     static final int MIN_ROUNDS = 1000;
     static final int MAX_ROUNDS = 999_999_999;
-    /** Verification refuses more rounds than this so a crafted hash cannot pin a CPU for minutes. */
-    static final int MAX_VERIFY_ROUNDS = 10_000_000;
     private static final int MAX_SALT = 16;
     private static final String ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -58,16 +60,6 @@ final class ShaCrypt {
         }
         out.append(saltText).append('$').append(encode(hash));
         return out.toString();
-    }
-
-    /** Rounds requested by a setting, for the verification cap; default when absent. */
-    static long requestedRounds(String setting) {
-        String rest = setting.substring(3);
-        if (!rest.startsWith("rounds=")) {
-            return DEFAULT_ROUNDS;
-        }
-        int end = rest.indexOf('$');
-        return Long.parseLong(rest.substring("rounds=".length(), end < 0 ? rest.length() : end));
     }
 
     private static byte[] hash(byte[] p, byte[] s, int rounds) {

@@ -8,9 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code posthorn domain add|list|del}: hosted domains kept in the store, beside {@code server.domains} of each
@@ -18,15 +16,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "domain", mixinStandardHelpOptions = true, description = "Manage hosted domains.",
         subcommands = {DomainCommand.Add.class, DomainCommand.ListDomains.class, DomainCommand.Delete.class})
-public final class DomainCommand implements Runnable {
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class DomainCommand extends CommandGroup {
 
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Host a domain.")
     static final class Add extends StoreCommand {

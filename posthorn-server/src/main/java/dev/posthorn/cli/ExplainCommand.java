@@ -1,11 +1,11 @@
 package dev.posthorn.cli;
 
 import dev.posthorn.codes.Catalogue;
-import dev.posthorn.codes.CodeEntry;
-import dev.posthorn.codes.Lookup;
-import dev.posthorn.codes.NearbyCodes;
+import dev.posthorn.codes.Page;
+import dev.posthorn.codes.providers.BounceReading;
+import dev.posthorn.codes.providers.ProviderAdvice;
+import dev.posthorn.codes.providers.ProviderCatalogue;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -17,14 +17,17 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code posthorn explain CODE}: what a reply code means, when it is seen and how to fix it. CODE may be a
- * whole reply line from a log; then both its codes are explained. Exit 2 when nothing could be explained.
+ * whole reply line from a log, or several lines pasted from a session or a bounce (a multiline reply is read as
+ * one reply); then every code found is explained, and anything that breaks the rules for enhanced codes
+ * (RFC 2034 §4) or multiline replies (RFC 5321 §4.2.1) is reported. A bounce that a big provider documents
+ * (Gmail's {@code 550-5.7.26 ... gsmtp}) gets that provider's advice first. Exit 2 when nothing could be explained.
  */
 @Command(name = "explain", mixinStandardHelpOptions = true,
         description = "Explain an SMTP reply code (530), an enhanced status code (5.7.0) or a pasted reply line.")
 final class ExplainCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "CODE",
-            description = "A code, or a reply line such as \"530 5.7.0 Authentication required\".")
+            description = "A code, or reply lines such as \"530 5.7.0 Authentication required\".")
     List<String> input;
 
     @Mixin
@@ -41,26 +44,16 @@ final class ExplainCommand implements Callable<Integer> {
             return 2;
         }
         Catalogue catalogue = loaded.get();
-        NearbyCodes nearby = new NearbyCodes(catalogue);
         // Unquoted "explain 530 5.7.0 Authentication required" arrives as several words: one line again.
-        Lookup lookup = Lookup.parse(String.join(" ", input));
-        if (lookup.isEmpty()) {
-            err.println("posthorn explain: " + nearby.notACode(lookup.input()));
+        BounceReading reading = BounceReading.of(catalogue, ProviderCatalogue.bundled(), String.join(" ", input));
+        reading.notes().forEach(note -> err.println("posthorn explain: " + note));
+        if (reading.isEmpty()) {
             return 2;
         }
-        List<CodeEntry> entries = new ArrayList<>();
-        for (String code : lookup.codes()) {
-            catalogue.find(code).ifPresentOrElse(entries::add,
-                    () -> err.println("posthorn explain: " + nearby.hint(code)));
-        }
-        if (lookup.classesDisagree()) {
-            err.println("posthorn explain: " + nearby.classMismatch(lookup));
-        }
-        if (entries.isEmpty()) {
-            return 2;
-        }
+        ProviderAdvice advice = new ProviderAdvice(catalogue.language());
+        List<Page.Section> first = reading.providers().stream().map(advice::section).toList();
         PrintWriter out = spec.commandLine().getOut();
-        out.print(options.format.explain(catalogue, entries));
+        out.print(options.format.explain(catalogue, reading.entries(), first));
         out.flush();
         return 0;
     }

@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point: {@code posthorn <command>}. Each command is its own class in this package. */
-@Command(name = "posthorn", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
+@Command(name = "posthorn", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Posthorn: a durable SMTP server that explains its replies.")
 public final class Main implements Runnable {
 
@@ -27,6 +27,10 @@ public final class Main implements Runnable {
         cli.addSubcommand(new ExplainCommand());
         cli.addSubcommand(new CompareCommand());
         cli.addSubcommand(new ProbeCommand());
+        cli.addSubcommand(new TlsReportCommand());
+        cli.addSubcommand(new TlsaRecordCommand());
+        cli.addSubcommand(new DkimCommand());
+        cli.addSubcommand(new DnsCommand());
         cli.setParameterExceptionHandler(Main::oneLineUsageError);
         return cli;
     }

@@ -2,6 +2,7 @@ package dev.posthorn.cli;
 
 import dev.posthorn.codes.Catalogue;
 import dev.posthorn.probe.Diagnosis;
+import dev.posthorn.probe.PolicyCheck;
 import dev.posthorn.probe.Probe;
 import dev.posthorn.probe.ProbeOptions;
 import dev.posthorn.probe.ProbeResult;
@@ -82,6 +83,26 @@ final class ProbeCommand implements Callable<Integer> {
             description = "Name to give in EHLO (default: ${DEFAULT-VALUE}).")
     String ehlo;
 
+    @Option(names = "--dane", description = "Check the server against the DNSSEC-signed TLSA records of "
+            + "_25._tcp.HOST (RFC 7672), as outbound delivery does; implies --starttls.")
+    boolean dane;
+
+    @Option(names = "--mta-sts", paramLabel = "DOMAIN", description = "Check the server against DOMAIN's MTA-STS "
+            + "policy (RFC 8461): listed as an MX, certificate valid for HOST; implies --starttls.")
+    String mtaSts;
+
+    @Option(names = "--mx-name", paramLabel = "NAME", description = "The MX host name the policies are checked for, "
+            + "when HOST is an address (default: HOST).")
+    String mxName;
+
+    @Option(names = "--dns", paramLabel = "SERVER", description = "DNS server for the policy look-ups, \"host\" or "
+            + "\"host:port\" (repeatable; default: the system's).")
+    java.util.List<String> dnsServers = new java.util.ArrayList<>();
+
+    @Option(names = "--trust-anchor", paramLabel = "FILE", description = "DS or DNSKEY records to validate DNSSEC "
+            + "from (default: the root's, built in).")
+    java.nio.file.Path trustAnchor;
+
     @Spec
     CommandSpec spec;
 
@@ -96,10 +117,21 @@ final class ProbeCommand implements Callable<Integer> {
         ProbeOptions options = options();
         try {
             TranscriptPrinter printer = new TranscriptPrinter(loaded.get());
+            PolicyCheck policy;
+            try {
+                policy = dane || mtaSts != null ? ProbePolicies.check(mxName != null ? mxName : options.host(), dane,
+                        mtaSts, dnsServers, trustAnchor, options.replyTimeout()) : null;
+            } catch (java.io.UncheckedIOException | IllegalArgumentException e) {
+                throw usage("cannot look up the policy: " + e.getMessage());
+            }
             ProbeResult result = Probe.run(options, entry -> {
                 printer.lines(entry).forEach(out::println);
                 out.flush();
-            });
+            }, policy);
+            if (result.tlsSecurity() != null) {
+                out.println(loaded.get().language().fill("probe.tlsSecurity", java.util.Map.of(
+                        "level", result.tlsSecurity().level().label(), "record", result.tlsSecurity().decidedBy())));
+            }
             out.println();
             printer.diagnosis(Diagnosis.of(result, loaded.get().language())).forEach(out::println);
             out.flush();
@@ -117,7 +149,7 @@ final class ProbeCommand implements Callable<Integer> {
         }
         String host = m.group(1) != null ? m.group(1) : m.group(3);
         String portText = m.group(1) != null ? m.group(2) : m.group(4);
-        Security security = encryption == null ? Security.NONE
+        Security security = encryption == null ? (dane || mtaSts != null ? Security.STARTTLS : Security.NONE)
                 : encryption.tls ? Security.IMPLICIT_TLS : Security.STARTTLS;
         int port = security == Security.IMPLICIT_TLS ? 465 : 25;
         if (portText != null) {

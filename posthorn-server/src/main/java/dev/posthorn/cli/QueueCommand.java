@@ -1,19 +1,27 @@
 package dev.posthorn.cli;
 
 import dev.posthorn.queue.Attempt;
+import dev.posthorn.queue.FileQueueStore;
 import dev.posthorn.queue.MessageState;
+import dev.posthorn.queue.QueueActions;
 import dev.posthorn.queue.QueueControl;
+import dev.posthorn.queue.QueueSelector;
+import dev.posthorn.queue.QueueView;
 import dev.posthorn.queue.RecipientState;
-import dev.posthorn.queue.RecipientStatus;
+import dev.posthorn.queue.SetAside;
 import dev.posthorn.queue.StateFile;
+import dev.posthorn.spool.CorruptSegment;
 import dev.posthorn.spool.Envelope;
 import dev.posthorn.spool.EnvelopeCodec;
 import dev.posthorn.spool.EnvelopeRecipient;
+import dev.posthorn.spool.QueueIds;
+import dev.posthorn.spool.Spool;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -21,32 +29,30 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code posthorn queue list | show ID | retry ID|--all | delete ID}: stuck mail made visible, with the remote's
- * own words. Works on a running server's queue (retry and delete go through {@link QueueControl}) and on a
- * stopped one (the files are edited directly).
+ * {@code posthorn queue list | show ID | retry | delete | hold | release}: stuck mail made visible, local and
+ * remote alike, with the next hop's own words, and acted on by id or in bulk ({@code --domain}, {@code --sender},
+ * {@code --recipient}, {@code --older-than}, {@code --all}; {@code --dry-run} shows what would change). A running
+ * server carries the actions out (through {@link QueueControl}); on a stopped one the command opens the queue and
+ * applies the same {@link QueueActions} itself. {@code list} and {@code show} likewise ask a running server for
+ * its live queue ({@link QueueView}) and open a stopped one: a fresh message may exist only in the journal.
  */
-@Command(name = "queue", mixinStandardHelpOptions = true, description = "Inspect and manage the outbound queue.",
+@Command(name = "queue", mixinStandardHelpOptions = true, description = "Inspect and manage the queue.",
         subcommands = {QueueCommand.ListCommand.class, QueueCommand.ShowCommand.class, QueueCommand.RetryCommand.class,
-                QueueCommand.DeleteCommand.class})
-final class QueueCommand implements Runnable {
+                QueueCommand.DeleteCommand.class, QueueCommand.HoldCommand.class, QueueCommand.ReleaseCommand.class})
+final class QueueCommand extends CommandGroup {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT)
             .withZone(ZoneId.systemDefault());
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
 
     abstract static class QueueOptions {
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "posthorn-data",
@@ -69,99 +75,160 @@ final class QueueCommand implements Runnable {
         }
     }
 
-    /**
-     * One message in the queue: its envelope, its state (when outbound delivery has tried it) and which of its
-     * recipients a running server is trying right now.
-     */
-    record Item(Envelope envelope, MessageState state, java.util.Set<String> inFlight) {
+    /** One message in the queue: its envelope, its state (null: never attempted), what a server attempts now. */
+    record Item(Envelope envelope, MessageState state, Set<String> inFlight) {
     }
 
-    static List<Item> items(Path queueDir) throws IOException {
-        List<Path> files = new ArrayList<>();
+    /**
+     * The queue as it is: a running server answers from its live queue (a message accepted a moment ago may be in
+     * its journal and memory only, with no files yet); a stopped queue is read from its files. {@code id} null:
+     * the listing, else that one message.
+     */
+    static QueueView view(Path queueDir, String id) throws IOException, InterruptedException {
+        if (QueueControl.serverRunning(queueDir)) {
+            return QueueControl.query(queueDir, new QueueView.Query(id), QueueControl.WAIT);
+        }
         if (!Files.isDirectory(queueDir)) {
-            return List.of();
+            return QueueView.EMPTY;
         }
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(queueDir, "*.env")) {
-            stream.forEach(files::add);
+        return filesView(queueDir, id);
+    }
+
+    /**
+     * A stopped queue, read from its files and nothing else: a listing must not recover, lock or write the queue
+     * (a server starting meanwhile, a full disk, an operator without write access). Messages whose only copy is
+     * the journal (a server stopped without its last checkpoint) are not in the files: {@link #journalPending}
+     * says so, and the next start replays them.
+     */
+    private static QueueView filesView(Path queueDir, String id) throws IOException {
+        List<Path> files = new ArrayList<>();
+        if (id != null) {
+            if (QueueIds.valid(id)) {
+                files.add(queueDir.resolve(id + ".env"));
+            }
+        } else {
+            try (DirectoryStream<Path> stream = Files.newDirectoryStream(queueDir, "*.env")) {
+                stream.forEach(files::add);
+            }
+            files.sort(null);
         }
-        files.sort(null);
-        java.util.Set<String> inFlight = QueueControl.inFlight(queueDir);
-        List<Item> items = new ArrayList<>();
-        for (Path f : files) {
+        List<QueueView.Entry> entries = new ArrayList<>();
+        for (Path f : files.subList(0, Math.min(files.size(), QueueView.MAX_MESSAGES))) {
             try {
                 Envelope e = EnvelopeCodec.read(f);
-                items.add(new Item(e, StateFile.read(queueDir, e.id()), inFlight));
-            } catch (IOException gone) {
-                // Delivered and removed while we listed: not in the queue any more.
+                entries.add(new QueueView.Entry(e, StateFile.read(queueDir, e.id()), Set.of()));
+            } catch (IOException unreadable) {
+                // Gone since the directory was read, or unreadable: the server sets those aside, and the
+                // listing names them below (SetAside.scan).
             }
         }
-        return items;
+        return new QueueView(entries, id != null ? entries.size() : files.size());
     }
 
-    static Item item(Path queueDir, String id) throws IOException {
-        Path env = queueDir.resolve(id + ".env");
-        if (!id.matches("[A-Za-z0-9_-]+") || !Files.exists(env)) {
-            return null;
-        }
-        return new Item(EnvelopeCodec.read(env), StateFile.read(queueDir, id), QueueControl.inFlight(queueDir));
+    /** Journal records of a stopped queue not yet written out as files (a running server lists them itself). */
+    static boolean journalPending(Path queueDir) throws IOException {
+        return !QueueControl.serverRunning(queueDir) && Spool.journalHoldsRecords(queueDir);
+    }
+    static final String JOURNAL_PENDING = "The server stopped with messages in its journal not yet written out as "
+            + "files: they are not listed here; its next start replays them (start it, then list again).";
+
+    private static Item item(QueueView.Entry e) {
+        return new Item(e.envelope(), e.state(), e.inFlight());
     }
 
-    private static RecipientState stateOf(Item item, EnvelopeRecipient r) {
-        return item.state() == null ? null : item.state().recipient(r.address());
+    private static RecipientState stateOf(Item item, int index) {
+        return item.state() == null ? null : item.state().byIndex(index);
     }
 
-    private static String statusOf(Item item, EnvelopeRecipient r) {
+    private static String statusOf(Item item, int index) {
+        EnvelopeRecipient r = item.envelope().recipients().get(index);
         if (item.inFlight().contains((item.envelope().id() + " " + r.address()).toLowerCase(Locale.ROOT))) {
             return "in flight";
         }
-        RecipientState s = stateOf(item, r);
-        if (s != null) {
-            return s.status.name().toLowerCase(Locale.ROOT).replace('_', ' ');
-        }
-        return r.local() ? "local" : "queued";
+        RecipientState s = stateOf(item, index);
+        return s == null ? "queued" : s.status.name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 
-    @Command(name = "list", description = "One line per message: id, sender, recipients, state, attempts, next attempt, last reply.")
+    @Command(name = "list", description = "One line per message: id, sender, recipients, state, attempts, next attempt, "
+            + "last reply; then the messages set aside as unreadable and the journal segments set aside as damaged, "
+            + "if any.")
     static final class ListCommand extends QueueOptions implements Callable<Integer> {
         @Override
-        public Integer call() throws IOException {
-            List<Item> items = items(queueDir());
-            if (items.isEmpty()) {
-                out().println("The queue is empty.");
-                return 0;
+        public Integer call() throws IOException, InterruptedException {
+            QueueView view;
+            try {
+                view = view(queueDir(), null);
+            } catch (IOException e) {
+                err().println("posthorn queue list: " + e.getMessage());
+                return 1;
             }
-            out().printf("%-16s %-28s %-32s %-12s %8s  %-19s  %s%n", "ID", "SENDER", "RECIPIENTS", "STATE", "ATTEMPTS",
-                    "NEXT ATTEMPT", "LAST REPLY");
-            for (Item item : items) {
-                Envelope e = item.envelope();
-                List<String> states = new ArrayList<>();
-                int attempts = 0;
-                Instant next = null;
-                Attempt last = null;
-                for (EnvelopeRecipient r : e.recipients()) {
-                    String s = statusOf(item, r);
-                    if (!states.contains(s)) {
-                        states.add(s);
+            List<Item> items = view.messages().stream().map(QueueCommand::item).toList();
+            boolean pending = journalPending(queueDir());
+            if (items.isEmpty() && !pending) {
+                out().println("The queue is empty.");
+            } else if (!items.isEmpty()) {
+                out().printf("%-16s %-28s %-32s %-16s %8s  %-19s  %s%n", "ID", "SENDER", "RECIPIENTS", "STATE",
+                        "ATTEMPTS", "NEXT ATTEMPT", "LAST REPLY");
+                for (Item item : items) {
+                    printLine(item);
+                }
+                out().println(items.size() == view.total() ? items.size() + " message(s)."
+                        : view.total() + " message(s); the first " + items.size() + " are listed.");
+            }
+            if (pending) {
+                out().println(JOURNAL_PENDING);
+            }
+            List<SetAside> aside = SetAside.scan(queueDir());
+            if (!aside.isEmpty()) {
+                out().println();
+                out().println("Messages set aside because their files cannot be read (not delivered until repaired or "
+                        + "deleted):");
+                for (SetAside a : aside) {
+                    out().println("  " + a.id() + ": " + a.reason());
+                }
+            }
+            List<CorruptSegment> corrupt = Files.isDirectory(queueDir()) ? Spool.corruptSegments(queueDir()) : List.of();
+            if (!corrupt.isEmpty()) {
+                out().println();
+                out().println("Journal segments set aside because of a damaged record (kept for inspection):");
+                for (CorruptSegment c : corrupt) {
+                    out().println("  " + c.file() + ": " + c.reason());
+                }
+            }
+            return 0;
+        }
+
+        private void printLine(Item item) {
+            Envelope e = item.envelope();
+            List<String> states = new ArrayList<>();
+            if (item.state() != null && item.state().held) {
+                states.add("held");
+            }
+            int attempts = 0;
+            Instant next = null;
+            Attempt last = null;
+            for (int i = 0; i < e.recipients().size(); i++) {
+                String s = statusOf(item, i);
+                if (!states.contains(s)) {
+                    states.add(s);
+                }
+                RecipientState rs = stateOf(item, i);
+                if (rs != null) {
+                    attempts = Math.max(attempts, rs.attemptsMade());
+                    if (rs.nextAttempt != null && !rs.status.done() && (next == null || rs.nextAttempt.isBefore(next))) {
+                        next = rs.nextAttempt;
                     }
-                    RecipientState rs = stateOf(item, r);
-                    if (rs != null) {
-                        attempts = Math.max(attempts, rs.attempts.size());
-                        if (rs.nextAttempt != null && !rs.status.done() && (next == null || rs.nextAttempt.isBefore(next))) {
-                            next = rs.nextAttempt;
-                        }
-                        Attempt a = rs.lastAttempt();
-                        if (a != null && (last == null || a.at().isAfter(last.at()))) {
-                            last = a;
-                        }
+                    Attempt a = rs.lastAttempt();
+                    if (a != null && (last == null || a.at().isAfter(last.at()))) {
+                        last = a;
                     }
                 }
-                String rcpts = String.join(",", e.recipients().stream().map(EnvelopeRecipient::address).toList());
-                out().printf("%-16s %-28s %-32s %-12s %8d  %-19s  %s%n", e.id(), abbreviate(e.hasNullSender() ? "<>" : e.sender(), 28),
-                        abbreviate(rcpts, 32), String.join(",", states), attempts, next == null ? "-" : TIME.format(next),
-                        last == null ? "-" : abbreviate(last.code() + " " + String.join(" ", last.reply()), 100));
             }
-            out().println(items.size() + " message(s).");
-            return 0;
+            String rcpts = String.join(",", e.recipients().stream().map(EnvelopeRecipient::address).toList());
+            out().printf("%-16s %-28s %-32s %-16s %8d  %-19s  %s%n", e.id(),
+                    abbreviate(e.hasNullSender() ? "<>" : e.sender(), 28), abbreviate(rcpts, 32), String.join(",", states),
+                    attempts, next == null ? "-" : TIME.format(next),
+                    last == null ? "-" : abbreviate(last.code() + " " + String.join(" ", last.reply()), 100));
         }
     }
 
@@ -171,15 +238,24 @@ final class QueueCommand implements Runnable {
         String id;
 
         @Override
-        public Integer call() throws IOException {
-            Item item = item(queueDir(), id);
+        public Integer call() throws IOException, InterruptedException {
+            QueueView view;
+            try {
+                view = QueueIds.valid(id) ? view(queueDir(), id) : QueueView.EMPTY;
+            } catch (IOException e) {
+                err().println("posthorn queue show: " + e.getMessage());
+                return 1;
+            }
+            Item item = view.messages().isEmpty() ? null : item(view.messages().get(0));
             if (item == null) {
-                err().println("posthorn queue show: no message " + id + " in " + queueDir());
+                err().println("posthorn queue show: no message " + id + " in " + queueDir()
+                        + (journalPending(queueDir()) ? "; " + JOURNAL_PENDING : ""));
                 return 1;
             }
             Envelope e = item.envelope();
             PrintWriter out = out();
-            out.println("Message " + e.id());
+            out.println("Message " + e.id() + (item.state() != null && item.state().held
+                    ? "  HELD (posthorn queue release " + e.id() + " to let it go)" : ""));
             out.println("  From:      <" + e.sender() + ">");
             out.println("  Received:  " + TIME.format(e.receivedAt()) + " from " + e.clientAddress()
                     + (e.clientHelo() == null ? "" : " (" + e.clientHelo() + ")")
@@ -187,10 +263,12 @@ final class QueueCommand implements Runnable {
             out.println("  Size:      " + e.size() + " bytes" + (e.body() == null ? "" : ", BODY=" + e.body())
                     + (e.smtputf8() ? ", SMTPUTF8" : "") + (e.ret() == null ? "" : ", RET=" + e.ret())
                     + (e.envid() == null ? "" : ", ENVID=" + e.envid()));
-            for (EnvelopeRecipient r : e.recipients()) {
-                RecipientState s = stateOf(item, r);
+            for (int i = 0; i < e.recipients().size(); i++) {
+                EnvelopeRecipient r = e.recipients().get(i);
+                RecipientState s = stateOf(item, i);
                 out.println();
-                StringBuilder head = new StringBuilder("  <" + r.address() + ">  " + statusOf(item, r));
+                StringBuilder head = new StringBuilder("  <" + r.address() + ">  " + statusOf(item, i)
+                        + (r.local() ? " (local)" : ""));
                 if (s != null && s.nextAttempt != null && !s.status.done()) {
                     head.append(", next attempt ").append(TIME.format(s.nextAttempt));
                 }
@@ -205,99 +283,156 @@ final class QueueCommand implements Runnable {
                 for (Attempt a : s.attempts) {
                     out.println("    " + TIME.format(a.at()) + "  " + a.outcome() + "  via "
                             + (a.remoteHost() == null ? "no server (none answered, or DNS had none)" : a.remoteHost()));
-                    for (int i = 0; i < a.reply().size(); i++) {
-                        out.println("        " + a.code() + (i == a.reply().size() - 1 ? " " : "-") + a.reply().get(i));
+                    for (int l = 0; l < a.reply().size(); l++) {
+                        out.println("        " + a.code() + (l == a.reply().size() - 1 ? " " : "-") + a.reply().get(l));
                     }
                     out.println("      means: " + a.explanation());
+                    if (a.tls() != null) {
+                        out.println("      tls:   " + a.tls());
+                    }
                 }
             }
             return 0;
         }
     }
 
-    @Command(name = "retry", description = "Try a deferred message (or all) now instead of at its next attempt time.")
-    static final class RetryCommand extends QueueOptions implements Callable<Integer> {
-        @Parameters(paramLabel = "ID", arity = "0..1", description = "the queue id")
-        String id;
+    /** The selection shared by every action: ids, or filters, or --all; and --dry-run. */
+    abstract static class ActionCommand extends QueueOptions implements Callable<Integer> {
+        private static final Pattern DURATION = Pattern.compile("(\\d+)([smhd])");
+
+        @Parameters(paramLabel = "ID", arity = "0..*", description = "queue ids")
+        List<String> ids = new ArrayList<>();
 
         @Option(names = "--all", description = "every message in the queue")
         boolean all;
 
-        @Override
-        public Integer call() throws IOException, InterruptedException {
-            if ((id == null) == !all) {
-                err().println("posthorn queue retry: give either an ID or --all");
-                return 2;
-            }
-            String target = all ? QueueControl.ALL : id;
-            if (QueueControl.serverRunning(queueDir())) {
-                return report(QueueControl.request(queueDir(), "retry", target, Duration.ofSeconds(10)), "retry");
-            }
-            List<Item> items = all ? items(queueDir()) : java.util.Optional.ofNullable(item(queueDir(), id)).stream().toList();
-            if (items.isEmpty() && !all) {
-                err().println("posthorn queue retry: no message " + id + " in " + queueDir());
-                return 1;
-            }
-            Instant now = Instant.now();
-            for (Item item : items) {
-                if (item.state() == null) {
-                    continue; // never tried: it goes at once when the server starts
-                }
-                for (RecipientState r : item.state().recipients) {
-                    if (r.status == RecipientStatus.DEFERRED) {
-                        r.nextAttempt = now;
-                    }
-                }
-                StateFile.write(queueDir(), item.state());
-            }
-            out().println("No server is running: " + items.size() + " message(s) will be tried as soon as it starts.");
-            return 0;
+        @Option(names = "--domain", paramLabel = "DOMAIN", description = "messages with a recipient in this domain")
+        String domain;
+
+        @Option(names = "--sender", paramLabel = "ADDRESS", description = "messages from this sender (<> for bounces)")
+        String sender;
+
+        @Option(names = "--recipient", paramLabel = "ADDRESS", description = "messages to this recipient")
+        String recipient;
+
+        @Option(names = "--older-than", paramLabel = "AGE", description = "messages received longer ago than AGE: "
+                + "30m, 12h, 5d")
+        String olderThan;
+
+        @Option(names = "--dry-run", description = "show what would be affected, change nothing")
+        boolean dryRun;
+
+        /** Which action; each subcommand differs only in this and its name and description. */
+        private final QueueActions.Verb verb;
+
+        ActionCommand(QueueActions.Verb verb) {
+            this.verb = verb;
         }
 
-        private int report(QueueControl.Result result, String verb) {
-            return switch (result) {
-                case DONE -> {
-                    out().println(verb + " requested: the server is trying " + (all ? "every message" : id) + " now.");
-                    yield 0;
-                }
-                case UNKNOWN_ID -> {
-                    err().println("posthorn queue " + verb + ": the server has no message " + id + " waiting for outbound delivery");
-                    yield 1;
-                }
-                case NO_ANSWER -> {
-                    err().println("posthorn queue " + verb + ": the server did not answer within 10 s; the request stays in "
-                            + QueueControl.controlDir(queueDir()));
-                    yield 1;
-                }
+        final QueueActions.Verb verb() {
+            return verb;
+        }
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            String name = QueueActions.verbName(verb());
+            Duration age;
+            try {
+                age = olderThan == null ? null : parseAge(olderThan);
+            } catch (IllegalArgumentException e) {
+                err().println("posthorn queue " + name + ": --older-than " + olderThan + ": use a number and s, m, h or d, "
+                        + "e.g. 12h");
+                return 2;
+            }
+            QueueSelector selector = new QueueSelector(ids, all, domain, sender, recipient, age);
+            if (selector.empty()) {
+                err().println("posthorn queue " + name + ": give queue ids, --all, or a filter (--domain, --sender, "
+                        + "--recipient, --older-than)");
+                return 2;
+            }
+            QueueActions.Request request = new QueueActions.Request(verb(), selector, dryRun);
+            boolean running = QueueControl.serverRunning(queueDir());
+            QueueActions.Result result;
+            try {
+                result = running ? QueueControl.request(queueDir(), request, QueueControl.WAIT) : offline(request);
+            } catch (IOException | IllegalStateException e) {
+                err().println("posthorn queue " + name + ": " + e.getMessage());
+                return 1;
+            }
+            String what = dryRun ? "would " + name : switch (verb()) {
+                case RETRY -> "retried";
+                case DELETE -> "deleted";
+                case HOLD -> "held";
+                case RELEASE -> "released";
+            };
+            out().println((dryRun ? "Dry run: " : "") + what + " " + result.ids().size() + " message(s)"
+                    + (dryRun || running || result.ids().isEmpty() ? "" : stoppedNote()));
+            result.ids().forEach(id -> out().println("  " + id + (result.setAside().contains(id)
+                    ? " (set aside, unreadable: " + (dryRun ? "its files would be removed)" : "its files are removed)")
+                    : "")));
+            for (String id : result.unknown()) {
+                err().println("posthorn queue " + name + ": no message " + id + " in " + queueDir());
+            }
+            return result.unknown().isEmpty() ? 0 : 1;
+        }
+
+        private String stoppedNote() {
+            return verb() == QueueActions.Verb.RETRY || verb() == QueueActions.Verb.RELEASE
+                    ? " (no server is running: they are tried as soon as it starts)" : " (no server is running)";
+        }
+
+        /** No server: open the queue (its lock keeps a server from starting meanwhile) and act on it directly. */
+        private QueueActions.Result offline(QueueActions.Request request) throws IOException {
+            if (!Files.isDirectory(queueDir())) {
+                return new QueueActions.Result(List.of(), request.selector().ids(), List.of());
+            }
+            // The spool closes (its lock released, its threads stopped) even when the store cannot be opened.
+            try (Spool spool = new Spool(queueDir());
+                    FileQueueStore store = new FileQueueStore(spool, Clock.systemUTC())) {
+                return QueueActions.apply(store, request, Clock.systemUTC());
+            }
+        }
+
+        static Duration parseAge(String text) {
+            Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+            if (!m.matches()) {
+                throw new IllegalArgumentException(text);
+            }
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
             };
         }
     }
 
-    @Command(name = "delete", description = "Remove a message from the queue without any notice to the sender.")
-    static final class DeleteCommand extends QueueOptions implements Callable<Integer> {
-        @Parameters(paramLabel = "ID", description = "the queue id")
-        String id;
+    @Command(name = "retry", description = "Attempt messages now instead of at their next attempt time.")
+    static final class RetryCommand extends ActionCommand {
+        RetryCommand() {
+            super(QueueActions.Verb.RETRY);
+        }
+    }
 
-        @Override
-        public Integer call() throws IOException, InterruptedException {
-            if (item(queueDir(), id) == null) {
-                err().println("posthorn queue delete: no message " + id + " in " + queueDir());
-                return 1;
-            }
-            if (QueueControl.serverRunning(queueDir())) {
-                QueueControl.Result r = QueueControl.request(queueDir(), "delete", id, Duration.ofSeconds(10));
-                if (r != QueueControl.Result.DONE) {
-                    err().println("posthorn queue delete: the server did not take the request (" + r + ")");
-                    return 1;
-                }
-            } else {
-                // Envelope first: without it the message no longer exists (see Spool.remove).
-                Files.deleteIfExists(queueDir().resolve(id + ".env"));
-                Files.deleteIfExists(queueDir().resolve(id + ".msg"));
-                Files.deleteIfExists(StateFile.path(queueDir(), id));
-            }
-            out().println("Deleted " + id + ".");
-            return 0;
+    @Command(name = "delete", description = "Remove messages from the queue without any notice to the sender.")
+    static final class DeleteCommand extends ActionCommand {
+        DeleteCommand() {
+            super(QueueActions.Verb.DELETE);
+        }
+    }
+
+    @Command(name = "hold", description = "Keep messages in the queue without attempting them until released.")
+    static final class HoldCommand extends ActionCommand {
+        HoldCommand() {
+            super(QueueActions.Verb.HOLD);
+        }
+    }
+
+    @Command(name = "release", description = "Let held messages be attempted again.")
+    static final class ReleaseCommand extends ActionCommand {
+        ReleaseCommand() {
+            super(QueueActions.Verb.RELEASE);
         }
     }
 

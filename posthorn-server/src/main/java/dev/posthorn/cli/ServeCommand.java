@@ -4,8 +4,13 @@ import dev.posthorn.config.ConfigException;
 import dev.posthorn.config.ConfigLoader;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.server.PosthornServer;
+import dev.posthorn.server.Version;
 import dev.posthorn.smtp.listener.SmtpListener;
 import dev.posthorn.store.StoreException;
+import dev.posthorn.web.ReferenceSite;
+import dev.posthorn.web.WebServer;
+import dev.posthorn.web.WebSettings;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -15,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /** {@code posthorn serve}: runs the server until SIGINT/SIGTERM. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run the SMTP server (embedded defaults: MX on 127.0.0.1:2525, data in ./posthorn-data).")
+        description = "Run the SMTP server (embedded defaults: MX on 127.0.0.1:2525, web on 127.0.0.1:8025, data in ./posthorn-data).")
 final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "posthorn.toml to read (default: none)")
@@ -42,6 +47,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--bind", paramLabel = "ADDR", description = "address to listen on (repeatable)")
     List<String> bind;
 
+    @Option(names = "--web-port", paramLabel = "N", description = "web server port (default 8025; 0 = off)")
+    Integer webPort;
+
     @Override
     public Integer call() throws Exception {
         PosthornConfig loaded;
@@ -58,9 +66,21 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("posthorn serve: " + e.getMessage());
             return 1;
         }
-        printWhereItIs(server);
+        WebServer web;
+        try {
+            web = loaded.web.port == 0 ? null
+                    : ReferenceSite.start(WebSettings.from(loaded.web, server.hostname()), server.tls(), Version.current());
+        } catch (IOException e) {
+            server.close();
+            System.err.println("posthorn serve: " + e.getMessage() + " (set --web-port, or [web] port = 0 to turn it off)");
+            return 1;
+        }
+        printWhereItIs(server, web);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (web != null) {
+                web.close();
+            }
             server.close();
             stopped.countDown();
         }, "shutdown"));
@@ -91,14 +111,20 @@ final class ServeCommand implements Callable<Integer> {
         if (bind != null) {
             c.listen.bind = bind;
         }
+        if (webPort != null) {
+            c.web.port = webPort;
+        }
     }
 
-    private static void printWhereItIs(PosthornServer server) {
+    private static void printWhereItIs(PosthornServer server, WebServer web) {
         System.out.println("Posthorn " + Version.current() + " as " + server.hostname());
         for (SmtpListener listener : server.listeners()) {
             System.out.printf("  %-12s %s:%d%s%n", listener.role().name().toLowerCase(),
                     listener.bindAddress().getHostAddress(), listener.port(),
                     listener.implicitTls() ? " (implicit TLS)" : "");
+        }
+        if (web != null) {
+            System.out.printf("  %-12s %s%n", "web", web.url());
         }
         System.out.println("  mail goes to " + server.mailRoot() + "/<domain>/<user>/new/");
         System.out.println("  queue in     " + server.dataDir().resolve("queue"));

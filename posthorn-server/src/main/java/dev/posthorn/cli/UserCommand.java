@@ -11,10 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code posthorn user add|list|del|passwd|alias|admin}: manages accounts in {@code <data-dir>/users.json}, or
@@ -25,15 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "user", mixinStandardHelpOptions = true, description = "Manage mail accounts and aliases.",
         subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Delete.class,
             UserCommand.Passwd.class, UserCommand.Alias.class, UserCommand.Admin.class})
-public final class UserCommand implements Runnable {
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class UserCommand extends CommandGroup {
 
     /** Reading the password: one line of stdin, or twice from the console without echo. */
     abstract static class PasswordAction extends StoreCommand {

@@ -6,13 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.URL;
-import java.nio.file.FileSystemAlreadyExistsException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -20,7 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
+import java.util.regex.Pattern;
 
 /**
  * The reply-code catalogue in one language: every basic code and every registered enhanced status code,
@@ -37,6 +31,9 @@ public final class Catalogue {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
     private static final Map<String, Catalogue> LOADED = new ConcurrentHashMap<>();
     private static volatile Facts facts;
+
+    /** status-code = class "." subject "." detail (RFC 3463 §2): 1 to 3 digits, no leading zeros. */
+    public static final Pattern ENHANCED_SYNTAX = Pattern.compile("[245]\\.(?:0|[1-9]\\d{0,2})\\.(?:0|[1-9]\\d{0,2})");
 
     /** Orders "X.2.10" after "X.2.9": by subject, then detail, as numbers. */
     static final Comparator<String> ENHANCED_ORDER = Comparator
@@ -79,7 +76,8 @@ public final class Catalogue {
 
     /**
      * The entry for a basic code ("530") or an enhanced code with its class ("5.7.0"). Empty when the code is
-     * not in the catalogue, or when an enhanced code is not meaningful with that class (2.7.8).
+     * not in the catalogue, when an enhanced code is not meaningful with that class (2.7.8), or when it is not
+     * written as RFC 3463 writes codes (5.7.01).
      */
     public Optional<CodeEntry> find(String code) {
         if (code.matches("[2-5]\\d\\d")) {
@@ -88,7 +86,8 @@ public final class Catalogue {
                     : Optional.of(new CodeEntry(code, code, ReplyClass.of(code.charAt(0) - '0'), f,
                             language.basic().get(code)));
         }
-        if (code.matches("[245]\\.\\d{1,3}\\.\\d{1,3}")) {
+        // RFC 3463 §2: subject and detail are "0" or a number without leading zeros; "5.7.01" is not 5.7.1.
+        if (ENHANCED_SYNTAX.matcher(code).matches()) {
             String key = "X" + code.substring(1);
             CodeFacts f = facts().enhanced().get(key);
             int digit = code.charAt(0) - '0';
@@ -127,29 +126,7 @@ public final class Catalogue {
         if (anchor == null) {
             throw new IllegalStateException("missing resource " + LANG_DIR + DEFAULT_LANGUAGE + ".json");
         }
-        try {
-            URI uri = anchor.toURI();
-            Path dir = "jar".equals(uri.getScheme()) ? jarPath(uri).getParent() : Path.of(uri).getParent();
-            try (Stream<Path> files = Files.list(dir)) {
-                return files.map(p -> p.getFileName().toString())
-                        .filter(n -> n.endsWith(".json"))
-                        .map(n -> n.substring(0, n.length() - ".json".length()))
-                        .sorted()
-                        .toList();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Path jarPath(URI uri) throws IOException {
-        try {
-            return FileSystems.newFileSystem(uri, Map.of()).provider().getPath(uri);
-        } catch (FileSystemAlreadyExistsException e) {
-            return FileSystems.getFileSystem(uri).provider().getPath(uri);
-        }
+        return ResourceFiles.namesBeside(anchor, ".json");
     }
 
     private static Facts facts() {

@@ -16,7 +16,7 @@ public record CodeEntry(String code, String key, ReplyClass replyClass, CodeFact
         return key.startsWith("X.");
     }
 
-    /** The subject digit of an enhanced code (RFC 3463 §3): 7 for security or policy. */
+    /** The subject digit of an enhanced code (RFC 3463 §2): 7 for security or policy. */
     public int subject() {
         return Integer.parseInt(key.split("\\.")[1]);
     }
@@ -45,6 +45,14 @@ public record CodeEntry(String code, String key, ReplyClass replyClass, CodeFact
             case TRANSIENT_NEGATIVE -> Retry.LATER;
             case PERMANENT_NEGATIVE -> facts.retry();
         };
+    }
+
+    /**
+     * True for a class the IANA registry associates with the code but the defining RFC's description rules
+     * out, such as 4.1.1 (RFC 3463 §3.2: "only useful for permanent failures"; the registry lists 451).
+     */
+    public boolean outsideClassRule() {
+        return facts.classRule() != null && !facts.classRule().allows(replyClass.digit());
     }
 
     public List<Reference> references() {

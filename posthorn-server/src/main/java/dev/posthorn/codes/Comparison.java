@@ -31,12 +31,7 @@ public record Comparison(String language, String title, CodeEntry a, CodeEntry b
             CodeEntry enhanced = a.isEnhanced() ? a : b;
             out.add(w.fill("diff.kind", Map.of("basic", basic.code(), "enhanced", enhanced.code())));
         }
-        if (a.replyClass() == b.replyClass()) {
-            out.add(w.fill("same.class", Map.of("class", w.classLabel(a), "outcome", w.outcome(a))));
-        } else {
-            out.add(w.fill("diff.class", Map.of("a", a.code(), "classA", w.classLabel(a), "outcomeA", w.outcome(a),
-                    "b", b.code(), "classB", w.classLabel(b), "outcomeB", w.outcome(b))));
-        }
+        out.add(classSentence(w, a, b));
         if (a.phases().equals(b.phases())) {
             out.add(w.fill("same.phase", Map.of("phases", w.phases(a.phases()))));
         } else {
@@ -56,6 +51,23 @@ public record Comparison(String language, String title, CodeEntry a, CodeEntry b
                     "b", b.code(), "retryB", w.retry(b))));
         }
         return out;
+    }
+
+    private static String classSentence(Words w, CodeEntry a, CodeEntry b) {
+        if (a.replyClass() == b.replyClass()) {
+            return w.fill("same.class", Map.of("class", w.classLabel(a), "outcome", w.outcome(a)));
+        }
+        return w.fill("diff.class", Map.of("a", a.code(), "classA", w.classLabel(a), "outcomeA", w.outcome(a),
+                "b", b.code(), "classB", w.classLabel(b), "outcomeB", w.outcome(b)));
+    }
+
+    /**
+     * The summary at the top of a comparison page: how the two classes differ, and how a server chooses
+     * between the codes (the same sentences as in Key differences and When to use which).
+     */
+    public List<String> summary(Catalogue catalogue) {
+        Words w = new Words(catalogue.language());
+        return List.of(classSentence(w, a, b), choice(catalogue, w, a, b));
     }
 
     static List<String> whenToUse(Catalogue catalogue, Words w, CodeEntry a, CodeEntry b) {
@@ -110,7 +122,7 @@ public record Comparison(String language, String title, CodeEntry a, CodeEntry b
 
     /**
      * A basic and an enhanced code: whether they go together in one reply. They can only if the classes agree
-     * (RFC 3463); they usually do if the data relates them or Posthorn sends them together.
+     * (RFC 2034 §4); they usually do if the data relates them or Posthorn sends them together.
      */
     private static String pairing(Catalogue catalogue, Words w, CodeEntry basic, CodeEntry enhanced) {
         if (basic.replyClass() != enhanced.replyClass()) {

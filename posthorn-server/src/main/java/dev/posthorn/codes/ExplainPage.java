@@ -41,7 +41,33 @@ public final class ExplainPage {
                 words.fill("page.explainTitle", Map.of("code", codes, "title", titles)), sections);
     }
 
+    /**
+     * The page for a pasted bounce: {@code first} (the provider's advice, when the bounce is one a provider
+     * documents) above the generic explanation of the codes found, if any.
+     */
+    public Page build(List<CodeEntry> entries, List<Section> first) {
+        if (entries.isEmpty()) {
+            if (first.isEmpty()) {
+                throw new IllegalArgumentException("nothing to explain");
+            }
+            return new Page(catalogue.language().language(), first.getFirst().heading(), first);
+        }
+        Page generic = build(entries);
+        List<Section> sections = new ArrayList<>(first);
+        sections.addAll(generic.sections());
+        return new Page(generic.language(), generic.title(), sections);
+    }
+
     private Page single(CodeEntry e) {
+        List<Section> sections = new ArrayList<>(codeSections(e));
+        sections.add(new Section(words.phrase("section.related"), List.of(related(List.of(e)))));
+        sections.add(new Section(words.phrase("section.learn"), List.of(learnMore(List.of(e), List.of()))));
+        return new Page(catalogue.language().language(),
+                words.fill("page.explainTitle", Map.of("code", e.code(), "title", e.title())), sections);
+    }
+
+    /** Description, When you see it and How to fix of one code: its own page starts with them, so does its part of a comparison. */
+    public List<Section> codeSections(CodeEntry e) {
         List<Item> facts = new ArrayList<>();
         facts.add(Item.of(words.phrase("label.class"), words.classLabel(e) + " — " + words.outcome(e) + "."));
         if (e.isEnhanced()) {
@@ -58,15 +84,11 @@ public final class ExplainPage {
                 .sorted(Map.Entry.comparingByKey())
                 .map(f -> Item.of(f.getKey() == Audience.ALL ? null : words.audience(f.getKey()), f.getValue()))
                 .toList();
-        List<Section> sections = List.of(
+        return List.of(
                 new Section(words.phrase("section.description"),
                         List.of(new Paragraph(e.text().meaning()), new Items(facts))),
                 new Section(words.phrase("section.when"), when),
-                new Section(words.phrase("section.fix"), List.of(new Items(fixes))),
-                new Section(words.phrase("section.related"), List.of(related(List.of(e)))),
-                new Section(words.phrase("section.learn"), List.of(learnMore(List.of(e), List.of()))));
-        return new Page(catalogue.language().language(),
-                words.fill("page.explainTitle", Map.of("code", e.code(), "title", e.title())), sections);
+                new Section(words.phrase("section.fix"), List.of(new Items(fixes))));
     }
 
     /** One bullet per code: "530 Authentication Required: 5xx Permanent Negative. The server ..." */
@@ -106,7 +128,7 @@ public final class ExplainPage {
     }
 
     /** The RFC sections of every code, once each, then the commands that explain each code alone. */
-    static Items learnMore(List<CodeEntry> entries, List<String> commands) {
+    public static Items learnMore(List<CodeEntry> entries, List<String> commands) {
         Set<Reference> refs = new LinkedHashSet<>();
         entries.forEach(e -> refs.addAll(e.references()));
         List<Item> items = new ArrayList<>();

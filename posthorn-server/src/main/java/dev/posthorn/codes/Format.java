@@ -13,6 +13,17 @@ public enum Format {
         };
     }
 
+    /**
+     * A pasted bounce: {@code first} (provider advice) above the codes' explanation. JSON keeps the documented
+     * shape of the codes alone; the web API's {@code /api/v1/explain} carries the provider advice for scripts.
+     */
+    public String explain(Catalogue catalogue, List<CodeEntry> entries, List<Page.Section> first) {
+        return switch (this) {
+            case JSON -> JsonRenderer.explain(catalogue, entries);
+            default -> page(new ExplainPage(catalogue).build(entries, first));
+        };
+    }
+
     public String compare(Catalogue catalogue, Comparison comparison) {
         return switch (this) {
             case JSON -> JsonRenderer.compare(catalogue, comparison);

@@ -40,7 +40,8 @@ public final class JsonRenderer {
         return write(out);
     }
 
-    static Map<String, Object> entry(Catalogue catalogue, CodeEntry e) {
+    /** One code as the JSON object of {@code explain --format json} (and of the web API). */
+    public static Map<String, Object> entry(Catalogue catalogue, CodeEntry e) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("code", e.code());
         out.put("class", new Words(catalogue.language()).classLabel(e));

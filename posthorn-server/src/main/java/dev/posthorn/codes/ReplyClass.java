@@ -2,7 +2,7 @@ package dev.posthorn.codes;
 
 /**
  * The first digit of a reply code (RFC 5321 §4.2.1) or the class of an enhanced status code
- * (RFC 3463 §3.1). Enhanced codes only have 2, 4 and 5.
+ * (RFC 3463 §2). Enhanced codes only have 2, 4 and 5.
  */
 public enum ReplyClass {
     POSITIVE_COMPLETION(2), POSITIVE_INTERMEDIATE(3), TRANSIENT_NEGATIVE(4), PERMANENT_NEGATIVE(5);

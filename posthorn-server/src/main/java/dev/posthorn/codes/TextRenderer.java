@@ -5,6 +5,8 @@ import dev.posthorn.codes.Page.Item;
 import dev.posthorn.codes.Page.Items;
 import dev.posthorn.codes.Page.Paragraph;
 import dev.posthorn.codes.Page.Section;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A page for the terminal: underlined headings, paragraphs wrapped at 78 columns, "- " bullets. */
 public final class TextRenderer {
@@ -49,12 +51,15 @@ public final class TextRenderer {
                 .append('\n');
     }
 
-    /** Greedy word wrap; a word longer than the line (a URL) stays whole on its own line. */
+    /**
+     * Greedy word wrap; a word longer than the line (a URL) stays whole on its own line, and a reference such as
+     * "RFC 2034 §4" is kept on one line.
+     */
     static void wrap(StringBuilder out, String text, String first, String rest) {
         StringBuilder line = new StringBuilder(first);
         int length = first.length();
         boolean empty = true;
-        for (String word : text.split(" +")) {
+        for (String word : unbreakable(text.split(" +"))) {
             int wordLength = word.codePointCount(0, word.length());
             if (!empty && length + 1 + wordLength > WIDTH) {
                 out.append(line).append('\n');
@@ -71,5 +76,20 @@ public final class TextRenderer {
             empty = false;
         }
         out.append(line).append('\n');
+    }
+
+    /** The words of a text, with "RFC" joined to its number and a "§4" to the word before it. */
+    private static List<String> unbreakable(String[] words) {
+        List<String> units = new ArrayList<>();
+        for (String word : words) {
+            boolean joins = !units.isEmpty() && (units.getLast().endsWith("RFC") && !word.isEmpty()
+                    && Character.isDigit(word.charAt(0)) || word.startsWith("§"));
+            if (joins) {
+                units.set(units.size() - 1, units.getLast() + " " + word);
+            } else {
+                units.add(word);
+            }
+        }
+        return units;
     }
 }

@@ -75,8 +75,16 @@ public final class ConfigLoader {
 
     private static String path(JsonMappingException e) {
         return e.getPath().stream()
-                .map(ref -> ref.getFieldName() != null ? snake(ref.getFieldName()) : "[" + ref.getIndex() + "]")
+                .map(ref -> ref.getFieldName() != null ? key(ref.getFieldName()) : "[" + ref.getIndex() + "]")
                 .collect(Collectors.joining(".")).replace(".[", "[");
+    }
+
+    /**
+     * A key as the operator wrote it. Found by fuzzing: TOML allows the empty quoted key ({@code '' = 1}), which
+     * came out as a message naming no key at all (": unknown key").
+     */
+    private static String key(String fieldName) {
+        return fieldName.isEmpty() ? "\"\"" : snake(fieldName);
     }
 
     private static String snake(String name) {

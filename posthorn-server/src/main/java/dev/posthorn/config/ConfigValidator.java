@@ -45,6 +45,7 @@ final class ConfigValidator {
             problems.add(new ConfigProblem("listen.bind", "no address to listen on",
                     "use [\"127.0.0.1\"] for local tests or [\"0.0.0.0\", \"::\"] for all addresses"));
         }
+        web(problems, config.web);
         PosthornConfig.Limits limits = config.limits;
         positive(problems, "limits.max_connections", limits.maxConnections);
         positive(problems, "limits.max_connections_per_ip", limits.maxConnectionsPerIp);
@@ -64,14 +65,52 @@ final class ConfigValidator {
             problems.add(new ConfigProblem("limits.max_hops", "must be at least 100",
                     "RFC 5321 §6.3 sets the loop-detection threshold at 100 or more"));
         }
+        if (limits.minFreeDiskMb < 0) {
+            problems.add(new ConfigProblem("limits.min_free_disk_mb", "must not be negative",
+                    "use 0 to turn the free-space check off, or the megabytes that must stay free"));
+        }
         if (limits.shutdownGraceSeconds < 0) {
             problems.add(new ConfigProblem("limits.shutdown_grace_seconds", "must not be negative", "use 0 or more"));
         }
+        if (config.auth.throttleDelaySeconds >= limits.commandTimeoutSeconds && limits.commandTimeoutSeconds > 0) {
+            // The delayed AUTH reply is the server answering a command: it must come within the command timeout,
+            // or the session's own deadline cuts the client with 421 before the reply the throttle meant to send.
+            problems.add(new ConfigProblem("auth.throttle_delay_seconds",
+                    "must be less than limits.command_timeout_seconds (" + limits.commandTimeoutSeconds + ")",
+                    "the delayed AUTH reply must come before the command timeout; use a few seconds"));
+        }
         section(problems, "tls", config.tls::validate);
         section(problems, "auth", config.auth::validate);
+        section(problems, "mailauth", config.mailauth::validate);
         DeliveryConfigValidator.validate(config, problems);
         StoreConfigValidator.validate(config.store, problems);
         return problems;
+    }
+
+    private static void web(List<ConfigProblem> problems, PosthornConfig.Web web) {
+        if (web.port < 0 || web.port > 65535) {
+            problems.add(new ConfigProblem("web.port", web.port + " is not a port number",
+                    "use 1-65535, or 0 to turn the web server off"));
+        }
+        if (web.bind == null || web.bind.isBlank()) {
+            problems.add(new ConfigProblem("web.bind", "no address to listen on",
+                    "use \"127.0.0.1\" (this machine only) or \"0.0.0.0\" / \"::\" (every address)"));
+        }
+        if (web.publicUrl != null && !web.publicUrl.isEmpty()) {
+            java.net.URI uri;
+            try {
+                uri = new java.net.URI(web.publicUrl);
+            } catch (java.net.URISyntaxException e) {
+                uri = null;
+            }
+            boolean usable = uri != null && ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+                    && uri.getHost() != null && uri.getQuery() == null && uri.getFragment() == null
+                    && (uri.getRawPath() == null || uri.getRawPath().isEmpty() || "/".equals(uri.getRawPath()));
+            if (!usable) {
+                problems.add(new ConfigProblem("web.public_url", "'" + web.publicUrl + "' is not a site address",
+                        "use scheme and host only, e.g. \"https://codes.example.com\" (or leave it empty)"));
+            }
+        }
     }
 
     /** Sections that validate themselves report by exception; the message names the key. */

@@ -1,12 +1,18 @@
 package dev.posthorn.config;
 
+import dev.posthorn.delivery.OutboundTlsConfig;
 import dev.posthorn.delivery.QueueConfig;
+import dev.posthorn.delivery.remote.SecureDelivery;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import dev.posthorn.delivery.remote.Router;
+import dev.posthorn.delivery.target.DeliveryTargets;
 import dev.posthorn.delivery.remote.TlsPolicy;
 import java.util.List;
 import java.util.Map;
 
-/** Checks of the outbound sections: [queue], [routes], [relay], [dns]. */
+/** Checks of the outbound sections: [queue], [routes], [relay], [dns], [outbound_tls]. */
 final class DeliveryConfigValidator {
 
     private DeliveryConfigValidator() {
@@ -53,6 +59,65 @@ final class DeliveryConfigValidator {
             }
         }
         positive(problems, "dns.timeout_seconds", config.dns.timeoutSeconds);
+        if (!(q.sweepIntervalSeconds >= 0.1)) {
+            problems.add(new ConfigProblem("queue.sweep_interval_seconds", "must be at least 0.1", "use 60"));
+        }
+        localTransport(problems, "delivery.local", config.delivery.local);
+        for (Map.Entry<String, String> d : config.delivery.domains.entrySet()) {
+            localTransport(problems, "delivery.domains.\"" + d.getKey() + "\"", d.getValue());
+            if (!config.server.domains.stream().anyMatch(h -> h.equalsIgnoreCase(d.getKey()))) {
+                problems.add(new ConfigProblem("delivery.domains.\"" + d.getKey() + "\"", "not a hosted domain",
+                        "add it to server.domains, or remove this line"));
+            }
+        }
+        positive(problems, "delivery.local_concurrency", config.delivery.localConcurrency);
+        positive(problems, "delivery.lmtp_connections", config.delivery.lmtpConnections);
+        outboundTls(config.outboundTls, problems);
+    }
+
+    private static void localTransport(List<ConfigProblem> problems, String key, String value) {
+        try {
+            DeliveryTargets.check(value, key);
+        } catch (IllegalArgumentException e) {
+            problems.add(new ConfigProblem(key, e.getMessage(), "write \"maildir\", \"lmtp:unix:/run/dovecot/lmtp\" or "
+                    + "\"lmtp:127.0.0.1:24\""));
+        }
+    }
+
+    /** [outbound_tls]: the files must be there and hold what they should; a broken anchor would defer all mail. */
+    private static void outboundTls(OutboundTlsConfig t, List<ConfigProblem> problems) {
+        if (!t.trustAnchorFile.isBlank()) {
+            Path f = Path.of(t.trustAnchorFile);
+            try {
+                String text = Files.readString(f);
+                if (!text.matches("(?s).*\\s(DS|DNSKEY)\\s.*")) {
+                    problems.add(new ConfigProblem("outbound_tls.trust_anchor_file", f + " holds no DS or DNSKEY record",
+                            "give DS or DNSKEY records in zone-file form, or leave it empty for the root's built-in anchors"));
+                }
+            } catch (IOException | RuntimeException e) {
+                problems.add(new ConfigProblem("outbound_tls.trust_anchor_file", "cannot read " + f + ": " + e.getMessage(),
+                        "give a readable file, or leave it empty for the root's built-in anchors"));
+            }
+        }
+        if (!t.mtaStsTrustStore.isBlank()) {
+            try {
+                SecureDelivery.webPki(t.mtaStsTrustStore);
+            } catch (IOException | RuntimeException e) {
+                problems.add(new ConfigProblem("outbound_tls.mta_sts_trust_store", e.getMessage(),
+                        "give a PEM file of CA certificates, or leave it empty for the JDK's trust store"));
+            }
+        }
+        positive(problems, "outbound_tls.mta_sts_timeout_seconds", t.mtaStsTimeoutSeconds);
+        if (t.mtaStsPort < 1 || t.mtaStsPort > 65535) {
+            problems.add(new ConfigProblem("outbound_tls.mta_sts_port", t.mtaStsPort + " is not a port number", "use 443"));
+        }
+        for (String[] key : new String[][] {{"outbound_tls.tls_rpt_from", t.tlsRptFrom},
+                {"outbound_tls.tls_rpt_contact", t.tlsRptContact}}) {
+            if (!key[1].isBlank() && !key[1].matches("[^@\\s<>]+@[^@\\s<>]+")) {
+                problems.add(new ConfigProblem(key[0], "'" + key[1] + "' is not a mail address",
+                        "use an address such as postmaster@example.com, or leave it empty"));
+            }
+        }
     }
 
     private static void tls(List<ConfigProblem> problems, String key, String value) {

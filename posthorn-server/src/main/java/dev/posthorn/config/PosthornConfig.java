@@ -1,5 +1,6 @@
 package dev.posthorn.config;
 
+import dev.posthorn.delivery.DeliveryConfig;
 import dev.posthorn.delivery.DnsConfig;
 import dev.posthorn.delivery.QueueConfig;
 import dev.posthorn.delivery.RelayConfig;
@@ -20,7 +21,9 @@ public final class PosthornConfig {
     public Limits limits = new Limits();
     public dev.posthorn.tls.TlsConfig tls = new dev.posthorn.tls.TlsConfig();
     public dev.posthorn.auth.AuthConfig auth = new dev.posthorn.auth.AuthConfig();
-    /** Outbound delivery: retries, notices, concurrency, timeouts, TLS policy. */
+    /** How hosted mailboxes are stored: Maildir here, or an LMTP server, globally or per domain. */
+    public DeliveryConfig delivery = new DeliveryConfig();
+    /** Delivery: retries, notices, concurrency, timeouts, TLS policy. */
     public QueueConfig queue = new QueueConfig();
     /** Static routes, domain to "host:port" (Postfix's transport map): {@code "remote.test" = "127.0.0.1:2526"}. */
     public Map<String, String> routes = new LinkedHashMap<>();
@@ -28,6 +31,13 @@ public final class PosthornConfig {
     public RelayConfig relay = new RelayConfig();
     /** Resolvers for MX/A/AAAA lookups. */
     public DnsConfig dns = new DnsConfig();
+    /** DANE, MTA-STS and TLS reports for outbound delivery. */
+    public dev.posthorn.delivery.OutboundTlsConfig outboundTls = new dev.posthorn.delivery.OutboundTlsConfig();
+    /** The web server of {@code posthorn serve}: the reply-code reference and, later, the console. */
+    public Web web = new Web();
+
+    /** SPF, DKIM, DMARC and ARC checks on the MX port; DKIM signing; ARC sealing. */
+    public dev.posthorn.policy.MailAuthConfig mailauth = new dev.posthorn.policy.MailAuthConfig();
     /** Where users and domains live: files in the data directory, or PostgreSQL shared by several nodes. */
     public dev.posthorn.store.StoreConfig store = new dev.posthorn.store.StoreConfig();
 
@@ -49,6 +59,16 @@ public final class PosthornConfig {
         public int smtpsPort = 2465;
     }
 
+    /** The embedded web server; {@code port = 0} turns it off. */
+    public static final class Web {
+        public int port = 8025;
+        public String bind = "127.0.0.1";
+        /** HTTPS with the server's certificates ([tls]) instead of plain HTTP. */
+        public boolean tls = false;
+        /** The address people reach the site at, for canonical links and the sitemap; empty = from each request. */
+        public String publicUrl = "";
+    }
+
     /** Admission and resource limits. */
     public static final class Limits {
         public int maxConnections = 10_000;
@@ -66,5 +86,7 @@ public final class PosthornConfig {
         public int shutdownGraceSeconds = 10;
         /** SMTP-CONFORMANCE B-6: unauthenticated clients may not send ahead of EHLO/DATA replies. */
         public boolean forbidUnauthPipelining = true;
+        /** Below this much free space in the data directory, mail gets 452 4.3.1 at MAIL and end of DATA; 0: off. */
+        public long minFreeDiskMb = 100;
     }
 }

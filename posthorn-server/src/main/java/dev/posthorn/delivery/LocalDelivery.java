@@ -1,26 +1,18 @@
 package dev.posthorn.delivery;
 
-import dev.posthorn.spool.Envelope;
 import dev.posthorn.store.Maildir;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Final delivery to a hosted mailbox: {@code <data>/mail/<domain>/<local-part>/} in Maildir format, with
+ * The layout of hosted mailboxes: {@code <data>/mail/<domain>/<local-part>/} in Maildir format, with
  * {@code Return-Path:} (RFC 5321 §4.4: added by the final-delivery MTA) and {@code Delivered-To:} on top.
  * File names are derived from the queue id and recipient index, so a delivery repeated after a crash finds
- * its earlier copy and the message lands once.
+ * its earlier copy and the message lands once. {@code target.MaildirTarget} writes them.
  */
 public final class LocalDelivery {
-
-    private static final Logger LOG = LoggerFactory.getLogger(LocalDelivery.class);
 
     private final Path mailRoot;
     private final String hostname;
@@ -35,37 +27,9 @@ public final class LocalDelivery {
         this.mailboxOwner = mailboxOwner;
     }
 
-    /**
-     * Delivers the queued message to one recipient. With {@code checkExisting} (recovery after a restart), a
-     * copy already delivered under the same name is left alone.
-     */
-    public void deliver(Envelope envelope, int recipientIndex, String recipient, Path message, boolean checkExisting)
-            throws IOException {
-        deliver(envelope, recipientIndex, recipient, () -> Files.newInputStream(message), checkExisting);
-    }
-
-    /** Where the body comes from: the queued file, or the spool's copy in memory. */
-    @FunctionalInterface
-    public interface Body {
-        InputStream open() throws IOException;
-    }
-
-    /** As {@link #deliver(Envelope, int, String, Path, boolean)}, with the body from {@code message}. */
-    public void deliver(Envelope envelope, int recipientIndex, String recipient, Body message, boolean checkExisting)
-            throws IOException {
-        String account = mailboxOwner.apply(recipient);
-        Maildir maildir = mailboxFor(account);
-        String name = fileName(envelope, recipientIndex);
-        if (checkExisting && maildir.contains(name)) {
-            LOG.info("delivery id={} to=<{}> mailbox={} status=already-delivered", envelope.id(), recipient,
-                    maildir.root());
-            return;
-        }
-        String header = "Return-Path: <" + envelope.sender() + ">\r\nDelivered-To: " + account + "\r\n";
-        try (InputStream body = message.open()) {
-            maildir.deliver(name, header.getBytes(StandardCharsets.UTF_8), body);
-        }
-        LOG.info("delivery id={} to=<{}> mailbox={} status=delivered", envelope.id(), recipient, maildir.root());
+    /** Return-Path: (RFC 5321 §4.4: added at final delivery) and Delivered-To: the account, on top of the message. */
+    public byte[] header(String sender, String account) {
+        return ("Return-Path: <" + sender + ">\r\nDelivered-To: " + account + "\r\n").getBytes(StandardCharsets.UTF_8);
     }
 
     /** The account whose mailbox receives mail for this address or alias. */
@@ -81,9 +45,17 @@ public final class LocalDelivery {
     }
 
     /** Maildir's "time.unique.host", stable for one queued recipient. */
-    private String fileName(Envelope envelope, int recipientIndex) {
-        return envelope.receivedAt().getEpochSecond() + ".Q" + envelope.id() + "R" + recipientIndex + "."
+    public String fileName(String id, java.time.Instant receivedAt, int recipientIndex) {
+        return receivedAt.getEpochSecond() + uniquePart(id, recipientIndex)
                 + hostname.replace("/", "\\057").replace(":", "\\072");
+    }
+
+    /**
+     * The part of {@link #fileName} that names the queued recipient, dots included ({@code .Q<id>R<index>.}): what
+     * a repeated delivery looks for, so that a changed hostname does not hide the earlier copy.
+     */
+    public static String uniquePart(String id, int recipientIndex) {
+        return ".Q" + id + "R" + recipientIndex + ".";
     }
 
     /** Directory names from address parts: lower case, and nothing that could climb out of the mail root. */

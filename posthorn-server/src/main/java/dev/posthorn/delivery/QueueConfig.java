@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code [queue]}: retries, notices and limits of outbound delivery. Defaults follow RFC 5321 §4.5.4.1
+ * {@code [queue]}: retries, notices and limits of delivery, local and remote alike. Defaults follow RFC 5321 §4.5.4.1
  * (retry at least 30 minutes apart after the first attempts, give up after 4-5 days) and §4.5.3.2 (timeouts).
  */
 public class QueueConfig {
@@ -14,6 +14,11 @@ public class QueueConfig {
     public long giveUpAfterSeconds = Duration.ofDays(5).toSeconds();
     /** A "delayed" DSN (RFC 3464) once a recipient has waited this long; 0 disables it. */
     public long delayNoticeAfterSeconds = Duration.ofHours(4).toSeconds();
+    /**
+     * How often the scheduler's sweep runs. It sends nothing (the due index decides every attempt); it saves a
+     * state whose save failed and finishes a message whose tombstone failed.
+     */
+    public double sweepIntervalSeconds = 60;
     /** Outbound connections in all (Postfix: default_process_limit = 100). */
     public int maxConcurrentConnections = 100;
     /** Outbound connections to one destination (Postfix: default_destination_concurrency_limit = 20). */

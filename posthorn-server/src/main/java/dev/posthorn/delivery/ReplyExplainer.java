@@ -15,4 +15,9 @@ public interface ReplyExplainer {
      * @param lang     the language of the explanation
      */
     String explain(int code, String enhanced, Locale lang);
+
+    /** A whole reply: implementations may say more about replies Posthorn itself made (policy deferrals). */
+    default String explain(dev.posthorn.delivery.remote.RemoteReply reply, Locale lang) {
+        return explain(reply.code(), reply.enhanced(), lang);
+    }
 }

@@ -2,7 +2,7 @@ package dev.posthorn.policy;
 
 import dev.posthorn.codes.Reply;
 import dev.posthorn.codes.ReplyName;
-import dev.posthorn.smtp.protocol.Mailbox;
+import dev.posthorn.spool.DiskSpace;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -17,6 +17,7 @@ public final class MailPolicy {
     private final MailboxDirectory mailboxes;
     private final boolean senderBinding;
     private final Set<String> relayDomains;
+    private final DiskSpace diskSpace;
 
     public MailPolicy(HostedDomains domains, MailboxDirectory mailboxes, boolean senderBinding) {
         this(domains, mailboxes, senderBinding, Set.of());
@@ -28,6 +29,13 @@ public final class MailPolicy {
      *                     these domains.
      */
     public MailPolicy(HostedDomains domains, MailboxDirectory mailboxes, boolean senderBinding, Set<String> relayDomains) {
+        this(domains, mailboxes, senderBinding, relayDomains, null);
+    }
+
+    /** @param diskSpace the spool's free-space check; null: none */
+    public MailPolicy(HostedDomains domains, MailboxDirectory mailboxes, boolean senderBinding, Set<String> relayDomains,
+            DiskSpace diskSpace) {
+        this.diskSpace = diskSpace;
         this.domains = domains;
         this.mailboxes = mailboxes;
         this.senderBinding = senderBinding;
@@ -60,9 +68,71 @@ public final class MailPolicy {
                 ? null : ReplyName.SENDER_NOT_OWNED.reply();
     }
 
+    /**
+     * RFC 6409 §6.1 for the header: every mailbox in {@code From:} and {@code Sender:} must be the user's. A
+     * header that cannot be read, or that is larger than the server examines, is refused rather than let
+     * through unchecked. A message without {@code From:} claims no author and passes. Null when fine.
+     */
+    public Reply headerSenders(HeaderFrom.Result header, String authenticatedUser) {
+        return headerSenders(() -> header, authenticatedUser);
+    }
+
+    /**
+     * As above, with the header read only when binding applies (it is on and the client authenticated): an
+     * unauthenticated client must not be able to make the server parse From: for nothing.
+     */
+    public Reply headerSenders(java.util.function.Supplier<HeaderFrom.Result> headerReader, String authenticatedUser) {
+        if (!senderBinding || authenticatedUser == null) {
+            return null;
+        }
+        return switch (headerReader.get()) {
+            case HeaderFrom.Absent absent -> null;
+            case HeaderFrom.Unexamined unexamined -> ReplyName.HEADER_TOO_LARGE_TO_CHECK.reply();
+            case HeaderFrom.Malformed malformed -> ReplyName.HEADER_SENDER_UNREADABLE.reply(malformed.reason());
+            case HeaderFrom.Mailboxes mailboxes -> {
+                if (!mailboxes.all().stream().allMatch(a -> ownsMailbox(authenticatedUser, a))) {
+                    yield ReplyName.SENDER_NOT_OWNED.reply();
+                }
+                // "ceo@victim.example" <alice@example.test>: binding checked alice, the reader shows the CEO.
+                if (mailboxes.all().stream().anyMatch(HeaderFrom.Address::spoofingName)) {
+                    yield ReplyName.HEADER_SENDER_UNREADABLE.reply("a display name looks like another address");
+                }
+                yield null;
+            }
+        };
+    }
+
+    /**
+     * Compared part by part: a quoted local part may hold an {@code @} ({@code "alice@example.com"@evil}), which
+     * no address of ours does, so such a mailbox is never owned whatever the joined string looks like.
+     */
+    private boolean ownsMailbox(String authenticatedUser, HeaderFrom.Address address) {
+        if (address.localPart().isEmpty() || address.localPart().indexOf('@') >= 0) {
+            return false;
+        }
+        return ownsAddress(authenticatedUser, address.address());
+    }
+
     public boolean ownsAddress(String authenticatedUser, String address) {
-        return !senderBinding || authenticatedUser == null
-                || mailboxes.addressesOf(authenticatedUser).contains(address.toLowerCase(Locale.ROOT));
+        return !senderBinding || authenticatedUser == null || isAddressOf(authenticatedUser, address);
+    }
+
+    /**
+     * The user's own address or alias, whatever sender binding says: what a DKIM signature may vouch for. With
+     * binding off a user may send as anyone, but the server's signature still claims only what it knows.
+     */
+    public boolean isAddressOf(String authenticatedUser, String address) {
+        return mailboxes.addressesOf(authenticatedUser).contains(address.toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * RFC 1870 §6.1, RFC 5321 §4.5.3.1.10: {@code 452 4.3.1} when the spool's file system has less free space
+     * than the configured minimum, counting {@code declaredSize} more (the SIZE= of MAIL, or 0). Null when
+     * there is room.
+     */
+    public Reply storage(long declaredSize) {
+        return diskSpace == null || diskSpace.hasRoomFor(declaredSize) ? null
+                : ReplyName.INSUFFICIENT_STORAGE.reply();
     }
 
     /** Where {@code <Postmaster>} without a domain is delivered. */

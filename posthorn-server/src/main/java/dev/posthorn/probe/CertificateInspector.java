@@ -1,24 +1,19 @@
 package dev.posthorn.probe;
 
-import java.net.IDN;
-import java.net.InetAddress;
+import dev.posthorn.delivery.security.HostnameMatch;
 import java.net.Socket;
-import java.net.UnknownHostException;
 import java.security.KeyStore;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
 import javax.security.auth.x500.X500Principal;
 
 /**
@@ -34,11 +29,22 @@ final class CertificateInspector extends X509ExtendedTrustManager {
     private final boolean insecure;
     private volatile CertificateReport report;
 
+    private final X509TrustManager policy;
+
     /** {@code anchors}: the certificates to trust, or null for the JDK's trust store (the normal case). */
     CertificateInspector(String host, boolean insecure, KeyStore anchors) {
+        this(host, insecure, anchors, null);
+    }
+
+    /**
+     * @param policy a DANE or MTA-STS check that records its verdict (never refuses); with one, the JDK's own
+     *               check is skipped, as delivery does: the policy alone decides
+     */
+    CertificateInspector(String host, boolean insecure, KeyStore anchors, X509TrustManager policy) {
         this.jdk = trustManager(anchors);
         this.host = host;
-        this.insecure = insecure;
+        this.insecure = insecure || policy != null;
+        this.policy = policy;
     }
 
     /** What was seen of the server's certificate; null when the handshake never got that far. */
@@ -98,6 +104,13 @@ final class CertificateInspector extends X509ExtendedTrustManager {
         if (chain == null || chain.length == 0) {
             return;
         }
+        if (policy != null) {
+            try {
+                policy.checkServerTrusted(chain, authType);
+            } catch (CertificateException e) {
+                // A recording check does not throw; one that does has said why in its failure.
+            }
+        }
         X509Certificate leaf = chain[0];
         List<String> names = names(leaf);
         boolean selfSigned = chain.length == 1
@@ -138,78 +151,13 @@ final class CertificateInspector extends X509ExtendedTrustManager {
         return false;
     }
 
-    /** Subject alternative names of type DNS (2) and IP (7); the subject's CN only when there are none. */
     static List<String> names(X509Certificate cert) {
-        List<String> names = new ArrayList<>();
-        try {
-            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
-            if (sans != null) {
-                for (List<?> san : sans) {
-                    int type = (Integer) san.get(0);
-                    if (type == 2 || type == 7) {
-                        names.add(String.valueOf(san.get(1)));
-                    }
-                }
-            }
-        } catch (CertificateParsingException e) {
-            // Fall through to the CN.
-        }
-        if (names.isEmpty()) {
-            for (String rdn : cert.getSubjectX500Principal().getName(X500Principal.RFC2253).split(",")) {
-                if (rdn.startsWith("CN=")) {
-                    names.add(rdn.substring(3));
-                }
-            }
-        }
-        return names;
+        return HostnameMatch.names(cert);
     }
 
-    /** RFC 6125: exact match of the name, or a wildcard standing for exactly the left-most label. */
     static boolean matches(List<String> names, String host) {
-        boolean ipLiteral = isIpLiteral(host);
-        String wanted = ipLiteral ? canonicalIp(host) : normalise(host);
-        for (String name : names) {
-            if (ipLiteral) {
-                if (isIpLiteral(name) && canonicalIp(name).equals(wanted)) {
-                    return true;
-                }
-                continue;
-            }
-            String n = normalise(name);
-            if (n.equals(wanted)) {
-                return true;
-            }
-            if (n.startsWith("*.") && wanted.indexOf('.') > 0
-                    && wanted.substring(wanted.indexOf('.')).equals(n.substring(1))
-                    && n.substring(2).contains(".")) {
-                return true;
-            }
-        }
-        return false;
+        return HostnameMatch.matches(names, host);
     }
-
-    private static String normalise(String name) {
-        String n = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
-        try {
-            return IDN.toASCII(n, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
-        } catch (IllegalArgumentException e) {
-            return n.toLowerCase(Locale.ROOT);
-        }
-    }
-
-    static boolean isIpLiteral(String s) {
-        return s.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (s.contains(":") && s.matches("[0-9A-Fa-f:.%]+"));
-    }
-
-    private static String canonicalIp(String s) {
-        try {
-            // Literal: no DNS look-up happens for a numeric address.
-            return InetAddress.getByName(s).getHostAddress();
-        } catch (UnknownHostException e) {
-            return s;
-        }
-    }
-
 
     private static X509ExtendedTrustManager trustManager(KeyStore anchors) {
         try {

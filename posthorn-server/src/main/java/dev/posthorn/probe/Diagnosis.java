@@ -94,6 +94,7 @@ public record Diagnosis(String conclusion, List<String> notes) {
                         "line", r.error()));
                 case STARTTLS_NOT_OFFERED -> main.add(say("starttlsNotOffered"));
                 case TLS_HANDSHAKE -> tls();
+                case TLS_POLICY -> main.add(say("tlsPolicy", "error", r.error()));
                 case AUTH_NOT_OFFERED -> main.add(say(r.tlsActive() ? "authNotOffered"
                         : r.tlsOfferedInPlain() ? "authNotOfferedUseStarttls" : "authNotOfferedPlain"));
                 case AUTH_NOT_ENCRYPTED -> main.add(say(r.tlsOfferedInPlain()

@@ -1,5 +1,8 @@
 package dev.posthorn.probe;
 
+import dev.posthorn.delivery.security.SecurityLevel;
+import dev.posthorn.delivery.security.TlsRptResult;
+import dev.posthorn.delivery.security.TlsSecurity;
 import dev.posthorn.probe.TranscriptEntry.Event;
 import dev.posthorn.probe.TranscriptEntry.EventKind;
 import java.io.EOFException;
@@ -62,24 +65,33 @@ public final class Probe {
     private CertificateInspector inspector;
     private boolean authenticated;
 
-    private Probe(ProbeOptions options, Consumer<TranscriptEntry> listener, KeyStore trustAnchors) {
+    private final PolicyCheck policy;
+    private TlsSecurity tlsSecurity;
+
+    private Probe(ProbeOptions options, Consumer<TranscriptEntry> listener, KeyStore trustAnchors, PolicyCheck policy) {
         this.options = options;
         this.listener = listener == null ? e -> { } : listener;
         this.trustAnchors = trustAnchors;
+        this.policy = policy;
     }
 
     /** Runs the probe; {@code listener} sees each transcript line as it happens (for printing as it goes). */
     public static ProbeResult run(ProbeOptions options, Consumer<TranscriptEntry> listener) {
-        return new Probe(options, listener, null).run();
+        return new Probe(options, listener, null, null).run();
+    }
+
+    /** As {@link #run(ProbeOptions, Consumer)}, judging the server's TLS by a domain's DANE or MTA-STS policy. */
+    public static ProbeResult run(ProbeOptions options, Consumer<TranscriptEntry> listener, PolicyCheck policy) {
+        return new Probe(options, listener, null, policy).run();
     }
 
     /** For tests: trust {@code anchors} instead of the JDK's trust store. */
     static ProbeResult run(ProbeOptions options, KeyStore anchors) {
-        return new Probe(options, null, anchors).run();
+        return new Probe(options, null, anchors, null).run();
     }
 
     public static ProbeResult run(ProbeOptions options) {
-        return new Probe(options, null, null).run();
+        return new Probe(options, null, null, null).run();
     }
 
     private ProbeResult run() {
@@ -97,6 +109,7 @@ public final class Probe {
             if (options.security() == Security.STARTTLS) {
                 startTls();
             }
+            judgeTls();
             if (options.user() != null) {
                 authenticate();
             }
@@ -198,7 +211,8 @@ public final class Probe {
     }
 
     private void handshake() throws Stop {
-        inspector = new CertificateInspector(options.host(), options.insecure(), trustAnchors);
+        inspector = new CertificateInspector(options.host(), options.insecure(), trustAnchors,
+                policy == null ? null : policy.trust());
         SSLSocket tls;
         try {
             SSLContext context = SSLContext.getInstance("TLS");
@@ -273,6 +287,44 @@ public final class Probe {
             return TlsFailure.PROTOCOL_VERSION;
         }
         return certificateProblem ? TlsFailure.CERTIFICATE_UNTRUSTED : TlsFailure.OTHER;
+    }
+
+    /**
+     * The TLS security level of the session as outbound delivery would judge it; with a policy to check, a
+     * session that does not meet it stops the probe (exit 1) after saying what failed.
+     */
+    private void judgeTls() throws Stop {
+        if (policy == null) {
+            boolean verified = tlsProtocol != null && !options.insecure();
+            tlsSecurity = TlsSecurity.of(tlsProtocol == null ? SecurityLevel.NONE : SecurityLevel.OPPORTUNISTIC,
+                    tlsProtocol == null ? "no TLS" : verified ? "certificate verified, no DANE or MTA-STS checked"
+                            : "certificate not checked");
+            return;
+        }
+        TlsSecurity aim = TlsSecurity.of(policy.level(), policy.decidedBy());
+        String failure = null;
+        String detail = null;
+        if (policy.refusal() != null) {
+            failure = "refused";
+            detail = policy.refusal();
+        } else if (tlsProtocol == null) {
+            failure = TlsRptResult.STARTTLS_NOT_SUPPORTED.type();
+            detail = "no TLS session";
+        } else if (policy.trust() != null && policy.trust().failure() != null) {
+            failure = policy.trust().failure().type();
+            detail = policy.trust().detail();
+        }
+        if (failure == null) {
+            tlsSecurity = aim;
+            event(Step.TLS, EventKind.POLICY_MET, Map.of("level", aim.level().label(), "record", aim.decidedBy()));
+            return;
+        }
+        tlsSecurity = new TlsSecurity(tlsProtocol == null ? SecurityLevel.NONE : SecurityLevel.OPPORTUNISTIC,
+                aim.decidedBy(), null, detail);
+        event(Step.TLS, EventKind.POLICY_FAILED, Map.of("record", aim.decidedBy(), "failure", failure,
+                "detail", detail == null ? "" : detail));
+        Stop stop = Stop.of(Problem.TLS_POLICY, Step.TLS, failure + ": " + detail);
+        throw stop.quitting();
     }
 
     private void authenticate() throws Stop {
@@ -466,7 +518,7 @@ public final class Probe {
                 stop == null ? null : stop.error,
                 stop == null ? null : stop.tlsFailure,
                 inspector == null ? null : inspector.report(),
-                tlsProtocol, capabilities, tlsOfferedInPlain, authenticated);
+                tlsProtocol, capabilities, tlsOfferedInPlain, authenticated, tlsSecurity);
     }
 
     private static String message(Exception e) {

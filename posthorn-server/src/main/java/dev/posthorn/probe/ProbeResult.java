@@ -18,11 +18,14 @@ import java.util.Set;
  * @param tlsProtocol    negotiated protocol and cipher suite ("TLSv1.3 TLS_AES_256_GCM_SHA384"), or null
  * @param capabilities   the EHLO keywords of the last EHLO, upper case ("AUTH PLAIN LOGIN", "STARTTLS")
  * @param tlsOfferedInPlain whether the plain-text EHLO offered STARTTLS
+ * @param tlsSecurity    the TLS security level reached and the record that decided it, as outbound delivery
+ *                       judges it ("dane (TLSA _25._tcp.mx.example 3 1 1 ab12…)"), or null before any EHLO
  */
 public record ProbeResult(ProbeOptions options, List<TranscriptEntry> transcript, boolean accepted,
                           Problem problem, Step failedStep, SmtpReply failingReply, String error,
                           TlsFailure tlsFailure, CertificateReport certificate, String tlsProtocol,
-                          Set<String> capabilities, boolean tlsOfferedInPlain, boolean authenticated) {
+                          Set<String> capabilities, boolean tlsOfferedInPlain, boolean authenticated,
+                          dev.posthorn.delivery.security.TlsSecurity tlsSecurity) {
 
     public ProbeResult {
         transcript = List.copyOf(transcript);

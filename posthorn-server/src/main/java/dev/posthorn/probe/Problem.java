@@ -22,6 +22,8 @@ public enum Problem {
     STARTTLS_NOT_OFFERED,
     /** The TLS handshake failed; {@link ProbeResult#tlsFailure()} says how. */
     TLS_HANDSHAKE,
+    /** TLS works, but not as the domain's DANE or MTA-STS policy demands ({@code --dane}, {@code --mta-sts}). */
+    TLS_POLICY,
     /** --user was given, and EHLO does not offer AUTH. */
     AUTH_NOT_OFFERED,
     /** AUTH is offered without TLS, and the probe does not send a password in clear. */

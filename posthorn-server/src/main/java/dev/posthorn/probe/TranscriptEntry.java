@@ -35,6 +35,8 @@ public sealed interface TranscriptEntry {
         CERTIFICATE_VERIFIED("certificateVerified"),
         CERTIFICATE_UNCHECKED("certificateUnchecked"),
         CERTIFICATE_REFUSED("certificateRefused"),
+        POLICY_MET("policyMet"),
+        POLICY_FAILED("policyFailed"),
         MESSAGE("message"),
         FAILED("failed"),
         TIMEOUT("timeout"),

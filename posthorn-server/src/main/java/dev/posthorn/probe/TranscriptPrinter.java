@@ -62,7 +62,7 @@ public final class TranscriptPrinter {
     private static String marker(TranscriptEntry.EventKind kind) {
         return switch (kind) {
             case CONNECT -> "→ ";
-            case FAILED, TIMEOUT, CLOSED -> "! ";
+            case FAILED, TIMEOUT, CLOSED, POLICY_FAILED -> "! ";
             default -> "· ";
         };
     }

@@ -1,41 +1,56 @@
 package dev.posthorn.queue;
 
-import java.nio.file.Path;
+import dev.posthorn.spool.Envelope;
 import java.time.Instant;
-import java.util.List;
-import java.util.Set;
 
 /**
- * What outbound delivery needs to know of a spooled message: its envelope (immutable after the 250) and
- * where its bytes are. Only the recipients handed to {@link OutboundScheduler} are delivered remotely.
- *
- * @param sender "" for the null reverse-path (bounces)
- * @param ret    "FULL", "HDRS" or null
+ * One message in the queue: its envelope (immutable since the {@code 250}) and its state. The state and the
+ * fields below change only under the object's lock ({@code synchronized (message)}), by the scheduler and by
+ * operator actions; the {@link QueueStore} persists it when told.
  */
-public record QueuedMessage(String id, Instant receivedAt, String sender, List<Recipient> recipients, boolean eightBit,
-                            boolean smtputf8, String ret, String envid, Path content, long size) {
+public final class QueuedMessage {
 
-    public QueuedMessage {
-        recipients = List.copyOf(recipients);
+    private final Envelope envelope;
+    private final MessageState state;
+    /** Found in the queue at start-up: an earlier run may have delivered some of it (idempotent targets check). */
+    final boolean recovered;
+    /** Claimed by the scheduler: attempts of it are running. */
+    boolean claimed;
+    /** Attempts of this claim still running (one per destination). */
+    int pendingJobs;
+    /** Every recipient is final: its tombstone is on its way; nothing may touch it again. */
+    boolean finishing;
+    /** Its last save or finish failed: the sweep tries again. */
+    boolean dirty;
+    /** The due time it is indexed at (null: not in the due index), and the token of that index entry. */
+    Instant dueAt;
+    long dueToken;
+
+    QueuedMessage(Envelope envelope, MessageState state, boolean recovered) {
+        this.envelope = envelope;
+        this.state = state;
+        this.recovered = recovered;
     }
 
-    /** @param notifyOn empty = default; else NEVER, or a subset of SUCCESS, FAILURE, DELAY (RFC 3461 §4.1) */
-    public record Recipient(String address, Set<String> notifyOn, String orcpt) {
-        public Recipient {
-            notifyOn = Set.copyOf(notifyOn);
-        }
+    public Envelope envelope() {
+        return envelope;
+    }
 
-        public boolean wantsFailureNotice() {
-            return notifyOn.isEmpty() || notifyOn.contains("FAILURE");
-        }
+    public String id() {
+        return envelope.id();
+    }
 
-        /** RFC 3461 §4.1 leaves the default to the MTA; Posthorn warns of delays unless told otherwise. */
-        public boolean wantsDelayNotice() {
-            return notifyOn.isEmpty() || notifyOn.contains("DELAY");
-        }
+    /** The live state: read and change it only while holding this object's lock. */
+    public MessageState state() {
+        return state;
+    }
 
-        public String domain() {
-            return address.substring(address.lastIndexOf('@') + 1);
+    /** A copy of the state, for display. */
+    public synchronized MessageState snapshot() {
+        try {
+            return StateFile.decode(StateFile.encode(state));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }

@@ -6,15 +6,15 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
-/** Reads and atomically replaces {@code <id>.state} files (write temp, fsync, rename, fsync the directory). */
+/**
+ * The JSON form of a {@link MessageState}: the payload of the spool's state records and of {@code <id>.state},
+ * which the spool writes (see {@code Spool.writeState}) and anyone may read.
+ */
 public final class StateFile {
 
     static final ObjectMapper JSON = JsonMapper.builder()
@@ -30,33 +30,24 @@ public final class StateFile {
         return queueDir.resolve(id + ".state");
     }
 
-    /** The state, or null when the file does not exist. */
+    /** The state, or null when the file does not exist (the message was never attempted). */
     public static MessageState read(Path queueDir, String id) throws IOException {
         try {
-            return JSON.readValue(Files.readAllBytes(path(queueDir, id)), MessageState.class);
+            return decode(Files.readAllBytes(path(queueDir, id)));
         } catch (NoSuchFileException e) {
             return null;
         }
     }
 
-    public static void write(Path queueDir, MessageState state) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(state);
-        Path tmp = queueDir.resolve(state.id + ".state.tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
-        }
-        Files.move(tmp, path(queueDir, state.id), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsyncDirectory(queueDir);
+    static MessageState decode(byte[] json) throws IOException {
+        return JSON.readValue(json, MessageState.class);
     }
 
-    public static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
+    static byte[] encode(MessageState state) {
+        try {
+            return JSON.writeValueAsBytes(state);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a bean of strings, numbers and instants always serialises
         }
     }
 }

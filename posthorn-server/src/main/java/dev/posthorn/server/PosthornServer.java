@@ -4,23 +4,30 @@ import dev.posthorn.auth.AuthThrottle;
 import dev.posthorn.auth.CredentialStore;
 import dev.posthorn.auth.PasswdFile;
 import dev.posthorn.auth.SaslMechanisms;
-import dev.posthorn.cli.Version;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.LocalDelivery;
 import dev.posthorn.policy.HostedDomains;
 import dev.posthorn.policy.MailPolicy;
+import dev.posthorn.policy.MessageAuthentication;
 import dev.posthorn.delivery.CatalogueExplainer;
 import dev.posthorn.delivery.ReplyExplainer;
 import dev.posthorn.delivery.dsn.DsnBuilder;
 import dev.posthorn.delivery.remote.ClientSettings;
-import dev.posthorn.delivery.remote.MxResolver;
+import dev.posthorn.delivery.remote.SecureDelivery;
 import dev.posthorn.delivery.remote.Router;
-import dev.posthorn.queue.OutboundScheduler;
-import dev.posthorn.queue.QueueManager;
+import dev.posthorn.delivery.target.DeliveryTargets;
+import dev.posthorn.delivery.target.LmtpClientConnector;
+import dev.posthorn.delivery.target.OutboundFilter;
+import dev.posthorn.queue.ControlDesk;
+import dev.posthorn.queue.FileQueueStore;
+import dev.posthorn.queue.QueueStore;
+import dev.posthorn.queue.Scheduler;
+import dev.posthorn.spool.DiskSpace;
 import dev.posthorn.spool.Envelope;
 import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.SpoolWriter;
 import dev.posthorn.smtp.listener.ConnectionLimiter;
+import dev.posthorn.smtp.listener.SessionWatchdog;
 import dev.posthorn.smtp.listener.SmtpListener;
 import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.smtp.session.SessionServices;
@@ -56,14 +63,18 @@ public final class PosthornServer implements AutoCloseable {
     private final Path dataDir;
     private final Set<SmtpSession> sessions = SmtpListener.newSessionSet();
     private final List<SmtpListener> listeners = new ArrayList<>();
-    private final QueueManager queue;
-    private final OutboundScheduler outbound;
+    private final FileQueueStore queue;
+    private final Scheduler scheduler;
+    private final ControlDesk controlDesk;
     private final Spool spool;
     private final HostedDomains domains;
     private final LocalDelivery localDelivery;
     private final SessionServices services;
     private final ServerTls tls;
     private final StoreBackend store;
+    private final SecureDelivery secureDelivery;
+    private final MessageAuthentication authentication;
+    private SessionWatchdog watchdog;
 
     private PosthornServer(PosthornConfig config, String hostname, Path dataDir, StoreBackend store) throws IOException {
         this.config = config;
@@ -76,22 +87,35 @@ public final class PosthornServer implements AutoCloseable {
         PasswdFile passwdFile = config.auth.passwdFile == null ? null : new PasswdFile(Path.of(config.auth.passwdFile));
         CredentialStore credentials = CredentialStore.of(users, passwdFile);
         Mailboxes mailboxes = new Mailboxes(users, credentials);
-        MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding, config.routes.keySet());
+        // The spool first: its lock keeps a second server off this data directory before anything here is written
+        // (a self-signed certificate, say). Everything after it is inside the try that closes it again: an open
+        // spool holds its lock and threads, which a constructor that throws could never give back.
         this.spool = new Spool(dataDir.resolve("queue"));
-        this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
-        this.queue = new QueueManager(spool, localDelivery);
-        this.outbound = outboundScheduler(config, spool.directory());
-        queue.attachOutbound(outbound);
-        this.tls = ServerTls.create(config.tls, dataDir, hostname);
+        try {
+            this.tls = ServerTls.create(config.tls, dataDir, hostname);
+            this.authentication = MailAuthSetup.create(config, hostname, dataDir, domains);
+            this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
+            this.queue = new FileQueueStore(spool, Clock.systemUTC());
+            this.secureDelivery = SecureDelivery.create(config.outboundTls, config.dns, dataDir, hostname,
+                    Clock.systemUTC(), (recipient, message) -> queueNotice(recipient, message, false));
+            this.scheduler = scheduler(config);
+            this.controlDesk = new ControlDesk(spool.directory(), queue, scheduler.inFlight(), Clock.systemUTC());
+        } catch (IOException | RuntimeException e) {
+            spool.close();
+            throw e;
+        }
+        DiskSpace diskSpace = new DiskSpace(spool.directory(), config.limits.minFreeDiskMb * 1024 * 1024);
+        MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding, config.routes.keySet(),
+                diskSpace);
         AuthThrottle throttle = new AuthThrottle(config.auth);
         PosthornConfig.Limits limits = config.limits;
-        this.services = new SessionServices(hostname, Version.current(), policy, spool, queue::accepted,
+        this.services = new SessionServices(hostname, Version.current(), policy, spool, scheduler::accepted,
                 tls, new SaslMechanisms(credentials), address -> new ThrottleGate(throttle, address),
                 new SessionServices.SessionLimits(limits.maxMessageSize, limits.maxRecipients, limits.maxErrors,
                         limits.maxHops, Duration.ofSeconds(limits.commandTimeoutSeconds),
                         Duration.ofSeconds(limits.dataTimeoutSeconds),
                         Duration.ofSeconds(limits.sessionTimeoutSeconds), limits.forbidUnauthPipelining),
-                Clock.systemDefaultZone());
+                Clock.systemDefaultZone(), authentication);
     }
 
     /**
@@ -110,8 +134,10 @@ public final class PosthornServer implements AutoCloseable {
             throw e;
         }
         try {
-            server.outbound.start();
-            server.queue.start();
+            server.secureDelivery.start();
+            server.scheduler.start();
+            server.controlDesk.start();
+            server.watchdog = new SessionWatchdog(server.sessions, server.services.clock());
             server.openListeners();
         } catch (IOException | RuntimeException e) {
             server.close();
@@ -188,34 +214,50 @@ public final class PosthornServer implements AutoCloseable {
     }
 
     /**
-     * Remote delivery: routes, MX lookups on the configured resolvers, the SMTP client, retries and DSNs
-     * whose explanations come from the codes catalogue.
+     * The one scheduler: local mailboxes (Maildir or LMTP per [delivery]) and remote routes (MX lookups on the
+     * configured resolvers, static routes, the smarthost), retries and DSNs explained from the codes catalogue.
      */
-    private OutboundScheduler outboundScheduler(PosthornConfig config, Path queueDir) {
+    private Scheduler scheduler(PosthornConfig config) {
         ReplyExplainer explainer = new CatalogueExplainer();
         Router router = new Router(config.routes, config.relay, config.queue, config.queue.remotePort);
-        return new OutboundScheduler(queueDir, router, MxResolver.from(config.dns),
-                ClientSettings.from(hostname, config.queue), config.queue,
-                new DsnBuilder(explainer, java.time.ZoneId.systemDefault()), explainer, hostname,
-                Clock.systemUTC(), this::queueNotice, queue::remoteDone);
+        // MX lookups through SecureDelivery's resolver (DNSSEC-validating when DANE is on) and the DANE / MTA-STS
+        // policies in the client settings: RemoteSmtpTarget's DestinationSession applies them per MX host.
+        DeliveryTargets targets = new DeliveryTargets(config.delivery, localDelivery, router, secureDelivery.resolver(),
+                ClientSettings.from(hostname, config.queue).withSecurity(secureDelivery.security()), config.queue,
+                OutboundFilter.NONE, new LmtpClientConnector(hostname));
+        return new Scheduler(queue, targets, config.queue, new DsnBuilder(explainer, java.time.ZoneId.systemDefault()),
+                hostname, this::queueNotice, explainer, Clock.systemUTC());
     }
 
     /** A DSN goes through the queue like any message: null reverse-path, one recipient (RFC 3461 §6). */
     private void queueNotice(String recipient, byte[] message, boolean eightBit) throws IOException {
         String domain = recipient.substring(recipient.lastIndexOf('@') + 1);
+        // Signed for the domain of its From (MAILER-DAEMON@hostname, a TLS report's tls_rpt_from) when we hold a key
+        // for it, else for the host name: DMARC passes at the receiver (RFC 8460 §5.3 for TLS reports).
+        byte[] signature = authentication.signGenerated(message, hostname).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try (SpoolWriter writer = spool.begin()) {
+            writer.content().write(signature);
             writer.content().write(message);
             Envelope envelope = new Envelope(writer.id(), Clock.systemUTC().instant(), "",
                     List.of(new EnvelopeRecipient(recipient, java.util.Set.of(), null, domains.isHosted(domain))),
                     eightBit ? "8BITMIME" : "7BIT", !recipient.chars().allMatch(c -> c < 128), null, null, null,
-                    "127.0.0.1", hostname, message.length);
+                    "127.0.0.1", hostname, signature.length + message.length);
             writer.commit(envelope);
-            queue.accepted(envelope);
+            scheduler.accepted(envelope);
         }
     }
 
-    public OutboundScheduler outbound() {
-        return outbound;
+    /** DANE, MTA-STS and TLS-RPT of outbound delivery (the TLS report figures, the report sender). */
+    public SecureDelivery secureDelivery() {
+        return secureDelivery;
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    public Spool spool() {
+        return spool;
     }
 
     /** Where remote mail goes, in one line for the start-up banner. */
@@ -247,7 +289,7 @@ public final class PosthornServer implements AutoCloseable {
             Envelope envelope = new Envelope(writer.id(), Clock.systemUTC().instant(), sender, recipients,
                     "8BITMIME", smtputf8, ret, envid, null, "127.0.0.1", hostname, message.length);
             writer.commit(envelope);
-            queue.accepted(envelope);
+            scheduler.accepted(envelope);
             return writer.id();
         }
     }
@@ -261,7 +303,7 @@ public final class PosthornServer implements AutoCloseable {
         return tls;
     }
 
-    public QueueManager queue() {
+    public QueueStore queue() {
         return queue;
     }
 
@@ -282,7 +324,12 @@ public final class PosthornServer implements AutoCloseable {
             sleep(20);
         }
         sessions.forEach(SmtpSession::kill);
-        outbound.close();
+        if (watchdog != null) {
+            watchdog.close();
+        }
+        scheduler.close();
+        controlDesk.close();
+        secureDelivery.close(); // after the scheduler: the last sessions' TLS-RPT figures are flushed
         queue.close();
         store.close();
         LOG.info("stopped");

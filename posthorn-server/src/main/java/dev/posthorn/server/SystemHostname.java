@@ -9,12 +9,12 @@ import java.nio.file.Path;
  * The machine's host name for the greeting when the configuration gives none: the fully qualified name
  * when the resolver knows one (as {@code hostname -f}), else the plain host name, else "localhost".
  */
-final class SystemHostname {
+public final class SystemHostname {
 
     private SystemHostname() {
     }
 
-    static String get() {
+    public static String get() {
         String name = plainName();
         if (name.contains(".")) {
             return name;

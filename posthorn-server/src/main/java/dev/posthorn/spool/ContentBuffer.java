@@ -28,6 +28,8 @@ final class ContentBuffer extends OutputStream {
     private long size;
     private FileChannel spill;
     private ByteBuffer spillBuffer;
+    /** Header fields put in front of the content once it has ended (signatures, Authentication-Results). */
+    private byte[] prefix;
 
     ContentBuffer(Path spillFile, long inlineLimit) {
         this.spillFile = spillFile;
@@ -114,6 +116,7 @@ final class ContentBuffer extends OutputStream {
         chunks.clear();
         current = null;
         currentLength = 0;
+        prefix = null; // written to the file with the rest
     }
 
     private void drainSpillBuffer() throws IOException {
@@ -140,17 +143,67 @@ final class ContentBuffer extends OutputStream {
         return size;
     }
 
-    /** The content kept in memory, as buffers ready for a gathering write. */
+    /** The content kept in memory, as buffers ready for a gathering write (the prefix first, if any). */
     ByteBuffer[] inlineBuffers() {
-        int n = chunks.size() + (current == null ? 0 : 1);
+        int first = prefix == null ? 0 : 1;
+        int n = first + chunks.size() + (current == null ? 0 : 1);
         ByteBuffer[] out = new ByteBuffer[n];
+        if (prefix != null) {
+            out[0] = ByteBuffer.wrap(prefix);
+        }
         for (int i = 0; i < chunks.size(); i++) {
-            out[i] = ByteBuffer.wrap(chunks.get(i));
+            out[first + i] = ByteBuffer.wrap(chunks.get(i));
         }
         if (current != null) {
             out[n - 1] = ByteBuffer.wrap(current, 0, currentLength);
         }
         return out;
+    }
+
+    /**
+     * Puts octets in front of everything written so far, once the content has ended. In memory this costs
+     * nothing; a spilled message file is rewritten with the prefix (a kernel copy), before it is synced.
+     */
+    void prepend(byte[] bytes) throws IOException {
+        if (bytes.length == 0) {
+            return;
+        }
+        if (spill == null) {
+            if (prefix == null) {
+                prefix = bytes;
+            } else {
+                byte[] joined = java.util.Arrays.copyOf(bytes, bytes.length + prefix.length);
+                System.arraycopy(prefix, 0, joined, bytes.length, prefix.length);
+                prefix = joined;
+            }
+            size += bytes.length;
+            return;
+        }
+        drainSpillBuffer();
+        String name = spillFile.getFileName().toString();
+        // Named *.tmp so that recovery removes it if the process dies here (nothing was acknowledged yet).
+        Path rewritten = spillFile.resolveSibling(name.substring(0, name.indexOf('.')) + ".prefix.tmp");
+        FileChannel out = FileChannel.open(rewritten, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE);
+        try (FileChannel in = FileChannel.open(spillFile, StandardOpenOption.READ)) {
+            ByteBuffer head = ByteBuffer.wrap(bytes);
+            while (head.hasRemaining()) {
+                out.write(head);
+            }
+            long length = in.size();
+            for (long done = 0; done < length; ) {
+                done += in.transferTo(done, length - done, out);
+            }
+            java.nio.file.Files.move(rewritten, spillFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            out.close();
+            java.nio.file.Files.deleteIfExists(rewritten);
+            throw e;
+        }
+        spill.close();
+        spill = out;
+        size += bytes.length;
     }
 
     /** Reads the content kept in memory (any number of times, from any thread, once writing is over). */

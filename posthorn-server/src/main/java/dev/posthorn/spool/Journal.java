@@ -1,5 +1,6 @@
 package dev.posthorn.spool;
 
+import dev.posthorn.store.GroupSync;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -8,101 +9,192 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The spool's write-ahead journal: group commit for small messages. Each session appends one record (envelope
- * and content) and waits. A single writer thread takes every record queued so far, writes them with one
- * gathering write and makes them durable with one {@code fdatasync}; while it syncs, the next group queues up.
- * A session returns only when the sync that covers its own record has completed, so its {@code 250} never
- * precedes the durability of its message, exactly as with a file and directory fsync per message, at a
- * fraction of the cost.
+ * The spool's write-ahead journal: group commit. Sessions append message records, the queue appends the state
+ * of messages it attempted and the tombstones of messages it finished. A single writer thread takes every
+ * record queued so far, writes them with one gathering write and makes them durable with one
+ * {@code fdatasync}; while it syncs, the next group queues up. A caller learns that its record is durable from
+ * the future it was given, so a session's {@code 250} never precedes the durability of its message, and the
+ * queue forgets nothing before its record of it is on disk.
  *
- * <p>The journal lives in segments {@code journal/<n>.jnl}. After a record is durable the session writes the
- * ordinary {@code <id>.msg} and {@code <id>.env} files (without fsync) for every reader of the queue. A
- * checkpoint later fsyncs the files of a sealed segment's messages that are still queued and deletes the
- * segment. On start-up, {@link Spool} replays the segments that are left: every message recorded there that was
- * not removed since is written out again and synced, so a crash of the machine (not only of the process) loses
- * nothing that was acknowledged.
+ * <p>Nobody waits forever: a session gives up after {@link #syncDeadlineNanos} (the writer is stuck in a sync
+ * that does not return, or has stopped) and answers {@code 451 4.3.0}; while the writer is stuck, later
+ * records are refused at once. A failed write is cut off the segment again ({@code ftruncate}) so that a record
+ * whose session was told {@code 451} cannot come back in a replay.
  *
- * <p>Record: magic (4), length of the rest before the CRC (4), type (1), id length (2), id, envelope length
- * (4), envelope JSON, content length (8), content, CRC32C of type..content (4). A torn or corrupt record ends
- * the segment: nothing after it was ever acknowledged.
+ * <p>Segment: a header, {@link #SEGMENT_MAGIC} (4), the segment's salt (8) and key (4), both random, and the
+ * CRC32C of those (4); then records. Record: the salt (8), length of the rest before the check (4), type (1),
+ * id length (2), id, then for {@link #MESSAGE} envelope length (4), envelope JSON, content length (8), content;
+ * for {@link #STATE} state length (4), state JSON; for {@link #REMOVED} nothing; then the CRC32C of type..end
+ * XOR the key (4). Message content is chosen by whoever sends mail, and a replay that looks for the next record
+ * after a torn one reads through it: without the salt (which no sender can know) content could carry records
+ * that replay would obey (a message to any recipient, a tombstone for someone else's mail). Segments written
+ * before the salt ({@link #MAGIC} in place of the salt, plain CRC32C) are still read; {@link JournalReader}
+ * reads both.
  */
 final class Journal {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
+
+    /** The record marker of segments written before the salt (no segment header): read, never written. */
     static final int MAGIC = 0x50484A31; // "PHJ1"
+    static final int SEGMENT_MAGIC = 0x50484A32; // "PHJ2"
+    static final int SEGMENT_HEADER = 4 + 8 + 4 + 4;
+    /** Salt and length before a record's type. */
+    static final int RECORD_HEADER = 8 + 4;
+    private static final SecureRandom RANDOM = new SecureRandom();
     static final byte MESSAGE = 1;
     static final byte REMOVED = 2;
+    static final byte STATE = 3;
+
+    /** Tests only: runs in the writer before each write, to make it fail or hang as a sick disk would. */
+    interface Fault {
+        void beforeWrite() throws IOException;
+
+        /** Runs between the write and the sync: a sync that fails after the records reached the file. */
+        default void afterWrite() throws IOException {
+        }
+
+        /** Runs after a batch is done, outside its error handling: a bug that kills the writer thread. */
+        default void afterBatch() {
+        }
+
+        /** Runs when the writer cuts a failed batch off its segment: a disk that refuses the truncate too. */
+        default void beforeCutBack() throws IOException {
+        }
+
+        /** Runs before the writer writes the tombstones of records withdrawn while their batch was in flight. */
+        default void beforeWithdrawals() throws IOException {
+        }
+
+        /** Runs in {@link #sealIfDue} between creating the next segment and switching to it. */
+        default void beforeSealSwitch() {
+        }
+    }
+
+    static volatile Fault fault;
 
     /** One segment file and the messages recorded in it that still need a checkpoint. */
     static final class Segment {
         final long number;
         final Path file;
         final FileChannel channel;
+        /** Messages with a message or state record here: their files must be synced before retirement. */
         final List<String> messageIds = new ArrayList<>();
         /** Records whose .msg/.env files are not written yet: the segment cannot be retired before. */
         final AtomicInteger unmaterialized = new AtomicInteger();
         /** Messages of this segment held in memory, not yet delivered: retiring waits a while for them. */
         final AtomicInteger held = new AtomicInteger();
+        /** Tombstones here whose files are not unlinked yet: retiring would let a replay bring them back. */
+        final AtomicInteger pendingUnlinks = new AtomicInteger();
         long bytes;
         final long createdNanos = System.nanoTime();
+        /** Stamped into every record written here: content cannot know it, so it cannot pose as a record. */
+        final long salt;
+        final int key;
+        /**
+         * Closed for writing after its last batch was synced ({@link #closeSealed}). A seal that failed leaves it
+         * open, still on the checkpointer's list, and the next checkpoint tries again: a segment that is never
+         * retired would be replayed, older than everything after it, and bring back what was delivered since.
+         */
+        volatile boolean closed;
 
-        Segment(long number, Path file, FileChannel channel) {
+        Segment(long number, Path file, FileChannel channel, long salt, int key) {
             this.number = number;
             this.file = file;
             this.channel = channel;
+            this.salt = salt;
+            this.key = key;
+            this.bytes = SEGMENT_HEADER;
         }
     }
 
-    /** A record waiting for the leader; a message record learns the segment it was written to. */
+    /** What a record asks of the writer when it is durable. */
+    enum Kind { MESSAGE, STATE, REMOVAL, ABANDONED_REMOVAL, BARRIER }
+
+    /** A record waiting for the writer. Fields other than the future change under the journal's lock. */
     private static final class Pending {
         final ByteBuffer[] buffers;
-        final long ticket;
         final String messageId;
-        /** Someone waits for this record to be durable (a message, a barrier); a tombstone needs no sync. */
-        final boolean sync;
-        Segment segment;
+        final Kind kind;
+        /** CRC32C of the record's type..end; the writer stamps it, XOR the segment's key, with the salt. */
+        final int crc;
+        final CompletableFuture<Segment> durable = new CompletableFuture<>();
+        /** Taken by the writer: it can no longer be withdrawn. */
+        boolean taken;
+        /** Its session gave up waiting: if it is written after all, nobody will materialize it. */
+        boolean abandoned;
+        /** The writer is done with its batch (written and synced, or failed). */
         boolean done;
-        IOException error;
+        /** Its batch failed and was cut off the segment again: nothing of it is on disk. */
+        volatile boolean cutOff;
+        /** The tombstone of an abandoned record whose batch was in flight: written right after that batch. */
+        Pending withdrawal;
+        Segment segment;
 
-        Pending(ByteBuffer[] buffers, long ticket, String messageId, boolean sync) {
+        Pending(ByteBuffer[] buffers, int crc, String messageId, Kind kind) {
             this.buffers = buffers;
-            this.ticket = ticket;
+            this.crc = crc;
             this.messageId = messageId;
-            this.sync = sync;
+            this.kind = kind;
+        }
+
+        /** Which segment a record lands in is known only now: its salt and keyed check go in here. */
+        void stamp(Segment segment) {
+            if (buffers.length == 0) {
+                return; // a barrier
+            }
+            buffers[0].putLong(0, segment.salt);
+            ByteBuffer last = buffers[buffers.length - 1];
+            last.putInt(last.limit() - 4, crc ^ segment.key);
         }
     }
 
     private final Path directory;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition synced = lock.newCondition();
     private final Condition work = lock.newCondition();
-    private Thread writer;
+    private final Thread writer;
     private boolean closing;
+    private boolean crashed;
+    /** The writer thread ended on an unexpected error: nothing is written any more. */
+    private volatile boolean dead;
+    /** The batch the writer has taken, so that a dying writer can answer its sessions at once. */
+    private List<Pending> inFlight = List.of();
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
-    private long enqueued;
-    /** Sticky: after a failed write or sync no segment is retired, so everything stays for the replay. */
-    private volatile boolean failed;
     private Segment current;
+    /** Segments the writer left after a failed cut-back: the checkpointer must seal and retire them in order. */
+    private final List<Segment> abandoned = new ArrayList<>();
     private final AtomicLong nextNumber;
     private final long segmentLimit;
-    // statistics, for the benchmark notes: how many records each sync covered
+    private final long syncDeadlineNanos;
+    /** When the writer started its current write and sync (0 while idle): a stuck disk shows here. */
+    private volatile long busySince;
+    // statistics: how many records each sync covered
     private long syncs;
     private long recordsSynced;
 
-    Journal(Path directory, long firstNumber, long segmentLimit) throws IOException {
+    Journal(Path directory, long firstNumber, long segmentLimit, long syncDeadlineNanos) throws IOException {
         this.directory = Files.createDirectories(directory);
         this.nextNumber = new AtomicLong(firstNumber);
         this.segmentLimit = segmentLimit;
-        this.current = openSegment();
+        this.syncDeadlineNanos = syncDeadlineNanos;
+        this.current = openSegment(nextNumber.getAndIncrement());
         this.writer = Thread.ofPlatform().daemon().name("spool-journal").start(this::writeLoop);
     }
 
@@ -110,46 +202,118 @@ final class Journal {
         return directory.resolve(String.format("%016d.jnl", number));
     }
 
-    private Segment openSegment() throws IOException {
-        long number = nextNumber.getAndIncrement();
+    /**
+     * Creates segment {@code number} (a header write, a file and a directory fsync). The number is taken under the
+     * lock by the caller, which switches {@link #current} under the lock too: numbers are the replay order, so
+     * the segment made current must always be newer than the one it replaces (see {@link #switchTo}).
+     */
+    private Segment openSegment(long number) throws IOException {
         Path file = segmentFile(directory, number);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        // The segment's name must be durable before any record in it is acknowledged.
-        GroupSync.fsyncDirectory(directory);
-        return new Segment(number, file, channel);
+        long salt = RANDOM.nextLong();
+        int key = RANDOM.nextInt();
+        try {
+            ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER).putInt(SEGMENT_MAGIC).putLong(salt).putInt(key);
+            CRC32C crc = new CRC32C();
+            crc.update(header.array(), 0, header.position());
+            header.putInt((int) crc.getValue()).flip();
+            while (header.hasRemaining()) {
+                channel.write(header);
+            }
+            channel.force(false);
+            // The segment's name must be durable before any record in it is acknowledged.
+            GroupSync.fsyncDirectory(directory);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        return new Segment(number, file, channel, salt, key);
     }
 
     /**
-     * Appends a message record and returns when it is durable. The returned segment must be told (via
-     * {@link #materialized}) once the message's files are written.
+     * Appends a message record and returns when it is durable, or throws when it is not within the deadline.
+     * The returned segment must be told (via {@link #materialized}) once the message's files are written or
+     * it is held.
      */
     Segment appendMessage(String id, byte[] envelope, ByteBuffer[] content, long contentLength) throws IOException {
         byte[] idBytes = id.getBytes(StandardCharsets.US_ASCII);
-        int headerLength = 4 + 4 + 1 + 2 + idBytes.length + 4;
-        ByteBuffer header = ByteBuffer.allocate(headerLength + envelope.length + 8);
         int rest = 1 + 2 + idBytes.length + 4 + envelope.length + 8;
-        CRC32C crc = new CRC32C();
-        header.putInt(MAGIC).putInt((int) Math.min(Integer.MAX_VALUE, rest + contentLength));
+        if (rest + contentLength > JournalReader.MAX_RECORD) {
+            throw new IOException("message too large for the journal: " + contentLength);
+        }
+        ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER + rest);
+        header.putLong(0).putInt((int) (rest + contentLength)); // the salt goes in when the segment is known
         header.put(MESSAGE).putShort((short) idBytes.length).put(idBytes).putInt(envelope.length).put(envelope)
                 .putLong(contentLength);
         header.flip();
-        crc.update(header.array(), 8, header.limit() - 8);
+        CRC32C crc = new CRC32C();
+        crc.update(header.array(), RECORD_HEADER, header.limit() - RECORD_HEADER);
         for (ByteBuffer b : content) {
             crc.update(b.duplicate());
         }
-        ByteBuffer trailer = ByteBuffer.allocate(4).putInt((int) crc.getValue()).flip();
         ByteBuffer[] buffers = new ByteBuffer[content.length + 2];
         buffers[0] = header;
         System.arraycopy(content, 0, buffers, 1, content.length);
-        buffers[buffers.length - 1] = trailer;
-        Pending pending = enqueue(buffers, id, true);
-        awaitDurable(pending);
+        buffers[buffers.length - 1] = ByteBuffer.allocate(4);
+        Pending pending = enqueue(buffers, (int) crc.getValue(), id, Kind.MESSAGE);
+        try {
+            return await(pending.durable);
+        } catch (IOException e) {
+            CompletableFuture<Segment> tombstone = withdraw(pending);
+            if (tombstone != null) {
+                // The session answers 451 and its client will send the message again: a replay must not deliver
+                // this copy too. Wait (one more deadline: the client waits minutes for the reply to DATA, RFC
+                // 5321 4.5.3.2.6) until the withdrawal is durable. If it is not, a kill before it is leaves the
+                // record alone on disk: the one window left, logged.
+                try {
+                    await(tombstone);
+                } catch (IOException again) {
+                    LOG.error("spool: refused message {} may be durable in the journal and its withdrawal is not yet "
+                            + "({}); a crash before it is would deliver it after a replay", id, again.getMessage());
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The session gave up on its record: take it out of the queue if the writer has not taken it; else make
+     * sure a replay does not bring the message back (a tombstone follows it) and that no checkpoint waits for
+     * files that will never be written.
+     */
+    private CompletableFuture<Segment> withdraw(Pending pending) {
+        ByteBuffer record = removedRecord(pending.messageId);
+        int crc = checked(record);
         lock.lock();
         try {
-            // Set by the writer, under this lock, before the record was declared durable.
-            return pending.segment;
+            if (!pending.taken) {
+                queue.remove(pending);
+                return null; // never written
+            }
+            pending.abandoned = true;
+            if (pending.segment != null) {
+                // Durable after all, and counted as waiting for its files: nobody will write them now.
+                pending.segment.unmaterialized.decrementAndGet();
+            }
+            if (pending.cutOff) {
+                return null; // its failed batch was cut off the segment: nothing to withdraw
+            }
+            if (!pending.done) {
+                // Its batch is being written: the writer appends this tombstone right after that batch's sync,
+                // ahead of anything queued, so the record is never durable alone for longer than one sync.
+                pending.withdrawal = new Pending(new ByteBuffer[] {record}, crc, pending.messageId,
+                        Kind.ABANDONED_REMOVAL);
+                return pending.withdrawal.durable;
+            }
         } finally {
             lock.unlock();
+        }
+        try {
+            return enqueue(new ByteBuffer[] {record}, crc, pending.messageId, Kind.ABANDONED_REMOVAL).durable;
+        } catch (IOException e) {
+            LOG.error("spool: cannot record that {} was refused; a replay may deliver it: {}", pending.messageId,
+                    e.toString());
+            return null;
         }
     }
 
@@ -157,57 +321,86 @@ final class Journal {
         segment.unmaterialized.decrementAndGet();
     }
 
-    /** Records that a message left the queue; made durable by the next sync, not waited for. */
-    void appendRemoved(String id) {
+    /** Records the new state of a message; the future completes when it is durable. */
+    CompletableFuture<Segment> appendState(String id, byte[] state) throws IOException {
         byte[] idBytes = id.getBytes(StandardCharsets.US_ASCII);
-        ByteBuffer record = ByteBuffer.allocate(4 + 4 + 1 + 2 + idBytes.length + 4);
-        record.putInt(MAGIC).putInt(1 + 2 + idBytes.length).put(REMOVED).putShort((short) idBytes.length)
+        int rest = 1 + 2 + idBytes.length + 4 + state.length;
+        if (rest > JournalReader.MAX_RECORD) {
+            throw new IOException("state of " + id + " too large for the journal: " + state.length);
+        }
+        ByteBuffer record = ByteBuffer.allocate(RECORD_HEADER + rest + 4);
+        record.putLong(0).putInt(rest).put(STATE).putShort((short) idBytes.length).put(idBytes)
+                .putInt(state.length).put(state);
+        return enqueue(new ByteBuffer[] {record}, checked(record), id, Kind.STATE).durable;
+    }
+
+    /**
+     * Records that a message left the queue; the future completes when that is durable. Its segment is not
+     * retired before {@link Segment#pendingUnlinks} says the files are gone.
+     */
+    CompletableFuture<Segment> appendRemoved(String id) throws IOException {
+        ByteBuffer record = removedRecord(id);
+        return enqueue(new ByteBuffer[] {record}, checked(record), id, Kind.REMOVAL).durable;
+    }
+
+    private static ByteBuffer removedRecord(String id) {
+        byte[] idBytes = id.getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer record = ByteBuffer.allocate(RECORD_HEADER + 1 + 2 + idBytes.length + 4);
+        record.putLong(0).putInt(1 + 2 + idBytes.length).put(REMOVED).putShort((short) idBytes.length)
                 .put(idBytes);
+        return record;
+    }
+
+    /** The CRC32C of everything after salt and length; leaves room for the check and flips the buffer. */
+    private static int checked(ByteBuffer record) {
         CRC32C crc = new CRC32C();
-        crc.update(record.array(), 8, record.position() - 8);
-        record.putInt((int) crc.getValue()).flip();
-        try {
-            enqueue(new ByteBuffer[] {record}, null, false);
-        } catch (IOException closed) {
-            // Shutting down: the replay at the next start finds the message without its tombstone and the
-            // delivery's duplicate check finds its copy in the mailbox.
-        }
+        crc.update(record.array(), RECORD_HEADER, record.position() - RECORD_HEADER);
+        record.putInt(0).flip();
+        return (int) crc.getValue();
     }
 
-    /** Returns when everything appended so far is durable. */
+    /** Returns when everything appended so far is durable; throws when the journal cannot say so in time. */
     void syncAll() throws IOException {
-        awaitDurable(enqueue(new ByteBuffer[0], null, true));
-        if (failed) {
-            throw new IOException("an earlier journal write failed; segments are kept for the replay");
-        }
+        await(enqueue(new ByteBuffer[0], 0, null, Kind.BARRIER).durable);
     }
 
-    /** Waits until the record is durable, or throws if its write or sync failed. */
-    private void awaitDurable(Pending pending) throws IOException {
-        lock.lock();
+    /** Waits for a record with the deadline: a writer that is stuck or gone must not hold anyone forever. */
+    <T> T await(CompletableFuture<T> future) throws IOException {
         try {
-            while (!pending.done) {
-                synced.awaitUninterruptibly();
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (pending.error != null) {
-            throw new IOException("journal write failed", pending.error);
+            return future.get(syncDeadlineNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            LOG.error("spool journal: no sync within {} ms; the disk or the journal writer is stuck",
+                    TimeUnit.NANOSECONDS.toMillis(syncDeadlineNanos));
+            throw new IOException("the journal did not confirm the write within "
+                    + TimeUnit.NANOSECONDS.toMillis(syncDeadlineNanos) + " ms");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? new IOException(io.getMessage(), io)
+                    : new IOException("journal write failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the journal", e);
         }
     }
 
-    private Pending enqueue(ByteBuffer[] buffers, String messageId, boolean sync) throws IOException {
+    private Pending enqueue(ByteBuffer[] buffers, int crc, String messageId, Kind kind) throws IOException {
         lock.lock();
         try {
             if (closing) {
                 throw new IOException("spool journal closed");
             }
-            Pending pending = new Pending(buffers, ++enqueued, messageId, sync);
-            queue.add(pending);
-            if (sync) {
-                work.signal();
+            if (dead || !writer.isAlive()) {
+                throw new IOException("the spool journal's writer has stopped");
             }
+            long since = busySince;
+            // A withdrawal's tombstone must queue whatever the disk does: it keeps a refused message from a replay.
+            if (kind != Kind.ABANDONED_REMOVAL && since != 0 && System.nanoTime() - since > syncDeadlineNanos) {
+                // Queueing behind a sync that has not returned for this long would only make the wait longer.
+                throw new IOException("the journal's last sync has not returned for "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since) + " ms");
+            }
+            Pending pending = new Pending(buffers, crc, messageId, kind);
+            queue.add(pending);
+            work.signal();
             return pending;
         } finally {
             lock.unlock();
@@ -216,82 +409,280 @@ final class Journal {
 
     /**
      * The writer: takes every record queued so far, writes them with one gathering write and syncs them with
-     * one {@code fdatasync}, then wakes the sessions waiting for them. It runs on its own platform thread that
-     * nothing interrupts (an interrupt would close the file channel under every session).
+     * one {@code fdatasync}, then completes their futures. It runs on its own platform thread that nothing
+     * interrupts (an interrupt would close the file channel under every session), and it survives any failure
+     * of a batch: the batch's records fail, the segment is cut back, and the next batch tries again.
      */
     private void writeLoop() {
+        try {
+            writeBatches();
+        } catch (Throwable t) {
+            died(t);
+        }
+    }
+
+    /**
+     * The writer thread is ending on an error outside any write (a bug): say so loudly, answer everyone waiting
+     * at once, and refuse what comes (451 4.3.0) until a restart; {@link #healthy()} says so to monitoring.
+     */
+    private void died(Throwable t) {
+        List<Pending> waiting;
+        lock.lock();
+        try {
+            dead = true;
+            waiting = new ArrayList<>(inFlight);
+            waiting.addAll(queue);
+            queue.clear();
+        } finally {
+            lock.unlock();
+        }
+        LOG.error("SPOOL JOURNAL WRITER DIED: {}. Every message is refused with 451 4.3.0 until Posthorn is "
+                + "restarted; nothing acknowledged is lost.", t.toString(), t);
+        IOException failure = new IOException("the spool journal's writer has died: " + t, t);
+        for (Pending p : waiting) {
+            p.durable.completeExceptionally(failure);
+            if (p.withdrawal != null) {
+                p.withdrawal.durable.completeExceptionally(failure);
+            }
+        }
+    }
+
+    /**
+     * Whether the journal can make records durable now: its writer runs, and is not stuck in a sync older than
+     * the deadline. False means sessions are answered {@code 451 4.3.0}.
+     */
+    boolean healthy() {
+        lock.lock();
+        try {
+            long since = busySince;
+            return !dead && writer.isAlive() && !closing
+                    && (since == 0 || System.nanoTime() - since <= syncDeadlineNanos);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void writeBatches() {
         while (true) {
             List<Pending> batch;
             Segment segment;
             lock.lock();
             try {
-                // Tombstones alone do not wake the writer: they ride along with the next sync.
-                while (!closing && (queue.isEmpty() || !queue.peekLast().sync && !anySync(queue))) {
+                while (!closing && queue.isEmpty()) {
                     work.awaitUninterruptibly();
                 }
-                if (queue.isEmpty()) {
-                    writer = null;
-                    synced.signalAll();
+                if (crashed || (closing && queue.isEmpty())) {
                     return;
                 }
                 batch = new ArrayList<>(queue);
                 queue.clear();
+                for (Pending p : batch) {
+                    p.taken = true;
+                }
+                inFlight = batch;
                 segment = current;
+                busySince = Math.max(1, System.nanoTime());
             } finally {
                 lock.unlock();
             }
-            IOException error = null;
+            Throwable error = null;
             long written = 0;
             try {
-                written = write(segment.channel, batch);
-                if (anySync(batch)) {
-                    segment.channel.force(false);
+                Fault f = fault;
+                if (f != null) {
+                    f.beforeWrite();
                 }
-            } catch (IOException e) {
-                error = e;
+                for (Pending p : batch) {
+                    p.stamp(segment);
+                }
+                written = write(segment.channel, batch);
+                if (f != null) {
+                    f.afterWrite();
+                }
+                segment.channel.force(false);
+            } catch (Throwable t) {
+                error = t;
             }
+            if (error != null) {
+                LOG.error("spool journal: write or sync of {} record(s) to {} failed; their sessions get 451: {}",
+                        batch.size(), segment.file.getFileName(), error.toString(), error);
+                boolean cut = cutBack(segment);
+                for (Pending p : batch) {
+                    p.cutOff = cut;
+                }
+            }
+            List<Pending> withdrawals = new ArrayList<>();
             lock.lock();
             try {
-                segment.bytes += written;
                 if (error == null) {
+                    segment.bytes += written;
                     for (Pending p : batch) {
-                        if (p.messageId != null) {
-                            p.segment = segment;
-                            segment.messageIds.add(p.messageId);
-                            segment.unmaterialized.incrementAndGet();
-                        }
+                        account(p, segment);
                     }
                     syncs++;
                     recordsSynced += batch.size();
-                } else {
-                    failed = true;
-                    for (Pending p : batch) {
-                        p.error = error;
-                    }
-                    // Later records go to a fresh segment; this one may end in a torn record.
-                    try {
-                        current = openSegment();
-                    } catch (IOException e) {
-                        error.addSuppressed(e);
-                    }
                 }
                 for (Pending p : batch) {
                     p.done = true;
+                    if (p.withdrawal != null) {
+                        withdrawals.add(p.withdrawal);
+                    }
                 }
-                synced.signalAll();
+                if (error != null && !withdrawals.isEmpty()) {
+                    // Cut back with the batch (or left in an abandoned segment): the next batch writes them.
+                    for (Pending w : withdrawals) {
+                        queue.addFirst(w);
+                    }
+                    withdrawals.clear();
+                }
+                if (withdrawals.isEmpty()) {
+                    busySince = 0;
+                }
             } finally {
                 lock.unlock();
+            }
+            if (!withdrawals.isEmpty()) {
+                writeWithdrawals(withdrawals, segment);
+            }
+            IOException failure = error == null ? null : error instanceof IOException io ? io
+                    : new IOException("journal writer failed: " + error, error);
+            for (Pending p : batch) {
+                if (failure == null) {
+                    p.durable.complete(segment);
+                } else {
+                    p.durable.completeExceptionally(failure);
+                }
+            }
+            if (error instanceof Error) {
+                pause(); // not a disk error: do not spin on it
+            }
+            Fault f = fault;
+            if (f != null) {
+                f.afterBatch();
             }
         }
     }
 
-    private static boolean anySync(Iterable<Pending> records) {
-        for (Pending p : records) {
-            if (p.sync) {
-                return true;
+    /**
+     * Tombstones of records whose sessions gave up while their batch was written: written and synced at once,
+     * so that such a record is durable alone only for the time of one sync.
+     */
+    private void writeWithdrawals(List<Pending> withdrawals, Segment segment) {
+        Throwable error = null;
+        long written = 0;
+        try {
+            Fault f = fault;
+            if (f != null) {
+                f.beforeWithdrawals();
+            }
+            for (Pending w : withdrawals) {
+                w.taken = true;
+                w.stamp(segment);
+            }
+            written = write(segment.channel, withdrawals);
+            segment.channel.force(false);
+        } catch (Throwable t) {
+            error = t;
+            LOG.error("spool journal: the withdrawal of {} refused record(s) failed; they go first in the next "
+                    + "batch (until then a replay may deliver them): {}", withdrawals.size(), t.toString());
+            cutBack(segment);
+        }
+        lock.lock();
+        try {
+            busySince = 0;
+            if (error == null) {
+                segment.bytes += written;
+                for (Pending w : withdrawals) {
+                    account(w, segment);
+                    w.done = true;
+                }
+            } else {
+                // Like a failed batch's withdrawals in the main loop: the tombstones are what keeps a refused message
+                // out of a replay, so they are not given up but written first in the next batch. Their futures
+                // complete then; the sessions waiting on them give up at their deadline anyway.
+                for (int i = withdrawals.size() - 1; i >= 0; i--) {
+                    queue.addFirst(withdrawals.get(i));
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (error == null) {
+            for (Pending w : withdrawals) {
+                w.durable.complete(segment);
+            }
+        } else if (error instanceof Error) {
+            pause(); // not a disk error: do not spin on it
+        }
+    }
+
+    /** Whether the writer is in a write and sync now (tests wait for it to be done). */
+    boolean writing() {
+        return busySince != 0;
+    }
+
+    /** Under the lock, after a successful sync: what the checkpoint must wait for. */
+    private static void account(Pending p, Segment segment) {
+        p.segment = segment;
+        switch (p.kind) {
+            case MESSAGE -> {
+                segment.messageIds.add(p.messageId);
+                if (!p.abandoned) {
+                    segment.unmaterialized.incrementAndGet();
+                }
+            }
+            case STATE -> segment.messageIds.add(p.messageId);
+            case REMOVAL -> segment.pendingUnlinks.incrementAndGet();
+            case ABANDONED_REMOVAL, BARRIER -> {
+                // nothing to wait for
             }
         }
-        return false;
+    }
+
+    /**
+     * After a failed write: the records of the batch were refused to their callers, so none may stay in the
+     * segment. Truncate back to the last synced length; if even that fails, continue in a new segment and let
+     * the reader find the damaged tail.
+     */
+    private boolean cutBack(Segment segment) {
+        try {
+            Fault f = fault;
+            if (f != null) {
+                f.beforeCutBack();
+            }
+            segment.channel.truncate(segment.bytes);
+            segment.channel.position(segment.bytes);
+            segment.channel.force(false);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("spool journal: cannot cut back {} after a failed write ({}); continuing in a new segment",
+                    segment.file.getFileName(), e.toString());
+            try {
+                Segment next = openSegment(takeNumber());
+                lock.lock();
+                try {
+                    if (switchTo(segment, next)) {
+                        // Not forgotten: it holds acknowledged records, so it is sealed and retired like any other,
+                        // in its turn (else it would stay on disk and a replay would bring its messages back).
+                        abandoned.add(segment);
+                    }
+                    // else sealed meanwhile: the checkpointer has it already, and switchTo dropped the new file.
+                } finally {
+                    lock.unlock();
+                }
+            } catch (IOException | RuntimeException again) {
+                LOG.error("spool journal: cannot open a new segment either: {}", again.toString());
+            }
+            return false;
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static long write(FileChannel channel, List<Pending> batch) throws IOException {
@@ -304,7 +695,7 @@ final class Journal {
         long total = 0;
         for (Pending p : batch) {
             for (ByteBuffer b : p.buffers) {
-                all[i++] = b;
+                all[i++] = b.duplicate(); // a failed batch is never retried, but keep the callers' buffers intact
                 total += b.remaining();
             }
         }
@@ -322,49 +713,108 @@ final class Journal {
 
     /**
      * Starts a new segment when the current one is big or old enough, and returns the sealed one (or null).
-     * The caller holds the spool's removal lock exclusively, so no removal is half done.
      */
     Segment sealIfDue(long maxAgeNanos) throws IOException {
+        Segment segment;
+        long number;
         lock.lock();
         try {
-            Segment segment = current;
-            boolean hasRecords = segment.bytes > 0 || !queue.isEmpty();
+            segment = current;
+            boolean hasRecords = segment.bytes > SEGMENT_HEADER || !queue.isEmpty();
             if (!hasRecords) {
                 return null;
             }
             if (segment.bytes < segmentLimit && System.nanoTime() - segment.createdNanos < maxAgeNanos) {
                 return null;
             }
+            // Taken with the current segment in view: the new number is higher than every segment made so far.
+            number = nextNumber.getAndIncrement();
         } finally {
             lock.unlock();
         }
         // Create the next segment (a file and a directory fsync) without holding the lock, so sessions keep
         // queueing and the writer keeps writing meanwhile.
-        Segment next = openSegment();
+        Segment next = openSegment(number);
+        Fault f = fault;
+        if (f != null) {
+            f.beforeSealSwitch();
+        }
         lock.lock();
         try {
-            Segment sealed = current;
             // A batch being written now still goes to the sealed segment (the writer holds it); queued
-            // records go to the new one. closeSealed() waits for the former.
-            current = next;
-            return sealed;
+            // records go to the new one. closeSealed() waits for the former. If the writer moved on meanwhile
+            // (a failed cut-back), it has handed the old segment to the checkpointer itself: nothing to seal.
+            return switchTo(segment, next) ? segment : null;
         } finally {
             lock.unlock();
         }
     }
 
-    /** Waits until the sealed segment's last batch is written and synced, then closes it. */
-    void closeSealed(Segment segment) throws IOException {
-        syncAll();
-        // Its last batches may have been tombstones only, written without a sync.
-        segment.channel.force(false);
-        segment.channel.close();
-    }
-
-    long currentNumber() {
+    private long takeNumber() {
         lock.lock();
         try {
-            return current.number;
+            return nextNumber.getAndIncrement();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Under the lock: makes {@code next} current if {@code expected} still is, else closes and deletes it. Replay
+     * applies segments in the order of their numbers, so a record written later must never land in a segment
+     * with a lower number than one written before it (an older state would be applied after a newer one:
+     * delivered mail would come back). The sealer and a failed cut-back each open a segment without the lock;
+     * only the first to switch wins, and only to a number above the current one.
+     */
+    private boolean switchTo(Segment expected, Segment next) throws IOException {
+        if (current == expected && next.number > current.number) {
+            current = next;
+            return true;
+        }
+        next.channel.close();
+        Files.deleteIfExists(next.file);
+        return false;
+    }
+
+    /** The segments the writer left behind after a failed cut-back, for the checkpointer; the list empties. */
+    List<Segment> takeAbandoned() {
+        lock.lock();
+        try {
+            List<Segment> taken = new ArrayList<>(abandoned);
+            abandoned.clear();
+            return taken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until the sealed segment's last batch is written and synced, then closes it. When that fails (a
+     * failed write, a sync slower than the deadline) the segment stays open and this may be called again.
+     */
+    void closeSealed(Segment segment) throws IOException {
+        if (segment.closed) {
+            return;
+        }
+        syncAll();
+        segment.channel.force(false);
+        segment.channel.close();
+        segment.closed = true;
+    }
+
+    long syncs() {
+        lock.lock();
+        try {
+            return syncs;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long recordsSynced() {
+        lock.lock();
+        try {
+            return recordsSynced;
         } finally {
             lock.unlock();
         }
@@ -383,86 +833,40 @@ final class Journal {
 
     /** Writes and syncs what is queued, stops the writer and closes the current segment. */
     void close() throws IOException {
-        Thread running;
+        stop(false);
+    }
+
+    /** Tests: stops as a killed process would: what is queued is never written. */
+    void crash() throws IOException {
+        stop(true);
+    }
+
+    private void stop(boolean crash) throws IOException {
         lock.lock();
         try {
             closing = true;
+            crashed = crash;
             work.signal();
-            running = writer;
         } finally {
             lock.unlock();
         }
-        if (running != null) {
-            try {
-                running.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        try {
+            writer.join(TimeUnit.NANOSECONDS.toMillis(syncDeadlineNanos) + 1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         lock.lock();
         try {
-            current.channel.force(false);
-            current.channel.close();
+            try {
+                if (!crash) {
+                    current.channel.force(false);
+                }
+            } finally {
+                current.channel.close();
+            }
         } finally {
             lock.unlock();
         }
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // reading, for recovery
-
-    /** One record read back from a segment. */
-    record Entry(byte type, String id, byte[] envelope, byte[] content) {
-    }
-
-    /** Every intact record of a segment, in order; stops at the first torn or corrupt one. */
-    static List<Entry> read(Path file) throws IOException {
-        List<Entry> entries = new ArrayList<>();
-        ByteBuffer data;
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            data = ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 8, size));
-            while (data.hasRemaining() && channel.read(data) > 0) {
-                // reading
-            }
-            data.flip();
-        }
-        while (data.remaining() >= 8) {
-            int start = data.position();
-            if (data.getInt() != MAGIC) {
-                break;
-            }
-            int rest = data.getInt();
-            if (rest < 3 || data.remaining() < (long) rest + 4) {
-                break;
-            }
-            CRC32C crc = new CRC32C();
-            crc.update(data.array(), data.position(), rest);
-            int body = data.position();
-            data.position(body + rest);
-            int stored = data.getInt();
-            if (stored != (int) crc.getValue()) {
-                break;
-            }
-            data.position(body);
-            byte type = data.get();
-            byte[] id = new byte[data.getShort()];
-            data.get(id);
-            byte[] envelope = null;
-            byte[] content = null;
-            if (type == MESSAGE) {
-                envelope = new byte[data.getInt()];
-                data.get(envelope);
-                content = new byte[(int) data.getLong()];
-                data.get(content);
-            } else if (type != REMOVED) {
-                data.position(start);
-                break;
-            }
-            data.position(body + rest + 4);
-            entries.add(new Entry(type, new String(id, StandardCharsets.US_ASCII), envelope, content));
-        }
-        return entries;
     }
 
     /** The segment files present, oldest first. */
@@ -480,6 +884,10 @@ final class Journal {
 
     static long number(Path segment) {
         String name = segment.getFileName().toString();
-        return Long.parseLong(name.substring(0, name.indexOf('.')));
+        try {
+            return Long.parseLong(name.substring(0, name.indexOf('.')));
+        } catch (RuntimeException e) {
+            return 0; // not one of ours; ignored for numbering
+        }
     }
 }

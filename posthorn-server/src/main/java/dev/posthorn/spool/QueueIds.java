@@ -8,12 +8,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * Queue ids: time-ordered and unique across restarts and nodes, short enough to quote in a reply and safe as a
  * file name (base 36, upper case), like Postfix's long queue ids.
  */
-final class QueueIds {
+public final class QueueIds {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final AtomicLong COUNTER = new AtomicLong(RANDOM.nextInt(1 << 20));
 
     private QueueIds() {
+    }
+
+    /** Whether a string can be a queue id: it names files, so letters, digits, '-' and '_' only. */
+    public static boolean valid(String id) {
+        return id != null && !id.isEmpty() && id.length() <= 64 && id.chars().allMatch(c -> c < 128
+                && (Character.isLetterOrDigit(c) || c == '-' || c == '_'));
     }
 
     static String next() {

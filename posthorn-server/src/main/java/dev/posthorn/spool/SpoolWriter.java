@@ -42,6 +42,15 @@ public final class SpoolWriter implements AutoCloseable {
         return content;
     }
 
+    /**
+     * Puts header fields on top of the message once its content has ended and before {@link #commit}: what is
+     * decided only at the end of DATA (DKIM signatures, ARC sets, Authentication-Results), so that the stored
+     * message, and every delivery attempt, carries exactly those bytes.
+     */
+    public void prepend(byte[] headerFields) throws IOException {
+        content.prepend(headerFields);
+    }
+
     public void commit(Envelope envelope) throws IOException {
         byte[] encoded = EnvelopeCodec.encode(envelope);
         if (content.spilled()) {
@@ -72,10 +81,13 @@ public final class SpoolWriter implements AutoCloseable {
             Files.move(temporary, spool.envelopeFile(id), StandardCopyOption.ATOMIC_MOVE);
             spool.filesWritten(id);
         } catch (IOException e) {
-            // No 250 will be sent: take it back, so a replay does not deliver it either.
-            journal.appendRemoved(id);
-            Files.deleteIfExists(spool.envelopeFile(id));
-            Files.deleteIfExists(spool.messageFile(id));
+            // No 250 will be sent: take it back (a tombstone, then the files), so a replay does not deliver it;
+            // the 451 waits for that, within the journal's deadline.
+            try {
+                journal.await(spool.remove(id));
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
             throw e;
         } finally {
             journal.materialized(segment);

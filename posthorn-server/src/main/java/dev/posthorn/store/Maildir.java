@@ -1,6 +1,5 @@
 package dev.posthorn.store;
 
-import dev.posthorn.spool.GroupSync;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 
 /**
  * One Maildir mailbox ({@code tmp/ new/ cur/}) as Dovecot and mutt read it. A message is written to
@@ -48,10 +48,10 @@ public final class Maildir {
     }
 
     /**
-     * Delivers under {@code name} (unique and stable per queued recipient): {@code header} first, then
-     * {@code body}.
+     * Writes the message under {@code name} (unique and stable per queued recipient) into {@code tmp/},
+     * {@code header} first, then {@code body}, and syncs it; nothing is visible to a reader yet.
      */
-    public void deliver(String name, byte[] header, InputStream body) throws IOException {
+    public void prepare(String name, byte[] header, InputStream body) throws IOException {
         create();
         Path temporary = root.resolve("tmp").resolve(name);
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -61,9 +61,18 @@ public final class Maildir {
             body.transferTo(out);
             channel.force(true);
         }
-        Files.move(temporary, newDirectory().resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Moves a prepared message into {@code new/} and makes the new name durable. */
+    public void publish(String name) throws IOException {
+        Files.move(root.resolve("tmp").resolve(name), newDirectory().resolve(name), StandardCopyOption.ATOMIC_MOVE);
         // One directory fsync covers every delivery that renamed into new/ meanwhile (group commit).
         GroupSync.of(newDirectory()).sync();
+    }
+
+    /** Drops a prepared message that will not be published. */
+    public void discard(String name) throws IOException {
+        Files.deleteIfExists(root.resolve("tmp").resolve(name));
     }
 
     /** True when a message with this base name is in new/ or cur/ (a reader may have added ":2,flags"). */
@@ -79,6 +88,27 @@ public final class Maildir {
                 String found = file.getFileName().toString();
                 if (found.equals(name) || found.startsWith(name + ":")) {
                     return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * True when a message whose name contains {@code unique} (Maildir's middle part, e.g. {@code .Q<id>R<n>.})
+     * is in new/ or cur/, whatever the host part and flags around it: a host renamed between a delivery and its
+     * repetition must not make the mailbox take it twice.
+     */
+    public boolean containsUnique(String unique) throws IOException {
+        for (Path directory : List.of(newDirectory(), curDirectory())) {
+            if (!Files.isDirectory(directory)) {
+                continue;
+            }
+            try (DirectoryStream<Path> found = Files.newDirectoryStream(directory, "*" + unique + "*")) {
+                for (Path file : found) {
+                    if (file.getFileName().toString().contains(unique)) {
+                        return true;
+                    }
                 }
             }
         }

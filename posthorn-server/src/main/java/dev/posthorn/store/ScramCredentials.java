@@ -1,10 +1,11 @@
 package dev.posthorn.store;
 
+import com.ongres.saslprep.SASLprep;
+import com.ongres.stringprep.Profile;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.text.Normalizer;
 import java.util.Arrays;
 import java.util.Objects;
 import javax.crypto.Mac;
@@ -19,6 +20,8 @@ import javax.crypto.spec.SecretKeySpec;
  * and they cannot be computed from an Argon2 hash, so they are derived when the password is set.
  */
 public record ScramCredentials(byte[] salt, int iterations, byte[] storedKey, byte[] serverKey) {
+
+    private static final Profile SASLPREP = new SASLprep();
 
     /** RFC 7677 §4: at least 4096 iterations. */
     public static final int MIN_ITERATIONS = 4096;
@@ -74,13 +77,15 @@ public record ScramCredentials(byte[] salt, int iterations, byte[] storedKey, by
     }
 
     /**
-     * Hi() of RFC 5802 §2.2 is PBKDF2 with HMAC-SHA-256 and one block. The JDK's PBKDF2 encodes the
-     * characters as UTF-8. Normalize() should be SASLprep (RFC 4013); we apply its main step, NFKC,
-     * which is what SASLprep does to every printable password.
+     * Hi() of RFC 5802 §2.2 is PBKDF2 with HMAC-SHA-256 and one block; the JDK's PBKDF2 encodes the characters
+     * as UTF-8. Normalize() is SASLprep (RFC 4013) of the password as a query string (RFC 5802 §2.2), from
+     * the ongres stringprep library: the mapping of non-ASCII spaces and of characters to nothing (a soft
+     * hyphen), NFKC, and the prohibited and bidirectional checks. A password SASLprep refuses (a control
+     * character, say) is used as it is, as PostgreSQL does: a client that follows the RFC cannot prepare it
+     * either, so SCRAM fails for it while PLAIN and LOGIN still work.
      */
     public static byte[] saltedPassword(char[] password, byte[] salt, int iterations) {
-        char[] normalized = Normalizer.normalize(java.nio.CharBuffer.wrap(password), Normalizer.Form.NFKC)
-                .toCharArray();
+        char[] normalized = saslPrep(password);
         PBEKeySpec spec = new PBEKeySpec(normalized, salt, iterations, 256);
         try {
             return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
@@ -89,6 +94,14 @@ public record ScramCredentials(byte[] salt, int iterations, byte[] storedKey, by
         } finally {
             spec.clearPassword();
             Arrays.fill(normalized, '\0');
+        }
+    }
+
+    static char[] saslPrep(char[] password) {
+        try {
+            return SASLPREP.prepareQuery(password.clone());
+        } catch (IllegalArgumentException refused) {
+            return password.clone();
         }
     }
 

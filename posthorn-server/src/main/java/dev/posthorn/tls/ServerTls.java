@@ -53,6 +53,7 @@ public final class ServerTls {
     private final List<Source> sources;
     private final long reloadMillis;
     private final SniKeyManager keyManager;
+    private final SSLContext context;
     private final SSLSocketFactory factory;
     private final SSLParameters parameters;
     private volatile List<Stamp> stamps;
@@ -83,6 +84,7 @@ public final class ServerTls {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(new KeyManager[] {keyManager}, null, null);
+            this.context = context;
             this.factory = context.getSocketFactory();
             this.parameters = parameters(context);
         } catch (GeneralSecurityException e) {
@@ -174,6 +176,14 @@ public final class ServerTls {
         }
     }
 
+    /**
+     * The context behind every handshake, for servers that do their own (the web server over HTTPS): its key
+     * manager is the one {@link #reloadIfChanged()} updates. Use it with {@link #parameters()}.
+     */
+    public SSLContext sslContext() {
+        return context;
+    }
+
     /** A copy of the parameters every handshake uses. */
     public SSLParameters parameters() {
         SSLParameters copy = new SSLParameters(parameters.getCipherSuites(), parameters.getProtocols());
@@ -218,7 +228,8 @@ public final class ServerTls {
         }
     }
 
-    private void reloadIfDue() {
+    /** {@link #reloadIfChanged()} at most every {@code tls.reload_seconds}: cheap enough to call per handshake. */
+    public void reloadIfDue() {
         if (!sources.isEmpty() && System.currentTimeMillis() - lastCheck >= reloadMillis) {
             reloadIfChanged();
         }

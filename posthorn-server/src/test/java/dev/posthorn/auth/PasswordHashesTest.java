@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
  *   doveadm pw -s SHA512-CRYPT -r 10000 -p 'pa$$w0rd'
  *   doveadm pw -s SHA512-CRYPT -p ''
  *   openssl passwd -6 -salt saltsalt 'Hello world!'
+ *   openssl passwd -5 -salt saltstring 'Hello world!'   (OpenSSL 3.5, Debian 13)
  *   python3 -c "import crypt; print(crypt.crypt(PASSWORD, SETTING))"   (glibc crypt(3))
  * </pre>
  */
@@ -37,6 +38,11 @@ class PasswordHashesTest {
         glibc spec example            | Hello world!  | $6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1
         glibc rounds=1000             | Hello world!  | $6$rounds=1000$saltstring$Zu2Vknok2/f53APfN687ADnzeNBLcsEgTwvcBHMD2./07rZQAt8vsuKVufD15dyZh.LOLB/uZKf6I3GyON4bp/
         glibc salt cut to 16          | we have a short salt string but not a short password | $6$rounds=1400$anotherlongsalts$AP.vbZcNbWD30OfPAcUJe702LINHtb7RqILoLW9vJ/DHPMJyr6a.5rQHcOzBXuDOEzAqm8/9xW6EF/z3vOBQp0
+        openssl passwd -5             | Hello world!  | $5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5
+        openssl passwd -5 (16 salt)   | pa$$w0rd      | {SHA256-CRYPT}$5$T/QacvlprE4G48U6$k/ysooUu9vxdlUpG/kFYUnKN6OwLbHsPHA7Pv13e374
+        glibc $5$ rounds=10000        | pa$$w0rd      | $5$rounds=10000$T/QacvlprE4G48U6$x/Kp9rBAgW4Eba/0ELAS47wcqjujLIENznChQVw.Q24
+        openssl salt outside ./0-9A-Za-z | Hello world! | $6$a_b-c!$ykUyZsoKmGNfGumKQZZqjmcMmsaFdfq2NeF1dy/rfzTQWfxkwLhj1yIqd1KsFgN4GfycbL9NnkogTZgGEwOod0
+        glibc crypt(3) empty salt     | Hello world!  | $6$$.SKR9BCFmNlzTpsFbxLHKPVAMUdqxN8.85WISsmC.fRIPfZ78cePl/wQJcKzjcsDe8rRtdaVxJHS/E1LzWy3./
         glibc password over 64 bytes  | a very much longer text to encrypt.  This one even stretches over morethan one line. | $6$rounds=1400$anotherlongsalts$POfYwTEok97VWcjxIiSOjiykti.o/pQs.wPvMxQ6Fm7I6IoYN3CmLs66x9t0oSwbtEW7o7UmJEiDwGqd8p4ur1
         """)
     void verifiesHashesMadeByRealTools(String source, String password, String stored) {
@@ -54,9 +60,12 @@ class PasswordHashesTest {
 
     @Test
     void saltLongerThanSixteenCharactersIsCutAsGlibcDoes() {
-        assertThat(ShaCrypt.crypt("we have a short salt string but not a short password".getBytes(),
-                "$6$rounds=1400$anotherlongsaltstring"))
-                .isEqualTo("$6$rounds=1400$anotherlongsalts$AP.vbZcNbWD30OfPAcUJe702LINHtb7RqILoLW9vJ/DHPMJyr6a.5rQHcOzBXuDOEzAqm8/9xW6EF/z3vOBQp0");
+        String stored = "$6$rounds=1400$anotherlongsaltstring$AP.vbZcNbWD30OfPAcUJe702LINHtb7RqILoLW9vJ/DHPMJyr6a.5rQHcOzBXuDOEzAqm8/9xW6EF/z3vOBQp0";
+        // The stored string keeps the long salt; glibc (and so the verification) uses its first 16 characters.
+        assertThat(PasswordHashes.verify("$6$rounds=1400$anotherlongsalts$AP.vbZcNbWD30OfPAcUJe702LINHtb7RqILoLW9vJ/DHPMJyr6a.5rQHcOzBXuDOEzAqm8/9xW6EF/z3vOBQp0",
+                "we have a short salt string but not a short password".toCharArray())).isTrue();
+        assertThat(PasswordHashes.verify(stored, "we have a short salt string but not a short password".toCharArray()))
+                .as("a stored string with the uncut salt is not what crypt(3) writes").isFalse();
     }
 
     @Test

@@ -2,9 +2,12 @@ package dev.posthorn.codes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /** The facts agree with themselves: classes, retry advice, related codes and references. */
@@ -62,6 +65,97 @@ class CatalogueConsistencyTest {
         assertThat(catalogue.find("5.7.8")).isPresent();
         assertThat(catalogue.find("4.7.12")).isPresent();
         assertThat(catalogue.find("5.7.12")).isEmpty();
+        // RFC 3463 §3.2: X.1.2 "is only useful for permanent failures"; §3.5: X.4.6 "useful only as a
+        // persistent transient error". §3.7 sets no limit on X.6.2, so 4.6.2 is a code.
+        assertThat(catalogue.find("4.1.2")).isEmpty();
+        assertThat(catalogue.find("5.4.6")).isEmpty();
+        assertThat(catalogue.find("4.6.2")).isPresent();
+    }
+
+    /** Each class rule in the data is the RFC's own statement, word for word, as kept in rfc-class-statements.tsv. */
+    @Test
+    void everyClassRuleIsTheDefiningRfcsStatement() throws IOException {
+        List<String> wrong = new ArrayList<>();
+        for (ClassStatement rfc : ClassStatement.read()) {
+            ClassRule rule = catalogue.facts(rfc.code()).orElseThrow().classRule();
+            if (rfc.classes() == null) {
+                if (rule != null) {
+                    wrong.add(rfc.code() + ": " + rfc.source() + " sets no limit, but the data has " + rule);
+                }
+            } else if (rule == null || !Set.copyOf(rule.classes()).equals(rfc.classes())
+                    || !rule.source().equals(rfc.source()) || !rule.says().equals(rfc.says())) {
+                wrong.add(rfc.code() + ": " + rfc.source() + " allows " + rfc.classes() + " (\"" + rfc.says()
+                        + "\"), the data has " + rule);
+            }
+        }
+        assertThat(wrong).isEmpty();
+    }
+
+    /** Every enhanced code's class was checked against its RFC: the table has a row for each. */
+    @Test
+    void everyEnhancedCodeHasARowInTheClassTable() throws IOException {
+        Set<String> rows = new TreeSet<>();
+        ClassStatement.read().forEach(s -> rows.add(s.code()));
+        assertThat(rows).containsExactlyInAnyOrderElementsOf(catalogue.enhancedKeys());
+    }
+
+    /** No rule is invented for a code the table does not cover. */
+    @Test
+    void classRulesExistOnlyWhereTheRfcStatesOne() throws IOException {
+        Set<String> stated = new HashSet<>();
+        ClassStatement.read().stream().filter(s -> s.classes() != null).forEach(s -> stated.add(s.code()));
+        for (String key : catalogue.enhancedKeys()) {
+            if (catalogue.facts(key).orElseThrow().classRule() != null) {
+                assertThat(stated).as("class rule of %s", key).contains(key);
+            }
+        }
+    }
+
+    /**
+     * The classes the tools accept are those the RFC allows, widened by the classes of the registry's associated
+     * basic codes; a code whose RFC sets no limit is refused with neither failure class.
+     */
+    @Test
+    void acceptedClassesAreTheRfcsWidenedByTheRegistry() throws IOException {
+        for (ClassStatement rfc : ClassStatement.read()) {
+            Set<Integer> accepted = Set.copyOf(catalogue.facts(rfc.code()).orElseThrow().classes());
+            assertThat(accepted).as("classes of %s cover the registry's %s", rfc.code(), rfc.registry())
+                    .containsAll(rfc.registryClasses());
+            if (rfc.classes() == null) {
+                assertThat(accepted).as("classes of %s, which %s leaves open", rfc.code(), rfc.source())
+                        .contains(4, 5);
+            } else {
+                Set<Integer> expected = new TreeSet<>(rfc.classes());
+                expected.addAll(rfc.registryClasses());
+                assertThat(new TreeSet<>(accepted)).as("classes of %s", rfc.code()).isEqualTo(expected);
+            }
+        }
+    }
+
+    /** A code the rule's "instead" names exists with that class, so the hint can be followed. */
+    @Test
+    void everyInsteadCodeExistsWithItsClass() {
+        for (String key : catalogue.enhancedKeys()) {
+            ClassRule rule = catalogue.facts(key).orElseThrow().classRule();
+            if (rule != null) {
+                rule.instead().forEach((digit, other) -> {
+                    assertThat(rule.allows(digit)).as("%s: instead given for an allowed class", key).isFalse();
+                    assertThat(catalogue.find(digit + other.substring(1))).as("%s -> %s", key, other).isPresent();
+                });
+            }
+        }
+    }
+
+    /** Class rules cite a section that the Learn more list of the code also names. */
+    @Test
+    void classRuleSourceIsAmongTheCodesReferences() {
+        for (String key : catalogue.enhancedKeys()) {
+            CodeFacts facts = catalogue.facts(key).orElseThrow();
+            if (facts.classRule() != null) {
+                String rfc = facts.classRule().source().split(" §")[0];
+                assertThat(facts.rfc()).as("references of %s", key).anyMatch(r -> r.startsWith(rfc));
+            }
+        }
     }
 
     @Test
@@ -116,6 +210,20 @@ class CatalogueConsistencyTest {
                 assertThat(tr.enhanced().get(key).title()).as(key).isNotEqualTo(text.title()));
         assertThat(tr.basic().get("530").title()).isEqualTo("Kimlik doğrulama gerekli");
         assertThat(tr.phrase("section.use")).isEqualTo("Hangisini Ne Zaman Kullanmalı");
+    }
+
+    /** Wording the review of issue 18 corrected: Turkish grammar, and what the registry does and does not list. */
+    @Test
+    void reviewedWordingStaysCorrected() {
+        LanguagePack en = Catalogue.load("en").language();
+        LanguagePack tr = Catalogue.load("tr").language();
+        // X.7.3 is about secure message formats, not a "security conversion".
+        assertThat(tr.enhanced().get("X.7.3").use()).doesNotContain("güvenlik dönüştürmesi");
+        // "geçici bir sorun isteği" read as "a problem request"; the comma puts the subject right.
+        assertThat(tr.basic().get("451").use()).startsWith("Sunucunuzdaki geçici bir sorun, isteği işlemenizi");
+        // The registry lists 451 and 454 with X.7.1, not 450: it covers the class, not greylisting's 450.
+        assertThat(en.enhanced().get("X.7.1").when()).contains("450 is not among").doesNotContain("which covers");
+        assertThat(tr.enhanced().get("X.7.1").when()).contains("kayıt 450'yi saymaz").doesNotContain("karşılar");
     }
 
     private List<String> allKeys() {

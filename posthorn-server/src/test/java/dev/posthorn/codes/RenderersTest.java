@@ -43,6 +43,23 @@ class RenderersTest {
         }
     }
 
+    /** "RFC" at the end of one line and "2034 §4" at the start of the next reads badly: a reference stays whole. */
+    @Test
+    void textWrapKeepsAnRfcReferenceOnOneLine() {
+        StringBuilder out = new StringBuilder();
+        String text = "x".repeat(70) + " RFC 2034 §4 says so, and (RFC 5321 §4.2.1) too.";
+        TextRenderer.wrap(out, text, "", "");
+        assertThat(out.toString()).isEqualTo("x".repeat(70) + "\nRFC 2034 §4 says so, and (RFC 5321 §4.2.1) too.\n");
+        for (String language : Catalogue.languages()) {
+            Catalogue catalogue = Catalogue.load(language);
+            for (String code : catalogue.basicCodes()) {
+                String page = Format.TEXT.explain(catalogue, List.of(catalogue.find(code).orElseThrow()));
+                assertThat(page.lines()).as("%s %s", language, code)
+                        .noneMatch(l -> l.endsWith(" RFC") || l.stripLeading().startsWith("§"));
+            }
+        }
+    }
+
     @Test
     void everyCodeRendersInEveryFormatAndLanguage() {
         for (String language : Catalogue.languages()) {

@@ -9,7 +9,6 @@ import dev.posthorn.testing.SmtpWire;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,15 +39,7 @@ class SubmissionHeaderFixupsTest {
     }
 
     private static SmtpWire authenticated() throws Exception {
-        SmtpWire wire = SmtpWire.connect(server.port(ListenerRole.SUBMISSION));
-        wire.reply();
-        wire.command("EHLO client.test");
-        assertThat(wire.command("STARTTLS")).startsWith("220");
-        wire = wire.startTls();
-        wire.command("EHLO client.test");
-        String token = Base64.getEncoder().encodeToString("\0alice@posthorn.test\0wonderland".getBytes(StandardCharsets.UTF_8));
-        assertThat(wire.command("AUTH PLAIN " + token)).startsWith("235");
-        return wire;
+        return SmtpWire.submitting(server.port(ListenerRole.SUBMISSION), "alice@posthorn.test", "wonderland");
     }
 
     private static String queued(String reply) throws Exception {
@@ -92,8 +83,8 @@ class SubmissionHeaderFixupsTest {
             wire.command("DATA");
             assertThat(wire.command("Subject: as is\r\n\r\nbody\r\n.")).startsWith("250");
         }
-        Thread.sleep(300);
-        String delivered = Files.readString(server.messages("postmaster@posthorn.test").get(0), StandardCharsets.UTF_8);
+        String delivered = Files.readString(server.awaitMessages("postmaster@posthorn.test", 1, 10_000).get(0),
+                StandardCharsets.UTF_8);
         assertThat(delivered).doesNotContain("Message-ID:").doesNotContain("\r\nDate:");
     }
 }

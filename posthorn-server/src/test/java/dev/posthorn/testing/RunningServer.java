@@ -47,6 +47,9 @@ public final class RunningServer implements AutoCloseable {
                 // (the discard port on loopback), so it waits in the queue, deferred.
                 c.relay.host = "127.0.0.1";
                 c.relay.port = 9;
+                // Nor do they ask the Internet's DNS: mail authentication's checks on the MX port are off unless
+                // a test turns them on with its own DNS server (MailAuthMxTest).
+                c.mailauth.enabled = false;
                 tweak.accept(c);
             });
             return new RunningServer(PosthornServer.start(config));
@@ -105,6 +108,36 @@ public final class RunningServer implements AutoCloseable {
             found = messages(address);
         }
         return found;
+    }
+
+    /**
+     * Waits up to {@code millis} until a message in the mailbox contains {@code text}, and returns all its
+     * messages then. With a later message as the sentinel, this is how a test shows that something else was
+     * not delivered (twice, or at all): anything accepted before the sentinel is delivered by then.
+     */
+    public List<Path> awaitMessageContaining(String address, String text, long millis) {
+        long deadline = System.currentTimeMillis() + millis;
+        while (true) {
+            List<Path> found = messages(address);
+            for (Path file : found) {
+                try {
+                    if (Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1).contains(text)) {
+                        return found;
+                    }
+                } catch (IOException e) {
+                    // Moved from new/ to cur/ meanwhile: looked at again next round.
+                }
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("no message containing '" + text + "' delivered to " + address);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
     }
 
     private static Stream<Path> list(Path dir) {

@@ -23,25 +23,57 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     public static ServerProcess start(Path dataDir, int mxPort, Path log, String... extraArgs) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
+        return start(List.of(), dataDir, mxPort, log, extraArgs);
+    }
+
+    /**
+     * As {@link #start}, with the server's open files limited to {@code maxOpenFiles} ({@code ulimit -n}), so a
+     * test can make it run out of file descriptors for real.
+     */
+    public static ServerProcess startWithOpenFileLimit(int maxOpenFiles, Path dataDir, int mxPort, Path log,
+            String... extraArgs) throws IOException {
+        return start(List.of("/bin/sh", "-c", "ulimit -n " + maxOpenFiles + " && exec \"$@\"", "sh"), dataDir,
+                mxPort, log, extraArgs);
+    }
+
+    private static ServerProcess start(List<String> prefix, Path dataDir, int mxPort, Path log, String... extraArgs)
+            throws IOException {
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
                 "-cp", System.getProperty("java.class.path"),
                 "dev.posthorn.cli.Main", "serve",
                 "--data-dir", dataDir.toString(), "--hostname", "crash.posthorn.test",
                 "--domain", "localhost", "--mx-port", String.valueOf(mxPort),
-                "--submission-port", "0", "--smtps-port", "0"));
+                "--submission-port", "0", "--smtps-port", "0", "--web-port", "0"));
         command.addAll(List.of(extraArgs));
+        if (!command.contains("--config")) {
+            // Tests never ask the Internet's DNS: mail authentication's checks stay off here (MailAuthMxTest
+            // runs them against its own DNS server).
+            Path config = dataDir.resolveSibling(dataDir.getFileName() + "-mailauth-off.toml");
+            java.nio.file.Files.writeString(config, "[mailauth]\nenabled = false\n");
+            command.addAll(List.of("--config", config.toString()));
+        }
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().put("POSTHORN_TEST_LOG", "info");
         Process process = builder.start();
         ServerProcess server = new ServerProcess(process, mxPort);
-        server.awaitListening();
+        try {
+            server.awaitListening();
+        } catch (IOException | RuntimeException e) {
+            // A server that was slow to start would otherwise outlive the test, load the machine and answer on
+            // ports that later tests are given.
+            process.destroyForcibly();
+            throw e;
+        }
         return server;
     }
 
     private void awaitListening() throws IOException {
-        long deadline = System.currentTimeMillis() + 30_000;
+        // A wait for a condition, not a measure: a JVM started while other builds share the two cores took more
+        // than 30 s to listen in a full run (load average over 30), so the cap is generous.
+        long deadline = System.currentTimeMillis() + 90_000;
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) {
                 throw new IOException("server exited with " + process.exitValue());
@@ -53,7 +85,7 @@ public final class ServerProcess implements AutoCloseable {
                 sleep(50);
             }
         }
-        throw new IOException("server did not listen on " + port + " within 30 s");
+        throw new IOException("server did not listen on " + port + " within 90 s");
     }
 
     /** SIGKILL: no shutdown hook, no flush, nothing. */

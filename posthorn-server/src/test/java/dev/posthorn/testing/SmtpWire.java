@@ -35,11 +35,70 @@ public final class SmtpWire implements AutoCloseable {
         return new SmtpWire(new Socket("127.0.0.1", port));
     }
 
+    /** Connects from a given local address: any of 127.0.0.0/8 is this machine, so tests can be many clients. */
+    public static SmtpWire connectFrom(java.net.InetAddress local, int port) throws IOException {
+        return new SmtpWire(new Socket(java.net.InetAddress.getByName("127.0.0.1"), port, local, 0));
+    }
+
+    /** {@link #connectTls} from a given local address. */
+    public static SmtpWire connectTlsFrom(java.net.InetAddress local, int port) throws IOException {
+        Socket plain = new Socket(java.net.InetAddress.getByName("127.0.0.1"), port, local, 0);
+        plain.setSoTimeout(5000);
+        return new SmtpWire(handshake(plain, "mx.posthorn.test"));
+    }
+
     /** Connects to an implicit-TLS port (465, RFC 8314): the handshake comes before the greeting. */
     public static SmtpWire connectTls(int port, String... protocols) throws IOException {
         Socket plain = new Socket("127.0.0.1", port);
         plain.setSoTimeout(5000);
         return new SmtpWire(handshake(plain, "mx.posthorn.test", protocols));
+    }
+
+    /**
+     * A client logged in on the submission port (587) the way mail clients do it: greeting, EHLO, STARTTLS, EHLO
+     * again (RFC 3207 §4.2: nothing said before TLS counts), then AUTH PLAIN. Each step must succeed, or this
+     * throws with the reply that did not; the returned wire is the TLS one, ready for MAIL FROM.
+     */
+    public static SmtpWire submitting(int port, String user, String password) throws IOException {
+        SmtpWire wire = connect(port);
+        try {
+            expect(wire.reply(), "220 ");
+            expect(wire.command("EHLO client.test"), "250");
+            expect(wire.command("STARTTLS"), "220 ");
+            SmtpWire tls = wire.startTls();
+            expect(tls.command("EHLO client.test"), "250");
+            expect(tls.command("AUTH PLAIN " + plain(user, password)), "235 ");
+            return tls;
+        } catch (IOException | RuntimeException e) {
+            wire.close();
+            throw e;
+        }
+    }
+
+    /** {@link #submitting} on an implicit-TLS port (465, RFC 8314): greeting, EHLO, AUTH PLAIN, all under TLS. */
+    public static SmtpWire submittingTls(int port, String user, String password) throws IOException {
+        SmtpWire tls = connectTls(port);
+        try {
+            expect(tls.reply(), "220 ");
+            expect(tls.command("EHLO client.test"), "250");
+            expect(tls.command("AUTH PLAIN " + plain(user, password)), "235 ");
+            return tls;
+        } catch (IOException | RuntimeException e) {
+            tls.close();
+            throw e;
+        }
+    }
+
+    /** The argument of {@code AUTH PLAIN} (RFC 4616 §2): no authorization identity, the user, the password. */
+    public static String plain(String user, String password) {
+        return java.util.Base64.getEncoder().encodeToString(("\0" + user + "\0" + password)
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void expect(String reply, String prefix) throws IOException {
+        if (!reply.startsWith(prefix)) {
+            throw new IOException("expected a reply starting '" + prefix + "', got: " + reply);
+        }
     }
 
     /**
@@ -148,20 +207,41 @@ public final class SmtpWire implements AutoCloseable {
         return newline < 0 ? reply : reply.substring(newline + 1);
     }
 
-    /** Every reply that arrives within {@code millis}; for asserting that no extra reply comes. */
-    public List<String> repliesWithin(int millis) throws IOException {
+    /**
+     * The replies to what was sent so far, however many: sends {@code HELP} as a sentinel and returns every reply
+     * that comes before its {@code 214}. Replies are answered in order (RFC 2920), so nothing the earlier
+     * commands could still cause is missed, and no waiting is needed to show that no extra reply comes.
+     */
+    public List<String> repliesBeforeSentinel() throws IOException {
+        send("HELP\r\n");
         List<String> replies = new ArrayList<>();
-        socket.setSoTimeout(millis);
+        while (true) {
+            String reply = reply();
+            if (reply.startsWith("214 ")) {
+                return replies;
+            }
+            replies.add(reply);
+        }
+    }
+
+    /**
+     * Everything the server sends until it closes the connection, as lines (a TLS alert comes out as a line of
+     * binary); the close is the sentinel. Throws if the connection is still open after the read timeout.
+     */
+    public List<String> linesUntilClosed() throws IOException {
+        List<String> lines = new ArrayList<>();
         try {
             while (true) {
-                replies.add(reply());
+                String line = line();
+                if (line == null) {
+                    return lines;
+                }
+                lines.add(line);
             }
         } catch (SocketTimeoutException e) {
-            return replies;
+            throw new IOException("the server did not close the connection; it sent " + lines, e);
         } catch (IOException e) {
-            return replies;
-        } finally {
-            socket.setSoTimeout(5000);
+            return lines; // reset by the server: closed too
         }
     }
 

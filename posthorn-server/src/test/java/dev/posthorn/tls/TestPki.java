@@ -27,32 +27,32 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** Test keys and certificates made with Bouncy Castle, written as PEM in the formats operators have. */
-final class TestPki {
+public final class TestPki {
 
-    enum KeyFormat { TRADITIONAL, PKCS8 } // TRADITIONAL: "RSA PRIVATE KEY" (PKCS#1) or "EC PRIVATE KEY" (SEC1)
+    public enum KeyFormat { TRADITIONAL, PKCS8 } // TRADITIONAL: "RSA PRIVATE KEY" (PKCS#1) or "EC PRIVATE KEY" (SEC1)
 
     private static final AtomicLong SERIAL = new AtomicLong(1);
 
-    record Issued(KeyPair keys, X509Certificate cert) {
+    public record Issued(KeyPair keys, X509Certificate cert) {
     }
 
     private TestPki() {
     }
 
-    static KeyPair rsa() throws Exception {
+    public static KeyPair rsa() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);
         return g.generateKeyPair();
     }
 
-    static KeyPair ec() throws Exception {
+    public static KeyPair ec() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         return g.generateKeyPair();
     }
 
     /** A certificate for {@code names} (SAN dNSName), signed by {@code issuer} or self-signed when null. */
-    static Issued issue(KeyPair keys, Issued issuer, boolean ca, String... names) throws Exception {
+    public static Issued issue(KeyPair keys, Issued issuer, boolean ca, String... names) throws Exception {
         X500Name subject = new X500Name("CN=" + names[0]);
         X500Name issuerName = issuer == null ? subject
                 : new X500Name(issuer.cert().getSubjectX500Principal().getName());
@@ -72,7 +72,7 @@ final class TestPki {
         return new Issued(keys, cert);
     }
 
-    static String certPem(X509Certificate... chain) throws IOException {
+    public static String certPem(X509Certificate... chain) throws IOException {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
             for (X509Certificate c : chain) {
@@ -82,7 +82,7 @@ final class TestPki {
         return out.toString();
     }
 
-    static String keyPem(PrivateKey key, KeyFormat format) throws IOException {
+    public static String keyPem(PrivateKey key, KeyFormat format) throws IOException {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
             if (format == KeyFormat.PKCS8) {

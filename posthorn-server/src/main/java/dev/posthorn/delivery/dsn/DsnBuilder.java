@@ -164,7 +164,7 @@ public final class DsnBuilder {
             for (String line : reply.wire().split("\n")) {
                 t.append("        ").append(line).append("\r\n");
             }
-            t.append("    What this means: ").append(explainer.explain(reply.code(), reply.enhanced(), Locale.ENGLISH))
+            t.append("    What this means: ").append(explainer.explain(reply, Locale.ENGLISH))
                     .append("\r\n");
             if (r.kind() == Kind.DELAYED && rcpt.willRetryUntil() != null) {
                 t.append("    Posthorn will keep trying until ").append(date(rcpt.willRetryUntil())).append(".\r\n");

@@ -1,7 +1,8 @@
 package dev.posthorn.delivery.remote;
 
 import dev.posthorn.delivery.DnsConfig;
-import java.io.IOException;
+import dev.posthorn.delivery.security.DnsAnswer;
+import dev.posthorn.delivery.security.DnsLookup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -15,16 +16,11 @@ import java.util.Map;
 import java.util.random.RandomGenerator;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
-import org.xbill.DNS.CNAMERecord;
-import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.MXRecord;
-import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
-import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
-import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
@@ -36,18 +32,25 @@ import org.xbill.DNS.Type;
  */
 public final class MxResolver {
 
-    private static final int MAX_CNAME_CHAIN = 8;
-
-    private final Resolver resolver;
+    private final DnsLookup dns;
     private final RandomGenerator random;
 
     public MxResolver(Resolver resolver, RandomGenerator random) {
-        this.resolver = resolver;
+        this(DnsLookup.plain(resolver), random);
+    }
+
+    /** With a validating {@link DnsLookup}, results say what DNSSEC proved (for DANE, RFC 7672 §2.2). */
+    public MxResolver(DnsLookup dns, RandomGenerator random) {
+        this.dns = dns;
         this.random = random;
     }
 
     public static MxResolver from(DnsConfig config) {
         return new MxResolver(resolverFor(config), RandomGenerator.getDefault());
+    }
+
+    public DnsLookup dns() {
+        return dns;
     }
 
     /** A resolver on the configured servers ("host", "host:port", "[v6]:port"), or the system's when none. */
@@ -113,7 +116,7 @@ public final class MxResolver {
         if (records.size() == 1 && records.get(0).getTarget().equals(Name.root)) {
             return new MxResult.NullMx();
         }
-        return orderedHosts(records);
+        return orderedHosts(records, mx.secure, mx.canonical.equals(name) ? null : stripDot(mx.canonical));
     }
 
     /**
@@ -153,10 +156,12 @@ public final class MxResolver {
         if (addresses.list.isEmpty()) {
             return new MxResult.NoSuchDomain(domain + " has no MX record and no A or AAAA record");
         }
-        return new MxResult.Hosts(List.of(new MxResult.MxHost(stripDot(name), 0, addresses.list, true)));
+        // RFC 7672 §2.2.1: with no MX, the domain's own secure address records stand in for a secure MX RRset.
+        return new MxResult.Hosts(List.of(new MxResult.MxHost(stripDot(name), 0, addresses.list, true,
+                addresses.secure, addresses.canonical)), addresses.secure, addresses.canonical);
     }
 
-    private MxResult orderedHosts(List<MXRecord> records) {
+    private MxResult orderedHosts(List<MXRecord> records, boolean secure, String canonical) {
         // Group by preference, shuffle each group (RFC 5321 §5.1: spread load among equal preferences).
         Map<Integer, List<MXRecord>> byPreference = new LinkedHashMap<>();
         records.stream().sorted(Comparator.comparingInt(MXRecord::getPriority))
@@ -174,7 +179,8 @@ public final class MxResolver {
                     lastTemporary = t.reason();
                 }
                 if (!a.list.isEmpty()) {
-                    hosts.add(new MxResult.MxHost(stripDot(r.getTarget()), r.getPriority(), a.list, false));
+                    hosts.add(new MxResult.MxHost(stripDot(r.getTarget()), r.getPriority(), a.list, false, a.secure,
+                            a.canonical));
                 }
             }
         }
@@ -182,20 +188,31 @@ public final class MxResolver {
             return lastTemporary != null ? new MxResult.TemporaryFailure(lastTemporary)
                     : new MxResult.NoSuchDomain("no mail exchanger of the domain has an address");
         }
-        return new MxResult.Hosts(hosts);
+        return new MxResult.Hosts(hosts, secure, canonical);
     }
 
-    /** AAAA then A records of a host; a temporary failure of one family is reported only when the other has none. */
+    /**
+     * AAAA then A records of a host; a temporary failure of one family is reported only when the other has none.
+     * Secure when every family that answered was proved secure and there are addresses.
+     */
     private AddressAnswer addresses(Name host) {
         List<InetAddress> list = new ArrayList<>();
         MxResult firstError = null;
+        boolean secure = true;
+        String canonical = null;
         for (int type : new int[] {Type.AAAA, Type.A}) {
             Answer a = query(host, type);
             if (a.error != null) {
                 if (firstError == null || a.error instanceof MxResult.TemporaryFailure) {
                     firstError = a.error;
                 }
+                // A family that fails gives no address and no verdict: it must not turn DANE off for the
+                // addresses the other family proved (an attacker who drops AAAA answers gains nothing).
                 continue;
+            }
+            secure &= a.secure;
+            if (!a.canonical.equals(host)) {
+                canonical = stripDot(a.canonical);
             }
             for (Record r : a.records) {
                 if (r instanceof AAAARecord v6) {
@@ -205,45 +222,18 @@ public final class MxResolver {
                 }
             }
         }
-        return new AddressAnswer(list, list.isEmpty() ? firstError : null);
+        return new AddressAnswer(list, list.isEmpty() ? firstError : null, secure && !list.isEmpty(), canonical);
     }
 
-    /** One question, following CNAMEs; the answer's records of the asked type, or an error result. */
+    /** One question through the shared client; errors as MX results. */
     private Answer query(Name name, int type) {
-        Name current = name;
-        for (int hop = 0; hop < MAX_CNAME_CHAIN; hop++) {
-            Message response;
-            try {
-                response = resolver.send(Message.newQuery(Record.newRecord(current, type, DClass.IN)));
-            } catch (IOException e) {
-                return Answer.failed(new MxResult.TemporaryFailure("DNS query " + Type.string(type) + " " + current
-                        + " failed: " + e.getMessage()));
-            }
-            int rcode = response.getRcode();
-            if (rcode == Rcode.NXDOMAIN) {
-                return Answer.failed(new MxResult.NoSuchDomain(stripDot(current) + " does not exist (NXDOMAIN)"));
-            }
-            if (rcode != Rcode.NOERROR) {
-                return Answer.failed(new MxResult.TemporaryFailure("DNS query " + Type.string(type) + " " + current
-                        + " answered " + Rcode.string(rcode)));
-            }
-            List<Record> answers = response.getSection(Section.ANSWER);
-            List<Record> matching = answers.stream().filter(r -> r.getType() == type).toList();
-            if (!matching.isEmpty() || type == Type.CNAME) {
-                return new Answer(matching, null);
-            }
-            Name target = null;
-            for (Record r : answers) {
-                if (r instanceof CNAMERecord c && c.getName().equals(current)) {
-                    target = c.getTarget();
-                }
-            }
-            if (target == null) {
-                return new Answer(List.of(), null);
-            }
-            current = target;
-        }
-        return Answer.failed(new MxResult.TemporaryFailure("CNAME chain too long at " + current));
+        return switch (dns.query(name, type)) {
+            case DnsAnswer.Found f -> new Answer(f.records(), null, f.secure(), f.canonical());
+            case DnsAnswer.Empty e when e.nxdomain() -> Answer.failed(new MxResult.NoSuchDomain(stripDot(e.canonical())
+                    + " does not exist (NXDOMAIN)"));
+            case DnsAnswer.Empty e -> new Answer(List.of(), null, e.secure(), e.canonical());
+            case DnsAnswer.Failed f -> Answer.failed(new MxResult.TemporaryFailure(f.reason()));
+        };
     }
 
     private static String stripDot(Name n) {
@@ -251,12 +241,12 @@ public final class MxResolver {
         return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
     }
 
-    private record Answer(List<Record> records, MxResult error) {
+    private record Answer(List<Record> records, MxResult error, boolean secure, Name canonical) {
         static Answer failed(MxResult error) {
-            return new Answer(List.of(), error);
+            return new Answer(List.of(), error, false, null);
         }
     }
 
-    private record AddressAnswer(List<InetAddress> list, MxResult error) {
+    private record AddressAnswer(List<InetAddress> list, MxResult error, boolean secure, String canonical) {
     }
 }

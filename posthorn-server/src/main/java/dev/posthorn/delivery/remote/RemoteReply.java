@@ -35,6 +35,11 @@ public record RemoteReply(int code, String enhanced, List<String> lines) {
         return new RemoteReply(code, enhanced, List.of(enhanced == null ? text : enhanced + " " + text));
     }
 
+    /** A reply from the catalogue ({@code ReplyName.X.reply(...)}) as if a server had sent it. */
+    public static RemoteReply of(dev.posthorn.codes.Reply reply) {
+        return local(reply.code(), reply.enhanced(), reply.lines().get(0));
+    }
+
     public boolean positive() {
         return code >= 200 && code < 400;
     }

@@ -10,9 +10,10 @@ import java.util.List;
 /**
  * Reads SMTP replies (RFC 5321 §4.2) from a server with bulk reads and our own line scanner. Lenient in what it
  * accepts from the remote (a bare LF ends a line too) but bounded: a line of at most 4 KiB, a reply of at most
- * 200 lines, every line of one reply with the same code.
+ * 200 lines, every line of one reply with the same code. LMTP's replies have the same form (RFC 2033 §4.1), so
+ * the LMTP client reads them with this class too.
  */
-final class ReplyReader {
+public final class ReplyReader {
 
     private static final int MAX_LINE = 4096;
     private static final int MAX_LINES = 200;
@@ -22,16 +23,19 @@ final class ReplyReader {
     private int pos;
     private int limit;
 
-    ReplyReader(InputStream in) {
+    public ReplyReader(InputStream in) {
         this.in = in;
     }
 
-    /** Bytes received but not yet consumed: after STARTTLS's 220 there must be none (RFC 3207 §5, injection). */
-    int buffered() {
+    /**
+     * Bytes received but not yet consumed: after STARTTLS's 220 there must be none (RFC 3207 §5, injection), and
+     * an LMTP connection with some is not reused (they answer nothing we sent).
+     */
+    public int buffered() {
         return limit - pos;
     }
 
-    RemoteReply read() throws IOException {
+    public RemoteReply read() throws IOException {
         List<String> texts = new ArrayList<>(2);
         int code = -1;
         while (true) {

@@ -56,6 +56,7 @@ public final class SmtpConnection implements Closeable {
     private boolean tls;
     private boolean dirty;
     private int transactions;
+    private RemoteReply startTlsRefusal;
 
     private SmtpConnection(ClientSettings settings, String remoteName, InetSocketAddress address) {
         this.settings = settings;
@@ -123,6 +124,11 @@ public final class SmtpConnection implements Closeable {
         return tls;
     }
 
+    /** The reply with which the server refused STARTTLS after offering it, or null. */
+    public RemoteReply startTlsRefusal() {
+        return startTlsRefusal;
+    }
+
     public int transactions() {
         return transactions;
     }
@@ -165,12 +171,47 @@ public final class SmtpConnection implements Closeable {
      * @param verify check the certificate chain and host name; otherwise any certificate is accepted
      */
     public boolean startTls(boolean verify) throws IOException {
+        try {
+            return startTls(verify ? SSLContext.getDefault() : trustAll(), verify);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new SmtpClientException(RemoteReply.local(451, "4.7.5", "No TLS available: " + e.getMessage()), "TLS");
+        }
+    }
+
+    /**
+     * STARTTLS with the server's certificate judged by {@code trust} alone (DANE or MTA-STS checks, which look at
+     * names themselves). The server name indication is the MX host name.
+     */
+    public boolean startTls(X509TrustManager trust) throws IOException {
+        return startTls(trust, null);
+    }
+
+    /**
+     * As {@link #startTls(X509TrustManager)}, sending {@code serverName} as the server name indication when not
+     * null: under DANE, the TLSA base domain (RFC 7672 §8.1), which for an MX host that is an alias is its target.
+     */
+    public boolean startTls(X509TrustManager trust, String serverName) throws IOException {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {trust}, new SecureRandom());
+            return startTls(ctx, false, serverName);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new SmtpClientException(RemoteReply.local(451, "4.7.5", "No TLS available: " + e.getMessage()), "TLS");
+        }
+    }
+
+    private boolean startTls(SSLContext ctx, boolean endpointIdentification) throws IOException {
+        return startTls(ctx, endpointIdentification, null);
+    }
+
+    private boolean startTls(SSLContext ctx, boolean endpointIdentification, String serverName) throws IOException {
         if (tls || !supports("STARTTLS")) {
             return false;
         }
         send("STARTTLS");
         RemoteReply r = readReply(settings.command());
         if (r.code() != 220) {
+            startTlsRefusal = r;
             return false;
         }
         if (in.buffered() > 0) {
@@ -180,20 +221,25 @@ public final class SmtpConnection implements Closeable {
                     "STARTTLS injection");
         }
         try {
-            SSLContext ctx = verify ? SSLContext.getDefault() : trustAll();
-            SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(socket,
-                    remoteName != null ? remoteName : address.getHostString(), address.getPort(), true);
+            SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(socket, serverName != null ? serverName
+                    : remoteName != null ? remoteName : address.getHostString(), address.getPort(), true);
             ssl.setUseClientMode(true);
-            if (verify) {
+            if (endpointIdentification) {
                 SSLParameters p = ssl.getSSLParameters();
                 p.setEndpointIdentificationAlgorithm("HTTPS");
                 ssl.setSSLParameters(p);
             }
             ssl.setSoTimeout(millis(settings.command()));
-            ssl.startHandshake();
+            // The handshake has the command time-out for each read; a watchdog bounds it as a whole.
+            ScheduledFuture<?> guard = WATCHDOG.schedule(this::close, settings.command().toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                ssl.startHandshake();
+            } finally {
+                guard.cancel(false);
+            }
             attach(ssl);
             tls = true;
-        } catch (IOException | java.security.GeneralSecurityException e) {
+        } catch (IOException e) {
             close();
             throw new SmtpClientException(RemoteReply.local(451, "4.7.5", "TLS handshake with " + describe(remoteName, address)
                     + " failed: " + e.getMessage()), "TLS handshake", e);
@@ -300,7 +346,7 @@ public final class SmtpConnection implements Closeable {
                 dataInit = readReply(settings.dataInit());
             }
             if (pipelineChunk) {
-                RemoteReply chunkReply = readReply(settings.dataEnd());
+                RemoteReply chunkReply = afterData("BDAT", readReply(settings.dataEnd()));
                 boolean accepted = mailReply.positive() && rcptReplies.stream().anyMatch(RemoteReply::positive);
                 dirty = !(accepted && chunkReply.positive());
                 return new TransactionResult(mailReply, rcptReplies, accepted ? chunkReply : null);
@@ -336,13 +382,31 @@ public final class SmtpConnection implements Closeable {
                 dataInit = readReply(settings.dataInit());
             }
             if (dataInit.code() != 354) {
-                return new TransactionResult(mailReply, rcptReplies, dataInit);
+                // RFC 5321 §4.1.1.4: only 354 lets the data go; a 250 here delivered nothing.
+                return new TransactionResult(mailReply, rcptReplies, dataInit.code() >= 400 ? dataInit
+                        : protocolError("DATA", dataInit));
             }
             sendDotStuffed(m);
             dataReply = readReply(settings.dataEnd());
         }
+        dataReply = afterData("the end of the data", dataReply);
         dirty = !dataReply.positive();
         return new TransactionResult(mailReply, rcptReplies, dataReply);
+    }
+
+    /** A reply after the data must say delivered (2xx) or refused (4xx, 5xx); a 3xx is a protocol error. */
+    private RemoteReply afterData(String step, RemoteReply reply) {
+        return reply.code() / 100 == 3 ? protocolError(step, reply) : reply;
+    }
+
+    /**
+     * A reply the step does not allow: the server and we no longer agree on the state, so the connection is
+     * closed and the recipients are deferred with a synthesised 451 4.5.0 (nothing counts as delivered).
+     */
+    private RemoteReply protocolError(String step, RemoteReply reply) {
+        close();
+        return RemoteReply.local(451, "4.5.0", "Protocol error: " + describe(remoteName, address) + " answered " + step
+                + " with \"" + reply.oneLine() + "\"");
     }
 
     /** QUIT and close; errors are ignored, the work being done. */

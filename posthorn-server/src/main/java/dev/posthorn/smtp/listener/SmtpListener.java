@@ -69,16 +69,19 @@ public final class SmtpListener implements AutoCloseable {
     }
 
     private void acceptLoop() {
+        AcceptBackoff backoff = new AcceptBackoff(LOG, port());
         while (!serverSocket.isClosed()) {
             Socket socket;
             try {
                 socket = serverSocket.accept();
             } catch (IOException e) {
                 if (!serverSocket.isClosed()) {
-                    LOG.warn("accept on port {} failed: {}", port(), e.toString());
+                    // Persistent failures (out of file descriptors) would otherwise spin and flood the log.
+                    backoff.failed(e);
                 }
                 continue;
             }
+            backoff.succeeded();
             Thread.ofVirtual().name("smtp-" + role.name().toLowerCase()).start(() -> handle(socket));
         }
     }
@@ -89,19 +92,34 @@ public final class SmtpListener implements AutoCloseable {
             case TOO_MANY -> refuse(socket, ReplyName.TOO_MANY_CONNECTIONS.reply(services.hostname()));
             case TOO_MANY_FROM_ADDRESS ->
                     refuse(socket, ReplyName.TOO_MANY_CONNECTIONS_FROM_ADDRESS.reply(services.hostname()));
-            case ADMITTED -> {
-                SmtpSession session = new SmtpSession(socket, role, implicitTls, services);
-                sessions.add(session);
-                try {
-                    socket.setTcpNoDelay(true);
-                    session.run();
-                } catch (IOException e) {
-                    LOG.debug("socket setup failed: {}", e.toString());
-                } finally {
-                    sessions.remove(session);
-                    limiter.release(client);
-                }
+            case ADMITTED -> serve(socket, client);
+        }
+    }
+
+    /**
+     * Runs an admitted session. Whatever happens, even an Error while the session is being set up (a class
+     * that cannot be loaded when the process is out of file descriptors), the socket is closed and the place
+     * given back: a leak here would keep the server out of descriptors for good.
+     */
+    private void serve(Socket socket, InetAddress client) {
+        SmtpSession session = null;
+        try {
+            session = new SmtpSession(socket, role, implicitTls, services);
+            sessions.add(session);
+            socket.setTcpNoDelay(true);
+            session.run();
+        } catch (IOException e) {
+            LOG.debug("socket setup failed: {}", e.toString());
+        } finally {
+            if (session != null) {
+                sessions.remove(session);
             }
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // Already closed by the session.
+            }
+            limiter.release(client);
         }
     }
 

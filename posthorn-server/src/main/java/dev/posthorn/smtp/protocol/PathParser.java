@@ -1,5 +1,6 @@
 package dev.posthorn.smtp.protocol;
 
+import dev.posthorn.policy.Mailbox;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 

@@ -6,6 +6,7 @@ import dev.posthorn.auth.SaslStep;
 import dev.posthorn.codes.Reply;
 import dev.posthorn.codes.ReplyName;
 import dev.posthorn.policy.MailPolicy;
+import dev.posthorn.policy.Mailbox;
 import dev.posthorn.policy.RecipientDecision;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -232,6 +233,11 @@ public final class SmtpProtocol {
         if (notOwned != null) {
             return error(notOwned);
         }
+        // RFC 1870 §6.1(1): no room now (for the declared size, if any): a temporary refusal, not an error.
+        Reply noRoom = policy.storage(Math.max(0, params.size()));
+        if (noRoom != null) {
+            return respond(noRoom);
+        }
         transaction = new Transaction(sender, params);
         return respond(ReplyName.SENDER_OK.reply());
     }
@@ -316,6 +322,11 @@ public final class SmtpProtocol {
 
     /** Called by the session after it read DATA content up to CRLF.CRLF. */
     public Action dataEnded(DataOutcome outcome) {
+        return contentEnded(outcome);
+    }
+
+    /** RFC 5321 §2.3.8: CR and LF only as CRLF, whether the content came by DATA or by BDAT. */
+    private Action contentEnded(DataOutcome outcome) {
         if (outcome.bareLf()) {
             return rejectContent(ReplyName.BARE_LF_IN_DATA.reply());
         }
@@ -334,12 +345,24 @@ public final class SmtpProtocol {
         if (outcome.receivedHeaders() > settings.maxHops()) {
             return rejectContent(ReplyName.TOO_MANY_HOPS.reply());
         }
-        for (String from : outcome.fromAddresses()) {
-            if (!policy.ownsAddress(authenticatedUser, from)) {
-                return rejectContent(ReplyName.SENDER_NOT_OWNED.reply());
-            }
+        Reply notOwned = policy.headerSenders(outcome.headerSenders(), authenticatedUser);
+        if (notOwned != null) {
+            return rejectContent(notOwned);
+        }
+        // The space may have gone while the content arrived: better a 452 now than a failed commit.
+        Reply noRoom = policy.storage(0);
+        if (noRoom != null) {
+            return rejectContent(noRoom);
         }
         return new Action.Commit(transaction);
+    }
+
+    /**
+     * Called by the session when a check it ran at the end of the content (mail authentication, which needs
+     * DNS and so cannot run here) refuses the message instead of committing it.
+     */
+    public Action contentRefused(Reply reply) {
+        return rejectContent(reply);
     }
 
     private Action rejectContent(Reply reply) {
@@ -358,8 +381,17 @@ public final class SmtpProtocol {
 
     /** Called when the spool could not store the message: it must not be delivered (RFC 5321 §4.2.5). */
     public Reply commitFailed() {
+        return commitFailed(false);
+    }
+
+    /**
+     * As {@link #commitFailed()}, and also when the content could not be written while it arrived: the
+     * transaction ends with {@code 452 4.3.1} when the disk is full (RFC 5321 §4.5.3.1.10), {@code 451 4.3.0}
+     * otherwise. The session goes on.
+     */
+    public Reply commitFailed(boolean outOfSpace) {
         transaction = null;
-        return ReplyName.LOCAL_ERROR.reply();
+        return outOfSpace ? ReplyName.INSUFFICIENT_STORAGE.reply() : ReplyName.LOCAL_ERROR.reply();
     }
 
     // RFC 3030 §2: BDAT <size> [LAST]; the chunk follows the command and is never parsed as commands.
@@ -400,7 +432,7 @@ public final class SmtpProtocol {
         if (!last) {
             return respond(ReplyName.CHUNK_RECEIVED.reply(size));
         }
-        return checkContent(soFar);
+        return contentEnded(soFar);
     }
 
     private Action rset(String args) {
@@ -553,7 +585,14 @@ public final class SmtpProtocol {
             }
             case SaslStep.Failure failure -> {
                 saslExchange = null;
+                // A user locked by failures from elsewhere gets 454 for a wrong password as for the right one:
+                // a 535 for wrong guesses only would tell a guesser spread over many addresses which was right.
+                boolean locked = failure.user() != null
+                        && authGate.checkUser(failure.user()) != AuthGate.Verdict.ALLOW;
                 authGate.failed(failure.user());
+                if (locked) {
+                    yield new Action.DelayedRespond(authGate.delay(), ReplyName.AUTH_THROTTLED.reply());
+                }
                 yield error(failure.reply().reply());
             }
         };

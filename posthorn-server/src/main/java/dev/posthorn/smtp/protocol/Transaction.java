@@ -1,5 +1,6 @@
 package dev.posthorn.smtp.protocol;
 
+import dev.posthorn.policy.Mailbox;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

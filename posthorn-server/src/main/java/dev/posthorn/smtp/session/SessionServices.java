@@ -1,6 +1,7 @@
 package dev.posthorn.smtp.session;
 
 import dev.posthorn.policy.MailPolicy;
+import dev.posthorn.policy.MessageAuthentication;
 import dev.posthorn.smtp.protocol.AuthGate;
 import dev.posthorn.auth.SaslMechanisms;
 import dev.posthorn.spool.Envelope;
@@ -14,7 +15,8 @@ import java.util.function.Function;
 
 /**
  * Everything below the session that a session uses, shared by all sessions of a server. {@code tls} is null
- * when TLS is not available; {@code sasl} is null where AUTH is not offered.
+ * when TLS is not available; {@code sasl} is null where AUTH is not offered; {@code authentication} is null
+ * when mail authentication (checks, signing) is not wired.
  */
 public record SessionServices(
         String hostname,
@@ -26,7 +28,15 @@ public record SessionServices(
         SaslMechanisms sasl,
         Function<InetAddress, AuthGate> authGates,
         SessionLimits limits,
-        Clock clock) {
+        Clock clock,
+        MessageAuthentication authentication) {
+
+    /** Without mail authentication (no checks, no signing). */
+    public SessionServices(String hostname, String version, MailPolicy policy, Spool spool,
+            Consumer<Envelope> onAccepted, ServerTls tls, SaslMechanisms sasl,
+            Function<InetAddress, AuthGate> authGates, SessionLimits limits, Clock clock) {
+        this(hostname, version, policy, spool, onAccepted, tls, sasl, authGates, limits, clock, null);
+    }
 
     /** Time and size limits of one session (RFC 5321 §4.5.3.2 and local policy). */
     public record SessionLimits(

@@ -29,6 +29,7 @@ final class SmtpInput {
 
     private InputStream in;
     private BeforeRead beforeRead = () -> { };
+    private Runnable lineStarted = () -> { };
     private byte[] buffer = new byte[COMMAND_BUFFER_SIZE];
     private final byte[] commandBuffer = buffer;
     private int pos;
@@ -42,6 +43,11 @@ final class SmtpInput {
 
     void beforeRead(BeforeRead hook) {
         this.beforeRead = hook;
+    }
+
+    /** Called when the first octet of a command line has been read: its deadline starts then. */
+    void onLineStart(Runnable hook) {
+        this.lineStarted = hook;
     }
 
     /** After STARTTLS: read from the TLS stream. The caller has made sure nothing plaintext is buffered. */
@@ -109,11 +115,16 @@ final class SmtpInput {
         int length = 0;
         LineFault fault = LineFault.NONE;
         boolean sawCr = false;
+        boolean started = false;
         while (true) {
             if (!fill()) {
                 return null;
             }
             byte b = buffer[pos++];
+            if (!started) {
+                started = true;
+                lineStarted.run();
+            }
             if (sawCr) {
                 if (b == '\n') {
                     return new CommandLineBuffer(line, length, fault);

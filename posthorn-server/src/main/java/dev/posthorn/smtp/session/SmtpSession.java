@@ -2,11 +2,15 @@ package dev.posthorn.smtp.session;
 
 import dev.posthorn.codes.Reply;
 import dev.posthorn.codes.ReplyName;
+import dev.posthorn.policy.AuthContext;
+import dev.posthorn.policy.AuthDecision;
+import dev.posthorn.policy.MessageAuthentication;
 import dev.posthorn.smtp.protocol.Action;
 import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.smtp.protocol.SessionSettings;
 import dev.posthorn.smtp.protocol.SmtpProtocol;
 import dev.posthorn.smtp.protocol.Transaction;
+import dev.posthorn.spool.DiskSpace;
 import dev.posthorn.spool.Envelope;
 import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.SpoolWriter;
@@ -18,7 +22,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -38,26 +41,51 @@ public final class SmtpSession implements Runnable {
     private final SessionServices services;
     private final ListenerRole role;
     private final boolean implicitTls;
+    /** After a deadline has passed by this much, the watchdog cuts a session its own reads did not end. */
+    private static final long WATCHDOG_GRACE_MILLIS = 1000;
+    /** ... and if even the 421 cannot be written (the client stopped reading), this much later it closes. */
+    private static final long WATCHDOG_FORCE_MILLIS = 2000;
+
     private final String clientAddress;
-    private final Instant started;
     private final ReentrantLock writeLock = new ReentrantLock();
-    private Socket socket;
+    /** The accepted TCP socket, below any TLS layer: closing it ends every blocked read and write at once. */
+    private final Socket rawSocket;
+    private volatile Socket socket;
     private SmtpInput input;
-    private OutputStream output;
+    private volatile OutputStream output;
     private SmtpProtocol protocol;
     private volatile boolean shuttingDown;
     private boolean idle;
-    private Instant dataDeadline;
+    /** Guarded by writeLock: the last reply (221 aside) was sent; nothing more may follow it. */
+    private boolean finalSent;
+    private final SessionDeadlines deadlines;
+    private volatile boolean handshaking;
+    /**
+     * Guards {@link #working} and {@link #cut} together, so that the watchdog's decision to cut and the session
+     * thread's decision to take a message can never both be made.
+     */
+    private final Object cutGuard = new Object();
+    /**
+     * Guarded by cutGuard: the client has sent its last octet of message content and the server is checking and
+     * committing it, up to the reply in the output buffer. Nobody waits on the client then, so no deadline holds.
+     */
+    private boolean working;
+    /** Guarded by cutGuard (volatile for the log line): the watchdog has decided to cut this session. */
+    private volatile boolean cut;
     private int accepted;
     private final SessionLog log;
+    /** Mail authentication's view of the message being received (null without it). */
+    private MessageAuthentication.Inspection inspection;
 
     public SmtpSession(Socket socket, ListenerRole role, boolean implicitTls, SessionServices services) {
         this.socket = socket;
+        this.rawSocket = socket;
         this.role = role;
         this.implicitTls = implicitTls;
         this.services = services;
         this.clientAddress = ((InetSocketAddress) socket.getRemoteSocketAddress()).getAddress().getHostAddress();
-        this.started = services.clock().instant();
+        this.deadlines = new SessionDeadlines(services.clock(), services.limits().commandTimeout(),
+                services.limits().sessionTimeout());
         this.log = new SessionLog(role, clientAddress);
     }
 
@@ -67,11 +95,11 @@ public final class SmtpSession implements Runnable {
         String end = "closed";
         try {
             if (implicitTls) {
-                socket.setSoTimeout((int) services.limits().commandTimeout().toMillis());
-                socket = services.tls().implicitTls(socket);
+                socket = handshake(() -> services.tls().implicitTls(socket));
             }
             input = new SmtpInput(socket.getInputStream());
             input.beforeRead(this::beforeBlockingRead);
+            input.onLineStart(deadlines::command);
             output = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
             protocol = new SmtpProtocol(settings(), services.policy(), services.sasl(),
                     services.authGates().apply(socket.getInetAddress()));
@@ -81,12 +109,15 @@ public final class SmtpSession implements Runnable {
             send(protocol.greeting());
             end = converse();
         } catch (SocketTimeoutException e) {
-            end = "timeout";
-            sendQuietly(ReplyName.TIMEOUT.reply(services.hostname()));
+            // RFC 5321 §4.5.3.2, SMTP-CONFORMANCE O-3: 421 4.4.2, then close.
+            boolean session = deadlines.sessionExpired();
+            end = session ? "session time limit" : "timeout";
+            sendQuietly((session ? ReplyName.SESSION_TOO_LONG : ReplyName.TIMEOUT).reply(services.hostname()));
         } catch (EOFException e) {
-            end = "lost";
+            end = cut ? "timeout (cut by the watchdog)" : "lost";
         } catch (IOException e) {
-            end = shuttingDown ? "shutdown" : "error: " + e.getMessage();
+            end = cut ? "timeout (cut by the watchdog)"
+                    : shuttingDown ? "shutdown" : "error: " + e.getMessage();
         } catch (RuntimeException e) {
             // A bug must cost one session, never the server; the client gets a 421 so it retries.
             end = "internal error";
@@ -109,7 +140,7 @@ public final class SmtpSession implements Runnable {
                 sendFinal(ReplyName.SHUTTING_DOWN.reply(services.hostname()));
                 return "shutdown";
             }
-            if (services.clock().instant().isAfter(started.plus(services.limits().sessionTimeout()))) {
+            if (deadlines.sessionExpired()) {
                 sendFinal(ReplyName.SESSION_TOO_LONG.reply(services.hostname()));
                 return "session time limit";
             }
@@ -142,9 +173,12 @@ public final class SmtpSession implements Runnable {
         } finally {
             writeLock.unlock();
         }
+        deadlines.command();
         try {
             return input.readLine(protocol.maxLineLength());
         } finally {
+            // Answering the command gets the command timeout too, so a client that stops reading is cut.
+            deadlines.command();
             writeLock.lock();
             try {
                 idle = false;
@@ -179,7 +213,9 @@ public final class SmtpSession implements Runnable {
                 send(discard.reply());
                 return discard.reply().code() != 421;
             }
-            case Action.Commit commit -> commit(commit.transaction());
+            case Action.Commit commit -> {
+                return commit(commit.transaction());
+            }
             case Action.StartTls startTls -> {
                 return startTls(startTls.ready());
             }
@@ -191,11 +227,66 @@ public final class SmtpSession implements Runnable {
         send(data.goAhead());
         flush();
         Transaction transaction = data.transaction();
-        SpoolWriter writer = openSpool(transaction);
-        ContentSink sink = newContentSink(writer);
-        withDataDeadline(() -> input.readData(sink));
-        sink.finishContent();
-        return perform(protocol.dataEnded(sink.outcome()));
+        ContentSink sink;
+        try {
+            SpoolWriter writer = openSpool(transaction);
+            sink = newContentSink(writer, transaction);
+        } catch (IOException e) {
+            sink = new ContentSink(OutputStream.nullOutputStream(), services.limits().maxMessageSize());
+            sink.failed(e);
+        }
+        ContentSink content = sink;
+        withDataDeadline(() -> input.readData(content));
+        return afterContent(() -> {
+            content.finishContent();
+            if (content.storageFailure() != null) {
+                return perform(new Action.Respond(storageFailed(content.storageFailure())));
+            }
+            return perform(protocol.dataEnded(content.outcome()));
+        });
+    }
+
+    /** The server's own work on content the client has finished sending, up to its reply. */
+    private interface ServerWork {
+        boolean run() throws IOException;
+    }
+
+    /**
+     * Runs the checks and the commit of content the client has finished sending, with no deadline: nobody waits
+     * on the client now. A watchdog that cut the session here would tell the client 421 while the commit goes on
+     * and the message is delivered anyway, and the client would send it again (RFC 5321 §4.1.1.4: after the
+     * final dot the server must either take the message or not, and say which; RFC 1047). So the watchdog leaves
+     * a working session alone, and the deadline is checked again once the reply is written (converse()). If the
+     * watchdog cut the session before this began, the message is not taken at all.
+     */
+    private boolean afterContent(ServerWork work) throws IOException {
+        synchronized (cutGuard) {
+            if (cut) {
+                throw new IOException("cut by the watchdog before the content was taken");
+            }
+            working = true;
+        }
+        try {
+            return work.run();
+        } finally {
+            // The reply is in the buffer: from here on the client must read it, within the command timeout.
+            deadlines.command();
+            synchronized (cutGuard) {
+                working = false;
+            }
+        }
+    }
+
+    /**
+     * The spool could not take the content (a full disk, ENOSPC): this message is refused, {@code 452 4.3.1}
+     * (or {@code 451 4.3.0} for another failure), its partial file dropped with its transaction, and the session
+     * goes on. Messages acknowledged before are not touched.
+     */
+    private Reply storageFailed(IOException e) {
+        boolean full = DiskSpace.isOutOfSpace(e, services.spool().directory());
+        LOG.error("spool write failed for a message from {}{}: {}", clientAddress, full ? " (disk full)" : "",
+                e.toString());
+        return protocol.commitFailed(full);
     }
 
     /** One read of message content: DATA to its end, or one BDAT chunk. */
@@ -208,36 +299,89 @@ public final class SmtpSession implements Runnable {
      * or discarded, likewise, since a chunk of a million octets sent one per minute holds a slot as long.
      */
     private void withDataDeadline(ContentRead read) throws IOException {
-        dataDeadline = services.clock().instant().plus(services.limits().dataTimeout());
+        deadlines.content(services.limits().dataTimeout());
         try {
             read.read();
         } finally {
-            dataDeadline = null;
+            deadlines.command();
         }
     }
 
     private boolean receiveChunk(Action.ReceiveChunk chunk) throws IOException {
         Transaction transaction = chunk.transaction();
         if (transaction.spoolHandle() == null) {
-            SpoolWriter writer = openSpool(transaction);
-            transaction.spoolHandle(new ChunkedContent(writer, newContentSink(writer)));
+            try {
+                SpoolWriter writer = openSpool(transaction);
+                ContentSink sink = newContentSink(writer, transaction);
+                sink.scanLineEnds();
+                transaction.spoolHandle(new ChunkedContent(writer, sink));
+            } catch (IOException e) {
+                withDataDeadline(() -> input.skip(chunk.size()));
+                return perform(new Action.Respond(storageFailed(e)));
+            }
         }
         ChunkedContent content = (ChunkedContent) transaction.spoolHandle();
         withDataDeadline(() -> input.readExactly(chunk.size(), content.sink()));
-        if (chunk.last()) {
-            content.sink().finishContent();
-        }
-        return perform(protocol.chunkEnded(chunk.size(), chunk.last(), content.sink().outcome()));
+        return afterContent(() -> {
+            if (chunk.last()) {
+                content.sink().finishContent();
+            }
+            // RFC 3030 §2: a chunk that could not be stored gets its reply now, and the transaction ends with it.
+            if (content.sink().storageFailure() != null) {
+                return perform(new Action.Respond(storageFailed(content.sink().storageFailure())));
+            }
+            return perform(protocol.chunkEnded(chunk.size(), chunk.last(), content.sink().outcome()));
+        });
     }
 
     /** RFC 6409 §8.2-8.3: on submission ports, Message-ID and Date are added to a message that lacks them. */
-    private ContentSink newContentSink(SpoolWriter writer) {
+    private ContentSink newContentSink(SpoolWriter writer, Transaction transaction) {
+        OutputStream target = contentTarget(writer, transaction);
         if (!role.requiresAuth()) {
-            return new ContentSink(writer.content(), services.limits().maxMessageSize());
+            return new ContentSink(target, services.limits().maxMessageSize());
         }
-        return new ContentSink(writer.content(), services.limits().maxMessageSize(),
+        return new ContentSink(target, services.limits().maxMessageSize(),
                 header -> dev.posthorn.delivery.HeaderFixups.missingFields(header, services.hostname(),
                         services.clock().instant(), services.clock().getZone()));
+    }
+
+    /**
+     * Where content goes: the spool file, through mail authentication's inspection when it is wired (which
+     * removes forged Authentication-Results and hashes the body for the checks and signatures).
+     */
+    private OutputStream contentTarget(SpoolWriter writer, Transaction transaction) {
+        MessageAuthentication authentication = services.authentication();
+        if (authentication == null) {
+            inspection = null;
+            return writer.content();
+        }
+        boolean relayed = transaction.recipients().stream().anyMatch(r -> !r.local());
+        inspection = authentication.inspect(writer.content(), protocol.authenticatedUser() != null, relayed);
+        return inspection.stream();
+    }
+
+    /**
+     * Mail authentication at the end of the content, before the 250: puts its header fields on top of the
+     * stored message, or returns the refusal (DMARC reject, a temporary DNS failure) to send instead.
+     */
+    private Reply authenticate(Transaction transaction, SpoolWriter writer) throws IOException {
+        MessageAuthentication authentication = services.authentication();
+        MessageAuthentication.Inspection seen = inspection;
+        inspection = null;
+        if (authentication == null || seen == null) {
+            return null;
+        }
+        String user = protocol.authenticatedUser();
+        AuthDecision decision = authentication.decide(seen, new AuthContext(role == ListenerRole.MX,
+                user, clientAddress, protocol.heloName(),
+                transaction.sender() == null ? "" : transaction.sender().address(),
+                transaction.recipients().stream().anyMatch(r -> !r.local()), writer.id(),
+                address -> user != null && services.policy().isAddressOf(user, address)));
+        if (decision.refusal() != null) {
+            return decision.refusal();
+        }
+        writer.prepend(decision.prependFields().getBytes(StandardCharsets.ISO_8859_1));
+        return null;
     }
 
     /** A BDAT transaction's open spool file and the sink that has seen all its chunks so far. */
@@ -257,24 +401,33 @@ public final class SmtpSession implements Runnable {
         return writer;
     }
 
-    private void commit(Transaction transaction) throws IOException {
+    private boolean commit(Transaction transaction) throws IOException {
         SpoolWriter writer = writerOf(transaction);
+        Reply refusal = authenticate(transaction, writer);
+        if (refusal != null) {
+            writer.abort();
+            return perform(protocol.contentRefused(refusal));
+        }
         Envelope envelope = envelope(transaction, writer.id());
         Reply reply;
         try {
             writer.commit(envelope);
             reply = protocol.committed(writer.id());
         } catch (IOException e) {
+            // RFC 5321 §4.2.5: no 250, so the message must not be delivered; a full disk says so (452 4.3.1).
             writer.abort();
-            LOG.error("spool failed for {} from {}: {}", writer.id(), clientAddress, e.toString());
-            reply = protocol.commitFailed();
+            boolean full = DiskSpace.isOutOfSpace(e, services.spool().directory());
+            LOG.error("spool failed for {} from {}{}: {}", writer.id(), clientAddress, full ? " (disk full)" : "",
+                    e.toString());
+            reply = protocol.commitFailed(full);
             send(reply);
-            return;
+            return true;
         }
         accepted++;
         log.accepted(envelope);
         send(reply);
         services.onAccepted().accept(envelope);
+        return true;
     }
 
     private static SpoolWriter writerOf(Transaction transaction) {
@@ -309,7 +462,7 @@ public final class SmtpSession implements Runnable {
         flush();
         SSLSocket tls;
         try {
-            tls = services.tls().startTls(socket);
+            tls = handshake(() -> services.tls().startTls(socket));
         } catch (IOException e) {
             // RFC 3207 §4.1: after a failed handshake the plaintext state cannot be trusted: close.
             LOG.info("TLS handshake with {} failed: {}", clientAddress, e.getMessage());
@@ -340,15 +493,26 @@ public final class SmtpSession implements Runnable {
     }
 
     private void setReadTimeout() throws IOException {
-        long millis = services.limits().commandTimeout().toMillis();
-        if (dataDeadline != null) {
-            long left = dataDeadline.toEpochMilli() - services.clock().millis();
-            if (left <= 0) {
-                throw new SocketTimeoutException("DATA deadline passed");
-            }
-            millis = Math.min(millis, left);
+        socket.setSoTimeout(deadlines.readTimeoutMillis());
+    }
+
+    private interface Handshake {
+        SSLSocket run() throws IOException;
+    }
+
+    /**
+     * A TLS handshake (STARTTLS or implicit TLS) within the command timeout, however slowly its records come:
+     * the socket timeout bounds each read, the watchdog the whole. No SMTP reply can be sent in the middle of one.
+     */
+    private SSLSocket handshake(Handshake handshake) throws IOException {
+        deadlines.command();
+        socket.setSoTimeout(deadlines.readTimeoutMillis());
+        handshaking = true;
+        try {
+            return handshake.run();
+        } finally {
+            handshaking = false;
         }
-        socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, millis)));
     }
 
     /**
@@ -362,6 +526,7 @@ public final class SmtpSession implements Runnable {
     }
 
     private void abandonTransaction(Transaction transaction) {
+        inspection = null; // per transaction: what it saw must not outlive it
         if (transaction == null || transaction.spoolHandle() == null) {
             return;
         }
@@ -385,8 +550,17 @@ public final class SmtpSession implements Runnable {
 
     /** The last reply of a session: it must reach the client before the socket closes (never a silent close). */
     private void sendFinal(Reply reply) throws IOException {
-        send(reply);
-        flush();
+        writeLock.lock();
+        try {
+            if (finalSent) {
+                return;
+            }
+            finalSent = true;
+            send(reply);
+            flush();
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     private void flush() throws IOException {
@@ -398,14 +572,80 @@ public final class SmtpSession implements Runnable {
         }
     }
 
+    /** The session's last words (a 421): sent once, whoever decides to end it, and never after another. */
     private void sendQuietly(Reply reply) {
+        writeLock.lock();
         try {
-            if (output != null) {
+            if (output != null && !finalSent && !handshaking) {
+                finalSent = true;
                 send(reply);
                 flush();
             }
         } catch (IOException ignored) {
             // The peer is gone; nothing more to tell it.
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * The watchdog's check, about twice a second: a session whose deadline passed more than a grace period ago
+     * is stuck in a read no socket timeout can bound (a TLS record or handshake sent byte by byte) or in a write
+     * to a client that does not read. It gets {@code 421 4.4.2} when a reply can still be written, and its socket
+     * is closed; if even that write blocks, the socket is closed regardless a little later. A session that is
+     * checking or committing a message the client has sent in full is never cut: see {@link #afterContent}.
+     */
+    public void enforceDeadline(long nowMillis) {
+        long overdue = deadlines.overdueSince(nowMillis);
+        if (overdue < WATCHDOG_GRACE_MILLIS) {
+            return;
+        }
+        synchronized (cutGuard) {
+            if (working) {
+                return;
+            }
+            if (!cut) {
+                cut = true;
+                LOG.info("session from {} overran its deadline by {} ms: closing it", clientAddress, overdue);
+                Thread.ofVirtual().name("smtp-expire").start(this::expire);
+                return;
+            }
+        }
+        // Cut already, so the session thread can no longer start taking a message: closing loses none.
+        if (overdue >= WATCHDOG_GRACE_MILLIS + WATCHDOG_FORCE_MILLIS) {
+            closeRawSocket();
+        }
+    }
+
+    private void expire() {
+        Reply reply = (deadlines.sessionExpired() ? ReplyName.SESSION_TOO_LONG : ReplyName.TIMEOUT)
+                .reply(services.hostname());
+        try {
+            // The session thread holds the lock only while it writes; if that write is stuck, so would ours be.
+            if (writeLock.tryLock(WATCHDOG_GRACE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                try {
+                    if (output != null && !finalSent && !handshaking) {
+                        finalSent = true;
+                        output.write(reply.wire().getBytes(StandardCharsets.US_ASCII));
+                        output.flush();
+                        log.reply(reply);
+                    }
+                } finally {
+                    writeLock.unlock();
+                }
+            }
+        } catch (IOException | InterruptedException e) {
+            // The peer is gone or not reading; closing is all that is left.
+        } finally {
+            closeRawSocket();
+        }
+    }
+
+    private void closeRawSocket() {
+        try {
+            rawSocket.close();
+        } catch (IOException ignored) {
+            // Already closed.
         }
     }
 
@@ -417,7 +657,8 @@ public final class SmtpSession implements Runnable {
         shuttingDown = true;
         writeLock.lock();
         try {
-            if (idle && output != null) {
+            if (idle && output != null && !finalSent) {
+                finalSent = true;
                 output.write(ReplyName.SHUTTING_DOWN.reply(services.hostname()).wire()
                         .getBytes(StandardCharsets.US_ASCII));
                 output.flush();

@@ -135,6 +135,30 @@ class SmtpConnectionTest {
     }
 
     @Test
+    void aPositiveReplyToDataOtherThan354DeliversNothingAndIsDeferred() throws Exception {
+        // RFC 5321 §4.1.1.4: only 354 lets the data go; taking this 250 for a delivery would lose the message.
+        peer.dataStartReply = "250 2.0.0 Ok";
+        try (SmtpConnection c = connect()) {
+            TransactionResult r = c.send(message("b@peer.test"));
+            assertThat(r.outcome(0).oneLine()).startsWith("451 4.5.0 Protocol error: ")
+                    .endsWith(" answered DATA with \"250 2.0.0 Ok\"");
+            assertThat(c.isOpen()).isFalse();
+        }
+        assertThat(peer.received).isEmpty();
+    }
+
+    @Test
+    void aThreeHundredReplyAfterTheDataIsNoDelivery() throws Exception {
+        peer.dataReply = n -> "354 what now?";
+        try (SmtpConnection c = connect()) {
+            TransactionResult r = c.send(message("b@peer.test"));
+            assertThat(r.outcome(0).oneLine()).startsWith("451 4.5.0 Protocol error: ")
+                    .endsWith(" answered the end of the data with \"354 what now?\"");
+            assertThat(c.isOpen()).isFalse();
+        }
+    }
+
+    @Test
     void startTlsWhenOfferedAndEhloAgain() throws Exception {
         peer.enableTls(dir);
         try (SmtpConnection c = connect()) {

@@ -3,6 +3,7 @@ package dev.posthorn.smtp.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.posthorn.codes.Reply;
+import dev.posthorn.policy.HeaderFrom;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -106,11 +107,11 @@ class ProtocolFuzzTest {
                 assertThat(data.goAhead().code()).isEqualTo(354);
                 assertWellFormed(data.goAhead());
                 DataOutcome outcome = new DataOutcome(500, false, !cleanContent, false, cleanContent ? 1 : 101,
-                        List.of("x@example.org"));
+                        new HeaderFrom.Mailboxes(List.of(new HeaderFrom.Address("x", "example.org")), List.of()));
                 return follow(protocol, protocol.dataEnded(outcome), cleanContent, commitSucceeds);
             }
             case Action.ReceiveChunk chunk -> {
-                DataOutcome outcome = new DataOutcome(chunk.size(), false, false, false, 0, List.of());
+                DataOutcome outcome = new DataOutcome(chunk.size(), false, false, false, 0, new HeaderFrom.Absent());
                 return follow(protocol, protocol.chunkEnded(chunk.size(), chunk.last(), outcome), cleanContent,
                         commitSucceeds);
             }

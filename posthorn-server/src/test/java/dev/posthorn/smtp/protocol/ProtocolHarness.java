@@ -1,6 +1,7 @@
 package dev.posthorn.smtp.protocol;
 
 import dev.posthorn.codes.Reply;
+import dev.posthorn.policy.HeaderFrom;
 import dev.posthorn.policy.HostedDomains;
 import dev.posthorn.policy.MailPolicy;
 import dev.posthorn.policy.MailboxDirectory;
@@ -97,7 +98,7 @@ final class ProtocolHarness {
             }
             case "@DATA_END" -> protocol.dataEnded(outcome(rest));
             case "@CHUNK_END" -> protocol.chunkEnded(lastChunk.size(), lastChunk.last(),
-                    new DataOutcome(chunked, false, false, false, 0, List.of()));
+                    new DataOutcome(chunked, false, false, false, 0, new HeaderFrom.Absent()));
             case "@COMMIT" -> new Action.Respond(protocol.committed(QUEUE_ID));
             case "@COMMIT_FAILED" -> new Action.Respond(protocol.commitFailed());
             case "@GREETING" -> new Action.Respond(protocol.greeting());
@@ -134,7 +135,10 @@ final class ProtocolHarness {
                 throw new IllegalArgumentException("unknown DATA_END flag " + flag);
             }
         }
-        return new DataOutcome(size, tooBig, bareLf, bareCr, hops, from);
+        HeaderFrom.Result senders = from.isEmpty() ? new HeaderFrom.Absent() : new HeaderFrom.Mailboxes(
+                from.stream().map(a -> new HeaderFrom.Address(a.substring(0, a.lastIndexOf('@')),
+                        a.substring(a.lastIndexOf('@') + 1))).toList(), List.of());
+        return new DataOutcome(size, tooBig, bareLf, bareCr, hops, senders);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.posthorn.smtp.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.posthorn.policy.Mailbox;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -1,0 +1,23 @@
+package dev.posthorn.delivery;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code [delivery]}: how mail for hosted mailboxes is stored. {@code local} applies to every hosted domain,
+ * {@code domains} overrides it per domain: {@code "maildir"} (written here, the default),
+ * {@code "lmtp:unix:/run/dovecot/lmtp"} or {@code "lmtp:host:port"} (handed to an LMTP server, RFC 2033).
+ */
+public class DeliveryConfig {
+    public String local = "maildir";
+    public Map<String, String> domains = new LinkedHashMap<>();
+    /**
+     * Maildir deliveries at once. Each writes and syncs a file; every sync queued ahead of the spool journal's
+     * delays a {@code 250}, so a few at a time keep up and let bursts queue (Postfix:
+     * local_destination_concurrency_limit). The system property {@code posthorn.delivery.concurrency} still sets
+     * the default.
+     */
+    public int localConcurrency = Integer.getInteger("posthorn.delivery.concurrency", 4);
+    /** Connections to one LMTP server at once. */
+    public int lmtpConnections = 10;
+}

@@ -1,0 +1,174 @@
+package dev.posthorn.queue;
+
+import dev.posthorn.delivery.target.DeliveryTarget;
+import dev.posthorn.delivery.target.Destination;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The work for one destination (a mailbox store, an LMTP server, a remote route), done by at most
+ * {@link Destination#concurrency()} workers. Each worker opens one {@link DeliveryTarget} and drains the lane
+ * with it, so a connection carries message after message; a worker whose lane is empty keeps it for
+ * {@link #LINGER} in case more comes for the same destination (Postfix: smtp_connection_cache_time_limit = 2s).
+ */
+final class Lane {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Lane.class);
+    static final Duration LINGER = Duration.ofSeconds(2);
+
+    /** Recipients of one message that go to this lane's destination, attempted in one transaction. */
+    record Job(QueuedMessage message, List<Integer> recipients) {
+    }
+
+    private final Destination destination;
+    private final Function<Destination, DeliveryTarget> opener;
+    private final BiConsumer<Job, DeliveryTarget> attempt;
+    private final Consumer<Job> giveBack;
+    private final BiConsumer<Job, Throwable> failed;
+    /** A permit per remote connection, shared by all lanes; null where the lane holds no connection. */
+    private final Semaphore connections;
+    private final boolean platformThreads;
+    private final ArrayDeque<Job> jobs = new ArrayDeque<>();
+    private final java.util.Set<DeliveryTarget> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private int workers;
+    private int idle;
+    private volatile boolean running = true;
+
+    Lane(Destination destination, Function<Destination, DeliveryTarget> opener, BiConsumer<Job, DeliveryTarget> attempt,
+         Consumer<Job> giveBack, BiConsumer<Job, Throwable> failed, Semaphore connections, boolean platformThreads) {
+        this.destination = destination;
+        this.opener = opener;
+        this.attempt = attempt;
+        this.giveBack = giveBack;
+        this.failed = failed;
+        this.connections = connections;
+        this.platformThreads = platformThreads;
+    }
+
+    synchronized void add(Job job) {
+        jobs.add(job);
+        if (idle > 0) {
+            notify(); // a lingering worker with an open connection takes it
+            return;
+        }
+        if (workers < Math.max(1, destination.concurrency())) {
+            workers++;
+            (platformThreads ? Thread.ofPlatform().daemon() : Thread.ofVirtual())
+                    .name("deliver-" + destination.key()).start(this::work);
+        }
+    }
+
+    synchronized boolean idle() {
+        return workers == 0 && jobs.isEmpty();
+    }
+
+    /** The next job, waiting up to the linger time; null means stop (the worker is no longer counted). */
+    private synchronized Job next() throws InterruptedException {
+        long deadline = System.nanoTime() + LINGER.toNanos();
+        while (jobs.isEmpty() && running) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            idle++;
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } finally {
+                idle--;
+            }
+        }
+        Job job = running ? jobs.poll() : null;
+        if (job == null) {
+            workers--;
+        }
+        return job;
+    }
+
+    private void work() {
+        boolean permit = false;
+        boolean counted = true;
+        Throwable cause = null;
+        try {
+            if (connections != null) {
+                connections.acquire();
+                permit = true;
+            }
+            try (DeliveryTarget target = opener.apply(destination)) {
+                open.add(target);
+                try {
+                    Job job;
+                    while ((job = next()) != null) {
+                        attempt.accept(job, target);
+                    }
+                    counted = false;
+                } finally {
+                    open.remove(target);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable e) {
+            // An Error too: the jobs it leaves must go back to the scheduler, never stay stranded in the lane.
+            LOG.error("delivery worker for {} failed", destination.key(), e);
+            cause = e;
+        } finally {
+            if (permit) {
+                connections.release();
+            }
+            if (counted) {
+                abandon(cause);
+            }
+        }
+    }
+
+    /**
+     * A worker that dies uncounts itself; the last one hands the lane's jobs back to the scheduler: as failed
+     * attempts when it died of a fault (they back off, not loop), as not attempted when it was interrupted.
+     */
+    private void abandon(Throwable cause) {
+        List<Job> orphans = List.of();
+        synchronized (this) {
+            workers--;
+            if (workers == 0) {
+                orphans = List.copyOf(jobs);
+                jobs.clear();
+            }
+        }
+        for (Job job : orphans) {
+            if (cause == null) {
+                giveBack.accept(job);
+            } else {
+                failed.accept(job, cause);
+            }
+        }
+    }
+
+    /** Shutdown: lingering workers stop now; jobs not started go back. */
+    void stop() {
+        List<Job> left;
+        synchronized (this) {
+            running = false;
+            left = List.copyOf(jobs);
+            jobs.clear();
+            notifyAll();
+        }
+        left.forEach(giveBack);
+    }
+
+    /** Shutdown, after the grace period: cut the connections of attempts still running. */
+    void abortAll() {
+        open.forEach(DeliveryTarget::abort);
+    }
+
+    synchronized boolean busy() {
+        return workers > 0;
+    }
+}

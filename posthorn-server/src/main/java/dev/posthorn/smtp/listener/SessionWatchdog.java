@@ -1,0 +1,47 @@
+package dev.posthorn.smtp.listener;
+
+import dev.posthorn.smtp.session.SmtpSession;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Looks at every open session twice a second and makes each keep its deadlines even where its own socket
+ * timeouts cannot (see {@link SmtpSession#enforceDeadline}). One platform thread for the whole server: the
+ * check is a clock comparison per session.
+ */
+public final class SessionWatchdog implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionWatchdog.class);
+    static final Duration INTERVAL = Duration.ofMillis(500);
+
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("session-watchdog").factory());
+
+    public SessionWatchdog(Set<SmtpSession> sessions, Clock clock) {
+        timer.scheduleWithFixedDelay(() -> sweep(sessions, clock), INTERVAL.toMillis(), INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private static void sweep(Set<SmtpSession> sessions, Clock clock) {
+        long now = clock.millis();
+        for (SmtpSession session : sessions) {
+            try {
+                session.enforceDeadline(now);
+            } catch (RuntimeException e) {
+                // A scheduled task that throws is never run again: one bad session must not end the watch.
+                LOG.error("watchdog check failed for a session", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

@@ -1,0 +1,73 @@
+package dev.posthorn.smtp.session;
+
+import java.net.SocketTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The time limits of one session as absolute deadlines, so that they hold however the client spreads its bytes:
+ * a read timeout alone restarts with every byte, and a client sending one byte a second would never meet it.
+ * <ul>
+ *   <li>a phase deadline: a command line must be complete within the command timeout of its first byte, the
+ *       next one must start within the command timeout of the last reply, message content within the data
+ *       timeout (RFC 5321 §4.5.3.2, SMTP-CONFORMANCE O-3), a TLS handshake within the command timeout;</li>
+ *   <li>the session deadline, always in force.</li>
+ * </ul>
+ * The session thread sets the phase and bounds each read by what is left ({@link #readTimeoutMillis}); the
+ * listener's watchdog reads {@link #overdueSince} from another thread for reads that one socket timeout cannot
+ * bound (a TLS record arriving one byte at a time, a handshake) and for writes to a client that stopped reading.
+ */
+final class SessionDeadlines {
+
+    private final Clock clock;
+    private final long commandMillis;
+    private final long sessionEnd;
+    private volatile long phaseEnd;
+
+    SessionDeadlines(Clock clock, Duration commandTimeout, Duration sessionTimeout) {
+        this.clock = clock;
+        this.commandMillis = commandTimeout.toMillis();
+        long now = clock.millis();
+        this.sessionEnd = saturatedAdd(now, sessionTimeout.toMillis());
+        this.phaseEnd = saturatedAdd(now, commandMillis);
+    }
+
+    /** Waiting for a command, a command line under way, or a command being answered: the command timeout. */
+    void command() {
+        phaseEnd = saturatedAdd(clock.millis(), commandMillis);
+    }
+
+    /** Message content (DATA, or one BDAT chunk): the data timeout in total. */
+    void content(Duration dataTimeout) {
+        phaseEnd = saturatedAdd(clock.millis(), dataTimeout.toMillis());
+    }
+
+    /**
+     * The socket timeout for the next blocking read: what is left of the nearer deadline, and never more than
+     * the command timeout between two reads.
+     *
+     * @throws SocketTimeoutException when a deadline has passed already
+     */
+    int readTimeoutMillis() throws SocketTimeoutException {
+        long left = Math.min(phaseEnd, sessionEnd) - clock.millis();
+        if (left <= 0) {
+            throw new SocketTimeoutException("deadline passed");
+        }
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.min(commandMillis, left)));
+    }
+
+    /** True once the session's own deadline has passed: the 421 then says so. */
+    boolean sessionExpired() {
+        return clock.millis() >= sessionEnd;
+    }
+
+    /** How long ago the nearer deadline passed, in milliseconds; negative while there is time left. */
+    long overdueSince(long nowMillis) {
+        return nowMillis - Math.min(phaseEnd, sessionEnd);
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.posthorn.web;
+
+import dev.posthorn.codes.providers.ProviderCatalogue;
+import dev.posthorn.tls.ServerTls;
+import dev.posthorn.web.api.ApiV1;
+import dev.posthorn.web.assets.SiteMap;
+import dev.posthorn.web.assets.StaticAssets;
+import dev.posthorn.web.http.ConcurrencyLimit;
+import dev.posthorn.web.pages.Languages;
+import dev.posthorn.web.pages.ReferencePages;
+import dev.posthorn.web.pages.Site;
+import dev.posthorn.web.pages.SiteFallbacks;
+import dev.posthorn.web.pages.Templates;
+import java.io.IOException;
+import java.util.List;
+
+/** The web server as {@code posthorn serve} runs it: the reply-code reference, its JSON API, assets and sitemap. */
+public final class ReferenceSite {
+
+    private ReferenceSite() {
+    }
+
+    /** Pasted bounces read at once, page and API together; more get 503 and Retry-After: 1. */
+    public static final int EXPLAINS_AT_ONCE = 4;
+
+    public static WebServer start(WebSettings settings, ServerTls tls, String version) throws IOException {
+        return start(settings, tls, version, new ConcurrencyLimit(EXPLAINS_AT_ONCE, 1));
+    }
+
+    /** @param explains the places for reading pasted bounces, shared by {@code /{lang}/explain} and the API */
+    public static WebServer start(WebSettings settings, ServerTls tls, String version, ConcurrencyLimit explains)
+            throws IOException {
+        StaticAssets assets = new StaticAssets();
+        Site site = new Site(new Languages(), ProviderCatalogue.bundled(), new Templates(), assets, version);
+        SiteFallbacks fallbacks = new SiteFallbacks(site);
+        return WebServer.start(settings, tls, fallbacks, List.of(assets, new SiteMap(site),
+                new ReferencePages(site, fallbacks, explains), new ApiV1(site, fallbacks, explains)));
+    }
+}

@@ -1,0 +1,109 @@
+package dev.posthorn.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.posthorn.cli.Main;
+import dev.posthorn.spool.Envelope;
+import dev.posthorn.spool.EnvelopeRecipient;
+import dev.posthorn.spool.Spool;
+import dev.posthorn.spool.SpoolWriter;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * A message whose state file cannot be read is set aside loudly, not skipped in silence (finding 12e of the
+ * review of issue 9: it was never delivered, never bounced, and {@code posthorn queue list} did not show it).
+ */
+@Timeout(60)
+class SetAsideTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aMessageWithAnUnreadableStateIsKeptAndListed() throws Exception {
+        Path queueDir = dir.resolve("data/queue");
+        String id;
+        Spool spool = new Spool(queueDir);
+        try (FileQueueStore store = new FileQueueStore(spool, Clock.systemUTC())) {
+            SpoolWriter writer = spool.begin();
+            byte[] body = "Subject: kept\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+            writer.content().write(body);
+            Envelope e = new Envelope(writer.id(), Instant.now(), "alice@posthorn.test",
+                    List.of(new EnvelopeRecipient("carol@remote.test", Set.of(), null, false)), "7BIT", false,
+                    null, null, null, "127.0.0.1", "client.test", body.length);
+            writer.commit(e);
+            id = e.id();
+            spool.materialize(id);
+        }
+        assertThat(queueDir.resolve(id + ".env")).exists();
+        Files.writeString(StateFile.path(queueDir, id), "{\"recipients\": [ this is not JSON");
+
+        try (FileQueueStore store = new FileQueueStore(new Spool(queueDir), Clock.systemUTC())) {
+            assertThat(store.get(id)).as("never attempted with a made-up state").isNull();
+            assertThat(store.setAside()).extracting(SetAside::id).containsExactly(id);
+            assertThat(store.setAside().get(0).reason()).startsWith("state unreadable");
+        }
+        assertThat(queueDir.resolve(id + ".env")).as("its files are kept").exists();
+        assertThat(queueDir.resolve(id + ".state")).exists();
+
+        CommandLine cli = Main.commandLine();
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(new StringWriter(), true));
+        cli.execute("queue", "list", "--data-dir", dir.resolve("data").toString());
+        assertThat(out.toString()).contains("Messages set aside because their files cannot be read")
+                .contains(id + ": state unreadable");
+    }
+
+    /** {@code posthorn queue delete <id>} gets rid of a set-aside message: its files go, for good, and it says so. */
+    @Test
+    void aSetAsideMessageCanBeDeletedByItsId() throws Exception {
+        Path queueDir = dir.resolve("data/queue");
+        String id;
+        Spool spool = new Spool(queueDir);
+        try (FileQueueStore store = new FileQueueStore(spool, Clock.systemUTC())) {
+            SpoolWriter writer = spool.begin();
+            byte[] body = "Subject: unreadable\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+            writer.content().write(body);
+            Envelope e = new Envelope(writer.id(), Instant.now(), "alice@posthorn.test",
+                    List.of(new EnvelopeRecipient("carol@remote.test", Set.of(), null, false)), "7BIT", false,
+                    null, null, null, "127.0.0.1", "client.test", body.length);
+            writer.commit(e);
+            id = e.id();
+            spool.materialize(id);
+        }
+        Files.writeString(StateFile.path(queueDir, id), "{\"recipients\": [ this is not JSON");
+
+        CommandLine cli = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute("queue", "delete", id, "--data-dir", dir.resolve("data").toString());
+        assertThat(err.toString()).doesNotContain("no message");
+        assertThat(code).isZero();
+        assertThat(out.toString()).contains("deleted 1 message(s)")
+                .contains(id + " (set aside, unreadable: its files are removed)");
+        assertThat(queueDir.resolve(id + ".env")).doesNotExist();
+        assertThat(queueDir.resolve(id + ".msg")).doesNotExist();
+        assertThat(queueDir.resolve(id + ".state")).doesNotExist();
+
+        // Durable: a restart (a replay of whatever the journal holds) does not bring it back, set aside or not.
+        try (FileQueueStore store = new FileQueueStore(new Spool(queueDir), Clock.systemUTC())) {
+            assertThat(store.get(id)).isNull();
+            assertThat(store.setAside()).isEmpty();
+        }
+    }
+}

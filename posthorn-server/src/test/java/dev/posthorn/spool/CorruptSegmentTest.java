@@ -1,0 +1,135 @@
+package dev.posthorn.spool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.posthorn.cli.Main;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * A damaged journal record is never a reason to throw a segment away: the segment is moved aside and kept, every
+ * intact record in it (before and after the damage) is recovered, the log says so and {@code posthorn queue list}
+ * lists it. A record torn by a crash at the end of a segment (never acknowledged) is simply dropped.
+ */
+class CorruptSegmentTest {
+
+    @TempDir
+    Path data;
+
+    private Path queue() {
+        return data.resolve("queue");
+    }
+
+    private static String commit(Spool spool, String body) throws IOException {
+        SpoolWriter writer = spool.begin();
+        byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
+        try (OutputStream out = writer.content()) {
+            out.write(bytes);
+        }
+        writer.commit(new Envelope(writer.id(), Instant.parse("2026-01-01T00:00:00Z"), "a@example.org",
+                List.of(new EnvelopeRecipient("postmaster@localhost", Set.of(), null, true)), "7BIT", false, null,
+                null, null, "127.0.0.1", "client.test", bytes.length));
+        return writer.id();
+    }
+
+    private Path onlySegment() throws IOException {
+        try (Stream<Path> files = Files.list(queue().resolve("journal"))) {
+            List<Path> segments = files.filter(p -> p.toString().endsWith(".jnl")).toList();
+            assertThat(segments).hasSize(1);
+            return segments.get(0);
+        }
+    }
+
+    private static int indexOf(byte[] haystack, String needle) {
+        byte[] n = needle.getBytes(StandardCharsets.US_ASCII);
+        outer:
+        for (int i = 0; i + n.length <= haystack.length; i++) {
+            for (int j = 0; j < n.length; j++) {
+                if (haystack[i + j] != n[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError(needle + " not found");
+    }
+
+    private String queueList() {
+        CommandLine cli = Main.commandLine();
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(new StringWriter(), true));
+        assertThat(cli.execute("queue", "list", "--data-dir", data.toString())).isZero();
+        return out.toString();
+    }
+
+    @Test
+    void aDamagedRecordSetsItsSegmentAsideAndEveryIntactRecordIsRecovered() throws Exception {
+        Spool spool = new Spool(queue());
+        String first = commit(spool, "Subject: first\r\n\r\nbody\r\n");
+        String second = commit(spool, "Subject: second\r\n\r\nbody\r\n");
+        String third = commit(spool, "Subject: third\r\n\r\nbody\r\n");
+        spool.simulateCrash();
+        Path segment = onlySegment();
+        byte[] bytes = Files.readAllBytes(segment);
+        bytes[indexOf(bytes, "second")] ^= 0x20; // one flipped bit in the second message's content
+        Files.write(segment, bytes);
+
+        Spool reopened = new Spool(queue());
+        try {
+            assertThat(reopened.envelopeFile(first)).exists();
+            assertThat(Files.readString(reopened.messageFile(third))).isEqualTo("Subject: third\r\n\r\nbody\r\n");
+            assertThat(reopened.envelopeFile(second)).doesNotExist();
+            assertThat(segment).doesNotExist();
+            List<CorruptSegment> aside = Spool.corruptSegments(queue());
+            assertThat(aside).singleElement().satisfies(c -> {
+                assertThat(c.file().getFileName()).isEqualTo(segment.getFileName());
+                assertThat(Files.readAllBytes(c.file())).isEqualTo(bytes);
+                assertThat(c.reason()).contains("checksum mismatch", "an intact record follows");
+            });
+        } finally {
+            reopened.close();
+        }
+        // Reported by the command operators use, and still kept after another start.
+        new Spool(queue()).close();
+        assertThat(queueList()).contains("Journal segments set aside because of a damaged record",
+                segment.getFileName().toString(), "checksum mismatch");
+        assertThat(Spool.corruptSegments(queue())).hasSize(1);
+    }
+
+    @Test
+    void aRecordTornByACrashAtTheEndIsDroppedQuietly() throws Exception {
+        Spool spool = new Spool(queue());
+        String kept = commit(spool, "Subject: kept\r\n\r\nbody\r\n");
+        spool.simulateCrash();
+        Path segment = onlySegment();
+        // The start of a record whose write the crash cut short (the same record again, with the segment's own
+        // salt): its length runs past the end of the file.
+        byte[] bytes = Files.readAllBytes(segment);
+        byte[] torn = java.util.Arrays.copyOfRange(bytes, Journal.SEGMENT_HEADER, Journal.SEGMENT_HEADER + 40);
+        Files.write(segment, torn, StandardOpenOption.APPEND);
+
+        Spool reopened = new Spool(queue());
+        try {
+            assertThat(reopened.envelopeFile(kept)).exists();
+            assertThat(Spool.corruptSegments(queue())).isEmpty();
+            assertThat(segment).doesNotExist();
+        } finally {
+            reopened.close();
+        }
+        assertThat(queueList()).doesNotContain("set aside");
+    }
+}
