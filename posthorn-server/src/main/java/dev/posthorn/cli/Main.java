@@ -22,6 +22,8 @@ public final class Main implements Runnable {
         cli.addSubcommand(new QueueCommand());
         cli.addSubcommand(new ConfigCommand());
         cli.addSubcommand(new UserCommand());
+        cli.addSubcommand(new DomainCommand());
+        cli.addSubcommand(new TokenCommand());
         cli.addSubcommand(new ExplainCommand());
         cli.addSubcommand(new CompareCommand());
         cli.addSubcommand(new ProbeCommand());

@@ -6,6 +6,7 @@ import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.server.PosthornServer;
 import dev.posthorn.server.Version;
 import dev.posthorn.smtp.listener.SmtpListener;
+import dev.posthorn.store.StoreException;
 import dev.posthorn.web.ReferenceSite;
 import dev.posthorn.web.WebServer;
 import dev.posthorn.web.WebSettings;
@@ -58,7 +59,13 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("posthorn serve: " + e.getMessage());
             return 2;
         }
-        PosthornServer server = PosthornServer.start(loaded);
+        PosthornServer server;
+        try {
+            server = PosthornServer.start(loaded);
+        } catch (StoreException e) {
+            System.err.println("posthorn serve: " + e.getMessage());
+            return 1;
+        }
         WebServer web;
         try {
             web = loaded.web.port == 0 ? null
@@ -121,6 +128,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         System.out.println("  mail goes to " + server.mailRoot() + "/<domain>/<user>/new/");
         System.out.println("  queue in     " + server.dataDir().resolve("queue"));
+        System.out.println("  users in     " + server.store().describe());
         System.out.println("  outbound     " + server.outboundSummary() + " (see 'posthorn queue list')");
         System.out.flush();
     }

@@ -22,9 +22,10 @@ final class ConfigValidator {
             problems.add(new ConfigProblem("server.hostname", "'" + server.hostname + "' is not a host name",
                     "use a fully qualified name such as mx.example.com, or leave it empty for the system's"));
         }
-        if (server.domains.isEmpty()) {
+        if (server.domains.isEmpty() && !config.store.isPostgresql()) {
             problems.add(new ConfigProblem("server.domains", "no domain is hosted",
-                    "list at least one domain, e.g. domains = [\"example.com\"]"));
+                    "list at least one domain, e.g. domains = [\"example.com\"] (with [store] kind = \"postgresql\","
+                            + " domains may come from the database alone: posthorn domain add)"));
         }
         for (String domain : server.domains) {
             if (!DOMAIN.matcher(domain).matches()) {
@@ -82,6 +83,7 @@ final class ConfigValidator {
         section(problems, "auth", config.auth::validate);
         section(problems, "mailauth", config.mailauth::validate);
         DeliveryConfigValidator.validate(config, problems);
+        StoreConfigValidator.validate(config.store, problems);
         return problems;
     }
 

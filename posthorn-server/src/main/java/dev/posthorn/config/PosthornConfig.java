@@ -38,6 +38,8 @@ public final class PosthornConfig {
 
     /** SPF, DKIM, DMARC and ARC checks on the MX port; DKIM signing; ARC sealing. */
     public dev.posthorn.policy.MailAuthConfig mailauth = new dev.posthorn.policy.MailAuthConfig();
+    /** Where users and domains live: files in the data directory, or PostgreSQL shared by several nodes. */
+    public dev.posthorn.store.StoreConfig store = new dev.posthorn.store.StoreConfig();
 
     /** Identity and storage. */
     public static final class Server {
@@ -45,7 +47,7 @@ public final class PosthornConfig {
         public String hostname = "";
         /** Where the queue, mailboxes, users and generated certificates live. */
         public String dataDir = "posthorn-data";
-        /** Domains whose mail is delivered here. */
+        /** Domains whose mail is delivered here (beside those added with {@code posthorn domain add}). */
         public List<String> domains = new ArrayList<>(List.of("localhost"));
     }
 

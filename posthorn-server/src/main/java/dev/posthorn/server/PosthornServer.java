@@ -33,7 +33,8 @@ import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.smtp.session.SessionServices;
 import dev.posthorn.smtp.session.SmtpSession;
 import dev.posthorn.spool.Spool;
-import dev.posthorn.store.UserStore;
+import dev.posthorn.store.DirectoryStore;
+import dev.posthorn.store.StoreBackend;
 import dev.posthorn.tls.ServerTls;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -43,7 +44,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -71,16 +71,19 @@ public final class PosthornServer implements AutoCloseable {
     private final LocalDelivery localDelivery;
     private final SessionServices services;
     private final ServerTls tls;
+    private final StoreBackend store;
     private final SecureDelivery secureDelivery;
     private final MessageAuthentication authentication;
     private SessionWatchdog watchdog;
 
-    private PosthornServer(PosthornConfig config) throws IOException {
+    private PosthornServer(PosthornConfig config, String hostname, Path dataDir, StoreBackend store) throws IOException {
         this.config = config;
-        this.hostname = config.server.hostname.isEmpty() ? SystemHostname.get() : config.server.hostname;
-        this.dataDir = Files.createDirectories(Path.of(config.server.dataDir).toAbsolutePath());
-        this.domains = new HostedDomains(new HashSet<>(config.server.domains));
-        UserStore users = UserStore.open(dataDir);
+        this.hostname = hostname;
+        this.dataDir = dataDir;
+        this.store = store;
+        DirectoryStore users = store.directory();
+        seedConfiguredDomains(users);
+        this.domains = new HostedDomains(config.server.domains, users);
         PasswdFile passwdFile = config.auth.passwdFile == null ? null : new PasswdFile(Path.of(config.auth.passwdFile));
         CredentialStore credentials = CredentialStore.of(users, passwdFile);
         Mailboxes mailboxes = new Mailboxes(users, credentials);
@@ -115,8 +118,21 @@ public final class PosthornServer implements AutoCloseable {
                 Clock.systemDefaultZone(), authentication);
     }
 
+    /**
+     * @throws dev.posthorn.store.StoreException when the store's database cannot be reached or migrated (one
+     *         line: the URL, the cause and the fix)
+     */
     public static PosthornServer start(PosthornConfig config) throws IOException {
-        PosthornServer server = new PosthornServer(config);
+        String hostname = config.server.hostname.isEmpty() ? SystemHostname.get() : config.server.hostname;
+        Path dataDir = Files.createDirectories(Path.of(config.server.dataDir).toAbsolutePath());
+        StoreBackend store = StoreBackend.openForNode(config.store, dataDir, hostname);
+        PosthornServer server;
+        try {
+            server = new PosthornServer(config, hostname, dataDir, store);
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
         try {
             server.secureDelivery.start();
             server.scheduler.start();
@@ -128,6 +144,22 @@ public final class PosthornServer implements AutoCloseable {
             throw e;
         }
         return server;
+    }
+
+    /**
+     * In a shared store, this node's {@code server.domains} are written to the database (once; adding one that
+     * is there changes nothing), so every node and {@code posthorn domain list} see them. The files store is
+     * this node's alone: its configured domains stay in the configuration.
+     */
+    private void seedConfiguredDomains(DirectoryStore users) {
+        if (store.database().isEmpty()) {
+            return;
+        }
+        for (String domain : config.server.domains) {
+            if (users.addDomain(domain)) {
+                LOG.info("domain {} from server.domains added to {}", domain, users.describe());
+            }
+        }
     }
 
     private void openListeners() throws IOException {
@@ -262,6 +294,11 @@ public final class PosthornServer implements AutoCloseable {
         }
     }
 
+    /** Where users and domains live (files or the shared database). */
+    public StoreBackend store() {
+        return store;
+    }
+
     public ServerTls tls() {
         return tls;
     }
@@ -294,6 +331,7 @@ public final class PosthornServer implements AutoCloseable {
         controlDesk.close();
         secureDelivery.close(); // after the scheduler: the last sessions' TLS-RPT figures are flushed
         queue.close();
+        store.close();
         LOG.info("stopped");
     }
 

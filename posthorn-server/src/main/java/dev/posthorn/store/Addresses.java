@@ -49,7 +49,25 @@ public final class Addresses {
         if (!LOCAL.matcher(local).matches()) {
             return "local part may hold letters, digits and !#$%&'*+/=?^_`{|}~- separated by single dots";
         }
-        if (domain.isEmpty()) {
+        return domainProblem(domain);
+    }
+
+    /** A domain name folded to lower case; throws if it is not a domain name. */
+    public static String normalizeDomain(String domain) {
+        String problem = domainProblem(domain);
+        if (problem != null) {
+            throw new IllegalArgumentException("invalid domain '" + domain + "': " + problem);
+        }
+        return domain.toLowerCase(Locale.ROOT);
+    }
+
+    /** Lower-cased domain, or {@code null} if it is not a domain name (for look-ups that must not throw). */
+    public static String foldDomain(String domain) {
+        return domain == null || domainProblem(domain) != null ? null : domain.toLowerCase(Locale.ROOT);
+    }
+
+    private static String domainProblem(String domain) {
+        if (domain == null || domain.isEmpty()) {
             return "empty domain";
         }
         if (domain.length() > 253) {

@@ -59,6 +59,28 @@ class UserCommandTest {
     }
 
     @Test
+    void adminFlagsAndDomainsLiveInUsersJsonWithTheFilesStore() throws Exception {
+        assertThat(run("pw\n", "user", "add", "root@example.org", "--admin", "--password-stdin", "--data-dir", dir.toString()))
+                .isZero();
+        assertThat(run("", "user", "add", "box@example.org", "--no-password", "--data-dir", dir.toString())).isZero();
+        assertThat(run("", "user", "admin", "root@example.org", "off", "--data-dir", dir.toString())).isZero();
+        assertThat(run("", "user", "admin", "box@example.org", "on", "--data-dir", dir.toString())).isZero();
+        assertThat(out.toString()).isEqualTo("box@example.org is an admin\n");
+        assertThat(run("", "user", "admin", "nobody@example.org", "on", "--data-dir", dir.toString())).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("posthorn user admin: unknown account: nobody@example.org\n");
+        assertThat(run("", "user", "admin", "box@example.org", "maybe", "--data-dir", dir.toString())).isEqualTo(2);
+        assertThat(run("", "user", "list", "--data-dir", dir.toString())).isZero();
+        assertThat(out.toString()).isEqualTo("box@example.org (no login) (admin)\nroot@example.org\n");
+
+        assertThat(run("", "domain", "add", "example.org", "--data-dir", dir.toString())).isZero();
+        assertThat(run("", "domain", "list", "--data-dir", dir.toString())).isZero();
+        // Without --config the embedded defaults apply, whose server.domains is ["localhost"].
+        assertThat(out.toString()).isEqualTo("example.org\nlocalhost (server.domains)\n");
+        assertThat(UserStore.open(dir)).isInstanceOfSatisfying(dev.posthorn.store.DirectoryStore.class,
+                store -> assertThat(store.domains()).containsExactly("example.org"));
+    }
+
+    @Test
     void errorsAreOneLineWithExitCodeOne() {
         run("pw\n", "user", "add", "a@example.org", "--password-stdin", "--data-dir", dir.toString());
 
