@@ -25,6 +25,26 @@ public interface CredentialStore {
     /** Addresses the user may use as envelope sender (RFC 6409 §6.1 sender binding). */
     Set<String> addressesOf(String user);
 
+    /**
+     * The secret SCRAM derives an unknown user's made-up salt from; the store's shared one, or for a source
+     * without one a secret of this process.
+     */
+    default byte[] decoySecret() {
+        return ProcessSecret.BYTES.clone();
+    }
+
+    /** A secret made when the process starts, for credential sources that keep none. */
+    final class ProcessSecret {
+        private static final byte[] BYTES = new byte[32];
+
+        static {
+            new java.security.SecureRandom().nextBytes(BYTES);
+        }
+
+        private ProcessSecret() {
+        }
+    }
+
     /** The accounts of a {@link UserStore}, then those of a passwd file (may be null). */
     static CredentialStore of(UserStore users, PasswdFile passwdFile) {
         return new Credentials(users, passwdFile);

@@ -57,6 +57,11 @@ final class Credentials implements CredentialStore {
     }
 
     @Override
+    public byte[] decoySecret() {
+        return users.decoySecret();
+    }
+
+    @Override
     public Set<String> addressesOf(String user) {
         if (user == null) {
             return Set.of();

@@ -22,11 +22,6 @@ final class ScramSha256Mechanism implements SaslMechanism {
 
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final byte[] FAKE_SALT_SECRET = new byte[32];
-
-    static {
-        RANDOM.nextBytes(FAKE_SALT_SECRET);
-    }
 
     private enum State { CLIENT_FIRST, CLIENT_FINAL, SERVER_FINAL_SENT, DONE }
 
@@ -179,8 +174,9 @@ final class ScramSha256Mechanism implements SaslMechanism {
         return out.toString();
     }
 
-    private static byte[] fakeSalt(String user) {
-        byte[] mac = ScramCredentials.hmac(FAKE_SALT_SECRET, user.getBytes(StandardCharsets.UTF_8));
+    /** From the store's shared secret: the same on every node and across restarts, as a real user's salt is. */
+    private byte[] fakeSalt(String user) {
+        byte[] mac = ScramCredentials.hmac(store.decoySecret(), user.getBytes(StandardCharsets.UTF_8));
         return java.util.Arrays.copyOf(mac, 16);
     }
 

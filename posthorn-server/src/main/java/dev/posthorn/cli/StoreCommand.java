@@ -4,7 +4,6 @@ import dev.posthorn.config.ConfigException;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.store.DirectoryStore;
 import dev.posthorn.store.StoreBackend;
-import dev.posthorn.store.StoreException;
 import dev.posthorn.store.UserStoreException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -41,8 +40,8 @@ abstract class StoreCommand implements Callable<Integer> {
             run(backend.directory(), spec.commandLine().getOut());
             spec.commandLine().getOut().flush();
             return 0;
-        } catch (UserStoreException | IllegalArgumentException | UserInputException | StoreException
-                 | UncheckedIOException e) {
+        } catch (UserStoreException | IllegalArgumentException | UserInputException
+                 | UncheckedIOException e) { // a StoreException is an UncheckedIOException
             return fail(e.getMessage(), 1);
         }
     }

@@ -58,6 +58,12 @@ final class StoreConfigValidator {
         if (store.connectTimeoutSeconds < 1) {
             problems.add(new ConfigProblem("store.connect_timeout_seconds", "must be at least 1", "use e.g. 10"));
         }
+        if (store.queryTimeoutSeconds < 1) {
+            problems.add(new ConfigProblem("store.query_timeout_seconds", "must be at least 1", "use e.g. 10"));
+        }
+        if (store.migrationTimeoutSeconds < 1) {
+            problems.add(new ConfigProblem("store.migration_timeout_seconds", "must be at least 1", "use e.g. 600"));
+        }
         if (store.nodeId != null && !store.nodeId.isEmpty() && !NodeId.SHAPE.matcher(store.nodeId).matches()) {
             problems.add(new ConfigProblem("store.node_id", "'" + store.nodeId + "' is not a node id",
                     "use up to 63 letters, digits, '.', '_' and '-', unique among the nodes (or leave it"

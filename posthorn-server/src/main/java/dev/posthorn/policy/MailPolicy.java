@@ -3,15 +3,21 @@ package dev.posthorn.policy;
 import dev.posthorn.codes.Reply;
 import dev.posthorn.codes.ReplyName;
 import dev.posthorn.spool.DiskSpace;
+import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Envelope decisions with reasons: is a recipient ours, may this client relay, does the authenticated user
  * own this sender. Every refusal is a catalogue reply.
  */
 public final class MailPolicy {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MailPolicy.class);
 
     private final HostedDomains domains;
     private final MailboxDirectory mailboxes;
@@ -43,6 +49,11 @@ public final class MailPolicy {
     }
 
     public RecipientDecision recipient(Mailbox rcpt, String authenticatedUser) {
+        return unlessStoreFails("RCPT " + rcpt.address(), () -> decideRecipient(rcpt, authenticatedUser),
+                RecipientDecision.Refused::new);
+    }
+
+    private RecipientDecision decideRecipient(Mailbox rcpt, String authenticatedUser) {
         // RFC 5321 §4.5.1: <Postmaster> without a domain, and postmaster@ every hosted domain, in any case.
         if (rcpt.domain().isEmpty()) {
             return new RecipientDecision.Local();
@@ -64,8 +75,10 @@ public final class MailPolicy {
      * aliases. The null reverse-path stays allowed (RFC 6409 §3.2). Returns null when the sender is fine.
      */
     public Reply sender(Mailbox sender, String authenticatedUser) {
-        return sender == null || ownsAddress(authenticatedUser, sender.address())
-                ? null : ReplyName.SENDER_NOT_OWNED.reply();
+        return unlessStoreFails("MAIL FROM " + (sender == null ? "<>" : sender.address()),
+                () -> sender == null || ownsAddress(authenticatedUser, sender.address())
+                        ? null : ReplyName.SENDER_NOT_OWNED.reply(),
+                reply -> reply);
     }
 
     /**
@@ -81,10 +94,15 @@ public final class MailPolicy {
      * As above, with the header read only when binding applies (it is on and the client authenticated): an
      * unauthenticated client must not be able to make the server parse From: for nothing.
      */
-    public Reply headerSenders(java.util.function.Supplier<HeaderFrom.Result> headerReader, String authenticatedUser) {
+    public Reply headerSenders(Supplier<HeaderFrom.Result> headerReader, String authenticatedUser) {
         if (!senderBinding || authenticatedUser == null) {
             return null;
         }
+        return unlessStoreFails("the header senders of " + authenticatedUser,
+                () -> checkHeaderSenders(headerReader, authenticatedUser), reply -> reply);
+    }
+
+    private Reply checkHeaderSenders(Supplier<HeaderFrom.Result> headerReader, String authenticatedUser) {
         return switch (headerReader.get()) {
             case HeaderFrom.Absent absent -> null;
             case HeaderFrom.Unexamined unexamined -> ReplyName.HEADER_TOO_LARGE_TO_CHECK.reply();
@@ -133,6 +151,20 @@ public final class MailPolicy {
     public Reply storage(long declaredSize) {
         return diskSpace == null || diskSpace.hasRoomFor(declaredSize) ? null
                 : ReplyName.INSUFFICIENT_STORAGE.reply();
+    }
+
+    /**
+     * A directory that cannot be read (the database down or stuck, the users file unreadable) is this command's
+     * temporary failure, {@code 451 4.3.0} (RFC 5321 §4.2.5: the client tries again later), not the session's:
+     * one log line, no stack trace, and the session goes on.
+     */
+    private static <T> T unlessStoreFails(String what, Supplier<T> decision, java.util.function.Function<Reply, T> failed) {
+        try {
+            return decision.get();
+        } catch (UncheckedIOException e) {
+            LOG.warn("{}: directory unavailable, answered 451: {}", what, e.getMessage());
+            return failed.apply(ReplyName.LOCAL_ERROR.reply());
+        }
     }
 
     /** Where {@code <Postmaster>} without a domain is delivered. */

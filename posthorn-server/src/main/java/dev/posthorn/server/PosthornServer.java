@@ -239,7 +239,7 @@ public final class PosthornServer implements AutoCloseable {
             writer.content().write(signature);
             writer.content().write(message);
             Envelope envelope = new Envelope(writer.id(), Clock.systemUTC().instant(), "",
-                    List.of(new EnvelopeRecipient(recipient, java.util.Set.of(), null, domains.isHosted(domain))),
+                    List.of(new EnvelopeRecipient(recipient, java.util.Set.of(), null, hostedForQueueing(domain))),
                     eightBit ? "8BITMIME" : "7BIT", !recipient.chars().allMatch(c -> c < 128), null, null, null,
                     "127.0.0.1", hostname, signature.length + message.length);
             writer.commit(envelope);
@@ -278,7 +278,23 @@ public final class PosthornServer implements AutoCloseable {
     /** Writes a message into the queue as if it had been received (for embedding and tests). */
     public String enqueue(String sender, List<String> recipients, byte[] message) throws IOException {
         return enqueue(sender, recipients.stream().map(r -> new EnvelopeRecipient(r, java.util.Set.of(), null,
-                domains.isHosted(r.substring(r.lastIndexOf('@') + 1)))).toList(), null, null, false, message);
+                hostedForQueueing(r.substring(r.lastIndexOf('@') + 1)))).toList(), null, null, false, message);
+    }
+
+    /**
+     * Whether a generated message's recipient is ours. Queuing it must not need the directory: a bounce or delay
+     * notice that cannot be queued while the database is down is lost once Notices gives up. A domain the store
+     * cannot be asked about is taken as remote: a sender of ours gets it through our MX, which takes it once the
+     * database is back (until then it answers 451 and the queue retries).
+     */
+    private boolean hostedForQueueing(String domain) {
+        try {
+            return domains.isHosted(domain);
+        } catch (java.io.UncheckedIOException e) {
+            LOG.warn("queuing for a recipient at {}: directory unavailable, routed as remote: {}", domain,
+                    e.getMessage());
+            return false;
+        }
     }
 
     /** As above, with the DSN parameters of RFC 3461 (NOTIFY and ORCPT per recipient, RET, ENVID) and SMTPUTF8. */

@@ -459,6 +459,38 @@ public final class FileDirectoryStore implements DirectoryStore {
         fsyncDirectory(dataDir);
     }
 
+    private volatile byte[] decoySecret;
+
+    /** Kept in {@code <data_dir>/scram-decoy-secret} (0600), so it outlives a restart. */
+    @Override
+    public byte[] decoySecret() {
+        byte[] secret = decoySecret;
+        if (secret == null) {
+            Path path = dataDir.resolve("scram-decoy-secret");
+            try {
+                if (!Files.exists(path)) {
+                    byte[] fresh = new byte[32];
+                    new java.security.SecureRandom().nextBytes(fresh);
+                    Path tmp = dataDir.resolve("scram-decoy-secret.tmp-" + ProcessHandle.current().pid());
+                    Files.deleteIfExists(tmp);
+                    createPrivateFile(tmp);
+                    Files.write(tmp, fresh);
+                    try {
+                        Files.move(tmp, path); // no replace: a secret another process stored first wins
+                    } catch (java.nio.file.FileAlreadyExistsException e) {
+                        Files.deleteIfExists(tmp);
+                    }
+                    fsyncDirectory(dataDir);
+                }
+                secret = Files.readAllBytes(path);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot keep " + path + ": " + e.getMessage(), e);
+            }
+            decoySecret = secret;
+        }
+        return secret.clone();
+    }
+
     /** The users file holds password hashes: readable by the owner only where the file system allows. */
     private static void createPrivateFile(Path path) throws IOException {
         try {

@@ -34,6 +34,14 @@ public final class StoreConfig {
     /** How long to wait for a connection (at start-up: for the database to answer at all). */
     public int connectTimeoutSeconds = 10;
     /**
+     * The longest a statement may run or wait for a lock ({@code statement_timeout}, {@code lock_timeout}), and,
+     * with the connect timeout added, for the database to answer at all (pgJDBC's {@code socketTimeout}): a
+     * stuck database then costs a command a temporary failure, not a thread and a connection for ever.
+     */
+    public int queryTimeoutSeconds = 10;
+    /** The same limit for the schema migrations a node runs at start-up, which may rewrite whole tables. */
+    public int migrationTimeoutSeconds = 600;
+    /**
      * This node's name in the cluster (leases of queued mail, {@code application_name} in
      * {@code pg_stat_activity}); empty: the host name and a random suffix, kept in {@code <data_dir>/node-id}.
      */
@@ -69,6 +77,6 @@ public final class StoreConfig {
     public String toString() {
         return "StoreConfig[kind=" + kind + ", url=" + Redaction.url(url) + ", user=" + user + ", password="
                 + (password == null ? "unset" : "********") + ", passwordFile=" + passwordFile + ", poolSize="
-                + poolSize + ", nodeId=" + nodeId + "]";
+                + poolSize + ", queryTimeoutSeconds=" + queryTimeoutSeconds + ", nodeId=" + nodeId + "]";
     }
 }

@@ -69,6 +69,12 @@ public final class TokenSecrets {
         if (name.length() > 100 || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
             throw new IllegalArgumentException("token name: one line of at most 100 characters");
         }
+        // Line and paragraph separators break a listing's line; bidi embeddings, overrides and isolates make a
+        // name read as another in a terminal or the web page (Unicode TR 9; the "Trojan Source" trick).
+        if (name.chars().anyMatch(c -> c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e)
+                || (c >= 0x2066 && c <= 0x2069))) {
+            throw new IllegalArgumentException("token name: no line separators or bidirectional controls");
+        }
         return name.strip();
     }
 }

@@ -42,6 +42,13 @@ public interface UserStore {
     /** The account's SCRAM-SHA-256 credentials; empty for unknown accounts and mailboxes without login. */
     Optional<ScramCredentials> scramCredentials(String account);
 
+    /**
+     * A secret every node sharing this store reads alike, made once and kept: SCRAM makes up a salt for an
+     * unknown user from it (RFC 5802 §5.1 warns that a missing salt tells who exists), and a salt that differed
+     * between nodes or across a restart, where a real user's does not, would tell it too.
+     */
+    byte[] decoySecret();
+
     /** Account addresses (not aliases), sorted. */
     List<String> list();
 

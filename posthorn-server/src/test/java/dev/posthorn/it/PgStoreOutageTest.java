@@ -2,49 +2,113 @@ package dev.posthorn.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.store.StoreConfig;
+import dev.posthorn.testing.Logins;
 import dev.posthorn.testing.PostgresServer;
 import dev.posthorn.testing.Recipients;
 import dev.posthorn.testing.RunningServer;
+import dev.posthorn.testing.SmtpWire;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The shared database goes away under a running node: a session that needs it is told to come back later
- * ({@code 421 4.3.0}, nothing accepted, nothing lost), the node keeps running, and it serves again as soon as
- * the database is back, without a restart.
+ * The shared database goes away under a running node: each command that needs it is told to try again later
+ * ({@code 451 4.3.0}; in AUTH {@code 454 4.7.0}, RFC 4954 §6, as for an unreadable users file), the session goes
+ * on, nothing is accepted and nothing lost, and the node serves again as soon as the database is back, without a
+ * restart.
  */
 class PgStoreOutageTest {
+
+    private static final String LOCAL_ERROR = "451 4.3.0 Local error in processing";
 
     @TempDir
     Path dataDir;
 
     @Test
-    void whileTheDatabaseIsGoneSessionsGet421AndTheNodeRecoversWhenItIsBack() throws Exception {
+    void whileTheDatabaseIsGoneEachCommandGetsATemporaryFailureAndTheSessionGoesOn() throws Exception {
         StoreConfig store = PostgresServer.shared().newStoreConfig();
         store.connectTimeoutSeconds = 1;
-        String database = store.url.substring(store.url.lastIndexOf('/') + 1);
         try (RunningServer server = RunningServer.start(dataDir, c -> c.store = store)) {
-            server.server().store().directory().add("gina@posthorn.test", null);
+            server.server().store().directory().add("gina@posthorn.test", "pw".toCharArray());
+            int submissions = server.port(ListenerRole.SUBMISSIONS);
             assertThat(Recipients.rcptReply(server.mxPort(), "gina@posthorn.test")).isEqualTo("250 2.1.5 Recipient OK");
+            try (SmtpWire mx = SmtpWire.connect(server.mxPort());
+                    SmtpWire sending = SmtpWire.submittingTls(submissions, "gina@posthorn.test", "pw");
+                    SmtpWire atDot = SmtpWire.submittingTls(submissions, "gina@posthorn.test", "pw")) {
+                mx.socket().setSoTimeout(15_000);
+                sending.socket().setSoTimeout(15_000);
+                atDot.socket().setSoTimeout(15_000);
+                mx.reply();
+                mx.command("EHLO client.test");
+                assertThat(mx.command("MAIL FROM:<someone@example.org>")).startsWith("250 ");
+                assertThat(atDot.command("MAIL FROM:<gina@posthorn.test>")).startsWith("250 ");
+                assertThat(atDot.command("RCPT TO:<friend@example.net>")).startsWith("250 ");
+                assertThat(atDot.command("DATA")).startsWith("354 ");
+                atDot.send("From: gina@posthorn.test\r\nSubject: outage\r\n\r\nbody\r\n");
 
-            try (Connection admin = PostgresServer.shared().connect(PostgresServer.shared().url("postgres"));
-                    Statement s = admin.createStatement()) {
-                s.execute("ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
-                s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database + "'");
-                try {
-                    assertThat(Recipients.rcptReply(server.mxPort(), "gina@posthorn.test"))
-                            .isEqualTo("421 4.3.0 mx.posthorn.test Error: internal error, closing connection");
-                } finally {
-                    s.execute("ALTER DATABASE " + database + " ALLOW_CONNECTIONS true");
+                try (Outage outage = Outage.of(store)) {
+                    assertThat(mx.command("RCPT TO:<gina@posthorn.test>")).isEqualTo(LOCAL_ERROR);
+                    assertThat(mx.command("NOOP")).startsWith("250 ");
+                    // RFC 6409 §6.1 sender binding asks the directory whose addresses these are.
+                    assertThat(sending.command("MAIL FROM:<gina@posthorn.test>")).isEqualTo(LOCAL_ERROR);
+                    assertThat(sending.command("NOOP")).startsWith("250 ");
+                    assertThat(atDot.command(".")).isEqualTo(LOCAL_ERROR);
+                    assertThat(atDot.command("NOOP")).startsWith("250 ");
+                    assertThat(Logins.plain(submissions, "gina@posthorn.test", "pw"))
+                            .isEqualTo("454 4.7.0 Temporary authentication failure");
+                    assertThat(Logins.scram(submissions, "gina@posthorn.test", "pw"))
+                            .isEqualTo("454 4.7.0 Temporary authentication failure");
                 }
+                assertThat(mx.command("RCPT TO:<gina@posthorn.test>")).isEqualTo("250 2.1.5 Recipient OK");
+                assertThat(sending.command("MAIL FROM:<gina@posthorn.test>")).startsWith("250 ");
             }
-            assertThat(Recipients.rcptReply(server.mxPort(), "gina@posthorn.test")).isEqualTo("250 2.1.5 Recipient OK");
+            assertThat(Logins.plain(submissions, "gina@posthorn.test", "pw")).isEqualTo(Logins.OK);
             assertThat(Recipients.rcptReply(server.mxPort(), "nobody@posthorn.test"))
                     .isEqualTo("550 5.1.1 <nobody@posthorn.test>: Recipient address rejected: User unknown");
+        }
+    }
+
+    /**
+     * A bounce or delay notice is queued without asking the directory (PosthornServer.queueNotice and enqueue
+     * route the same way): while the database is gone, a message to a remote address is still queued. Before,
+     * the look-up failed and Notices gave up after an hour, the sender never told.
+     */
+    @Test
+    void aGeneratedMessageToARemoteAddressIsQueuedWhileTheDatabaseIsGone() throws Exception {
+        StoreConfig store = PostgresServer.shared().newStoreConfig();
+        store.connectTimeoutSeconds = 1;
+        try (RunningServer server = RunningServer.start(dataDir, c -> c.store = store)) {
+            try (Outage outage = Outage.of(store)) {
+                String id = server.server().enqueue("", java.util.List.of("sender@example.net"),
+                        "Subject: notice\r\n\r\nbody\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                assertThat(server.server().spool().storedIds()).contains(id);
+            }
+        }
+    }
+
+    /** The node's database refuses connections and its open ones are cut, until closed. */
+    record Outage(Connection admin, String database) implements AutoCloseable {
+
+        static Outage of(StoreConfig store) throws SQLException {
+            String database = store.url.substring(store.url.lastIndexOf('/') + 1);
+            Connection admin = PostgresServer.shared().connect(PostgresServer.shared().url("postgres"));
+            try (Statement s = admin.createStatement()) {
+                s.execute("ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
+                s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database + "'");
+            }
+            return new Outage(admin, database);
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try (admin; Statement s = admin.createStatement()) {
+                s.execute("ALTER DATABASE " + database + " ALLOW_CONNECTIONS true");
+            }
         }
     }
 }

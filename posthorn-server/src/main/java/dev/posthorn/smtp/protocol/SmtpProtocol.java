@@ -557,14 +557,17 @@ public final class SmtpProtocol {
     }
 
     /**
-     * Runs one step of the exchange. A credential source that cannot be read (users file, passwd-file) is a
-     * temporary failure, {@code 454 4.7.0} (SMTP-CONFORMANCE A-8), not counted against the client.
+     * Runs one step of the exchange. A credential source that cannot be read (users file, passwd-file, database)
+     * is a temporary failure, {@code 454 4.7.0} (SMTP-CONFORMANCE A-8), not counted against the client.
      */
     private Action saslStep(java.util.function.Supplier<SaslStep> next) {
         SaslStep step;
         try {
             step = next.get();
         } catch (java.io.UncheckedIOException e) {
+            // The users file, passwd-file or database (its StoreException is one of these): one line, no trace.
+            org.slf4j.LoggerFactory.getLogger(SmtpProtocol.class)
+                    .warn("AUTH: credentials unavailable, answered 454: {}", e.getMessage());
             saslExchange = null;
             return respond(ReplyName.AUTH_TEMPORARY_FAILURE.reply());
         }

@@ -41,8 +41,30 @@ public final class PgDatabase implements AutoCloseable {
      */
     public static PgDatabase open(StoreConfig config, String nodeId) {
         String where = Redaction.url(config.url);
+        long timeoutMillis = config.connectTimeoutSeconds * 1000L;
+        HikariConfig hikari = poolConfig(config, nodeId, "posthorn-pg", config.queryTimeoutSeconds);
+        hikari.setMaximumPoolSize(config.poolSize);
+        HikariDataSource pool = openPool(hikari, where, timeoutMillis);
+        PgDatabase database = new PgDatabase(pool, where, nodeId);
+        try {
+            database.migrate(config);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+        return database;
+    }
+
+    /**
+     * Every query has a time limit: PostgreSQL cancels a statement past {@code statement_timeout} and a lock
+     * wait past {@code lock_timeout} (a migration's ALTER TABLE, VACUUM FULL, an operator's open transaction),
+     * and pgJDBC gives up on a server that stops answering altogether ({@code socketTimeout}, a little longer, so
+     * that PostgreSQL's own, clearer error comes first when it can). TCP keepalive finds a peer that vanished
+     * while the connection sat idle in the pool.
+     */
+    private static HikariConfig poolConfig(StoreConfig config, String nodeId, String name, int timeoutSeconds) {
         HikariConfig hikari = new HikariConfig();
-        hikari.setPoolName("posthorn-pg");
+        hikari.setPoolName(name);
         hikari.setJdbcUrl(config.url);
         if (!config.user.isEmpty()) {
             hikari.setUsername(config.user);
@@ -51,23 +73,16 @@ public final class PgDatabase implements AutoCloseable {
         if (password != null) {
             hikari.setPassword(password);
         }
-        hikari.setMaximumPoolSize(config.poolSize);
-        long timeoutMillis = config.connectTimeoutSeconds * 1000L;
-        hikari.setConnectionTimeout(timeoutMillis);
+        hikari.setConnectionTimeout(config.connectTimeoutSeconds * 1000L);
         hikari.setInitializationFailTimeout(1); // one attempt per pool; openPool decides whether to try again
         hikari.addDataSourceProperty("connectTimeout", String.valueOf(config.connectTimeoutSeconds));
+        hikari.addDataSourceProperty("socketTimeout", String.valueOf(timeoutSeconds + config.connectTimeoutSeconds));
+        hikari.addDataSourceProperty("options", "-c statement_timeout=" + timeoutSeconds + "s -c lock_timeout="
+                + timeoutSeconds + "s");
         hikari.addDataSourceProperty("tcpKeepAlive", "true");
         // pg_stat_activity then says which node holds which connection.
         hikari.addDataSourceProperty("ApplicationName", "posthorn " + nodeId);
-        HikariDataSource pool = openPool(hikari, where, timeoutMillis);
-        PgDatabase database = new PgDatabase(pool, where, nodeId);
-        try {
-            database.migrate();
-        } catch (RuntimeException e) {
-            pool.close();
-            throw e;
-        }
-        return database;
+        return hikari;
     }
 
     /**
@@ -95,10 +110,17 @@ public final class PgDatabase implements AutoCloseable {
         }
     }
 
-    private void migrate() {
-        try {
+    /**
+     * Flyway gets a pool of its own, closed when it is done: migrations may take longer than a query may
+     * ({@code store.migration_timeout_seconds}), and Flyway holds one connection for its lock while it works on
+     * another, which the node's pool need not have room for ({@code pool_size = 1}).
+     */
+    private void migrate(StoreConfig config) {
+        HikariConfig hikari = poolConfig(config, nodeId, "posthorn-pg-migrate", config.migrationTimeoutSeconds);
+        hikari.setMaximumPoolSize(2);
+        try (HikariDataSource migrations = openPool(hikari, where, config.connectTimeoutSeconds * 1000L)) {
             MigrateResult result = Flyway.configure(PgDatabase.class.getClassLoader())
-                    .dataSource(pool)
+                    .dataSource(migrations)
                     .locations("classpath:db/migration")
                     .failOnMissingLocations(true)
                     .load()
@@ -125,12 +147,30 @@ public final class PgDatabase implements AutoCloseable {
         return nodeId;
     }
 
-    /** Work in autocommit mode: each statement commits on its own. */
+    /**
+     * Work in autocommit mode: each statement commits on its own. Only for reads: a read that fails because its
+     * pooled connection was dead (the database restarted, a failover: SQLSTATE class 08 or 57P0x) is tried once
+     * more on another connection, which the pool opens afresh. A write is never repeated: its outcome is unknown.
+     */
     public <T> T read(SqlWork<T> work) {
+        try {
+            return readOnce(work);
+        } catch (SQLException e) {
+            if (!PgErrors.connectionLost(e)) {
+                throw PgErrors.failure(where, e);
+            }
+            LOG.info("database {}: {}; reading again on another connection", where, PgErrors.cause(e));
+            try {
+                return readOnce(work);
+            } catch (SQLException again) {
+                throw PgErrors.failure(where, again);
+            }
+        }
+    }
+
+    private <T> T readOnce(SqlWork<T> work) throws SQLException {
         try (Connection c = pool.getConnection()) {
             return work.run(c);
-        } catch (SQLException e) {
-            throw PgErrors.failure(where, e);
         }
     }
 

@@ -41,6 +41,36 @@ public final class PgDirectoryStore implements DirectoryStore {
         this.db = db;
     }
 
+    private volatile byte[] decoySecret;
+
+    /**
+     * Made by the first node that asks and kept in the database: {@code ON CONFLICT DO NOTHING} lets nodes that
+     * ask at once agree on the one that was stored first.
+     */
+    @Override
+    public byte[] decoySecret() {
+        byte[] secret = decoySecret;
+        if (secret == null) {
+            byte[] fresh = new byte[32];
+            new java.security.SecureRandom().nextBytes(fresh);
+            secret = db.transaction(c -> {
+                try (java.sql.PreparedStatement insert = c.prepareStatement(
+                        "INSERT INTO secrets (name, value) VALUES ('scram_decoy', ?) ON CONFLICT (name) DO NOTHING")) {
+                    insert.setBytes(1, fresh);
+                    insert.executeUpdate();
+                }
+                try (java.sql.PreparedStatement select = c.prepareStatement(
+                        "SELECT value FROM secrets WHERE name = 'scram_decoy'");
+                        java.sql.ResultSet r = select.executeQuery()) {
+                    r.next();
+                    return r.getBytes(1);
+                }
+            });
+            decoySecret = secret;
+        }
+        return secret.clone();
+    }
+
     @Override
     public String describe() {
         return "PostgreSQL " + db.where();

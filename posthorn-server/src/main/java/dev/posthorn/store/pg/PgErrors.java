@@ -63,6 +63,18 @@ final class PgErrors {
         return state == null ? has(thrown, ConnectException.class) : state.startsWith("08") || "57P03".equals(state);
     }
 
+    /**
+     * Whether the connection died under the statement: no connection (class 08) or the server ended the session
+     * (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now). Another connection may succeed.
+     */
+    static boolean connectionLost(Throwable thrown) {
+        // A socket time-out is a server that stopped answering, not a dead connection: asking again would wait
+        // as long again.
+        String state = sqlState(thrown);
+        return state != null && (state.startsWith("08") || state.startsWith("57P0"))
+                && !has(thrown, java.net.SocketTimeoutException.class);
+    }
+
     private static String sqlState(Throwable thrown) {
         for (Throwable t = thrown; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql && sql.getSQLState() != null) {

@@ -33,9 +33,9 @@ class PgDatabaseTest {
         try (Connection c = PG.connect(config.url)) {
             assertThat(strings(c, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
                     + " ORDER BY table_name"))
-                    .containsExactly("accounts", "addresses", "api_tokens", "domains", "flyway_schema_history");
+                    .containsExactly("accounts", "addresses", "api_tokens", "domains", "flyway_schema_history", "secrets");
             assertThat(strings(c, "SELECT version || ' ' || success FROM flyway_schema_history ORDER BY installed_rank"))
-                    .containsExactly("1 true");
+                    .containsExactly("1 true", "1.1 true");
         }
         // A restart finds the schema up to date: nothing applied again, nothing refused.
         try (PgDatabase db = PgDatabase.open(config, "node-a");
@@ -44,7 +44,8 @@ class PgDatabaseTest {
             assertThat(store.list()).containsExactly("alice@example.org");
         }
         try (Connection c = PG.connect(config.url)) {
-            assertThat(strings(c, "SELECT version FROM flyway_schema_history")).containsExactly("1");
+            assertThat(strings(c, "SELECT version FROM flyway_schema_history ORDER BY installed_rank"))
+                    .containsExactly("1", "1.1");
         }
     }
 
@@ -71,7 +72,8 @@ class PgDatabaseTest {
             pool.shutdown();
         }
         try (Connection c = PG.connect(config.url)) {
-            assertThat(strings(c, "SELECT version || ' ' || success FROM flyway_schema_history")).containsExactly("1 true");
+            assertThat(strings(c, "SELECT version || ' ' || success FROM flyway_schema_history ORDER BY installed_rank"))
+                    .containsExactly("1 true", "1.1 true");
         }
     }
 
