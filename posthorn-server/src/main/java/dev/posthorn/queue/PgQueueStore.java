@@ -263,7 +263,7 @@ public final class PgQueueStore implements QueueStore, Acceptance {
     @Override
     public CompletableFuture<Void> save(QueuedMessage message) {
         String json = new String(StateFile.encode(message.state()), StandardCharsets.UTF_8);
-        Instant next = message.state().earliestAttempt();
+        Instant next = dueOf(message.state());
         // An unclaimed message is saved by the sweep: with nothing left for it to do, the lease goes too.
         boolean letGo = !message.claimed && !message.state().noticePending();
         int updated;
@@ -295,6 +295,20 @@ public final class PgQueueStore implements QueueStore, Acceptance {
         return CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * When the row must be claimable again once no lease holds it: the earliest next attempt, or now while a
+     * recipient is in flight (saved mid-claim, a destination still attempting): should this node die before
+     * recording it, the next claimant must find it due, else that recipient would wait forever.
+     */
+    private Instant dueOf(MessageState state) {
+        Instant next = state.earliestAttempt();
+        if (state.recipients.stream().anyMatch(r -> r.status == RecipientStatus.IN_FLIGHT)) {
+            Instant now = clock.instant();
+            return next == null || now.isBefore(next) ? now : next;
+        }
+        return next;
+    }
+
     /** The row is gone or another node claimed it since (this lease expired): this node's outcome is dropped. */
     private IllegalStateException leaseLost(QueuedMessage message) {
         forget(message);
@@ -321,7 +335,7 @@ public final class PgQueueStore implements QueueStore, Acceptance {
                     || saveFailed.contains(message.id())) {
                 return; // the sweep saves it and lets the lease go then; renewed meanwhile
             }
-            next = message.state().earliestAttempt();
+            next = dueOf(message.state());
         }
         try {
             db.read(c -> {
