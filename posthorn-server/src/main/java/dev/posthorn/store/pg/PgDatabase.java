@@ -57,6 +57,9 @@ public final class PgDatabase implements AutoCloseable {
         hikari.setInitializationFailTimeout(1); // one attempt per pool; openPool decides whether to try again
         hikari.addDataSourceProperty("connectTimeout", String.valueOf(config.connectTimeoutSeconds));
         hikari.addDataSourceProperty("tcpKeepAlive", "true");
+        // A database that stops answering mid-statement (a partition, a hung host) fails the statement after this
+        // long instead of holding a session (which then answers 451) or a delivery's record forever.
+        hikari.addDataSourceProperty("socketTimeout", "30");
         // pg_stat_activity then says which node holds which connection.
         hikari.addDataSourceProperty("ApplicationName", "posthorn " + nodeId);
         HikariDataSource pool = openPool(hikari, where, timeoutMillis);
