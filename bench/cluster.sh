@@ -55,8 +55,15 @@ pids+=("$!"); wait_port "$SINK_PORT"
 
 # start_node NAME STORE(files|postgresql) -> echoes the MX port once it listens
 start_node() {
-    local name=$1 kind=$2 port; port=$(free_port)
+    local name=$1 kind=$2 port store=""; port=$(free_port)
     mkdir -p "$work/$name"
+    [ "$kind" = postgresql ] && store="[store]
+kind = \"postgresql\"
+url = \"jdbc:postgresql://127.0.0.1:$PG_PORT/posthorn\"
+user = \"posthorn\"
+node_id = \"$name\"
+pool_size = 12
+poll_millis = 200"
     cat >"$work/$name.toml" <<TOML
 [server]
 hostname = "$name.bench.test"
@@ -71,13 +78,7 @@ smtps_port = 0
 [web]
 port = 0
 
-[store]
-kind = "$kind"
-url = "jdbc:postgresql://127.0.0.1:$PG_PORT/posthorn"
-user = "posthorn"
-node_id = "$name"
-pool_size = 12
-poll_millis = 200
+$store
 
 [mailauth]
 enabled = false

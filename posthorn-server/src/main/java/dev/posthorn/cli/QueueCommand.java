@@ -6,6 +6,7 @@ import dev.posthorn.config.ConfigLoader;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.queue.FileQueueStore;
 import dev.posthorn.queue.PgQueueAdmin;
+import dev.posthorn.queue.PgQueueStore;
 import dev.posthorn.store.StoreBackend;
 import dev.posthorn.store.StoreException;
 import dev.posthorn.queue.MessageState;
@@ -76,9 +77,15 @@ final class QueueCommand extends CommandGroup {
          * The shared store when {@code --config} names PostgreSQL, else null (the queue under --data-dir).
          *
          * @throws ConfigException a configuration that does not load
+         * @throws IOException     no --config, and the data directory's server keeps its queue in PostgreSQL
          */
-        StoreBackend sharedStore() throws ConfigException {
+        StoreBackend sharedStore() throws ConfigException, IOException {
             if (config == null) {
+                if (Files.exists(queueDir().resolve(PgQueueStore.MARKER))) {
+                    // The spool's files hold none of it: listing them would say "empty" about a full queue.
+                    throw new IOException("the queue of the server using " + dataDir + " is in PostgreSQL: give "
+                        + "--config with its posthorn.toml");
+                }
                 return null;
             }
             PosthornConfig loaded = ConfigLoader.load(config, c -> { });

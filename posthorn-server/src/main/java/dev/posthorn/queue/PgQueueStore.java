@@ -50,6 +50,11 @@ import org.slf4j.LoggerFactory;
 public final class PgQueueStore implements QueueStore, Acceptance {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgQueueStore.class);
+    /**
+     * Written beside the node's spool while its queue is in PostgreSQL: {@code posthorn queue} run on the data
+     * directory without {@code --config} says to give it, rather than list the spool's (empty) files.
+     */
+    public static final String MARKER = "queue-in-postgresql";
     /** Content rows of at most 256 KiB: bounded memory on both sides, and most mail is one row. */
     static final int CHUNK = 256 * 1024;
 
@@ -93,6 +98,8 @@ public final class PgQueueStore implements QueueStore, Acceptance {
                 Files.deleteIfExists(f);
             }
         }
+        Files.writeString(cacheDir.resolveSibling(MARKER), "This node's queue is in PostgreSQL ([store] kind ="
+                + " \"postgresql\"): run posthorn queue with --config <posthorn.toml>.\n");
         int ended = endOwnLeases();
         if (ended > 0) {
             LOG.info("queue: {} claim(s) of an earlier run of node {} ended; their messages are due again", ended, node);

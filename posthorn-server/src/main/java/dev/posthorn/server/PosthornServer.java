@@ -105,6 +105,7 @@ public final class PosthornServer implements AutoCloseable {
                 shared.open();
                 this.queue = shared;
             } else {
+                java.nio.file.Files.deleteIfExists(spool.directory().resolve(PgQueueStore.MARKER));
                 this.queue = new FileQueueStore(spool, Clock.systemUTC());
             }
             this.secureDelivery = SecureDelivery.create(config.outboundTls, config.dns, dataDir, hostname,

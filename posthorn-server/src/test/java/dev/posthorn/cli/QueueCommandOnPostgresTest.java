@@ -56,6 +56,9 @@ class QueueCommandOnPostgresTest {
                         password_file = "%s"
                         pool_size = 2
                         """.formatted(dir.resolve("operator"), store.url, store.user, store.passwordFile));
+                Run withoutConfig = queue("list", "--data-dir", dir.resolve("node").toString());
+                assertThat(withoutConfig.exit()).isEqualTo(1);
+                assertThat(withoutConfig.err()).contains("is in PostgreSQL: give --config with its posthorn.toml");
                 String first = send(node.mxPort(), "first");
                 String second = send(node.mxPort(), "second");
                 await(() -> queue("list", "--config", config.toString()).out(),

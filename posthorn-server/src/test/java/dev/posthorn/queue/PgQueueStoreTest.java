@@ -70,20 +70,17 @@ class PgQueueStoreTest {
 
     @Test
     void aMessageIsClaimedByOneNodeAtATimeAndAnExpiredLeaseFencesTheFirstNode() throws Exception {
-        PgQueueStore a = store(dbA, Duration.ofSeconds(3));
-        PgQueueStore b = store(dbB, Duration.ofSeconds(3));
+        PgQueueStore a = store(dbA, Duration.ofSeconds(60));
+        PgQueueStore b = store(dbB, Duration.ofSeconds(60));
         accept(a, envelope("M1", 5, "x@remote.test"), "Hi\r\n\r".getBytes());
 
         List<QueuedMessage> claimedByA = a.claimDue(Instant.now(), 10);
         assertThat(claimedByA).extracting(QueuedMessage::id).containsExactly("M1");
         assertThat(b.claimDue(Instant.now(), 10)).as("leased by A").isEmpty();
 
-        List<QueuedMessage> claimedByB = List.of();
-        long giveUp = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (claimedByB.isEmpty() && System.nanoTime() < giveUp) { // until A's lease expires (A does not renew here)
-            Thread.sleep(100);
-            claimedByB = b.claimDue(Instant.now(), 10);
-        }
+        // A's lease runs out (A does not renew here): the database's clock is past it.
+        execute("UPDATE queue_messages SET lease_until = now() - interval '1 second' WHERE id = 'M1'");
+        List<QueuedMessage> claimedByB = b.claimDue(Instant.now(), 10);
         assertThat(claimedByB).extracting(QueuedMessage::id).containsExactly("M1");
         assertThat(claimedByB.get(0).recovered).as("a claim that expired: an attempt may have been under way").isTrue();
 
@@ -102,6 +99,24 @@ class PgQueueStoreTest {
         }
         assertThat(rows("SELECT count(*) FROM queue_messages")).isZero();
         assertThat(rows("SELECT count(*) FROM queue_content")).as("content goes with the message").isZero();
+    }
+
+    @Test
+    void aRenewalPushesTheExpiryOfTheOwnersLeaseOnly() throws Exception {
+        PgQueueStore a = store(dbA, Duration.ofSeconds(60));
+        PgQueueStore b = store(dbB, Duration.ofSeconds(60));
+        accept(a, envelope("M7", 3, "x@remote.test"), "a\r\n".getBytes());
+        assertThat(a.claimDue(Instant.now(), 10)).hasSize(1);
+        // About to expire...
+        execute("UPDATE queue_messages SET lease_until = now() + interval '1 second' WHERE id = 'M7'");
+        b.renew(); // B holds nothing: renews nothing
+        assertThat(rows("SELECT count(*) FROM queue_messages WHERE lease_until > now() + interval '30 seconds'"))
+                .isZero();
+        a.renew(); // ...renewed by its owner for a whole lease again
+        assertThat(rows("SELECT count(*) FROM queue_messages WHERE lease_owner = 'node-a'"
+                + " AND lease_until > now() + interval '30 seconds'")).isEqualTo(1);
+        Thread.sleep(1100);
+        assertThat(b.claimDue(Instant.now(), 10)).as("renewed by A").isEmpty();
     }
 
     @Test
