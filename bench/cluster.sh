@@ -36,8 +36,11 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 wait_port() { for _ in $(seq 1 600); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 not listening" >&2; return 1; }
 sink_count() { tr '\r' '\n' <"$1" | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2; }
 
-echo "Building Posthorn..." >&2
-(cd "$here" && ./mvnw -q -B -ntp -DskipTests package >&2)
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+    echo "Building Posthorn..." >&2
+    (cd "$here" && ./mvnw -q -B -ntp -DskipTests package >&2)
+fi
+cp "$here/posthorn-server/target/posthorn.jar" "$work/posthorn.jar"   # a rebuild meanwhile cannot touch the nodes'
 
 # --- PostgreSQL ------------------------------------------------------------------------------------------
 PG_PORT=$(free_port)
@@ -86,12 +89,13 @@ enabled = false
 [routes]
 "sink.test" = "127.0.0.1:$SINK_PORT"
 TOML
-    "$JAVA_HOME/bin/java" ${POSTHORN_JAVA_OPTS:-} -jar "$here/posthorn-server/target/posthorn.jar" serve \
+    "$JAVA_HOME/bin/java" ${POSTHORN_JAVA_OPTS:-} -jar "$work/posthorn.jar" serve \
         --config "$work/$name.toml" >"$work/$name.log" 2>&1 &
-    pids+=("$!")
+    echo "$!" >"$work/$name.pid"   # called in $(...): the caller reads the pid from here
     wait_port "$port"
     echo "$port"
 }
+stop_node() { local p; p=$(cat "$work/$1.pid"); kill "$p"; wait "$p" 2>/dev/null || true; }
 
 # measure COUNT PORT... : smtp-source split over the ports; prints the seconds until the sink counted COUNT more
 measure() {
@@ -132,8 +136,9 @@ run_setup() {   # NAME PORT...
     done
 }
 
-P=$(start_node files files); run_setup files "$P"; kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
-P=$(start_node pg1 postgresql); run_setup pg-1 "$P"; kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+P=$(start_node files files); pids+=("$(cat "$work/files.pid")"); run_setup files "$P"; stop_node files
+P=$(start_node pg1 postgresql); pids+=("$(cat "$work/pg1.pid")"); run_setup pg-1 "$P"; stop_node pg1
 P1=$(start_node n1 postgresql); P2=$(start_node n2 postgresql); P3=$(start_node n3 postgresql)
+pids+=("$(cat "$work/n1.pid")" "$(cat "$work/n2.pid")" "$(cat "$work/n3.pid")")
 run_setup pg-3 "$P1" "$P2" "$P3"
 echo "Results in $out" >&2
