@@ -1,7 +1,14 @@
 package dev.posthorn.cli;
 
 import dev.posthorn.queue.Attempt;
+import dev.posthorn.config.ConfigException;
+import dev.posthorn.config.ConfigLoader;
+import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.queue.FileQueueStore;
+import dev.posthorn.queue.PgQueueAdmin;
+import dev.posthorn.queue.PgQueueStore;
+import dev.posthorn.store.StoreBackend;
+import dev.posthorn.store.StoreException;
 import dev.posthorn.queue.MessageState;
 import dev.posthorn.queue.QueueActions;
 import dev.posthorn.queue.QueueControl;
@@ -59,8 +66,36 @@ final class QueueCommand extends CommandGroup {
                 description = "the server's data directory (default: ${DEFAULT-VALUE})")
         Path dataDir;
 
+        @Option(names = "--config", paramLabel = "FILE", description = "posthorn.toml: with [store] kind = \"postgresql\" "
+                + "the command works on the queue in the shared database, from any node or host")
+        Path config;
+
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
+
+        /**
+         * The shared store when {@code --config} names PostgreSQL, else null (the queue under --data-dir).
+         *
+         * @throws ConfigException a configuration that does not load
+         * @throws IOException     no --config, and the data directory's server keeps its queue in PostgreSQL
+         */
+        StoreBackend sharedStore() throws ConfigException, IOException {
+            if (config == null) {
+                if (Files.exists(queueDir().resolve(PgQueueStore.MARKER))) {
+                    // The spool's files hold none of it: listing them would say "empty" about a full queue.
+                    throw new IOException("the queue of the server using " + dataDir + " is in PostgreSQL: give "
+                        + "--config with its posthorn.toml");
+                }
+                return null;
+            }
+            PosthornConfig loaded = ConfigLoader.load(config, c -> { });
+            if (!loaded.store.isPostgresql()) {
+                dataDir = Path.of(loaded.server.dataDir);
+                return null;
+            }
+            return StoreBackend.openForCommand(loaded.store, Path.of(loaded.server.dataDir),
+                    spec.qualifiedName().replaceFirst("^posthorn ", ""));
+        }
 
         Path queueDir() {
             return dataDir.resolve("queue");
@@ -156,14 +191,16 @@ final class QueueCommand extends CommandGroup {
         @Override
         public Integer call() throws IOException, InterruptedException {
             QueueView view;
-            try {
-                view = view(queueDir(), null);
-            } catch (IOException e) {
+            boolean shared;
+            try (StoreBackend store = sharedStore()) {
+                shared = store != null;
+                view = shared ? PgQueueAdmin.view(store.database().orElseThrow(), null) : view(queueDir(), null);
+            } catch (IOException | ConfigException | StoreException e) {
                 err().println("posthorn queue list: " + e.getMessage());
                 return 1;
             }
             List<Item> items = view.messages().stream().map(QueueCommand::item).toList();
-            boolean pending = journalPending(queueDir());
+            boolean pending = !shared && journalPending(queueDir());
             if (items.isEmpty() && !pending) {
                 out().println("The queue is empty.");
             } else if (!items.isEmpty()) {
@@ -177,6 +214,9 @@ final class QueueCommand extends CommandGroup {
             }
             if (pending) {
                 out().println(JOURNAL_PENDING);
+            }
+            if (shared) {
+                return 0; // no files: an unreadable row is held, and listed above
             }
             List<SetAside> aside = SetAside.scan(queueDir());
             if (!aside.isEmpty()) {
@@ -240,16 +280,19 @@ final class QueueCommand extends CommandGroup {
         @Override
         public Integer call() throws IOException, InterruptedException {
             QueueView view;
-            try {
-                view = QueueIds.valid(id) ? view(queueDir(), id) : QueueView.EMPTY;
-            } catch (IOException e) {
+            boolean shared;
+            try (StoreBackend store = sharedStore()) {
+                shared = store != null;
+                view = !QueueIds.valid(id) ? QueueView.EMPTY
+                        : shared ? PgQueueAdmin.view(store.database().orElseThrow(), id) : view(queueDir(), id);
+            } catch (IOException | ConfigException | StoreException e) {
                 err().println("posthorn queue show: " + e.getMessage());
                 return 1;
             }
             Item item = view.messages().isEmpty() ? null : item(view.messages().get(0));
             if (item == null) {
-                err().println("posthorn queue show: no message " + id + " in " + queueDir()
-                        + (journalPending(queueDir()) ? "; " + JOURNAL_PENDING : ""));
+                err().println("posthorn queue show: no message " + id + " in " + (shared ? "the shared queue" : queueDir())
+                        + (!shared && journalPending(queueDir()) ? "; " + JOURNAL_PENDING : ""));
                 return 1;
             }
             Envelope e = item.envelope();
@@ -351,11 +394,16 @@ final class QueueCommand extends CommandGroup {
                 return 2;
             }
             QueueActions.Request request = new QueueActions.Request(verb(), selector, dryRun);
-            boolean running = QueueControl.serverRunning(queueDir());
+            boolean running;
+            boolean shared;
             QueueActions.Result result;
-            try {
-                result = running ? QueueControl.request(queueDir(), request, QueueControl.WAIT) : offline(request);
-            } catch (IOException | IllegalStateException e) {
+            try (StoreBackend store = sharedStore()) {
+                // In the shared database every node sees the rows an operator changes: no server is asked.
+                shared = store != null;
+                running = shared || QueueControl.serverRunning(queueDir());
+                result = store != null ? PgQueueAdmin.apply(store.database().orElseThrow(), request, Clock.systemUTC())
+                        : running ? QueueControl.request(queueDir(), request, QueueControl.WAIT) : offline(request);
+            } catch (IOException | IllegalStateException | ConfigException | StoreException e) {
                 err().println("posthorn queue " + name + ": " + e.getMessage());
                 return 1;
             }
@@ -371,7 +419,8 @@ final class QueueCommand extends CommandGroup {
                     ? " (set aside, unreadable: " + (dryRun ? "its files would be removed)" : "its files are removed)")
                     : "")));
             for (String id : result.unknown()) {
-                err().println("posthorn queue " + name + ": no message " + id + " in " + queueDir());
+                err().println("posthorn queue " + name + ": no message " + id + " in "
+                        + (shared ? "the shared queue" : queueDir()));
             }
             return result.unknown().isEmpty() ? 0 : 1;
         }

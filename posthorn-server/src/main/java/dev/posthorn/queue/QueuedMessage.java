@@ -25,6 +25,13 @@ public final class QueuedMessage {
     /** The due time it is indexed at (null: not in the due index), and the token of that index entry. */
     Instant dueAt;
     long dueToken;
+    /** In a shared store: the lease sequence of this node's claim (every write of it is guarded by it). */
+    long leaseSeq;
+
+    QueuedMessage(Envelope envelope, MessageState state, boolean recovered, long leaseSeq) {
+        this(envelope, state, recovered);
+        this.leaseSeq = leaseSeq;
+    }
 
     QueuedMessage(Envelope envelope, MessageState state, boolean recovered) {
         this.envelope = envelope;

@@ -20,6 +20,7 @@ import dev.posthorn.delivery.target.LmtpClientConnector;
 import dev.posthorn.delivery.target.OutboundFilter;
 import dev.posthorn.queue.ControlDesk;
 import dev.posthorn.queue.FileQueueStore;
+import dev.posthorn.queue.PgQueueStore;
 import dev.posthorn.queue.QueueStore;
 import dev.posthorn.queue.Scheduler;
 import dev.posthorn.spool.DiskSpace;
@@ -63,7 +64,7 @@ public final class PosthornServer implements AutoCloseable {
     private final Path dataDir;
     private final Set<SmtpSession> sessions = SmtpListener.newSessionSet();
     private final List<SmtpListener> listeners = new ArrayList<>();
-    private final FileQueueStore queue;
+    private final QueueStore queue;
     private final Scheduler scheduler;
     private final ControlDesk controlDesk;
     private final Spool spool;
@@ -90,17 +91,31 @@ public final class PosthornServer implements AutoCloseable {
         // The spool first: its lock keeps a second server off this data directory before anything here is written
         // (a self-signed certificate, say). Everything after it is inside the try that closes it again: an open
         // spool holds its lock and threads, which a constructor that throws could never give back.
-        this.spool = new Spool(dataDir.resolve("queue"));
+        // With PostgreSQL the queue is the database's, shared by every node: the spool commits each message there
+        // (before the 250) instead of to its journal.
+        PgQueueStore shared = store.database().map(db -> new PgQueueStore(db, Clock.systemUTC(),
+                Duration.ofSeconds(config.store.leaseSeconds), Duration.ofMillis(config.store.pollMillis),
+                dataDir.resolve("queue").resolve("pg-content"))).orElse(null);
+        this.spool = new Spool(dataDir.resolve("queue"), shared);
         try {
             this.tls = ServerTls.create(config.tls, dataDir, hostname);
             this.authentication = MailAuthSetup.create(config, hostname, dataDir, domains);
             this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
-            this.queue = new FileQueueStore(spool, Clock.systemUTC());
+            if (shared != null) {
+                shared.open();
+                this.queue = shared;
+            } else {
+                java.nio.file.Files.deleteIfExists(spool.directory().resolve(PgQueueStore.MARKER));
+                this.queue = new FileQueueStore(spool, Clock.systemUTC());
+            }
             this.secureDelivery = SecureDelivery.create(config.outboundTls, config.dns, dataDir, hostname,
                     Clock.systemUTC(), (recipient, message) -> queueNotice(recipient, message, false));
             this.scheduler = scheduler(config);
             this.controlDesk = new ControlDesk(spool.directory(), queue, scheduler.inFlight(), Clock.systemUTC());
         } catch (IOException | RuntimeException e) {
+            if (shared != null) {
+                shared.close();
+            }
             spool.close();
             throw e;
         }
@@ -347,6 +362,9 @@ public final class PosthornServer implements AutoCloseable {
         controlDesk.close();
         secureDelivery.close(); // after the scheduler: the last sessions' TLS-RPT figures are flushed
         queue.close();
+        if (!(queue instanceof FileQueueStore)) {
+            spool.close(); // the files store closes it; with a shared queue it only held the lock and the journal
+        }
         store.close();
         LOG.info("stopped");
     }

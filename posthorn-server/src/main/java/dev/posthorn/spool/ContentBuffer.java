@@ -248,6 +248,12 @@ final class ContentBuffer extends OutputStream {
         spill.close();
     }
 
+    /** For a spilled message: writes what is buffered and closes the file, without a sync (a shared store keeps it). */
+    void closeSpill() throws IOException {
+        drainSpillBuffer();
+        spill.close();
+    }
+
     /** Closes the spill file, if any, without syncing (abort). */
     void closeQuietly() {
         if (spill != null) {

@@ -23,6 +23,10 @@ public final class EnvelopeCodec {
         return MAPPER.writeValueAsBytes(envelope);
     }
 
+    public static Envelope decode(byte[] json) throws IOException {
+        return MAPPER.readValue(json, Envelope.class);
+    }
+
     public static Envelope read(Path file) throws IOException {
         return MAPPER.readValue(Files.readAllBytes(file), Envelope.class);
     }

@@ -84,8 +84,19 @@ public final class Spool implements AutoCloseable {
     /** Journaled messages whose files were written without a sync: a checkpoint syncs them. */
     private final Set<String> unsyncedFiles = ConcurrentHashMap.newKeySet();
     private volatile boolean crashed;
+    private final Acceptance acceptance;
 
     public Spool(Path directory) throws IOException {
+        this(directory, null);
+    }
+
+    /**
+     * A spool whose messages are made durable by {@code acceptance} (a shared store) instead of its journal; the
+     * journal then carries nothing new (it is still replayed, so that a node switched to a shared store delivers
+     * what it had accepted before).
+     */
+    public Spool(Path directory, Acceptance acceptance) throws IOException {
+        this.acceptance = acceptance;
         this.directory = Files.createDirectories(directory);
         this.directorySync = GroupSync.of(directory);
         this.lockChannel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE,
@@ -176,6 +187,11 @@ public final class Spool implements AutoCloseable {
      */
     public boolean journalHealthy() {
         return journal == null || (!closed && journal.healthy());
+    }
+
+    /** The shared store messages are committed to, or null: the journal. */
+    Acceptance acceptance() {
+        return acceptance;
     }
 
     public Path directory() {

@@ -53,6 +53,10 @@ public final class SpoolWriter implements AutoCloseable {
 
     public void commit(Envelope envelope) throws IOException {
         byte[] encoded = EnvelopeCodec.encode(envelope);
+        if (spool.acceptance() != null) {
+            commitShared(envelope, encoded);
+            return;
+        }
         if (content.spilled()) {
             commitFiles(encoded);
         } else {
@@ -63,6 +67,25 @@ public final class SpoolWriter implements AutoCloseable {
             commitJournal(encoded, hold);
         }
         finished = true;
+    }
+
+    /** Into the shared store: committed there before this returns; the local copy (memory or file) goes. */
+    private void commitShared(Envelope envelope, byte[] encoded) throws IOException {
+        try {
+            if (content.spilled()) {
+                content.closeSpill();
+                try (java.io.InputStream in = Files.newInputStream(spool.messageFile(id))) {
+                    spool.acceptance().accept(envelope, encoded, in, content.size());
+                }
+            } else {
+                spool.acceptance().accept(envelope, encoded, content.openStream(), content.size());
+            }
+            finished = true;
+        } finally {
+            if (content.spilled()) {
+                Files.deleteIfExists(spool.messageFile(id));
+            }
+        }
     }
 
     private void commitJournal(byte[] encoded, boolean hold) throws IOException {

@@ -46,6 +46,14 @@ public final class StoreConfig {
      * {@code pg_stat_activity}); empty: the host name and a random suffix, kept in {@code <data_dir>/node-id}.
      */
     public String nodeId = "";
+    /**
+     * With PostgreSQL: how long a node's claim on a queued message lasts without renewal. A node renews the
+     * claims it holds every third of it, so a delivery may take longer; a node that dies loses its claims this
+     * long after its last renewal, and another node delivers them.
+     */
+    public int leaseSeconds = 60;
+    /** With PostgreSQL: how often a node asks the database for due mail (from other nodes, retries that fell due). */
+    public int pollMillis = 1000;
 
     public boolean isPostgresql() {
         return POSTGRESQL.equals(kind);
@@ -77,6 +85,7 @@ public final class StoreConfig {
     public String toString() {
         return "StoreConfig[kind=" + kind + ", url=" + Redaction.url(url) + ", user=" + user + ", password="
                 + (password == null ? "unset" : "********") + ", passwordFile=" + passwordFile + ", poolSize="
-                + poolSize + ", queryTimeoutSeconds=" + queryTimeoutSeconds + ", nodeId=" + nodeId + "]";
+                + poolSize + ", queryTimeoutSeconds=" + queryTimeoutSeconds + ", nodeId=" + nodeId + ", leaseSeconds="
+                + leaseSeconds + ", pollMillis=" + pollMillis + "]";
     }
 }

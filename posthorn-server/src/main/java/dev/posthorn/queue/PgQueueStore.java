@@ -1,0 +1,586 @@
+package dev.posthorn.queue;
+
+import dev.posthorn.delivery.target.MessageContent;
+import dev.posthorn.spool.Acceptance;
+import dev.posthorn.spool.Envelope;
+import dev.posthorn.spool.EnvelopeCodec;
+import dev.posthorn.store.StoreException;
+import dev.posthorn.store.pg.PgDatabase;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Array;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The queue in PostgreSQL, shared by every node (docs/scaling.md): a message is a row of {@code queue_messages}
+ * (envelope, state JSON, due time, lease) and its content rows in {@code queue_content}. As the {@link Acceptance}
+ * of the spool it commits a message before the session answers {@code 250}. A claim is a lease: the claiming
+ * UPDATE takes due, unheld, unleased rows with {@code FOR UPDATE SKIP LOCKED} (so two nodes never claim the same
+ * row), writes this node's id, an expiry and a new lease sequence; every later write of this node is guarded by
+ * owner and sequence, so a node whose lease expired and was taken over cannot overwrite the new owner. Leases
+ * of messages being delivered are renewed every third of the lease; a node that dies stops renewing, and
+ * once its leases expire any other node claims those messages. Work from other nodes is found by polling.
+ *
+ * <p>Only the messages this node holds a lease on are in memory ({@link #messages}); the rest of the queue is
+ * read with SQL (posthorn queue list), by any node or host.
+ */
+public final class PgQueueStore implements QueueStore, Acceptance {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PgQueueStore.class);
+    /**
+     * Written beside the node's spool while its queue is in PostgreSQL: {@code posthorn queue} run on the data
+     * directory without {@code --config} says to give it, rather than list the spool's (empty) files.
+     */
+    public static final String MARKER = "queue-in-postgresql";
+    /** Content rows of at most 256 KiB: bounded memory on both sides, and most mail is one row. */
+    static final int CHUNK = 256 * 1024;
+
+    private final PgDatabase db;
+    private final String node;
+    private final Clock clock;
+    private final Duration lease;
+    private final Duration poll;
+    private final Path cacheDir;
+    /** Messages this node holds a lease on: claimed by the scheduler, or waiting for the sweep to save them. */
+    private final ConcurrentHashMap<String, QueuedMessage> leased = new ConcurrentHashMap<>();
+    /** Messages whose last save failed: their lease is kept (and renewed) until a save succeeds. */
+    private final Set<String> saveFailed = ConcurrentHashMap.newKeySet();
+    private volatile boolean lastClaimFull;
+    private volatile Runnable onDue = () -> { };
+    private volatile boolean running;
+    private Thread renewer;
+
+    /**
+     * @param lease    how long a claim lasts without renewal; renewed every third of it while held
+     * @param poll     how often the database is asked for work (other nodes' messages, retries that fell due)
+     * @param cacheDir where content is materialised as a file while this node delivers it
+     */
+    public PgQueueStore(PgDatabase db, Clock clock, Duration lease, Duration poll, Path cacheDir) {
+        this.db = db;
+        this.node = db.nodeId();
+        this.clock = clock;
+        this.lease = lease;
+        this.poll = poll;
+        this.cacheDir = cacheDir;
+    }
+
+    /**
+     * Ends the claims an earlier run of this node left (only this node's: another node's leases are its own
+     * business until they expire), empties the content cache and starts renewing leases.
+     */
+    public void open() throws IOException {
+        Files.createDirectories(cacheDir);
+        try (var files = Files.list(cacheDir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+        Files.writeString(cacheDir.resolveSibling(MARKER), "This node's queue is in PostgreSQL ([store] kind ="
+                + " \"postgresql\"): run posthorn queue with --config <posthorn.toml>.\n");
+        int ended = endOwnLeases();
+        if (ended > 0) {
+            LOG.info("queue: {} claim(s) of an earlier run of node {} ended; their messages are due again", ended, node);
+        }
+        running = true;
+        renewer = Thread.ofPlatform().daemon().name("queue-lease-renewer").start(this::renewLoop);
+    }
+
+    /** Expires (does not clear) the owner, so the next claim knows an attempt may have been under way. */
+    private int endOwnLeases() {
+        return db.read(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "UPDATE queue_messages SET lease_until = now() WHERE lease_owner = ? AND lease_until > now()")) {
+                s.setString(1, node);
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    // ---- acceptance: before the 250 ----
+
+    @Override
+    public void accept(Envelope parsed, byte[] envelope, InputStream content, long size) throws IOException {
+        int chunks = (int) ((size + CHUNK - 1) / CHUNK);
+        try {
+            db.transaction(c -> {
+                try (PreparedStatement m = c.prepareStatement("INSERT INTO queue_messages (id, received_at, accepted_by,"
+                        + " envelope, size, chunks, next_due) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                    m.setString(1, parsed.id());
+                    m.setObject(2, timestamp(parsed.receivedAt()));
+                    m.setString(3, node);
+                    m.setString(4, new String(envelope, StandardCharsets.UTF_8));
+                    m.setLong(5, size);
+                    m.setInt(6, chunks);
+                    m.setObject(7, timestamp(clock.instant()));
+                    m.executeUpdate();
+                }
+                try (PreparedStatement s = c.prepareStatement(
+                        "INSERT INTO queue_content (message_id, seq, chunk) VALUES (?, ?, ?)")) {
+                    byte[] buffer = new byte[(int) Math.min(CHUNK, Math.max(size, 1))];
+                    for (int seq = 0; seq < chunks; seq++) {
+                        int want = (int) Math.min(buffer.length, size - (long) seq * CHUNK);
+                        int n = content.readNBytes(buffer, 0, want);
+                        if (n != want) {
+                            throw new IOException("content shorter than its size " + size);
+                        }
+                        s.setString(1, parsed.id());
+                        s.setInt(2, seq);
+                        s.setBytes(3, n == buffer.length ? buffer : Arrays.copyOf(buffer, n));
+                        s.executeUpdate();
+                    }
+                    if (content.read() != -1) {
+                        throw new IOException("content longer than its size " + size);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return null;
+            });
+        } catch (UncheckedIOException e) { // a StoreException too: its cause says what the database said
+            throw e.getCause();
+        }
+    }
+
+    // ---- the queue ----
+
+    @Override
+    public QueuedMessage add(Envelope envelope) {
+        // Already a row, due now: whichever node polls first claims it; this one looks at once.
+        onDue.run();
+        return new QueuedMessage(envelope, MessageState.fresh(envelope, clock.instant()), false);
+    }
+
+    @Override
+    public List<QueuedMessage> claimDue(Instant now, int max) {
+        record Row(String id, String envelope, String state, boolean held, long seq, boolean wasLeased, boolean retry) {
+        }
+        List<Row> rows = db.read(c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    UPDATE queue_messages q
+                    SET lease_owner = ?, lease_until = now() + make_interval(secs => ?), lease_seq = q.lease_seq + 1,
+                        retry_requested = false
+                    FROM (SELECT id, lease_owner AS previous, retry_requested AS retry FROM queue_messages
+                          WHERE next_due <= ? AND NOT held AND (lease_until IS NULL OR lease_until < now())
+                          ORDER BY next_due LIMIT ? FOR UPDATE SKIP LOCKED) d
+                    WHERE q.id = d.id
+                    RETURNING q.id, q.envelope, q.state, q.held, q.lease_seq, d.previous, d.retry""")) {
+                s.setString(1, node);
+                s.setDouble(2, lease.toMillis() / 1000.0);
+                s.setObject(3, timestamp(now));
+                s.setInt(4, max);
+                List<Row> out = new ArrayList<>();
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        out.add(new Row(r.getString(1), r.getString(2), r.getString(3), r.getBoolean(4), r.getLong(5),
+                                r.getString(6) != null, r.getBoolean(7)));
+                    }
+                }
+                return out;
+            }
+        });
+        lastClaimFull = rows.size() >= max;
+        List<QueuedMessage> claimed = new ArrayList<>();
+        for (Row row : rows) {
+            QueuedMessage message;
+            try {
+                Envelope envelope = EnvelopeCodec.decode(row.envelope().getBytes(StandardCharsets.UTF_8));
+                MessageState state = row.state() == null ? MessageState.fresh(envelope, now)
+                        : MessageState.reconcile(StateFile.decode(row.state().getBytes(StandardCharsets.UTF_8)),
+                                envelope, now);
+                state.held = row.held();
+                boolean recovered = row.wasLeased();
+                for (RecipientState r : state.recipients) {
+                    if (r.status == RecipientStatus.IN_FLIGHT) {
+                        // Being attempted by a node that stopped before recording it: due again (at least once).
+                        r.status = r.attempts.isEmpty() ? RecipientStatus.QUEUED : RecipientStatus.DEFERRED;
+                        r.nextAttempt = now;
+                        recovered = true;
+                    } else if (row.retry() && r.status.waiting()) {
+                        r.nextAttempt = now; // posthorn queue retry
+                    }
+                }
+                message = new QueuedMessage(envelope, state, recovered, row.seq());
+            } catch (IOException | RuntimeException e) {
+                setAside(row.id(), row.seq(), e);
+                continue;
+            }
+            message.claimed = true;
+            leased.put(message.id(), message);
+            claimed.add(message);
+        }
+        return claimed;
+    }
+
+    /** An envelope or state that cannot be read: held (never claimed again) until an operator looks. */
+    private void setAside(String id, long seq, Exception why) {
+        LOG.error("queue id={} SET ASIDE (held): its row cannot be read: {}; it is not delivered until an operator "
+                + "repairs or deletes it", id, why.toString());
+        try {
+            db.read(c -> {
+                try (PreparedStatement s = c.prepareStatement("UPDATE queue_messages SET held = true, lease_owner = NULL,"
+                        + " lease_until = NULL WHERE id = ? AND lease_owner = ? AND lease_seq = ?")) {
+                    s.setString(1, id);
+                    s.setString(2, node);
+                    s.setLong(3, seq);
+                    return s.executeUpdate();
+                }
+            });
+        } catch (StoreException e) {
+            LOG.error("queue id={}: could not hold it: {}; its lease expires", id, e.getMessage());
+        }
+    }
+
+    @Override
+    public Instant nextDue() {
+        // Other nodes add work the database does not announce: look again after the poll interval.
+        Instant now = clock.instant();
+        return lastClaimFull ? now : now.plus(poll);
+    }
+
+    @Override
+    public void onDue(Runnable listener) {
+        this.onDue = listener;
+    }
+
+    @Override
+    public CompletableFuture<Void> save(QueuedMessage message) {
+        String json = new String(StateFile.encode(message.state()), StandardCharsets.UTF_8);
+        Instant next = dueOf(message.state());
+        // An unclaimed message is saved by the sweep: with nothing left for it to do, the lease goes too.
+        boolean letGo = !message.claimed && !message.state().noticePending();
+        int updated;
+        try {
+            updated = db.read(c -> {
+                try (PreparedStatement s = c.prepareStatement("UPDATE queue_messages SET state = ?,"
+                        + " next_due = CASE WHEN retry_requested THEN now() ELSE ? END"
+                        + (letGo ? ", lease_owner = NULL, lease_until = NULL" : "")
+                        + " WHERE id = ? AND lease_owner = ? AND lease_seq = ?")) {
+                    s.setString(1, json);
+                    s.setObject(2, next == null ? null : timestamp(next));
+                    s.setString(3, message.id());
+                    s.setString(4, node);
+                    s.setLong(5, message.leaseSeq);
+                    return s.executeUpdate();
+                }
+            });
+        } catch (StoreException e) {
+            saveFailed.add(message.id());
+            return CompletableFuture.failedFuture(e);
+        }
+        saveFailed.remove(message.id());
+        if (updated == 0) {
+            return CompletableFuture.failedFuture(leaseLost(message));
+        }
+        if (letGo) {
+            forget(message);
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * When the row must be claimable again once no lease holds it: the earliest next attempt, or now while a
+     * recipient is in flight (saved mid-claim, a destination still attempting): should this node die before
+     * recording it, the next claimant must find it due, else that recipient would wait forever.
+     */
+    private Instant dueOf(MessageState state) {
+        Instant next = state.earliestAttempt();
+        if (state.recipients.stream().anyMatch(r -> r.status == RecipientStatus.IN_FLIGHT)) {
+            Instant now = clock.instant();
+            return next == null || now.isBefore(next) ? now : next;
+        }
+        return next;
+    }
+
+    /** The row is gone or another node claimed it since (this lease expired): this node's outcome is dropped. */
+    private IllegalStateException leaseLost(QueuedMessage message) {
+        forget(message);
+        LOG.warn("queue id={}: this node's claim is gone (the lease expired and another node claimed it, or an operator "
+                + "deleted the message); its outcome here is not recorded", message.id());
+        return new IllegalStateException("claim of " + message.id() + " lost");
+    }
+
+    private void forget(QueuedMessage message) {
+        leased.remove(message.id(), message);
+        try {
+            Files.deleteIfExists(cacheFile(message.id()));
+        } catch (IOException e) {
+            LOG.warn("queue id={}: cannot remove its cached content: {}", message.id(), e.toString());
+        }
+    }
+
+    @Override
+    public void release(QueuedMessage message) {
+        Instant next;
+        synchronized (message) {
+            message.claimed = false;
+            if (message.finishing || message.dirty || message.state().noticePending()
+                    || saveFailed.contains(message.id())) {
+                return; // the sweep saves it and lets the lease go then; renewed meanwhile
+            }
+            next = dueOf(message.state());
+        }
+        try {
+            db.read(c -> {
+                try (PreparedStatement s = c.prepareStatement("UPDATE queue_messages SET lease_owner = NULL,"
+                        + " lease_until = NULL, next_due = CASE WHEN retry_requested THEN now() ELSE ? END"
+                        + " WHERE id = ? AND lease_owner = ? AND lease_seq = ?")) {
+                    s.setObject(1, next == null ? null : timestamp(next));
+                    s.setString(2, message.id());
+                    s.setString(3, node);
+                    s.setLong(4, message.leaseSeq);
+                    return s.executeUpdate();
+                }
+            });
+        } catch (StoreException e) {
+            // Its state is saved; the lease simply expires and the message is claimed again then.
+            LOG.warn("queue id={}: cannot end this node's claim ({}); it ends when the lease expires", message.id(),
+                    e.getMessage());
+        }
+        forget(message);
+    }
+
+    @Override
+    public void reschedule(QueuedMessage message) {
+        // Operators change the queue with SQL (posthorn queue ... on a PostgreSQL store); the next claim reads it.
+    }
+
+    @Override
+    public CompletableFuture<Void> finish(QueuedMessage message) {
+        message.finishing = true;
+        message.dueAt = null;
+        int deleted;
+        try {
+            deleted = db.read(c -> {
+                try (PreparedStatement s = c.prepareStatement(
+                        "DELETE FROM queue_messages WHERE id = ? AND lease_owner = ? AND lease_seq = ?")) {
+                    s.setString(1, message.id());
+                    s.setString(2, node);
+                    s.setLong(3, message.leaseSeq);
+                    int n = s.executeUpdate();
+                    if (n > 0) {
+                        return n;
+                    }
+                }
+                try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM queue_messages WHERE id = ?")) {
+                    s.setString(1, message.id());
+                    try (ResultSet r = s.executeQuery()) {
+                        return r.next() ? 0 : 1; // gone already: an operator deleted it
+                    }
+                }
+            });
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (deleted == 0) {
+            return CompletableFuture.failedFuture(leaseLost(message));
+        }
+        forget(message);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    // ---- content ----
+
+    private Path cacheFile(String id) {
+        return cacheDir.resolve(id + ".msg");
+    }
+
+    @Override
+    public MessageContent content(String id) {
+        return new MessageContent() {
+            @Override
+            public InputStream open() throws IOException {
+                return Files.newInputStream(file());
+            }
+
+            @Override
+            public Path file() throws IOException {
+                Path f = cacheFile(id);
+                if (!Files.exists(f)) {
+                    materialize(id, f);
+                }
+                return f;
+            }
+
+            @Override
+            public long size() {
+                QueuedMessage m = leased.get(id);
+                return m != null ? m.envelope().size() : 0;
+            }
+        };
+    }
+
+    /** Streams the content rows into a file (bounded memory), checked against the row count the message says. */
+    private void materialize(String id, Path target) throws IOException {
+        Path temporary = Files.createTempFile(Files.createDirectories(cacheDir), id, ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(temporary)) {
+                db.transaction(c -> {
+                    int expected;
+                    try (PreparedStatement s = c.prepareStatement("SELECT chunks FROM queue_messages WHERE id = ?")) {
+                        s.setString(1, id);
+                        try (ResultSet r = s.executeQuery()) {
+                            if (!r.next()) {
+                                throw new SQLException("message " + id + " is no longer in the queue");
+                            }
+                            expected = r.getInt(1);
+                        }
+                    }
+                    int seen = 0;
+                    try (PreparedStatement s = c.prepareStatement(
+                            "SELECT seq, chunk FROM queue_content WHERE message_id = ? ORDER BY seq")) {
+                        s.setFetchSize(1); // one chunk in memory at a time (a cursor: needs the transaction)
+                        s.setString(1, id);
+                        try (ResultSet r = s.executeQuery()) {
+                            while (r.next()) {
+                                if (r.getInt(1) != seen) {
+                                    throw new SQLException("message " + id + ": content chunk " + seen + " missing");
+                                }
+                                out.write(r.getBytes(2));
+                                seen++;
+                            }
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    if (seen != expected) {
+                        throw new SQLException("message " + id + ": " + seen + " content chunks of " + expected);
+                    }
+                    return null;
+                });
+            }
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (UncheckedIOException e) { // a StoreException too: its cause says what the database said
+            throw e.getCause();
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+
+    // ---- what this node holds ----
+
+    @Override
+    public List<QueuedMessage> messages() {
+        List<QueuedMessage> all = new ArrayList<>(leased.values());
+        all.sort(Comparator.comparing(QueuedMessage::id));
+        return all;
+    }
+
+    @Override
+    public QueuedMessage get(String id) {
+        return leased.get(id);
+    }
+
+    @Override
+    public boolean setAside(String id) {
+        return false; // an unreadable row is held instead, and listed by posthorn queue list
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteSetAside(String id) {
+        return CompletableFuture.failedFuture(new IllegalArgumentException(id + " is not set aside"));
+    }
+
+    /** Ids of the messages this node holds a lease on (for tests and the log). */
+    public Set<String> leasedIds() {
+        return new HashSet<>(leased.keySet());
+    }
+
+    private void renewLoop() {
+        long every = Math.max(100, lease.toMillis() / 3);
+        while (running) {
+            try {
+                Thread.sleep(every);
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                renew();
+            } catch (RuntimeException e) {
+                LOG.error("queue: renewing this node's leases failed: {}; a lease not renewed before it expires may be "
+                        + "claimed by another node (and its delivery repeated)", e.getMessage());
+            }
+        }
+    }
+
+    /** Pushes the expiry of every lease this node holds; says which it lost. */
+    void renew() {
+        List<QueuedMessage> held = List.copyOf(leased.values());
+        if (held.isEmpty()) {
+            return;
+        }
+        Set<String> kept = db.read(c -> {
+            Array ids = c.createArrayOf("text", held.stream().map(QueuedMessage::id).toArray());
+            Array seqs = c.createArrayOf("bigint", held.stream().map(m -> m.leaseSeq).toArray());
+            try (PreparedStatement s = c.prepareStatement("""
+                    UPDATE queue_messages q SET lease_until = now() + make_interval(secs => ?)
+                    FROM unnest(?::text[], ?::bigint[]) AS h(id, seq)
+                    WHERE q.id = h.id AND q.lease_seq = h.seq AND q.lease_owner = ?
+                    RETURNING q.id""")) {
+                s.setDouble(1, lease.toMillis() / 1000.0);
+                s.setArray(2, ids);
+                s.setArray(3, seqs);
+                s.setString(4, node);
+                Set<String> out = new HashSet<>();
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        out.add(r.getString(1));
+                    }
+                }
+                return out;
+            }
+        });
+        for (QueuedMessage m : held) {
+            if (!kept.contains(m.id()) && leased.get(m.id()) == m) {
+                LOG.warn("queue id={}: lease lost while held by this node (expired and claimed elsewhere, or deleted)",
+                        m.id());
+            }
+        }
+    }
+
+    private static OffsetDateTime timestamp(Instant at) {
+        return at.atOffset(ZoneOffset.UTC);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        if (renewer != null) {
+            renewer.interrupt();
+            try {
+                renewer.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            // What this node still holds is free for the others at once, rather than when its lease expires.
+            endOwnLeases();
+        } catch (StoreException e) {
+            LOG.warn("queue: cannot end this node's claims at shutdown ({}); they end when their leases expire",
+                    e.getMessage());
+        }
+    }
+}
