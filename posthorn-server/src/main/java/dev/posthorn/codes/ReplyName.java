@@ -101,7 +101,11 @@ public enum ReplyName {
     MTA_STS_MX_NOT_ALLOWED,
     TLS_POLICY_STARTTLS_MISSING,
     TLS_POLICY_HANDSHAKE_FAILED,
-    TLS_POLICY_STARTTLS_REFUSED;
+    TLS_POLICY_STARTTLS_REFUSED,
+    /** Test mode ({@code posthorn serve --capture}, posthorn-junit): greylisting as a test script plays it. */
+    TEST_GREYLISTED,
+    /** Test mode: a per-sender rate limit as a test script plays it; closes the connection. */
+    TEST_RATE_LIMITED;
 
     /** The reply with its {@code %s} placeholders filled in order. */
     public Reply reply(Object... args) {
