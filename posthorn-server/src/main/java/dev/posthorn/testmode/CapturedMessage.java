@@ -119,7 +119,7 @@ public final class CapturedMessage {
         return parsed().parts();
     }
 
-    /** The first text/plain part's text, or null. */
+    /** The first text/plain part's text (without the final line break), or null. */
     public String text() {
         return firstText("text/plain");
     }
@@ -134,10 +134,15 @@ public final class CapturedMessage {
         return parts().stream().filter(p -> p.filename() != null).toList();
     }
 
+    /**
+     * Without the line break that ends every message on the wire (RFC 5321 §4.1.1.4: the CRLF before the final
+     * dot), so a text set as "Hi" reads "Hi".
+     */
     private String firstText(String type) {
         return parts().stream().filter(p -> p.filename() == null
                         && p.contentType().toLowerCase(Locale.ROOT).startsWith(type))
-                .findFirst().map(Part::text).orElse(null);
+                .findFirst().map(Part::text).map(t -> t.endsWith("\r\n") ? t.substring(0, t.length() - 2) : t)
+                .orElse(null);
     }
 
     /** One line for failure messages: id, envelope and subject. */

@@ -21,7 +21,7 @@ public record ScriptEvent(Instant at, ReplyScript.Stage stage, String sent, Repl
                 : sent;
         lines.add(what + " -> " + (reply == null ? action : reply.summary() + (action.isEmpty() ? "" : " (" + action + ")")));
         if (reply != null) {
-            Explanations.of(reply).forEach(l -> lines.add("    " + l));
+            Explanations.of(reply).forEach(l -> lines.add("  " + l));
         }
         return lines;
     }
