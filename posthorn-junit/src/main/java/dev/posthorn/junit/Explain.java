@@ -26,7 +26,7 @@ final class Explain {
     static String notReceived(MailQuery query, int expected, int found, Duration waited, List<CapturedMessage> all,
                               List<ScriptEvent> events) {
         return "Expected " + messages(expected) + " matching " + query.describe() + " within " + duration(waited)
-                + ", but " + found + (found == 1 ? " arrived." : " arrived.") + "\n" + received(all) + scripted(events);
+                + ", but " + found + " arrived.\n" + received(all) + scripted(events);
     }
 
     static String wrongCount(int expected, List<CapturedMessage> all, Duration waited, List<ScriptEvent> events) {

@@ -67,6 +67,8 @@ class ServeCaptureTest {
                     "451 4.7.1 Delivery Not Authorized, Message Refused",
                     "550 5.1.1 Blocked for the test");
 
+            // serve opens the SMTP ports first and the web port after them: under load that can take a while.
+            awaitListening(web);
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + web + "/api/v1/capture";
             HttpResponse<String> list = http.send(HttpRequest.newBuilder(URI.create(base
@@ -96,6 +98,22 @@ class ServeCaptureTest {
             HttpResponse<String> empty = http.send(HttpRequest.newBuilder(URI.create(base + "/messages")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(JSON.readTree(empty.body()).get("messages")).isEmpty();
+        }
+    }
+
+    /** A wait for a condition, with a generous cap: a JVM started on a loaded machine is slow (ServerProcess). */
+    private static void awaitListening(int port) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (java.io.IOException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the web port " + port + " did not open within 90 s", notYet);
+                }
+                Thread.sleep(50);
+            }
         }
     }
 
