@@ -102,9 +102,7 @@ public enum ReplyName {
     TLS_POLICY_STARTTLS_MISSING,
     TLS_POLICY_HANDSHAKE_FAILED,
     TLS_POLICY_STARTTLS_REFUSED,
-    /** Test mode ({@code posthorn serve --capture}, posthorn-junit): greylisting as a test script plays it. */
-    TEST_GREYLISTED,
-    /** Test mode: a per-sender rate limit as a test script plays it; closes the connection. */
+    /** Test mode ({@code serve --capture}, posthorn-junit): a per-sender rate limit as a test script plays it; closes. */
     TEST_RATE_LIMITED;
 
     /** The reply with its {@code %s} placeholders filled in order. */

@@ -134,7 +134,10 @@ public final class Script implements ReplyScript {
                 }
                 Instant since = first == null ? now : first;
                 long wait = Math.max(1, Duration.between(now, since.plus(grey.period())).toSeconds());
-                yield answer(moment, ReplyName.TEST_GREYLISTED.reply(wait), first == null ? "greylisted, first attempt"
+                // 451 4.7.1 as greylisting servers send it, though RFC 3463 keeps X.7.1 for permanent failures: a
+                // scripted reply, like any a test writes, so not one of the server's own replies (ReplyName).
+                yield answer(moment, new Reply(451, "4.7.1", "Greylisted: try again in " + wait + " seconds"),
+                        first == null ? "greylisted, first attempt"
                         : "greylisted, retried too early");
             }
             case Behaviour.RateLimit limit -> {
