@@ -21,7 +21,8 @@ class LayeringTest {
     /** From the outside in: each layer may depend on the layers below it, never above. */
     private static final List<String[]> FLOW = List.of(
             new String[] {"dev.posthorn.cli.."},
-            new String[] {"dev.posthorn.server..", "dev.posthorn.config..", "dev.posthorn.web..", "dev.posthorn.probe.."},
+            new String[] {"dev.posthorn.server..", "dev.posthorn.config..", "dev.posthorn.web..", "dev.posthorn.probe..",
+                "dev.posthorn.testmode.."},
             new String[] {"dev.posthorn.smtp.listener..", "dev.posthorn.smtp.session.."},
             new String[] {"dev.posthorn.smtp.protocol.."},
             new String[] {"dev.posthorn.policy..", "dev.posthorn.auth..", "dev.posthorn.mailauth.."},

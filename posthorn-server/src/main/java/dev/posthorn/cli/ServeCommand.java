@@ -50,8 +50,24 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--web-port", paramLabel = "N", description = "web server port (default 8025; 0 = off)")
     Integer webPort;
 
+    @Option(names = "--capture", description = "test mode: keep accepted mail in memory (deliver nothing, accept every "
+            + "recipient) and serve it at /api/v1/capture/messages on the (loopback) web port; address triggers such "
+            + "as 451-4.7.1@fail.test answer with that reply")
+    boolean capture;
+
+    @Option(names = "--script", paramLabel = "FILE", description = "with --capture: scripted replies from a TOML file "
+            + "(docs/testing-with-posthorn.md)")
+    Path script;
+
+    @Option(names = "--capture-to-disk", description = "with --capture: also write each message to <data-dir>/captured/<id>.eml")
+    boolean captureToDisk;
+
     @Override
     public Integer call() throws Exception {
+        if ((script != null || captureToDisk) && !capture) {
+            System.err.println("posthorn serve: --script and --capture-to-disk need --capture");
+            return 2;
+        }
         PosthornConfig loaded;
         try {
             loaded = ConfigLoader.load(config, this::applyFlags);
@@ -59,16 +75,25 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("posthorn serve: " + e.getMessage());
             return 2;
         }
+        CaptureMode testMode;
+        try {
+            testMode = capture ? CaptureMode.create(loaded, script, captureToDisk) : null;
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("posthorn serve: " + e.getMessage());
+            return 2;
+        }
         PosthornServer server;
         try {
-            server = PosthornServer.start(loaded);
+            server = testMode == null ? PosthornServer.start(loaded) : PosthornServer.start(loaded, testMode.testMode());
         } catch (StoreException e) {
             System.err.println("posthorn serve: " + e.getMessage());
             return 1;
         }
         WebServer web;
         try {
-            web = loaded.web.port == 0 ? null
+            web = loaded.web.port == 0 ? null : testMode != null
+                    ? ReferenceSite.start(WebSettings.from(loaded.web, server.hostname()), server.tls(), Version.current(),
+                            List.of(testMode.api()))
                     : ReferenceSite.start(WebSettings.from(loaded.web, server.hostname()), server.tls(), Version.current());
         } catch (IOException e) {
             server.close();
@@ -76,6 +101,12 @@ final class ServeCommand implements Callable<Integer> {
             return 1;
         }
         printWhereItIs(server, web);
+        if (testMode != null) {
+            System.out.println("  test mode    mail is captured, not delivered"
+                    + (web == null ? " (no web port: --web-port to read it over HTTP)"
+                    : ": " + web.url().resolve("/api/v1/capture/messages")));
+            System.out.flush();
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (web != null) {
@@ -113,6 +144,11 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (webPort != null) {
             c.web.port = webPort;
+        }
+        if (capture) {
+            // Test mode: the application under test sends as whoever it likes, and nothing is delivered.
+            c.auth.senderBinding = false;
+            c.mailauth.enabled = false;
         }
     }
 

@@ -101,7 +101,9 @@ public enum ReplyName {
     MTA_STS_MX_NOT_ALLOWED,
     TLS_POLICY_STARTTLS_MISSING,
     TLS_POLICY_HANDSHAKE_FAILED,
-    TLS_POLICY_STARTTLS_REFUSED;
+    TLS_POLICY_STARTTLS_REFUSED,
+    /** Test mode ({@code serve --capture}, posthorn-junit): a per-sender rate limit as a test script plays it; closes. */
+    TEST_RATE_LIMITED;
 
     /** The reply with its {@code %s} placeholders filled in order. */
     public Reply reply(Object... args) {

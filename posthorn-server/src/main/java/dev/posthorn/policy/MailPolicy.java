@@ -24,6 +24,8 @@ public final class MailPolicy {
     private final boolean senderBinding;
     private final Set<String> relayDomains;
     private final DiskSpace diskSpace;
+    /** Test mode's capture: every recipient is accepted (the mail is kept in memory, never delivered). */
+    private final boolean acceptEveryRecipient;
 
     public MailPolicy(HostedDomains domains, MailboxDirectory mailboxes, boolean senderBinding) {
         this(domains, mailboxes, senderBinding, Set.of());
@@ -41,11 +43,25 @@ public final class MailPolicy {
     /** @param diskSpace the spool's free-space check; null: none */
     public MailPolicy(HostedDomains domains, MailboxDirectory mailboxes, boolean senderBinding, Set<String> relayDomains,
             DiskSpace diskSpace) {
+        this(domains, mailboxes, senderBinding, relayDomains, diskSpace, false);
+    }
+
+    private MailPolicy(HostedDomains domains, MailboxDirectory mailboxes, boolean senderBinding, Set<String> relayDomains,
+            DiskSpace diskSpace, boolean acceptEveryRecipient) {
+        this.acceptEveryRecipient = acceptEveryRecipient;
         this.diskSpace = diskSpace;
         this.domains = domains;
         this.mailboxes = mailboxes;
         this.senderBinding = senderBinding;
         this.relayDomains = relayDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * This policy with every recipient accepted as local: only for test mode, where accepted mail is captured
+     * and nothing is delivered, so no recipient can be relayed anywhere.
+     */
+    public MailPolicy acceptingEveryRecipient() {
+        return new MailPolicy(domains, mailboxes, senderBinding, relayDomains, diskSpace, true);
     }
 
     public RecipientDecision recipient(Mailbox rcpt, String authenticatedUser) {
@@ -54,6 +70,9 @@ public final class MailPolicy {
     }
 
     private RecipientDecision decideRecipient(Mailbox rcpt, String authenticatedUser) {
+        if (acceptEveryRecipient) {
+            return new RecipientDecision.Local();
+        }
         // RFC 5321 §4.5.1: <Postmaster> without a domain, and postmaster@ every hosted domain, in any case.
         if (rcpt.domain().isEmpty()) {
             return new RecipientDecision.Local();

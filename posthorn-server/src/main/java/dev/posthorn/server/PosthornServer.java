@@ -77,7 +77,8 @@ public final class PosthornServer implements AutoCloseable {
     private final MessageAuthentication authentication;
     private SessionWatchdog watchdog;
 
-    private PosthornServer(PosthornConfig config, String hostname, Path dataDir, StoreBackend store) throws IOException {
+    private PosthornServer(PosthornConfig config, String hostname, Path dataDir, StoreBackend store, TestMode testMode)
+            throws IOException {
         this.config = config;
         this.hostname = hostname;
         this.dataDir = dataDir;
@@ -124,13 +125,18 @@ public final class PosthornServer implements AutoCloseable {
                 diskSpace);
         AuthThrottle throttle = new AuthThrottle(config.auth);
         PosthornConfig.Limits limits = config.limits;
-        this.services = new SessionServices(hostname, Version.current(), policy, spool, scheduler::accepted,
+        CaptureSink capture = testMode.capture();
+        if (capture != null) {
+            policy = policy.acceptingEveryRecipient();
+        }
+        this.services = new SessionServices(hostname, Version.current(), policy, spool,
+                capture == null ? scheduler::accepted : envelope -> captured(envelope, capture),
                 tls, new SaslMechanisms(credentials), address -> new ThrottleGate(throttle, address),
                 new SessionServices.SessionLimits(limits.maxMessageSize, limits.maxRecipients, limits.maxErrors,
                         limits.maxHops, Duration.ofSeconds(limits.commandTimeoutSeconds),
                         Duration.ofSeconds(limits.dataTimeoutSeconds),
                         Duration.ofSeconds(limits.sessionTimeoutSeconds), limits.forbidUnauthPipelining),
-                Clock.systemDefaultZone(), authentication);
+                Clock.systemDefaultZone(), authentication, testMode.script());
     }
 
     /**
@@ -138,12 +144,17 @@ public final class PosthornServer implements AutoCloseable {
      *         line: the URL, the cause and the fix)
      */
     public static PosthornServer start(PosthornConfig config) throws IOException {
+        return start(config, TestMode.OFF);
+    }
+
+    /** A server in test mode: scripted replies and/or captured mail ({@link TestMode}). */
+    public static PosthornServer start(PosthornConfig config, TestMode testMode) throws IOException {
         String hostname = config.server.hostname.isEmpty() ? SystemHostname.get() : config.server.hostname;
         Path dataDir = Files.createDirectories(Path.of(config.server.dataDir).toAbsolutePath());
         StoreBackend store = StoreBackend.openForNode(config.store, dataDir, hostname);
         PosthornServer server;
         try {
-            server = new PosthornServer(config, hostname, dataDir, store);
+            server = new PosthornServer(config, hostname, dataDir, store, testMode);
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
@@ -242,6 +253,27 @@ public final class PosthornServer implements AutoCloseable {
                 OutboundFilter.NONE, new LmtpClientConnector(hostname));
         return new Scheduler(queue, targets, config.queue, new DsnBuilder(explainer, java.time.ZoneId.systemDefault()),
                 hostname, this::queueNotice, explainer, Clock.systemUTC());
+    }
+
+    /**
+     * Test mode: the message goes to the capture sink instead of the queue, then leaves the spool. Should its
+     * content not be readable, it stays queued rather than lost.
+     */
+    private void captured(Envelope envelope, CaptureSink capture) {
+        byte[] content;
+        try (java.io.InputStream in = spool.openContent(envelope.id())) {
+            content = in.readAllBytes();
+        } catch (IOException e) {
+            LOG.error("capture: cannot read {} from the spool, left in the queue: {}", envelope.id(), e.toString());
+            scheduler.accepted(envelope);
+            return;
+        }
+        try {
+            capture.accepted(envelope, content);
+        } catch (RuntimeException e) {
+            LOG.error("capture: the sink failed on {}", envelope.id(), e);
+        }
+        spool.remove(envelope.id());
     }
 
     /** A DSN goes through the queue like any message: null reverse-path, one recipient (RFC 3461 §6). */

@@ -30,10 +30,23 @@ public final class ReferenceSite {
     /** @param explains the places for reading pasted bounces, shared by {@code /{lang}/explain} and the API */
     public static WebServer start(WebSettings settings, ServerTls tls, String version, ConcurrencyLimit explains)
             throws IOException {
+        return start(settings, tls, version, explains, List.of());
+    }
+
+    /** With more modules beside the reference (the capture API of {@code serve --capture}). */
+    public static WebServer start(WebSettings settings, ServerTls tls, String version, List<WebModule> more)
+            throws IOException {
+        return start(settings, tls, version, new ConcurrencyLimit(EXPLAINS_AT_ONCE, 1), more);
+    }
+
+    private static WebServer start(WebSettings settings, ServerTls tls, String version, ConcurrencyLimit explains,
+            List<WebModule> more) throws IOException {
         StaticAssets assets = new StaticAssets();
         Site site = new Site(new Languages(), ProviderCatalogue.bundled(), new Templates(), assets, version);
         SiteFallbacks fallbacks = new SiteFallbacks(site);
-        return WebServer.start(settings, tls, fallbacks, List.of(assets, new SiteMap(site),
+        List<WebModule> modules = new java.util.ArrayList<>(List.of(assets, new SiteMap(site),
                 new ReferencePages(site, fallbacks, explains), new ApiV1(site, fallbacks, explains)));
+        modules.addAll(more);
+        return WebServer.start(settings, tls, fallbacks, modules);
     }
 }

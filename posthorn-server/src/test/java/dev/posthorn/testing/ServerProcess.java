@@ -45,7 +45,10 @@ public final class ServerProcess implements AutoCloseable {
                 "dev.posthorn.cli.Main", "serve",
                 "--data-dir", dataDir.toString(), "--hostname", "crash.posthorn.test",
                 "--domain", "localhost", "--mx-port", String.valueOf(mxPort),
-                "--submission-port", "0", "--smtps-port", "0", "--web-port", "0"));
+                "--submission-port", "0", "--smtps-port", "0"));
+        if (!List.of(extraArgs).contains("--web-port")) {
+            command.addAll(List.of("--web-port", "0"));
+        }
         command.addAll(List.of(extraArgs));
         if (!command.contains("--config")) {
             // Tests never ask the Internet's DNS: mail authentication's checks stay off here (MailAuthMxTest

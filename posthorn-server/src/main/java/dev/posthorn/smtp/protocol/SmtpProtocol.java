@@ -685,6 +685,11 @@ public final class SmtpProtocol {
         return tlsActive;
     }
 
+    /** True while an AUTH exchange waits for the client's next response line (which is no command). */
+    public boolean inAuthExchange() {
+        return saslExchange != null;
+    }
+
     /** True after EHLO, HELO, DATA or STARTTLS: nothing may follow them in the same pipelined group. */
     public boolean lastCommandEndsGroup() {
         return lastCommandEndsGroup && settings.forbidUnauthPipelining() && authenticatedUser == null;

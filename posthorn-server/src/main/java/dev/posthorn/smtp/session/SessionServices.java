@@ -16,7 +16,8 @@ import java.util.function.Function;
 /**
  * Everything below the session that a session uses, shared by all sessions of a server. {@code tls} is null
  * when TLS is not available; {@code sasl} is null where AUTH is not offered; {@code authentication} is null
- * when mail authentication (checks, signing) is not wired.
+ * when mail authentication (checks, signing) is not wired; {@code script} is null except in test mode
+ * ({@link ReplyScript}).
  */
 public record SessionServices(
         String hostname,
@@ -29,13 +30,22 @@ public record SessionServices(
         Function<InetAddress, AuthGate> authGates,
         SessionLimits limits,
         Clock clock,
-        MessageAuthentication authentication) {
+        MessageAuthentication authentication,
+        ReplyScript script) {
+
+    /** Without a reply script: every server but one in test mode. */
+    public SessionServices(String hostname, String version, MailPolicy policy, Spool spool,
+            Consumer<Envelope> onAccepted, ServerTls tls, SaslMechanisms sasl,
+            Function<InetAddress, AuthGate> authGates, SessionLimits limits, Clock clock,
+            MessageAuthentication authentication) {
+        this(hostname, version, policy, spool, onAccepted, tls, sasl, authGates, limits, clock, authentication, null);
+    }
 
     /** Without mail authentication (no checks, no signing). */
     public SessionServices(String hostname, String version, MailPolicy policy, Spool spool,
             Consumer<Envelope> onAccepted, ServerTls tls, SaslMechanisms sasl,
             Function<InetAddress, AuthGate> authGates, SessionLimits limits, Clock clock) {
-        this(hostname, version, policy, spool, onAccepted, tls, sasl, authGates, limits, clock, null);
+        this(hostname, version, policy, spool, onAccepted, tls, sasl, authGates, limits, clock, null, null);
     }
 
     /** Time and size limits of one session (RFC 5321 §4.5.3.2 and local policy). */

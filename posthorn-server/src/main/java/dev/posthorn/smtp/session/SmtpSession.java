@@ -106,8 +106,7 @@ public final class SmtpSession implements Runnable {
             if (socket instanceof SSLSocket ssl) {
                 protocol.tlsEstablished(ssl.getSession().getProtocol(), ssl.getSession().getCipherSuite());
             }
-            send(protocol.greeting());
-            end = converse();
+            end = greetAndConverse();
         } catch (SocketTimeoutException e) {
             // RFC 5321 §4.5.3.2, SMTP-CONFORMANCE O-3: 421 4.4.2, then close.
             boolean session = deadlines.sessionExpired();
@@ -130,6 +129,31 @@ public final class SmtpSession implements Runnable {
         }
     }
 
+    /** The greeting, or what a test script answers at CONNECT instead (a refusal closes the connection). */
+    private String greetAndConverse() throws IOException {
+        ReplyScript.Decision decision = services.script() == null ? ReplyScript.PROCEED
+                : ask(new ReplyScript.Moment(ReplyScript.Stage.CONNECT, clientAddress, null, "", null, null, List.of()));
+        switch (decision) {
+            case ReplyScript.Decision.Proceed proceed -> {
+                pause(proceed.delay());
+                send(protocol.greeting());
+            }
+            case ReplyScript.Decision.Answer answer -> {
+                pause(answer.delay());
+                send(answer.reply());
+                if (answer.reply().code() >= 400) {
+                    flush();
+                    return "scripted " + answer.reply().summary();
+                }
+            }
+            case ReplyScript.Decision.Drop drop -> {
+                pause(drop.delay());
+                return "dropped by script";
+            }
+        }
+        return converse();
+    }
+
     private String converse() throws IOException {
         while (true) {
             if (!input.hasBuffered()) {
@@ -148,8 +172,45 @@ public final class SmtpSession implements Runnable {
             if (line == null) {
                 return shuttingDown ? "shutdown" : "lost";
             }
+            ReplyScript.Moment moment = services.script() == null ? null : momentOf(line);
+            Reply positiveOverride = null;
+            boolean dropAfterGoAhead = false;
+            if (moment != null) {
+                switch (ask(moment)) {
+                    case ReplyScript.Decision.Proceed proceed -> pause(proceed.delay());
+                    case ReplyScript.Decision.Answer answer -> {
+                        pause(answer.delay());
+                        if (answer.reply().code() >= 400) {
+                            // Refused by the script: the protocol never sees the command, its state is unchanged.
+                            send(answer.reply());
+                            if (answer.reply().code() == 421) {
+                                flush();
+                                return "scripted " + answer.reply().summary();
+                            }
+                            continue;
+                        }
+                        positiveOverride = answer.reply();
+                    }
+                    case ReplyScript.Decision.Drop drop -> {
+                        pause(drop.delay());
+                        if (moment.stage() != ReplyScript.Stage.DATA) {
+                            flush();
+                            return "dropped by script";
+                        }
+                        dropAfterGoAhead = true;
+                    }
+                }
+            }
             Transaction before = protocol.transaction();
             Action action = protocol.onLine(line.bytes(), line.length(), line.fault());
+            if (positiveOverride != null) {
+                action = withPositiveReply(action, positiveOverride);
+            }
+            if (dropAfterGoAhead && action instanceof Action.ReceiveData data) {
+                send(data.goAhead());
+                flush();
+                return "dropped by script during DATA";
+            }
             if (protocol.lastCommandEndsGroup() && input.hasBuffered() && !(action instanceof Action.StartTls)) {
                 // SMTP-CONFORMANCE B-6: input sent before our reply to a group-ending command.
                 abandonIfReplaced(before);
@@ -164,6 +225,79 @@ public final class SmtpSession implements Runnable {
                 return "quit";
             }
         }
+    }
+
+    /**
+     * The stage a command line is, for the test script, when the command would reach that stage (a RCPT before
+     * MAIL is the protocol's to refuse, not the script's); null for lines no script answers.
+     */
+    private ReplyScript.Moment momentOf(CommandLineBuffer line) {
+        if (line.fault() != dev.posthorn.smtp.protocol.LineFault.NONE || protocol.inAuthExchange()) {
+            return null;
+        }
+        String text = new String(line.bytes(), 0, line.length(), StandardCharsets.UTF_8).strip();
+        int space = text.indexOf(' ');
+        String verb = (space < 0 ? text : text.substring(0, space)).toUpperCase(java.util.Locale.ROOT);
+        Transaction transaction = protocol.transaction();
+        boolean helo = protocol.heloName() != null;
+        boolean tlsGate = role == ListenerRole.SUBMISSION && !protocol.tlsActive();
+        boolean authGate = role.requiresAuth() && protocol.authenticatedUser() == null;
+        ReplyScript.Stage stage = switch (verb) {
+            case "EHLO", "HELO" -> ReplyScript.Stage.EHLO;
+            case "STARTTLS" -> helo && transaction == null ? ReplyScript.Stage.STARTTLS : null;
+            case "AUTH" -> helo && !tlsGate && transaction == null ? ReplyScript.Stage.AUTH : null;
+            case "MAIL" -> helo && !tlsGate && !authGate && transaction == null ? ReplyScript.Stage.MAIL : null;
+            case "RCPT" -> !tlsGate && !authGate && transaction != null ? ReplyScript.Stage.RCPT : null;
+            case "DATA" -> !tlsGate && !authGate && transaction != null && !transaction.recipients().isEmpty()
+                    ? ReplyScript.Stage.DATA : null;
+            default -> null;
+        };
+        if (stage == null) {
+            return null;
+        }
+        String address = null;
+        if (stage == ReplyScript.Stage.MAIL || stage == ReplyScript.Stage.RCPT) {
+            int open = text.indexOf('<');
+            int close = open < 0 ? -1 : text.indexOf('>', open);
+            address = close < 0 ? null : text.substring(open + 1, close);
+        }
+        return moment(stage, text, address);
+    }
+
+    private ReplyScript.Moment moment(ReplyScript.Stage stage, String command, String address) {
+        Transaction transaction = protocol.transaction();
+        String sender = transaction == null ? null
+                : transaction.sender() == null ? "" : transaction.sender().address();
+        List<String> recipients = transaction == null ? List.of()
+                : transaction.recipients().stream().map(r -> r.mailbox().address()).toList();
+        return new ReplyScript.Moment(stage, clientAddress, protocol.heloName(), command, address, sender, recipients);
+    }
+
+    private ReplyScript.Decision ask(ReplyScript.Moment moment) {
+        ReplyScript.Decision decision = services.script().at(moment);
+        if (decision != ReplyScript.PROCEED) {
+            LOG.info("test script at {} from {}: {}", moment.stage(), clientAddress, decision);
+        }
+        return decision == null ? ReplyScript.PROCEED : decision;
+    }
+
+    /** A scripted positive reply takes the place of the server's own positive reply; refusals stay as they are. */
+    private static Action withPositiveReply(Action action, Reply reply) {
+        return switch (action) {
+            case Action.Respond respond when respond.reply().code() < 400 -> new Action.Respond(reply);
+            case Action.ReceiveData data -> new Action.ReceiveData(reply, data.transaction());
+            case Action.StartTls startTls -> new Action.StartTls(reply);
+            default -> action;
+        };
+    }
+
+    /** A scripted slow reply: what is already answered goes out first, then the wait. */
+    private void pause(java.time.Duration delay) throws IOException {
+        if (delay.isZero() || delay.isNegative()) {
+            return;
+        }
+        flush();
+        sleep(delay.toMillis());
     }
 
     private CommandLineBuffer readCommand() throws IOException {
@@ -403,6 +537,32 @@ public final class SmtpSession implements Runnable {
 
     private boolean commit(Transaction transaction) throws IOException {
         SpoolWriter writer = writerOf(transaction);
+        Reply positiveOverride = null;
+        if (services.script() != null) {
+            switch (ask(moment(ReplyScript.Stage.END_OF_DATA, "", null))) {
+                case ReplyScript.Decision.Proceed proceed -> pause(proceed.delay());
+                case ReplyScript.Decision.Answer answer -> {
+                    pause(answer.delay());
+                    if (answer.reply().code() >= 400) {
+                        // Refused by the script after the content: the message is not taken (RFC 5321 §4.2.5).
+                        writer.abort();
+                        if (answer.reply().code() == 421) {
+                            protocol.contentRefused(answer.reply());
+                            send(answer.reply());
+                            return false;
+                        }
+                        return perform(protocol.contentRefused(answer.reply()));
+                    }
+                    positiveOverride = answer.reply();
+                }
+                case ReplyScript.Decision.Drop drop -> {
+                    pause(drop.delay());
+                    writer.abort();
+                    protocol.contentRefused(ReplyName.LOCAL_ERROR.reply());
+                    return false;
+                }
+            }
+        }
         Reply refusal = authenticate(transaction, writer);
         if (refusal != null) {
             writer.abort();
@@ -413,6 +573,9 @@ public final class SmtpSession implements Runnable {
         try {
             writer.commit(envelope);
             reply = protocol.committed(writer.id());
+            if (positiveOverride != null) {
+                reply = positiveOverride;
+            }
         } catch (IOException e) {
             // RFC 5321 §4.2.5: no 250, so the message must not be delivered; a full disk says so (452 4.3.1).
             writer.abort();
