@@ -92,7 +92,8 @@ class StoreConfigTest {
                         + " (fix: set kind = \"postgresql\" to use the database, or remove store.url)");
         assertThat(problems("[store]\nkind = \"postgresql\"\nurl = \"jdbc:postgresql://db/p\"\npool = 3\n"))
                 .startsWith("store.pool: unknown key (fix: valid keys here are: connect_timeout_seconds, kind,"
-                        + " node_id, password, password_file, pool_size, url, user)");
+                        + " lease_seconds, migration_timeout_seconds, node_id, password, password_file, poll_millis,"
+                        + " pool_size, query_timeout_seconds, url, user)");
         // The files store needs a configured domain; PostgreSQL does not.
         assertThat(problems("[server]\ndomains = []\n")).startsWith("server.domains: no domain is hosted");
     }

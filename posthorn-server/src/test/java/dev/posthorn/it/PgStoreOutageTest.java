@@ -1,6 +1,7 @@
 package dev.posthorn.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.store.StoreConfig;
@@ -74,19 +75,28 @@ class PgStoreOutageTest {
     }
 
     /**
-     * A bounce or delay notice is queued without asking the directory (PosthornServer.queueNotice and enqueue
-     * route the same way): while the database is gone, a message to a remote address is still queued. Before,
-     * the look-up failed and Notices gave up after an hour, the sender never told.
+     * With the store in PostgreSQL the queue is there too: while the database is gone a generated message (a bounce,
+     * a delay notice) cannot be queued, and says so (Notices keeps trying and does not count an outage towards its
+     * give-up, NoticesTest); once the database is back it is queued, routed remote without a directory look-up.
      */
     @Test
-    void aGeneratedMessageToARemoteAddressIsQueuedWhileTheDatabaseIsGone() throws Exception {
+    void aGeneratedMessageWaitsForTheDatabaseAndIsQueuedWhenItIsBack() throws Exception {
         StoreConfig store = PostgresServer.shared().newStoreConfig();
         store.connectTimeoutSeconds = 1;
+        byte[] notice = "Subject: notice\r\n\r\nbody\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         try (RunningServer server = RunningServer.start(dataDir, c -> c.store = store)) {
             try (Outage outage = Outage.of(store)) {
-                String id = server.server().enqueue("", java.util.List.of("sender@example.net"),
-                        "Subject: notice\r\n\r\nbody\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                assertThat(server.server().spool().storedIds()).contains(id);
+                assertThatThrownBy(() -> server.server().enqueue("", java.util.List.of("sender@example.net"), notice))
+                        .isInstanceOf(java.io.IOException.class).hasMessageContaining("PostgreSQL at");
+            }
+            String id = server.server().enqueue("", java.util.List.of("sender@example.net"), notice);
+            try (Connection db = PostgresServer.shared().connect(store.url);
+                 java.sql.PreparedStatement q = db.prepareStatement("SELECT count(*) FROM queue_messages WHERE id = ?")) {
+                q.setString(1, id);
+                try (java.sql.ResultSet r = q.executeQuery()) {
+                    r.next();
+                    assertThat(r.getInt(1)).as("queued once the database is back").isEqualTo(1);
+                }
             }
         }
     }

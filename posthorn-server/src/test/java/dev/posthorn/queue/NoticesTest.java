@@ -89,4 +89,21 @@ class NoticesTest {
         assertThat(notices.send(DsnBuilder.Kind.FAILED, e, failed(), original,
                 T0.plus(Notices.MAX_TRYING).plusSeconds(1))).isFalse();
     }
+
+    @Test
+    void aNoticeWaitingForAnUnreachableDatabaseIsNeverGivenUp() throws Exception {
+        Notices notices = new Notices(builder, "mx.test", (rcpt, message, eightBit) -> {
+            // what PgQueueStore.accept throws while PostgreSQL is gone: the store's failure, its SQL cause inside
+            throw new dev.posthorn.store.StoreException("PostgreSQL at jdbc:postgresql://db/posthorn: gone",
+                    new java.sql.SQLTransientConnectionException("Connection is not available"));
+        });
+        Envelope e = envelope("HDRS");
+        Notices.Original original = original();
+        for (int i = 0; i < Notices.MAX_FAILURES + 5; i++) {
+            notices.send(DsnBuilder.Kind.FAILED, e, failed(), original, T0.plusSeconds(i));
+        }
+        // Hours later the database is still gone: the notice still waits, it is not dropped.
+        assertThat(notices.send(DsnBuilder.Kind.FAILED, e, failed(), original, T0.plus(Notices.MAX_TRYING).plusSeconds(7200)))
+                .as("a notice held up only by the shared store's outage").isFalse();
+    }
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -134,7 +135,13 @@ public final class PolicyFetcher {
         int millis = (int) Math.max(1, Math.min(timeout.toMillis(), left));
         Socket plain = new Socket();
         // The whole fetch, handshake included, ends at the deadline: the socket is closed under it.
-        ScheduledFuture<?> guard = WATCHDOG.schedule(() -> closeQuietly(plain), left, TimeUnit.MILLISECONDS);
+        // The flag is set before the close: the reader can see "Socket closed" before the guard's task has returned,
+        // and must still say that the deadline, not the peer, ended the fetch.
+        AtomicBoolean expired = new AtomicBoolean();
+        ScheduledFuture<?> guard = WATCHDOG.schedule(() -> {
+            expired.set(true);
+            closeQuietly(plain);
+        }, left, TimeUnit.MILLISECONDS);
         try (plain) {
             plain.connect(new InetSocketAddress(address, port), millis);
             plain.setSoTimeout(millis);
@@ -152,7 +159,7 @@ public final class PolicyFetcher {
             }
         } catch (IOException | RuntimeException e) {
             throw new FetchFailed("cannot fetch https://" + host + "/.well-known/mta-sts.txt from " + where + ": "
-                    + (guard.isDone() ? "no complete answer within " + 2 * timeout.toSeconds() + " s" : e.getMessage()));
+                    + (expired.get() ? "no complete answer within " + 2 * timeout.toSeconds() + " s" : e.getMessage()));
         } finally {
             guard.cancel(false);
         }
