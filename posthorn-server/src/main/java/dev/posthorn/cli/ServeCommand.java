@@ -10,6 +10,8 @@ import dev.posthorn.store.StoreException;
 import dev.posthorn.web.ReferenceSite;
 import dev.posthorn.web.WebServer;
 import dev.posthorn.web.WebSettings;
+import dev.posthorn.web.http.ConcurrencyLimit;
+import dev.posthorn.web.ops.OperationsEndpoints;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -69,7 +71,9 @@ final class ServeCommand implements Callable<Integer> {
         WebServer web;
         try {
             web = loaded.web.port == 0 ? null
-                    : ReferenceSite.start(WebSettings.from(loaded.web, server.hostname()), server.tls(), Version.current());
+                    : ReferenceSite.start(WebSettings.from(loaded.web, server.hostname()), server.tls(), Version.current(),
+                            new ConcurrencyLimit(ReferenceSite.EXPLAINS_AT_ONCE, 1),
+                            List.of(new OperationsEndpoints(server)));
         } catch (IOException e) {
             server.close();
             System.err.println("posthorn serve: " + e.getMessage() + " (set --web-port, or [web] port = 0 to turn it off)");

@@ -6,6 +6,7 @@ import dev.posthorn.auth.PasswdFile;
 import dev.posthorn.auth.SaslMechanisms;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.LocalDelivery;
+import dev.posthorn.metrics.MicrometerMetrics;
 import dev.posthorn.policy.HostedDomains;
 import dev.posthorn.policy.MailPolicy;
 import dev.posthorn.policy.MessageAuthentication;
@@ -74,7 +75,10 @@ public final class PosthornServer implements AutoCloseable {
     private final StoreBackend store;
     private final SecureDelivery secureDelivery;
     private final MessageAuthentication authentication;
+    private final DiskSpace diskSpace;
     private SessionWatchdog watchdog;
+    /** Counters and gauges of this server for {@code /metrics}: one registry per server, so embedded ones add nothing up. */
+    private final MicrometerMetrics metrics = new MicrometerMetrics();
 
     private PosthornServer(PosthornConfig config, String hostname, Path dataDir, StoreBackend store) throws IOException {
         this.config = config;
@@ -104,7 +108,7 @@ public final class PosthornServer implements AutoCloseable {
             spool.close();
             throw e;
         }
-        DiskSpace diskSpace = new DiskSpace(spool.directory(), config.limits.minFreeDiskMb * 1024 * 1024);
+        this.diskSpace = new DiskSpace(spool.directory(), config.limits.minFreeDiskMb * 1024 * 1024);
         MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding, config.routes.keySet(),
                 diskSpace);
         AuthThrottle throttle = new AuthThrottle(config.auth);
@@ -115,7 +119,8 @@ public final class PosthornServer implements AutoCloseable {
                         limits.maxHops, Duration.ofSeconds(limits.commandTimeoutSeconds),
                         Duration.ofSeconds(limits.dataTimeoutSeconds),
                         Duration.ofSeconds(limits.sessionTimeoutSeconds), limits.forbidUnauthPipelining),
-                Clock.systemDefaultZone(), authentication);
+                Clock.systemDefaultZone(), authentication, metrics);
+        QueueGauges.register(metrics.registry(), queue, spool, Clock.systemUTC());
     }
 
     /**
@@ -226,7 +231,7 @@ public final class PosthornServer implements AutoCloseable {
                 ClientSettings.from(hostname, config.queue).withSecurity(secureDelivery.security()), config.queue,
                 OutboundFilter.NONE, new LmtpClientConnector(hostname));
         return new Scheduler(queue, targets, config.queue, new DsnBuilder(explainer, java.time.ZoneId.systemDefault()),
-                hostname, this::queueNotice, explainer, Clock.systemUTC());
+                hostname, this::queueNotice, explainer, Clock.systemUTC(), metrics);
     }
 
     /** A DSN goes through the queue like any message: null reverse-path, one recipient (RFC 3461 §6). */
@@ -292,6 +297,21 @@ public final class PosthornServer implements AutoCloseable {
             scheduler.accepted(envelope);
             return writer.id();
         }
+    }
+
+    /**
+     * Whether this server can take mail now ({@code /health/ready}): every listener bound, the spool's journal
+     * writing and its directory writable, and the free disk space above {@code [limits] min_free_disk_mb}.
+     */
+    public Readiness readiness() {
+        boolean listening = !listeners.isEmpty() && listeners.stream().allMatch(SmtpListener::listening);
+        boolean spoolWritable = spool.journalHealthy() && Files.isWritable(spool.directory());
+        return new Readiness(listening, spoolWritable, diskSpace.hasRoomFor(0));
+    }
+
+    /** This server's counters and gauges, in the Prometheus text format by {@link MicrometerMetrics#scrape()}. */
+    public MicrometerMetrics metrics() {
+        return metrics;
     }
 
     /** Where users and domains live (files or the shared database). */

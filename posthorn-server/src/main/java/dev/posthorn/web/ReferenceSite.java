@@ -12,6 +12,7 @@ import dev.posthorn.web.pages.Site;
 import dev.posthorn.web.pages.SiteFallbacks;
 import dev.posthorn.web.pages.Templates;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The web server as {@code posthorn serve} runs it: the reply-code reference, its JSON API, assets and sitemap. */
@@ -30,10 +31,18 @@ public final class ReferenceSite {
     /** @param explains the places for reading pasted bounces, shared by {@code /{lang}/explain} and the API */
     public static WebServer start(WebSettings settings, ServerTls tls, String version, ConcurrencyLimit explains)
             throws IOException {
+        return start(settings, tls, version, explains, List.of());
+    }
+
+    /** @param more further features on the same server ({@code /metrics} and {@code /health} of a running server) */
+    public static WebServer start(WebSettings settings, ServerTls tls, String version, ConcurrencyLimit explains,
+                                  List<WebModule> more) throws IOException {
         StaticAssets assets = new StaticAssets();
         Site site = new Site(new Languages(), ProviderCatalogue.bundled(), new Templates(), assets, version);
         SiteFallbacks fallbacks = new SiteFallbacks(site);
-        return WebServer.start(settings, tls, fallbacks, List.of(assets, new SiteMap(site),
+        List<WebModule> modules = new ArrayList<>(List.of(assets, new SiteMap(site),
                 new ReferencePages(site, fallbacks, explains), new ApiV1(site, fallbacks, explains)));
+        modules.addAll(more);
+        return WebServer.start(settings, tls, fallbacks, modules);
     }
 }
