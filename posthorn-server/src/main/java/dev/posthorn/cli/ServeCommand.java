@@ -10,8 +10,6 @@ import dev.posthorn.store.StoreException;
 import dev.posthorn.web.ReferenceSite;
 import dev.posthorn.web.WebServer;
 import dev.posthorn.web.WebSettings;
-import dev.posthorn.web.http.ConcurrencyLimit;
-import dev.posthorn.web.ops.OperationsEndpoints;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -71,15 +69,14 @@ final class ServeCommand implements Callable<Integer> {
         WebServer web;
         try {
             web = loaded.web.port == 0 ? null
-                    : ReferenceSite.start(WebSettings.from(loaded.web, server.hostname()), server.tls(), Version.current(),
-                            new ConcurrencyLimit(ReferenceSite.EXPLAINS_AT_ONCE, 1),
-                            List.of(new OperationsEndpoints(server)));
+                    : ReferenceSite.start(WebSettings.from(loaded.web, server.hostname()), server, Version.current(),
+                            loaded.web.console);
         } catch (IOException e) {
             server.close();
             System.err.println("posthorn serve: " + e.getMessage() + " (set --web-port, or [web] port = 0 to turn it off)");
             return 1;
         }
-        printWhereItIs(server, web);
+        printWhereItIs(server, web, !"off".equals(loaded.web.console));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (web != null) {
@@ -120,7 +117,7 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    private static void printWhereItIs(PosthornServer server, WebServer web) {
+    private static void printWhereItIs(PosthornServer server, WebServer web, boolean console) {
         System.out.println("Posthorn " + Version.current() + " as " + server.hostname());
         for (SmtpListener listener : server.listeners()) {
             System.out.printf("  %-12s %s:%d%s%n", listener.role().name().toLowerCase(),
@@ -129,6 +126,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (web != null) {
             System.out.printf("  %-12s %s%n", "web", web.url());
+            if (console) {
+                System.out.printf("  %-12s %s (an account with 'posthorn user admin ADDRESS on')%n", "console",
+                        web.url().resolve("/admin/"));
+            }
         }
         System.out.println("  mail goes to " + server.mailRoot() + "/<domain>/<user>/new/");
         System.out.println("  queue in     " + server.dataDir().resolve("queue"));

@@ -76,6 +76,7 @@ public final class PosthornServer implements AutoCloseable {
     private final SecureDelivery secureDelivery;
     private final MessageAuthentication authentication;
     private final DiskSpace diskSpace;
+    private final AdminLogin adminLogin;
     private SessionWatchdog watchdog;
     /** Counters and gauges of this server for {@code /metrics}: one registry per server, so embedded ones add nothing up. */
     private final MicrometerMetrics metrics = new MicrometerMetrics();
@@ -112,6 +113,7 @@ public final class PosthornServer implements AutoCloseable {
         MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding, config.routes.keySet(),
                 diskSpace);
         AuthThrottle throttle = new AuthThrottle(config.auth);
+        this.adminLogin = new AdminLogin(throttle, credentials, users);
         PosthornConfig.Limits limits = config.limits;
         this.services = new SessionServices(hostname, Version.current(), policy, spool, scheduler::accepted,
                 tls, new SaslMechanisms(credentials), address -> new ThrottleGate(throttle, address),
@@ -307,6 +309,11 @@ public final class PosthornServer implements AutoCloseable {
         boolean listening = !listeners.isEmpty() && listeners.stream().allMatch(SmtpListener::listening);
         boolean spoolWritable = spool.journalHealthy() && Files.isWritable(spool.directory());
         return new Readiness(listening, spoolWritable, diskSpace.hasRoomFor(0));
+    }
+
+    /** The console's login, sharing the SMTP AUTH throttle. */
+    public AdminLogin adminLogin() {
+        return adminLogin;
     }
 
     /** This server's counters and gauges, in the Prometheus text format by {@link MicrometerMetrics#scrape()}. */

@@ -22,10 +22,10 @@ import java.util.Map;
  * syncs and records (their ratio is the group commit's size). The queue is counted once per scrape, however many
  * gauges read it: one pass over the messages, each under its own lock as the scheduler takes it.
  */
-final class QueueGauges {
+public final class QueueGauges {
 
     /** What a queued message is doing, as {@code posthorn queue list} groups it. */
-    enum State {
+    public enum State {
         /** The operator held it. */
         HELD,
         /** A recipient is being attempted now. */
@@ -98,7 +98,7 @@ final class QueueGauges {
         return new Sample(takenAt, counts, age);
     }
 
-    static State stateOf(MessageState state) {
+    public static State stateOf(MessageState state) {
         if (state.held) {
             return State.HELD;
         }

@@ -1,7 +1,11 @@
 package dev.posthorn.web;
 
 import dev.posthorn.codes.providers.ProviderCatalogue;
+import dev.posthorn.server.PosthornServer;
 import dev.posthorn.tls.ServerTls;
+import dev.posthorn.web.console.Console;
+import dev.posthorn.web.ops.OperationsEndpoints;
+import java.time.Clock;
 import dev.posthorn.web.api.ApiV1;
 import dev.posthorn.web.assets.SiteMap;
 import dev.posthorn.web.assets.StaticAssets;
@@ -34,15 +38,41 @@ public final class ReferenceSite {
         return start(settings, tls, version, explains, List.of());
     }
 
-    /** @param more further features on the same server ({@code /metrics} and {@code /health} of a running server) */
+    /**
+     * The site with a running server's features: {@code /metrics}, {@code /health}, and the console under
+     * {@code /admin} as {@code [web] console} says ("loopback", "on", "off").
+     */
+    public static WebServer start(WebSettings settings, PosthornServer server, String version, String console)
+            throws IOException {
+        return start(settings, server.tls(), version, new ConcurrencyLimit(EXPLAINS_AT_ONCE, 1), parts -> {
+            List<WebModule> modules = new ArrayList<>(List.of(new OperationsEndpoints(server)));
+            if (!"off".equals(console)) {
+                modules.add(new Console(server, parts.templates(), parts.assets(), version, !"on".equals(console),
+                        Clock.systemUTC()));
+            }
+            return modules;
+        });
+    }
+
+    /** What further features can use of the site: its templates and assets. */
+    public record Parts(Templates templates, StaticAssets assets) {
+    }
+
     public static WebServer start(WebSettings settings, ServerTls tls, String version, ConcurrencyLimit explains,
                                   List<WebModule> more) throws IOException {
+        return start(settings, tls, version, explains, parts -> more);
+    }
+
+    /** @param more further features on the same server ({@code /metrics} and {@code /health} of a running server) */
+    public static WebServer start(WebSettings settings, ServerTls tls, String version, ConcurrencyLimit explains,
+                                  java.util.function.Function<Parts, List<WebModule>> more) throws IOException {
         StaticAssets assets = new StaticAssets();
-        Site site = new Site(new Languages(), ProviderCatalogue.bundled(), new Templates(), assets, version);
+        Templates templates = new Templates();
+        Site site = new Site(new Languages(), ProviderCatalogue.bundled(), templates, assets, version);
         SiteFallbacks fallbacks = new SiteFallbacks(site);
         List<WebModule> modules = new ArrayList<>(List.of(assets, new SiteMap(site),
                 new ReferencePages(site, fallbacks, explains), new ApiV1(site, fallbacks, explains)));
-        modules.addAll(more);
+        modules.addAll(more.apply(new Parts(templates, assets)));
         return WebServer.start(settings, tls, fallbacks, modules);
     }
 }
