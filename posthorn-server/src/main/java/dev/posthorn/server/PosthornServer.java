@@ -311,6 +311,11 @@ public final class PosthornServer implements AutoCloseable {
         return new Readiness(listening, spoolWritable, diskSpace.hasRoomFor(0));
     }
 
+    /** The domains of {@code server.domains} in the configuration (the store may hold more). */
+    public List<String> hostedDomainsConfigured() {
+        return List.copyOf(config.server.domains);
+    }
+
     /** The console's login, sharing the SMTP AUTH throttle. */
     public AdminLogin adminLogin() {
         return adminLogin;

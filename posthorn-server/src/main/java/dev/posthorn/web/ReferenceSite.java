@@ -4,6 +4,7 @@ import dev.posthorn.codes.providers.ProviderCatalogue;
 import dev.posthorn.server.PosthornServer;
 import dev.posthorn.tls.ServerTls;
 import dev.posthorn.web.console.Console;
+import dev.posthorn.web.console.ConsoleApi;
 import dev.posthorn.web.ops.OperationsEndpoints;
 import java.time.Clock;
 import dev.posthorn.web.api.ApiV1;
@@ -47,8 +48,15 @@ public final class ReferenceSite {
         return start(settings, server.tls(), version, new ConcurrencyLimit(EXPLAINS_AT_ONCE, 1), parts -> {
             List<WebModule> modules = new ArrayList<>(List.of(new OperationsEndpoints(server)));
             if (!"off".equals(console)) {
-                modules.add(new Console(server, parts.templates(), parts.assets(), version, !"on".equals(console),
-                        Clock.systemUTC()));
+                Console admin = new Console(server, parts.templates(), parts.assets(), version, !"on".equals(console),
+                        Clock.systemUTC());
+                modules.add(admin);
+                modules.add(admin.directoryPages());
+                try {
+                    modules.add(new ConsoleApi(server, admin, !"on".equals(console), Clock.systemUTC()));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
             }
             return modules;
         });

@@ -170,6 +170,34 @@ class ConsoleBrowserTest {
         assertThat(cookies).isNotEmpty();
     }
 
+    @Test
+    void usersAliasesAndDomainsAreManagedFromTheirPages() {
+        logIn(ADMIN, ADMIN_PASSWORD);
+        page.navigate(base + "/admin/users");
+        page.fill("#new-address", "ops@posthorn.test");
+        page.fill("#new-password", "a long enough password");
+        page.check("input[name=admin]");
+        page.click("button:has-text('Add the account')");
+        assertThat(page.locator("#notice").textContent()).isEqualTo("The account was added.");
+        assertThat(server.store().directory().isAdmin("ops@posthorn.test")).isTrue();
+        page.fill("input[aria-label='New alias of ops@posthorn.test']", "duty@posthorn.test");
+        page.click("tr:has-text('ops@posthorn.test') button:has-text('Add alias')");
+        assertThat(server.store().directory().accountFor("duty@posthorn.test")).hasValue("ops@posthorn.test");
+        page.click("tr:has-text('ops@posthorn.test') button:has-text('Withdraw admin')");
+        assertThat(page.locator("#notice").textContent()).isEqualTo("The account is no longer an administrator.");
+        assertThat(server.store().directory().isAdmin("ops@posthorn.test")).isFalse();
+        page.click("tr:has-text('ops@posthorn.test') button:has-text('Delete'):not([aria-label])");
+        assertThat(server.store().directory().exists("ops@posthorn.test")).isFalse();
+        assertThat(server.store().directory().exists("duty@posthorn.test")).isFalse();
+
+        page.navigate(base + "/admin/domains");
+        page.fill("#new-domain", "added.test");
+        page.click("button:has-text('Add the domain')");
+        assertThat(page.locator("#notice").textContent()).isEqualTo("The domain is hosted now.");
+        assertThat(server.store().directory().hostsDomain("added.test")).isTrue();
+        assertThat(page.locator("ul.domains").textContent()).contains("added.test");
+    }
+
     private void logIn(String user, String password) {
         page.navigate(base + "/admin/queue");
         assertThat(page.url()).isEqualTo(base + "/admin/login");

@@ -69,6 +69,16 @@ public final class Console implements WebModule {
         this.sessions = new ConsoleSessions(clock);
     }
 
+    /** The users, aliases and domains pages, behind this console's login. */
+    public WebModule directoryPages() {
+        return new DirectoryPages(this, server);
+    }
+
+    /** The sessions, shared with the API ({@link ConsoleApi}): a logged-in browser may call it too. */
+    ConsoleSessions sessions() {
+        return sessions;
+    }
+
     @Override
     public void register(Routes routes) {
         routes.get("/admin", guarded(request -> redirect("/admin/queue")));
@@ -82,12 +92,12 @@ public final class Console implements WebModule {
 
     /** An endpoint that also knows who is logged in. */
     @FunctionalInterface
-    private interface SessionEndpoint {
+    interface SessionEndpoint {
         WebResponse handle(WebRequest request, ConsoleSessions.Session session) throws Exception;
     }
 
     /** Off loopback (unless configured otherwise) the console does not exist: 404, as any unknown address. */
-    private Endpoint guarded(Endpoint endpoint) {
+    Endpoint guarded(Endpoint endpoint) {
         return request -> {
             if (loopbackOnly && !isLoopback(request.client())) {
                 return page(404, "admin/refused.jte", new ConsoleViews.Refusal(frame("Not found", "", null),
@@ -101,7 +111,7 @@ public final class Console implements WebModule {
      * No page without a live session of an account that is still an administrator; no POST without the session's
      * CSRF token. A GET without a session goes to the login; a POST is refused (403).
      */
-    private Endpoint authenticated(SessionEndpoint endpoint) {
+    Endpoint authenticated(SessionEndpoint endpoint) {
         return request -> {
             Optional<ConsoleSessions.Session> found = sessions.find(request.header("cookie"));
             if (found.isPresent() && !server.adminLogin().stillAdmin(found.get().account())) {
@@ -242,13 +252,17 @@ public final class Console implements WebModule {
     }
 
     /** The notice after an action, from its verb and count only: nothing the address bar carries is echoed. */
-    private static String notice(WebRequest request) {
+    static String notice(WebRequest request) {
         String done = request.query("done");
         if (done == null) {
             return null;
         }
         if (done.equals("none")) {
             return "Nothing was selected.";
+        }
+        String directory = DirectoryPages.notice(done);
+        if (directory != null) {
+            return directory;
         }
         int count;
         try {
@@ -332,20 +346,20 @@ public final class Console implements WebModule {
         return s.isEmpty() ? null : s;
     }
 
-    private ConsoleViews.Frame frame(String title, String section, ConsoleSessions.Session session) {
+    ConsoleViews.Frame frame(String title, String section, ConsoleSessions.Session session) {
         return new ConsoleViews.Frame(title, section, assets.url("posthorn.css"), assets.url("icon.svg"), version,
                 session == null ? null : session.account(), session == null ? null : session.csrf());
     }
 
-    private WebResponse page(int status, String template, Object model) {
+    WebResponse page(int status, String template, Object model) {
         return WebResponse.html(status, templates.render(template, model), Caching.NONE);
     }
 
-    private WebResponse refuse(int status, String heading, String text) {
+    WebResponse refuse(int status, String heading, String text) {
         return page(status, "admin/refused.jte", new ConsoleViews.Refusal(frame(heading, "", null), heading, text));
     }
 
-    private static WebResponse redirect(String location) {
+    static WebResponse redirect(String location) {
         return WebResponse.redirect(303, location, Caching.NONE, null);
     }
 

@@ -42,4 +42,14 @@ public final class ConsoleViews {
     public record MessagePage(Frame frame, String id, String state, String received, String client, String sender,
                               long size, List<RecipientView> recipients, String notice) {
     }
+
+    /** One account as the users page lists it. */
+    public record UserRow(String address, boolean admin, List<String> aliases) {
+    }
+
+    public record UsersPage(Frame frame, List<UserRow> users, String notice) {
+    }
+
+    public record DomainsPage(Frame frame, List<String> stored, List<String> configured, String notice) {
+    }
 }

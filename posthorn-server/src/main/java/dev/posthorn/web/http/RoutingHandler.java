@@ -82,7 +82,25 @@ public final class RoutingHandler extends Handler.Abstract {
         }
         return new WebRequest(request.getMethod(), Request.getPathInContext(request), Map.of(), query, headers,
                 baseUrl.get(), form(request, headers.get("content-type")), Request.getRemoteAddr(request),
-                request.isSecure());
+                request.isSecure(), json(request, headers.get("content-type")));
+    }
+
+    /** JSON bodies (the admin API's requests) are small too: read when that is the type, up to the same bound. */
+    private static String json(Request request, String contentType) {
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")
+                || "GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod())) {
+            return "";
+        }
+        if (request.getLength() < 0 || request.getLength() > MAX_FORM_BYTES) {
+            return "";
+        }
+        try {
+            String body = org.eclipse.jetty.io.Content.Source.asString(request, java.nio.charset.StandardCharsets.UTF_8);
+            return body.length() > MAX_FORM_BYTES ? "" : body;
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.info("body of {} {} not read: {}", request.getMethod(), Request.getPathInContext(request), e.toString());
+            return "";
+        }
     }
 
     /** Form posts are small (a login, a list of queue ids): the body is read only for that type, and bounded. */

@@ -13,10 +13,11 @@ import java.util.Map;
  * @param form    the fields of an {@code application/x-www-form-urlencoded} body (POST), every value of each
  * @param client  the address the request came from (the TCP peer: no proxy header is believed)
  * @param secure  whether it came over HTTPS
+ * @param json    the body of an {@code application/json} request (the admin API), "" otherwise
  */
 public record WebRequest(String method, String path, Map<String, String> params, Map<String, String> query,
                          Map<String, String> headers, String baseUrl, Map<String, List<String>> form, String client,
-                         boolean secure) {
+                         boolean secure, String json) {
 
     public WebRequest {
         params = Map.copyOf(params);
@@ -24,12 +25,13 @@ public record WebRequest(String method, String path, Map<String, String> params,
         headers = Map.copyOf(headers);
         form = form == null ? Map.of() : Map.copyOf(form);
         client = client == null ? "" : client;
+        json = json == null ? "" : json;
     }
 
     /** A request without a body, from nowhere in particular (tests of pages). */
     public WebRequest(String method, String path, Map<String, String> params, Map<String, String> query,
                       Map<String, String> headers, String baseUrl) {
-        this(method, path, params, query, headers, baseUrl, Map.of(), "", false);
+        this(method, path, params, query, headers, baseUrl, Map.of(), "", false, "");
     }
 
     /** The first value of a form field, or null. */
@@ -58,6 +60,6 @@ public record WebRequest(String method, String path, Map<String, String> params,
     }
 
     public WebRequest withParams(Map<String, String> newParams) {
-        return new WebRequest(method, path, newParams, query, headers, baseUrl, form, client, secure);
+        return new WebRequest(method, path, newParams, query, headers, baseUrl, form, client, secure, json);
     }
 }
