@@ -33,6 +33,7 @@ public final class MicrometerMetrics implements MailMetrics {
 
     private final PrometheusMeterRegistry registry;
     private final Map<String, AtomicInteger> active = new ConcurrentHashMap<>();
+    private final RecentDeliveries recent = new RecentDeliveries(java.time.Clock.systemUTC());
 
     public MicrometerMetrics() {
         this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -45,6 +46,11 @@ public final class MicrometerMetrics implements MailMetrics {
     /** For the gauges the server adds (queue, spool) and for {@code /metrics}. */
     public MeterRegistry registry() {
         return registry;
+    }
+
+    /** Delivery attempts of the last hour, for the console's dashboard. */
+    public RecentDeliveries recentDeliveries() {
+        return recent;
     }
 
     /** The Prometheus text format (version 0.0.4) of every meter. */
@@ -120,6 +126,7 @@ public final class MicrometerMetrics implements MailMetrics {
     public void deliveryAttempt(String transport, String result, Duration sinceReceived, boolean first) {
         Counter.builder("posthorn.delivery.attempts").description("delivery attempts, one per recipient")
                 .tag("transport", transport).tag("result", result).register(registry).increment();
+        recent.record(result);
         if (first) {
             delay("first_attempt", sinceReceived);
         }

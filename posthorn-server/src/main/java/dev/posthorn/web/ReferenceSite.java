@@ -52,6 +52,7 @@ public final class ReferenceSite {
                         Clock.systemUTC());
                 modules.add(admin);
                 modules.add(admin.directoryPages());
+                modules.add(admin.dashboard());
                 try {
                     modules.add(new ConsoleApi(server, admin, !"on".equals(console), Clock.systemUTC()));
                 } catch (IOException e) {

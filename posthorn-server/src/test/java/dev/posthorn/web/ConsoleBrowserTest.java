@@ -16,6 +16,10 @@ import dev.posthorn.queue.RecipientState;
 import dev.posthorn.queue.RecipientStatus;
 import dev.posthorn.server.PosthornServer;
 import dev.posthorn.server.Version;
+import com.microsoft.playwright.assertions.LocatorAssertions;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import dev.posthorn.smtp.protocol.ListenerRole;
+import dev.posthorn.testing.SmtpWire;
 import dev.posthorn.testing.TestConfigs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -62,6 +66,7 @@ class ConsoleBrowserTest {
         c.queue.connectTimeoutSeconds = 2;
         c.queue.commandTimeoutSeconds = 5;
         c.mailauth.enabled = false;
+        c.listen.mxPort = dev.posthorn.testing.RunningServer.freePort(); // the dashboard test sends mail
         server = PosthornServer.start(c);
         server.store().directory().add(ADMIN, ADMIN_PASSWORD.toCharArray(), true);
         server.store().directory().add(USER, USER_PASSWORD.toCharArray(), false);
@@ -196,6 +201,39 @@ class ConsoleBrowserTest {
         assertThat(page.locator("#notice").textContent()).isEqualTo("The domain is hosted now.");
         assertThat(server.store().directory().hostsDomain("added.test")).isTrue();
         assertThat(page.locator("ul.domains").textContent()).contains("added.test");
+    }
+
+    @Test
+    void theDashboardCountsAcceptedAndRefusedMailLiveWithoutAReload() throws Exception {
+        List<String> violations = new java.util.concurrent.CopyOnWriteArrayList<>();
+        page.onConsoleMessage(message -> {
+            if (message.text().contains("Content Security Policy")) {
+                violations.add(message.text());
+            }
+        });
+        logIn(ADMIN, ADMIN_PASSWORD);
+        page.navigate(base + "/admin/dashboard");
+        assertThat(page.locator("#dash-accepted").textContent()).isEqualTo("0");
+        assertThat(page.locator("#dash-refused-total").textContent()).isEqualTo("0");
+        try (SmtpWire wire = SmtpWire.connect(server.port(ListenerRole.MX))) {
+            assertThat(wire.reply()).startsWith("220 ");
+            assertThat(wire.command("EHLO client.test")).startsWith("250");
+            assertThat(wire.command("MAIL FROM:<someone@client.test>")).startsWith("250 ");
+            assertThat(wire.command("RCPT TO:<nobody@posthorn.test>")).startsWith("550 5.1.1 ");
+            assertThat(wire.command("RCPT TO:<" + ADMIN + ">")).startsWith("250 ");
+            assertThat(wire.command("DATA")).startsWith("354 ");
+            assertThat(wire.command("Subject: hello\r\n\r\nbody\r\n.")).startsWith("250 ");
+            assertThat(wire.command("QUIT")).startsWith("221 ");
+        }
+        // No reload: the page's script brings the new figures.
+        PlaywrightAssertions.assertThat(page.locator("#dash-accepted")).hasText("1",
+                new LocatorAssertions.HasTextOptions().setTimeout(15_000));
+        PlaywrightAssertions.assertThat(page.locator("#dash-refused-total")).hasText("1");
+        PlaywrightAssertions.assertThat(page.locator("#dash-refused a")).hasAttribute("href", "/en/codes/5.1.1");
+        PlaywrightAssertions.assertThat(page.locator("#dash-delivered")).hasText("1",
+                new LocatorAssertions.HasTextOptions().setTimeout(15_000));
+        screenshot("console-dashboard.png");
+        assertThat(violations).as("the page's policy refused nothing").isEmpty();
     }
 
     private void logIn(String user, String password) {

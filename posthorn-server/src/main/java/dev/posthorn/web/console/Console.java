@@ -69,6 +69,11 @@ public final class Console implements WebModule {
         this.sessions = new ConsoleSessions(clock);
     }
 
+    /** The dashboard with its live figures, behind this console's login. */
+    public WebModule dashboard() {
+        return new Dashboard(this, server);
+    }
+
     /** The users, aliases and domains pages, behind this console's login. */
     public WebModule directoryPages() {
         return new DirectoryPages(this, server);
@@ -81,7 +86,7 @@ public final class Console implements WebModule {
 
     @Override
     public void register(Routes routes) {
-        routes.get("/admin", guarded(request -> redirect("/admin/queue")));
+        routes.get("/admin", guarded(request -> redirect("/admin/dashboard")));
         routes.get("/admin/login", guarded(this::loginForm));
         routes.add("POST", "/admin/login", guarded(this::login));
         routes.add("POST", "/admin/logout", guarded(authenticated(this::logout)));
