@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.posthorn.cli.Main;
 import dev.posthorn.store.StoreConfig;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The [store] section: read with snake_case keys, each mistake named by its key with the fix. */
 class StoreConfigTest {
@@ -99,18 +100,14 @@ class StoreConfigTest {
     @Test
     void configCheckReportsStoreProblemsByKey() throws Exception {
         Path file = write("[store]\nkind = \"postgresql\"\n");
-        // config check prints to the process's stderr, as the launcher runs it.
-        PrintStream originalErr = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = Main.commandLine().execute("config", "check", "--config", file.toString());
-        } finally {
-            System.setErr(originalErr);
-        }
+        // The command's own error stream (the process's stderr under the launcher): not System.err, which other
+        // tests' tools in this JVM (Jazzer's instrumentation) also write to.
+        StringWriter captured = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setErr(new PrintWriter(captured, true));
+        int exit = cli.execute("config", "check", "--config", file.toString());
         assertThat(exit).isEqualTo(1);
-        assertThat(captured.toString(StandardCharsets.UTF_8))
+        assertThat(captured.toString())
                 .isEqualTo("error: store.url: is required with kind = \"postgresql\""
                         + " (fix: url = \"jdbc:postgresql://db.example.com:5432/posthorn\")\n");
     }
