@@ -563,7 +563,8 @@ public final class SmtpSession implements Runnable {
     private void count(Reply reply) {
         String command = protocol == null ? "CONNECT" : protocol.lastVerb();
         services.metrics().reply(port, command, reply.code(), reply.enhanced());
-        if (reply.code() >= 400 && TRANSACTION_VERBS.contains(command)) {
+        // 421 ends the session (timeout, shutdown), whatever command it follows: not a refusal of that command.
+        if (reply.code() >= 400 && reply.code() != 421 && TRANSACTION_VERBS.contains(command)) {
             services.metrics().rejected(port, reply.code(), reply.enhanced());
         }
         if (reply.code() == 535 && command.equals("AUTH")) {

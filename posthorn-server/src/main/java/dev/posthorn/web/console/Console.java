@@ -155,7 +155,8 @@ public final class Console implements WebModule {
         String user = request.field("user") == null ? "" : request.field("user").strip();
         String password = request.field("password") == null ? "" : request.field("password");
         InetAddress client = InetAddress.getByName(request.client());
-        AdminLogin.Outcome outcome = user.isEmpty() ? AdminLogin.Outcome.REFUSED
+        // An address with control characters is no account's, and must not reach the throttle's log line as is.
+        AdminLogin.Outcome outcome = user.isEmpty() || !user.equals(printable(user)) ? AdminLogin.Outcome.REFUSED
                 : server.adminLogin().attempt(client, user, password.toCharArray());
         switch (outcome) {
             case ADMITTED -> {
@@ -166,12 +167,12 @@ public final class Console implements WebModule {
                         .withHeader("Set-Cookie", cookie(ConsoleSessions.COOKIE, session.id(), request.secure(), -1));
             }
             case THROTTLED -> {
-                LOG.warn("console: login as {} from {} throttled", user, request.client());
+                LOG.warn("console: login as {} from {} throttled", printable(user), request.client());
                 return loginAgain(request, 429, user, "Too many failed logins from this address or for this "
                         + "account. Wait a while, then try again.");
             }
             default -> {
-                LOG.warn("console: login as {} from {} refused", user, request.client());
+                LOG.warn("console: login as {} from {} refused", printable(user), request.client());
                 return loginAgain(request, 401, user, "Wrong address or password, or the account is not an "
                         + "administrator.");
             }
@@ -248,7 +249,7 @@ public final class Console implements WebModule {
         QueueActions.Result result = QueueActions.apply(server.queue(),
                 new QueueActions.Request(verb, new QueueSelector(ids, false, null, null, null, null), false), clock);
         LOG.info("console: actor={} action=queue-{} target={} changed={} unknown={} from={}", session.account(),
-                verb.name().toLowerCase(Locale.ROOT), String.join(",", ids), result.ids().size(),
+                verb.name().toLowerCase(Locale.ROOT), printable(String.join(",", ids)), result.ids().size(),
                 result.unknown().size(), request.client());
         if (verb == QueueActions.Verb.DELETE && back.startsWith("/admin/queue/")) {
             back = "/admin/queue";
@@ -375,6 +376,12 @@ public final class Console implements WebModule {
     static String cookie(String name, String value, boolean secure, int maxAge) {
         return name + "=" + value + "; Path=/admin; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
                 + (maxAge >= 0 ? "; Max-Age=" + maxAge : "");
+    }
+
+    /** What a client typed, fit for one log line: control characters (CR, LF) cannot forge another line. */
+    static String printable(String s) {
+        String t = s.length() > 200 ? s.substring(0, 200) + "..." : s;
+        return t.replaceAll("\\p{Cntrl}", "?");
     }
 
     static boolean isLoopback(String address) {

@@ -221,7 +221,8 @@ public final class ConsoleApi implements WebModule {
         QueueActions.Result result = QueueActions.apply(server.queue(),
                 new QueueActions.Request(verb, new QueueSelector(ids, false, null, null, null, null), false), clock);
         LOG.info("api: actor={} via={} action=queue-{} target={} changed={} unknown={} from={}", caller.account(),
-                caller.via(), verb.name().toLowerCase(Locale.ROOT), String.join(",", ids), result.ids().size(),
+                caller.via(), verb.name().toLowerCase(Locale.ROOT), Console.printable(String.join(",", ids)),
+                result.ids().size(),
                 result.unknown().size(), request.client());
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("changed", result.ids());
@@ -379,11 +380,11 @@ public final class ConsoleApi implements WebModule {
             change.run();
         } catch (RuntimeException e) {
             LOG.warn("api: actor={} via={} action={} target={} failed: {}", caller.account(), caller.via(), action,
-                    target, e.getMessage());
+                    Console.printable(target), e.getMessage());
             return error(400, e.getMessage() == null ? e.toString() : e.getMessage());
         }
-        LOG.info("api: actor={} via={} action={} target={} from={}", caller.account(), caller.via(), action, target,
-                request.client());
+        LOG.info("api: actor={} via={} action={} target={} from={}", caller.account(), caller.via(), action,
+                Console.printable(target), request.client());
         return status == 204 ? new WebResponse(204, WebResponse.JSON, new byte[0], Caching.NONE, Map.of())
                 : json(status, Map.of("done", action, "target", target));
     }

@@ -105,12 +105,12 @@ final class DirectoryPages implements WebModule {
         try {
             change.run();
         } catch (RuntimeException e) {
-            LOG.warn("console: actor={} action={} target={} from={} refused: {}", session.account(), action, target,
-                    request.client(), e.getMessage());
+            LOG.warn("console: actor={} action={} target={} from={} refused: {}", session.account(), action,
+                    Console.printable(target), request.client(), e.getMessage());
             return Console.redirect(back + "?done=refused");
         }
-        LOG.info("console: actor={} action={} target={} from={}", session.account(), action, target,
-                request.client());
+        LOG.info("console: actor={} action={} target={} from={}", session.account(), action,
+                Console.printable(target), request.client());
         return Console.redirect(back + "?done=" + action);
     }
 
