@@ -30,8 +30,11 @@ class LayeringTest {
             new String[] {"dev.posthorn.delivery.."},
             new String[] {"dev.posthorn.store.."});
 
-    /** Used everywhere and using none of the flow: the catalogue of replies, TLS material, the version. */
-    private static final String[] LEAVES = {"dev.posthorn.codes..", "dev.posthorn.tls.."};
+    /**
+     * Used everywhere and using none of the flow: the catalogue of replies, TLS material, the version, and the
+     * metrics every layer reports to.
+     */
+    private static final String[] LEAVES = {"dev.posthorn.codes..", "dev.posthorn.tls..", "dev.posthorn.metrics.."};
 
     private static JavaClasses classes;
 

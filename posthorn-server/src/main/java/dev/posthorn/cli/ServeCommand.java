@@ -91,16 +91,15 @@ final class ServeCommand implements Callable<Integer> {
         }
         WebServer web;
         try {
-            web = loaded.web.port == 0 ? null : testMode != null
-                    ? ReferenceSite.start(WebSettings.from(loaded.web, server.hostname()), server.tls(), Version.current(),
-                            List.of(testMode.api()))
-                    : ReferenceSite.start(WebSettings.from(loaded.web, server.hostname()), server.tls(), Version.current());
+            web = loaded.web.port == 0 ? null
+                    : ReferenceSite.start(WebSettings.from(loaded.web, server.hostname()), server, Version.current(),
+                            loaded.web.console, testMode == null ? List.of() : List.of(testMode.api()));
         } catch (IOException e) {
             server.close();
             System.err.println("posthorn serve: " + e.getMessage() + " (set --web-port, or [web] port = 0 to turn it off)");
             return 1;
         }
-        printWhereItIs(server, web);
+        printWhereItIs(server, web, !"off".equals(loaded.web.console));
         if (testMode != null) {
             System.out.println("  test mode    mail is captured, not delivered"
                     + (web == null ? " (no web port: --web-port to read it over HTTP)"
@@ -152,7 +151,7 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    private static void printWhereItIs(PosthornServer server, WebServer web) {
+    private static void printWhereItIs(PosthornServer server, WebServer web, boolean console) {
         System.out.println("Posthorn " + Version.current() + " as " + server.hostname());
         for (SmtpListener listener : server.listeners()) {
             System.out.printf("  %-12s %s:%d%s%n", listener.role().name().toLowerCase(),
@@ -161,6 +160,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (web != null) {
             System.out.printf("  %-12s %s%n", "web", web.url());
+            if (console) {
+                System.out.printf("  %-12s %s (an account with 'posthorn user admin ADDRESS on')%n", "console",
+                        web.url().resolve("/admin/"));
+            }
         }
         System.out.println("  mail goes to " + server.mailRoot() + "/<domain>/<user>/new/");
         System.out.println("  queue in     " + server.dataDir().resolve("queue"));

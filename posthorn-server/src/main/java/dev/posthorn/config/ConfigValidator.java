@@ -88,6 +88,10 @@ final class ConfigValidator {
     }
 
     private static void web(List<ConfigProblem> problems, PosthornConfig.Web web) {
+        if (!List.of("loopback", "on", "off").contains(String.valueOf(web.console))) {
+            problems.add(new ConfigProblem("web.console", "'" + web.console + "' is not a console setting",
+                    "use \"loopback\" (only this machine), \"on\" or \"off\""));
+        }
         if (web.port < 0 || web.port > 65535) {
             problems.add(new ConfigProblem("web.port", web.port + " is not a port number",
                     "use 1-65535, or 0 to turn the web server off"));

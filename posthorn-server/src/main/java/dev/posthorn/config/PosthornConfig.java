@@ -67,6 +67,11 @@ public final class PosthornConfig {
         public boolean tls = false;
         /** The address people reach the site at, for canonical links and the sitemap; empty = from each request. */
         public String publicUrl = "";
+        /**
+         * The operator's console under /admin: "loopback" (default) answers only clients on a loopback address,
+         * "on" answers every client that reaches the web server, "off" leaves it out.
+         */
+        public String console = "loopback";
     }
 
     /** Admission and resource limits. */

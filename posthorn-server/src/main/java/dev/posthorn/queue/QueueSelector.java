@@ -23,7 +23,7 @@ public record QueueSelector(List<String> ids, boolean all, String domain, String
         return ids.isEmpty() && !all && domain == null && sender == null && recipient == null && olderThan == null;
     }
 
-    boolean matches(Envelope e, Instant now) {
+    public boolean matches(Envelope e, Instant now) {
         if (!ids.isEmpty() && !ids.contains(e.id())) {
             return false;
         }

@@ -12,6 +12,7 @@ import dev.posthorn.delivery.target.DeliveryTargets;
 import dev.posthorn.delivery.target.Destination;
 import dev.posthorn.delivery.target.TargetMessage;
 import dev.posthorn.delivery.target.TargetRecipient;
+import dev.posthorn.metrics.MailMetrics;
 import dev.posthorn.spool.Envelope;
 import dev.posthorn.spool.EnvelopeRecipient;
 import java.time.Clock;
@@ -56,6 +57,7 @@ public final class Scheduler implements AutoCloseable {
     private final Notices notices;
     private final ReplyExplainer explainer;
     private final Clock clock;
+    private final MailMetrics metrics;
     private final Duration sweepInterval;
     private final Semaphore connections;
     private final Map<String, Lane> lanes = new HashMap<>();
@@ -69,6 +71,13 @@ public final class Scheduler implements AutoCloseable {
 
     public Scheduler(QueueStore store, DeliveryTargets targets, QueueConfig config, DsnBuilder dsn, String hostname,
                      Notices.Submitter submitter, ReplyExplainer explainer, Clock clock) {
+        this(store, targets, config, dsn, hostname, submitter, explainer, clock, MailMetrics.NONE);
+    }
+
+    /** @param metrics counts every attempt by transport and result, and the delay to each stage */
+    public Scheduler(QueueStore store, DeliveryTargets targets, QueueConfig config, DsnBuilder dsn, String hostname,
+                     Notices.Submitter submitter, ReplyExplainer explainer, Clock clock, MailMetrics metrics) {
+        this.metrics = metrics;
         this.store = store;
         this.targets = targets;
         this.schedule = RetrySchedule.from(config);
@@ -495,9 +504,20 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         String explanation = explainer.explain(reply, Locale.ENGLISH);
+        metrics.deliveryAttempt(transportOf(r.destination), result, Duration.between(e.receivedAt(), now),
+                r.attemptsMade() == 0);
         r.addAttempt(new Attempt(now, r.destination, o.remoteHost(), reply.code(), reply.enhanced(), reply.lines(),
                 explanation, result, o.security() == null ? null : o.security().describe(), o.ownReply()));
         return new Logged(r.address, o.remoteHost(), result, reply.oneLine(), r.nextAttempt);
+    }
+
+    /** "maildir", "lmtp", "route", "mx", "relay": the destination's kind, a closed set (see {@link Attempt}). */
+    private static String transportOf(String destination) {
+        if (destination == null) {
+            return "unknown";
+        }
+        int colon = destination.indexOf(':');
+        return colon < 0 ? destination : destination.substring(0, colon);
     }
 
     private static boolean wantsFailureNotice(Set<String> notify) {

@@ -6,6 +6,7 @@ import dev.posthorn.auth.PasswdFile;
 import dev.posthorn.auth.SaslMechanisms;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.LocalDelivery;
+import dev.posthorn.metrics.MicrometerMetrics;
 import dev.posthorn.policy.HostedDomains;
 import dev.posthorn.policy.MailPolicy;
 import dev.posthorn.policy.MessageAuthentication;
@@ -75,7 +76,11 @@ public final class PosthornServer implements AutoCloseable {
     private final StoreBackend store;
     private final SecureDelivery secureDelivery;
     private final MessageAuthentication authentication;
+    private final DiskSpace diskSpace;
+    private final AdminLogin adminLogin;
     private SessionWatchdog watchdog;
+    /** Counters and gauges of this server for {@code /metrics}: one registry per server, so embedded ones add nothing up. */
+    private final MicrometerMetrics metrics = new MicrometerMetrics();
 
     private PosthornServer(PosthornConfig config, String hostname, Path dataDir, StoreBackend store, TestMode testMode)
             throws IOException {
@@ -120,10 +125,11 @@ public final class PosthornServer implements AutoCloseable {
             spool.close();
             throw e;
         }
-        DiskSpace diskSpace = new DiskSpace(spool.directory(), config.limits.minFreeDiskMb * 1024 * 1024);
+        this.diskSpace = new DiskSpace(spool.directory(), config.limits.minFreeDiskMb * 1024 * 1024);
         MailPolicy policy = new MailPolicy(domains, mailboxes, config.auth.senderBinding, config.routes.keySet(),
                 diskSpace);
         AuthThrottle throttle = new AuthThrottle(config.auth);
+        this.adminLogin = new AdminLogin(throttle, credentials, users);
         PosthornConfig.Limits limits = config.limits;
         CaptureSink capture = testMode.capture();
         if (capture != null) {
@@ -136,7 +142,8 @@ public final class PosthornServer implements AutoCloseable {
                         limits.maxHops, Duration.ofSeconds(limits.commandTimeoutSeconds),
                         Duration.ofSeconds(limits.dataTimeoutSeconds),
                         Duration.ofSeconds(limits.sessionTimeoutSeconds), limits.forbidUnauthPipelining),
-                Clock.systemDefaultZone(), authentication, testMode.script());
+                Clock.systemDefaultZone(), authentication, metrics, testMode.script());
+        QueueGauges.register(metrics.registry(), queue, spool, Clock.systemUTC());
     }
 
     /**
@@ -252,7 +259,7 @@ public final class PosthornServer implements AutoCloseable {
                 ClientSettings.from(hostname, config.queue).withSecurity(secureDelivery.security()), config.queue,
                 OutboundFilter.NONE, new LmtpClientConnector(hostname));
         return new Scheduler(queue, targets, config.queue, new DsnBuilder(explainer, java.time.ZoneId.systemDefault()),
-                hostname, this::queueNotice, explainer, Clock.systemUTC());
+                hostname, this::queueNotice, explainer, Clock.systemUTC(), metrics);
     }
 
     /**
@@ -355,6 +362,31 @@ public final class PosthornServer implements AutoCloseable {
             scheduler.accepted(envelope);
             return writer.id();
         }
+    }
+
+    /**
+     * Whether this server can take mail now ({@code /health/ready}): every listener bound, the spool's journal
+     * writing and its directory writable, and the free disk space above {@code [limits] min_free_disk_mb}.
+     */
+    public Readiness readiness() {
+        boolean listening = !listeners.isEmpty() && listeners.stream().allMatch(SmtpListener::listening);
+        boolean spoolWritable = spool.journalHealthy() && Files.isWritable(spool.directory());
+        return new Readiness(listening, spoolWritable, diskSpace.hasRoomFor(0));
+    }
+
+    /** The domains of {@code server.domains} in the configuration (the store may hold more). */
+    public List<String> hostedDomainsConfigured() {
+        return List.copyOf(config.server.domains);
+    }
+
+    /** The console's login, sharing the SMTP AUTH throttle. */
+    public AdminLogin adminLogin() {
+        return adminLogin;
+    }
+
+    /** This server's counters and gauges, in the Prometheus text format by {@link MicrometerMetrics#scrape()}. */
+    public MicrometerMetrics metrics() {
+        return metrics;
     }
 
     /** Where users and domains live (files or the shared database). */

@@ -198,6 +198,16 @@ public final class Spool implements AutoCloseable {
         return directory;
     }
 
+    /** How many journal syncs (one fdatasync per group of records) completed since start; 0 without a journal. */
+    public long journalSyncs() {
+        return journal == null ? 0 : journal.syncs();
+    }
+
+    /** How many records those syncs made durable: divided by {@link #journalSyncs()}, the group commit's size. */
+    public long journalRecordsSynced() {
+        return journal == null ? 0 : journal.recordsSynced();
+    }
+
     /** Opens a new message; the id is known now so the Received: field can name it. */
     public SpoolWriter begin() throws IOException {
         return new SpoolWriter(this, QueueIds.next(), journal == null ? 0 : INLINE_LIMIT);

@@ -52,6 +52,12 @@ public final class SmtpListener implements AutoCloseable {
                 .start(this::acceptLoop);
     }
 
+    /** Bound and accepting (not yet closed): for the readiness check. */
+    public boolean listening() {
+        ServerSocket socket = serverSocket;
+        return socket != null && socket.isBound() && !socket.isClosed();
+    }
+
     public int port() {
         return serverSocket.getLocalPort();
     }
@@ -88,6 +94,7 @@ public final class SmtpListener implements AutoCloseable {
 
     private void handle(Socket socket) {
         InetAddress client = socket.getInetAddress();
+        services.metrics().connectionOpened(portLabel());
         switch (limiter.admit(client)) {
             case TOO_MANY -> refuse(socket, ReplyName.TOO_MANY_CONNECTIONS.reply(services.hostname()));
             case TOO_MANY_FROM_ADDRESS ->
@@ -107,7 +114,12 @@ public final class SmtpListener implements AutoCloseable {
             session = new SmtpSession(socket, role, implicitTls, services);
             sessions.add(session);
             socket.setTcpNoDelay(true);
-            session.run();
+            services.metrics().sessionStarted(portLabel());
+            try {
+                session.run();
+            } finally {
+                services.metrics().sessionEnded(portLabel());
+            }
         } catch (IOException e) {
             LOG.debug("socket setup failed: {}", e.toString());
         } finally {
@@ -121,6 +133,11 @@ public final class SmtpListener implements AutoCloseable {
             }
             limiter.release(client);
         }
+    }
+
+    /** The role as the metrics' {@code port} label: "mx", "submission", "submissions". */
+    private String portLabel() {
+        return role.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** SMTP-CONFORMANCE G-6: admission control answers 421 before closing. */

@@ -57,6 +57,8 @@ public final class SmtpProtocol {
     private SaslMechanism saslExchange;
     private int errors;
     private boolean lastCommandEndsGroup;
+    /** The verb of the command being answered, for metrics; "CONNECT" before the first, "UNKNOWN" for others. */
+    private String lastVerb = "CONNECT";
 
     public SmtpProtocol(SessionSettings settings, MailPolicy policy, SaslMechanisms sasl, AuthGate authGate) {
         this.settings = settings;
@@ -94,6 +96,7 @@ public final class SmtpProtocol {
         if (saslExchange != null) {
             return saslResponse(bytes, length, fault);
         }
+        lastVerb = "UNKNOWN";
         if (fault == LineFault.NONE && length > MAX_COMMAND_LINE && !isAuthCommand(bytes, length)) {
             fault = LineFault.TOO_LONG; // read long only in case it was AUTH with an initial response
         }
@@ -131,6 +134,7 @@ public final class SmtpProtocol {
         if (!isKnown(verb)) {
             return error(ReplyName.UNRECOGNIZED_COMMAND.reply());
         }
+        lastVerb = verb;
         if (settings.role() == ListenerRole.SUBMISSION && !tlsActive && !ALLOWED_BEFORE_TLS.contains(verb)) {
             return error(ReplyName.STARTTLS_REQUIRED.reply());
         }
@@ -688,6 +692,14 @@ public final class SmtpProtocol {
     /** True while an AUTH exchange waits for the client's next response line (which is no command). */
     public boolean inAuthExchange() {
         return saslExchange != null;
+    }
+
+    /**
+     * The verb of the command the next reply answers: a known SMTP verb (a closed set: metrics label it),
+     * "UNKNOWN" for anything else, "CONNECT" for the greeting; the lines of an AUTH exchange stay "AUTH".
+     */
+    public String lastVerb() {
+        return lastVerb;
     }
 
     /** True after EHLO, HELO, DATA or STARTTLS: nothing may follow them in the same pipelined group. */

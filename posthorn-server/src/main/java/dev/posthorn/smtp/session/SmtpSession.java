@@ -24,6 +24,8 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.ZonedDateTime;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLSocket;
 import dev.posthorn.tls.ServerTls;
@@ -74,6 +76,10 @@ public final class SmtpSession implements Runnable {
     private volatile boolean cut;
     private int accepted;
     private final SessionLog log;
+    /** The listener's role as the metrics' {@code port} label. */
+    private final String port;
+    /** Commands whose refusal is a refused transaction (postfix_exporter's rejects): the envelope and the content. */
+    private static final Set<String> TRANSACTION_VERBS = Set.of("MAIL", "RCPT", "DATA", "BDAT");
     /** Mail authentication's view of the message being received (null without it). */
     private MessageAuthentication.Inspection inspection;
 
@@ -87,6 +93,7 @@ public final class SmtpSession implements Runnable {
         this.deadlines = new SessionDeadlines(services.clock(), services.limits().commandTimeout(),
                 services.limits().sessionTimeout());
         this.log = new SessionLog(role, clientAddress);
+        this.port = role.name().toLowerCase(Locale.ROOT);
     }
 
     @Override
@@ -105,6 +112,7 @@ public final class SmtpSession implements Runnable {
                     services.authGates().apply(socket.getInetAddress()));
             if (socket instanceof SSLSocket ssl) {
                 protocol.tlsEstablished(ssl.getSession().getProtocol(), ssl.getSession().getCipherSuite());
+                services.metrics().tls(port, ssl.getSession().getProtocol());
             }
             end = greetAndConverse();
         } catch (SocketTimeoutException e) {
@@ -536,6 +544,7 @@ public final class SmtpSession implements Runnable {
     }
 
     private boolean commit(Transaction transaction) throws IOException {
+        long contentEnded = System.nanoTime();
         SpoolWriter writer = writerOf(transaction);
         Reply positiveOverride = null;
         if (services.script() != null) {
@@ -589,6 +598,7 @@ public final class SmtpSession implements Runnable {
         accepted++;
         log.accepted(envelope);
         send(reply);
+        services.metrics().accepted(port, envelope.size(), java.time.Duration.ofNanos(System.nanoTime() - contentEnded));
         services.onAccepted().accept(envelope);
         return true;
     }
@@ -636,6 +646,7 @@ public final class SmtpSession implements Runnable {
         output = new BufferedOutputStream(tls.getOutputStream(), 16 * 1024);
         protocol.tlsStarted(tls.getSession().getProtocol(), tls.getSession().getCipherSuite());
         log.tls(tls.getSession().getProtocol(), tls.getSession().getCipherSuite());
+        services.metrics().tls(port, tls.getSession().getProtocol());
         return true;
     }
 
@@ -709,6 +720,19 @@ public final class SmtpSession implements Runnable {
             writeLock.unlock();
         }
         log.reply(reply);
+        count(reply);
+    }
+
+    private void count(Reply reply) {
+        String command = protocol == null ? "CONNECT" : protocol.lastVerb();
+        services.metrics().reply(port, command, reply.code(), reply.enhanced());
+        // 421 ends the session (timeout, shutdown), whatever command it follows: not a refusal of that command.
+        if (reply.code() >= 400 && reply.code() != 421 && TRANSACTION_VERBS.contains(command)) {
+            services.metrics().rejected(port, reply.code(), reply.enhanced());
+        }
+        if (reply.code() == 535 && command.equals("AUTH")) {
+            services.metrics().authFailed(port);
+        }
     }
 
     /** The last reply of a session: it must reach the client before the socket closes (never a silent close). */

@@ -5,12 +5,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.FormFields;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -79,7 +81,48 @@ public final class RoutingHandler extends Handler.Abstract {
             headers.putIfAbsent(field.getLowerCaseName(), field.getValue());
         }
         return new WebRequest(request.getMethod(), Request.getPathInContext(request), Map.of(), query, headers,
-                baseUrl.get());
+                baseUrl.get(), form(request, headers.get("content-type")), Request.getRemoteAddr(request),
+                request.isSecure(), json(request, headers.get("content-type")));
+    }
+
+    /** JSON bodies (the admin API's requests) are small too: read when that is the type, up to the same bound. */
+    private static String json(Request request, String contentType) {
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")
+                || "GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod())) {
+            return "";
+        }
+        if (request.getLength() < 0 || request.getLength() > MAX_FORM_BYTES) {
+            return "";
+        }
+        try {
+            String body = org.eclipse.jetty.io.Content.Source.asString(request, java.nio.charset.StandardCharsets.UTF_8);
+            return body.length() > MAX_FORM_BYTES ? "" : body;
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.info("body of {} {} not read: {}", request.getMethod(), Request.getPathInContext(request), e.toString());
+            return "";
+        }
+    }
+
+    /** Form posts are small (a login, a list of queue ids): the body is read only for that type, and bounded. */
+    static final int MAX_FORM_FIELDS = 2_000;
+    static final int MAX_FORM_BYTES = 256 * 1024;
+
+    private static Map<String, List<String>> form(Request request, String contentType) {
+        if (!"POST".equals(request.getMethod()) || contentType == null
+                || !contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+            return Map.of();
+        }
+        Map<String, List<String>> form = new HashMap<>();
+        try {
+            for (Fields.Field field : FormFields.getFields(request, MAX_FORM_FIELDS, MAX_FORM_BYTES)) {
+                form.put(field.getName(), List.copyOf(field.getValues()));
+            }
+        } catch (RuntimeException e) {
+            // Too large or malformed: the endpoint sees no fields, so no CSRF token either, and refuses.
+            LOG.info("form of {} {} not read: {}", request.getMethod(), Request.getPathInContext(request), e.toString());
+            return Map.of();
+        }
+        return form;
     }
 
     private static void write(WebRequest request, WebResponse answer, Response response, Callback callback, long start) {
