@@ -200,7 +200,8 @@ public final class Scheduler implements AutoCloseable {
                     Destination d = destinations.get(group.getKey());
                     lanes.computeIfAbsent(d.key(), k -> new Lane(d, targets::open, this::attempt, this::giveBack,
                             this::workerFailed, d instanceof Destination.Remote ? connections : null,
-                            DeliveryTargets.filesystem(d))).add(new Lane.Job(message, group.getValue()));
+                            DeliveryTargets.filesystem(d), targets.batchLimit(d)))
+                            .add(new Lane.Job(message, group.getValue()));
                     handed.add(group.getKey());
                 }
             }
@@ -245,10 +246,66 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * One transaction on a worker's target; every failure, an {@link Error} included, becomes an outcome, so the
-     * state always moves on and no recipient stays in flight while the process lives.
+     * A worker's batch of transactions on its target, then one {@link DeliveryTarget#flush} that makes them
+     * durable together, then their outcomes recorded: a "delivered" is never recorded before the flush that makes
+     * it true (a crash in between repeats the delivery, which a Maildir recognises). A flush that fails defers
+     * every recipient the batch would have delivered. Every failure, an {@link Error} included, becomes an
+     * outcome, so the state always moves on and no recipient stays in flight while the process lives.
      */
-    private void attempt(Lane.Job job, DeliveryTarget target) {
+    private void attempt(List<Lane.Job> jobs, DeliveryTarget target) {
+        List<Lane.Job> ran = new ArrayList<>(jobs.size());
+        List<List<Outcome>> results = new ArrayList<>(jobs.size());
+        VirtualMachineError fatal = null;
+        int next = 0;
+        while (next < jobs.size() && fatal == null) {
+            Lane.Job job = jobs.get(next++);
+            VirtualMachineError[] thrown = {null};
+            List<Outcome> outcomes = run(job, target, thrown);
+            fatal = thrown[0];
+            if (outcomes != null) {
+                ran.add(job);
+                results.add(outcomes);
+            }
+        }
+        for (Lane.Job left : jobs.subList(next, jobs.size())) {
+            giveBack(left); // not attempted: the worker is not fit to go on
+        }
+        try {
+            target.flush();
+        } catch (Throwable ex) {
+            LOG.error("a delivery batch of {} messages could not be made durable; its deliveries are deferred",
+                    ran.size(), ex);
+            for (int i = 0; i < results.size(); i++) {
+                results.set(i, undelivered(results.get(i), ex));
+            }
+            if (ex instanceof VirtualMachineError vm && fatal == null) {
+                fatal = vm;
+            }
+        }
+        for (int i = 0; i < ran.size(); i++) {
+            record(ran.get(i), results.get(i));
+        }
+        if (fatal != null) {
+            throw fatal; // recorded; the worker may not be fit to go on (its lane hands the rest back)
+        }
+    }
+
+    /** The outcomes of a batch whose flush failed: what was to be delivered is deferred, the rest stands. */
+    private static List<Outcome> undelivered(List<Outcome> outcomes, Throwable cause) {
+        List<Outcome> out = new ArrayList<>(outcomes.size());
+        Outcome deferred = deferred(1, cause).get(0);
+        for (Outcome o : outcomes) {
+            out.add(o.kind() == Outcome.Kind.DELIVERED ? deferred : o);
+        }
+        return out;
+    }
+
+    /**
+     * One transaction on a worker's target, not yet flushed: its outcomes, or null when it was not attempted (the
+     * message was deleted or held while it waited). An {@link Error} that means the worker is unfit is handed back
+     * in {@code fatal}, after the transaction was turned into deferred outcomes.
+     */
+    private List<Outcome> run(Lane.Job job, DeliveryTarget target, VirtualMachineError[] fatal) {
         QueuedMessage message = job.message();
         Envelope e = message.envelope();
         List<TargetRecipient> recipients = new ArrayList<>();
@@ -258,12 +315,12 @@ public final class Scheduler implements AutoCloseable {
             if (message.finishing) {
                 message.pendingJobs--;
                 job.recipients().forEach(i -> inFlight.remove(inFlightKey(e.id(), e.recipients().get(i).address())));
-                return; // deleted by the operator before its turn
+                return null; // deleted by the operator before its turn
             }
             if (message.state().held) {
                 // Held by the operator while it waited in the lane: "never attempted until released".
                 giveBack(job);
-                return;
+                return null;
             }
             redelivery = message.recovered;
             destination = message.state().byIndex(job.recipients().get(0)).destination;
@@ -282,7 +339,6 @@ public final class Scheduler implements AutoCloseable {
                 "8BITMIME".equalsIgnoreCase(e.body()), e.smtputf8(), e.ret(), e.envid(), redelivery);
         List<Outcome> outcomes;
         Delivery delivery = null;
-        Throwable fatal = null;
         try {
             delivery = target.start(m);
             recipients.forEach(delivery::addRecipient);
@@ -302,12 +358,9 @@ public final class Scheduler implements AutoCloseable {
                 }
             }
             outcomes = deferred(recipients.size(), ex);
-            fatal = ex instanceof VirtualMachineError ? ex : null;
+            fatal[0] = ex instanceof VirtualMachineError vm ? vm : null;
         }
-        record(job, outcomes);
-        if (fatal instanceof VirtualMachineError vm) {
-            throw vm; // recorded; the worker may not be fit to go on (its lane hands the rest back)
-        }
+        return outcomes;
     }
 
     private static List<Outcome> deferred(int count, Throwable cause) {

@@ -41,6 +41,7 @@ public final class ServerProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", // as the jar's manifest says (syncfs, setpriority via FFM)
                 "-cp", System.getProperty("java.class.path"),
                 "dev.posthorn.cli.Main", "serve",
                 "--data-dir", dataDir.toString(), "--hostname", "crash.posthorn.test",
