@@ -17,7 +17,8 @@
 # Environment: REPEATS (3), RUN_SECONDS (3), WORK (/tmp/posthorn-bench), SCENARIOS (all, or
 # a space-separated list of scenario names), SKIP (any of: throughput latency memory submission
 # maildir baseline profile), BASELINE_REF (the git revision to compare Posthorn with, before/after;
-# default: main), JAVA_HOME (a JDK >= 25; default the Temurin 25 under /usr/lib/jvm if present).
+# default: main), BL_OPTS (java options for the baseline only: BASELINE_REF=HEAD
+# BL_OPTS=-Dposthorn.syncfs=false compares syncfs with per-file fsync), JAVA_HOME (a JDK >= 25; default the Temurin 25 under /usr/lib/jvm if present).
 #
 # Targets are loopback only (127.0.0.1); nothing here sends to any other address.
 # =============================================================================================
@@ -140,7 +141,8 @@ baseline_build() {
 }
 baseline_start() {
     baseline_stop
-    BL_PID=$(start_posthorn "$BL_JAR" "$BL_DATA" $BL_MX 0 "$WORK/baseline.log")
+    # shellcheck disable=SC2086
+    BL_PID=$(start_posthorn "$BL_JAR" "$BL_DATA" $BL_MX 0 "$WORK/baseline.log" ${BL_OPTS:-})
     [ -n "$BL_PID" ] || exit 1
 }
 baseline_stop() { stop_pid "$BL_PID"; BL_PID=; }
