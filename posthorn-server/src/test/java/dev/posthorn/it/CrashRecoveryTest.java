@@ -79,7 +79,7 @@ class CrashRecoveryTest {
      * The same promise when the kill falls inside a batched local delivery (issue 15): one delivery worker, up to
      * 64 messages a batch (written unsynced, one syncfs, renamed, new/ synced, and only then recorded), 16
      * sessions sending. The server is killed the moment a batch's files are seen in {@code tmp/} (written, not yet
-     * renamed), after a backlog has formed. The log then shows recipients attempted and not recorded: the batch's
+     * renamed) after earlier batches reached {@code new/}. The log then shows recipients attempted and not recorded: the batch's
      * at-least-once window, asserted to be open at the kill. After the restart each of them is delivered again or
      * found in {@code new/} by its name ({@code already-delivered}), and every acknowledged message is in the
      * Maildir exactly once: the kill lost nothing and the repetition added nothing.
@@ -103,7 +103,9 @@ class CrashRecoveryTest {
         long deadline = System.currentTimeMillis() + 60_000;
         boolean inBatch = false;
         while (!inBatch && System.currentTimeMillis() < deadline && senders.stream().anyMatch(Thread::isAlive)) {
-            inBatch = acknowledged.size() >= 200 && count(mailbox.resolve("tmp")) > 0;
+            // Mid-stream: earlier batches are in new/, the current one's files in tmp/.
+            inBatch = acknowledged.size() >= 200 && count(mailbox.resolve("new")) > 0
+                    && count(mailbox.resolve("tmp")) > 0;
         }
         first.kill();
         stop.set(true);
