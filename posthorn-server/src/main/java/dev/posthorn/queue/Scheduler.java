@@ -248,23 +248,28 @@ public final class Scheduler implements AutoCloseable {
     /**
      * A worker's batch of transactions on its target, then one {@link DeliveryTarget#flush} that makes them
      * durable together, then their outcomes recorded: a "delivered" is never recorded before the flush that makes
-     * it true (a crash in between repeats the delivery, which a Maildir recognises). A flush that fails defers
-     * every recipient the batch would have delivered. Every failure, an {@link Error} included, becomes an
+     * it true (a crash in between repeats the delivery, which a Maildir recognises). After the flush each
+     * transaction settles its own outcomes ({@link Delivery#settled}): a copy that could not be made durable
+     * defers its recipients only. A flush that throws (a bug) defers every recipient the batch would have
+     * delivered. Every failure, an {@link Error} included, becomes an
      * outcome, so the state always moves on and no recipient stays in flight while the process lives.
      */
     private void attempt(List<Lane.Job> jobs, DeliveryTarget target) {
         List<Lane.Job> ran = new ArrayList<>(jobs.size());
         List<List<Outcome>> results = new ArrayList<>(jobs.size());
+        List<Delivery> deliveries = new ArrayList<>(jobs.size());
         VirtualMachineError fatal = null;
         int next = 0;
         while (next < jobs.size() && fatal == null) {
             Lane.Job job = jobs.get(next++);
             VirtualMachineError[] thrown = {null};
-            List<Outcome> outcomes = run(job, target, thrown);
+            Delivery[] committed = {null};
+            List<Outcome> outcomes = run(job, target, thrown, committed);
             fatal = thrown[0];
             if (outcomes != null) {
                 ran.add(job);
                 results.add(outcomes);
+                deliveries.add(committed[0]);
             }
         }
         for (Lane.Job left : jobs.subList(next, jobs.size())) {
@@ -272,6 +277,11 @@ public final class Scheduler implements AutoCloseable {
         }
         try {
             target.flush();
+            for (int i = 0; i < results.size(); i++) {
+                if (deliveries.get(i) != null) {
+                    results.set(i, deliveries.get(i).settled(results.get(i))); // copy by copy
+                }
+            }
         } catch (Throwable ex) {
             LOG.error("a delivery batch of {} messages could not be made durable; its deliveries are deferred",
                     ran.size(), ex);
@@ -303,9 +313,11 @@ public final class Scheduler implements AutoCloseable {
     /**
      * One transaction on a worker's target, not yet flushed: its outcomes, or null when it was not attempted (the
      * message was deleted or held while it waited). An {@link Error} that means the worker is unfit is handed back
-     * in {@code fatal}, after the transaction was turned into deferred outcomes.
+     * in {@code fatal}, after the transaction was turned into deferred outcomes; a committed transaction is
+     * handed back in {@code committed} (its outcomes are settled after the flush).
      */
-    private List<Outcome> run(Lane.Job job, DeliveryTarget target, VirtualMachineError[] fatal) {
+    private List<Outcome> run(Lane.Job job, DeliveryTarget target, VirtualMachineError[] fatal,
+                              Delivery[] committed) {
         QueuedMessage message = job.message();
         Envelope e = message.envelope();
         List<TargetRecipient> recipients = new ArrayList<>();
@@ -347,6 +359,7 @@ public final class Scheduler implements AutoCloseable {
             if (outcomes.size() != recipients.size()) {
                 throw new IllegalStateException(outcomes.size() + " outcomes for " + recipients.size() + " recipients");
             }
+            committed[0] = delivery;
         } catch (Throwable ex) {
             // An Error too (a signer's class that fails to initialise): the recipients are deferred, not stranded.
             LOG.error("queue id={} delivery attempt via {} failed", e.id(), destination, ex);

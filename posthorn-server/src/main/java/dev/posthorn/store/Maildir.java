@@ -58,7 +58,7 @@ public final class Maildir {
 
     /**
      * As {@link #prepare(String, byte[], InputStream)}; with {@code sync} false the file is not synced, and the
-     * caller must make it durable (a {@link SyncFs#sync} of the batch) before {@link #rename}.
+     * caller must make it durable (a {@link SyncFs.Descriptor#sync} of the batch, or {@link #force}) before {@link #rename}.
      */
     public void prepare(String name, byte[] header, InputStream body, boolean sync) throws IOException {
         create();
@@ -80,6 +80,21 @@ public final class Maildir {
      */
     public void rename(String name) throws IOException {
         Files.move(root.resolve("tmp").resolve(name), newDirectory().resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Makes a prepared (unsynced) message in {@code tmp/} durable with an fsync of its own. */
+    public void force(String name) throws IOException {
+        try (FileChannel channel = FileChannel.open(root.resolve("tmp").resolve(name), StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+    }
+
+    /**
+     * Takes a renamed message out of {@code new/} again (its name could not be made durable, so it is not
+     * delivered): a repetition of the delivery writes it afresh.
+     */
+    public void withdraw(String name) throws IOException {
+        Files.deleteIfExists(newDirectory().resolve(name));
     }
 
     /** Drops a prepared message that will not be published. */

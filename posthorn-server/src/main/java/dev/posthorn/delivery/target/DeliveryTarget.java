@@ -20,9 +20,9 @@ public interface DeliveryTarget extends AutoCloseable {
 
     /**
      * Makes every transaction committed since the last flush final. Until it returns, the "delivered" outcomes
-     * their commits returned are promises, and nothing may record them; when it throws, none of them holds (the
-     * caller defers them, and a repetition finds whatever did reach the store). A Maildir syncs a batch of files
-     * here with one {@code syncfs}.
+     * their commits returned are promises, and nothing may record them; after it, each transaction's
+     * {@link Delivery#settled} says which hold (a copy that could not be made durable is deferred alone). When it
+     * throws (a bug), none of them holds. A Maildir syncs a batch of files here with one {@code syncfs}.
      */
     default void flush() throws java.io.IOException {
     }

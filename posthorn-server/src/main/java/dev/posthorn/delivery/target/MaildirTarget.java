@@ -5,7 +5,6 @@ import dev.posthorn.delivery.remote.Outcome;
 import dev.posthorn.store.Maildir;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import dev.posthorn.store.GroupSync;
 import dev.posthorn.store.SyncFs;
 import org.slf4j.Logger;
@@ -26,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * {@code syncfs(2)} for all its files (or, without it, an {@code fsync} each in {@code body}), then the renames
  * into {@code new/}, then one fsync per {@code new/} directory (grouped with other workers). That is the moment
  * the mail is there, and the scheduler records the recipients as delivered only after it, so a crash can repeat
- * a delivery, never lose one. An account named twice (itself and an alias) gets one copy, like Postfix's
+ * a delivery, never lose one. Each copy is settled on its own: one broken mailbox defers its own recipients,
+ * not the batch. An account named twice (itself and an alias) gets one copy, like Postfix's
  * duplicate filter. File names come from the queue id and the recipient's index, so a repeated delivery (after
  * a restart or a retry) finds its earlier copy in {@code new/} or {@code cur/} and the mailbox gets it once.
  */
@@ -34,16 +33,17 @@ public final class MaildirTarget implements DeliveryTarget {
 
     private static final Logger LOG = LoggerFactory.getLogger(MaildirTarget.class);
 
-    /** The file system of each mailbox seen so far: one syncfs per file system in a batch. */
-    private static final Map<Path, FileStore> FILE_SYSTEMS = new ConcurrentHashMap<>();
-
     private final LocalDelivery mailboxes;
     private final int batchLimit;
-    private final boolean syncfs = SyncFs.available();
     /** Files written in tmp/ by the transactions committed since the last flush. */
     private final List<Copy> unflushed = new ArrayList<>();
-    /** new/ directories whose entries the batch relies on (renamed into, or a copy found there). */
-    private final Set<Path> directories = new LinkedHashSet<>();
+    /** Copies found already in new/ or cur/ since the last flush: their new/ must be synced before we say so. */
+    private final List<Copy> foundThere = new ArrayList<>();
+    /**
+     * A syncfs descriptor per file system (st_dev) the current batch writes to, opened before its first write
+     * there (so the syncfs sees every writeback error of the batch's files, Linux &ge; 5.8) and closed at the flush.
+     */
+    private final Map<Object, SyncFs.Descriptor> fileSystems = new LinkedHashMap<>();
 
     public MaildirTarget(LocalDelivery mailboxes) {
         this(mailboxes, 1);
@@ -60,50 +60,106 @@ public final class MaildirTarget implements DeliveryTarget {
         return batchLimit;
     }
 
+    /**
+     * Makes the batch durable and settles each copy on its own: one syncfs per file system (a file system whose
+     * syncfs fails falls back to an fsync of each of its files), then the renames, then one fsync per new/. A
+     * copy whose fsync, rename or new/ sync fails is not delivered ({@link Delivery#settled} defers its
+     * recipients) and is left neither in tmp/ nor in new/; the other copies of the batch are delivered.
+     */
     @Override
-    public void flush() throws IOException {
+    public void flush() {
         List<Copy> batch = List.copyOf(unflushed);
         unflushed.clear();
-        Set<Path> synced = new LinkedHashSet<>(directories);
-        directories.clear();
-        int renamed = 0;
+        List<Copy> found = List.copyOf(foundThere);
+        foundThere.clear();
+        Map<Object, SyncFs.Descriptor> descriptors = new LinkedHashMap<>(fileSystems);
+        fileSystems.clear();
         try {
-            if (syncfs && !batch.isEmpty()) {
-                // Content first: every file of the batch is durable before any of them gets its name in new/.
-                Set<FileStore> done = new java.util.HashSet<>();
-                for (Copy copy : batch) {
-                    if (done.add(fileSystemOf(copy.maildir.root()))) {
-                        SyncFs.sync(copy.maildir.root());
-                    }
+            // Content first: every file is durable before it gets its name in new/.
+            Set<Object> unsynced = new java.util.HashSet<>();
+            for (Map.Entry<Object, SyncFs.Descriptor> fs : descriptors.entrySet()) {
+                try {
+                    fs.getValue().sync();
+                } catch (IOException e) {
+                    LOG.warn("syncfs failed ({}): the batch's files there are synced one by one", e.getMessage());
+                    unsynced.add(fs.getKey());
                 }
             }
             for (Copy copy : batch) {
-                copy.maildir.rename(copy.name);
-                renamed++;
-                synced.add(copy.maildir.newDirectory());
-            }
-            for (Path directory : synced) {
-                GroupSync.of(directory).sync();
-            }
-        } catch (IOException | RuntimeException e) {
-            for (Copy copy : batch.subList(renamed, batch.size())) {
-                try {
-                    copy.maildir.discard(copy.name);
-                } catch (IOException | RuntimeException ignored) {
-                    // tmp/ is Maildir's scratch space: readers clean it
+                if (copy.fileSystem != null && unsynced.contains(copy.fileSystem)) {
+                    try {
+                        copy.maildir.force(copy.name);
+                    } catch (IOException | RuntimeException e) {
+                        fail(copy, e);
+                    }
                 }
             }
-            throw e instanceof IOException io ? io : new IOException(e.toString(), e);
+        } finally {
+            descriptors.values().forEach(SyncFs.Descriptor::close);
+        }
+        Map<Path, List<Copy>> byDirectory = new LinkedHashMap<>();
+        for (Copy copy : batch) {
+            if (copy.flushFailure != null) {
+                continue;
+            }
+            try {
+                copy.maildir.rename(copy.name);
+                copy.renamed = true;
+                byDirectory.computeIfAbsent(copy.maildir.newDirectory(), d -> new ArrayList<>()).add(copy);
+            } catch (IOException | RuntimeException e) {
+                fail(copy, e);
+            }
+        }
+        for (Copy copy : found) {
+            byDirectory.computeIfAbsent(copy.maildir.newDirectory(), d -> new ArrayList<>()).add(copy);
+        }
+        for (Map.Entry<Path, List<Copy>> directory : byDirectory.entrySet()) {
+            try {
+                GroupSync.of(directory.getKey()).sync();
+            } catch (IOException | RuntimeException e) {
+                directory.getValue().forEach(copy -> fail(copy, e));
+            }
         }
     }
 
-    private static FileStore fileSystemOf(Path mailbox) throws IOException {
-        FileStore known = FILE_SYSTEMS.get(mailbox);
-        if (known == null) {
-            known = Files.getFileStore(mailbox);
-            FILE_SYSTEMS.put(mailbox, known);
+    /** A copy the flush could not make durable: deferred, and taken out of tmp/ or new/ (a retry writes it anew). */
+    private static void fail(Copy copy, Exception e) {
+        IOException io = e instanceof IOException i ? i : new IOException(e.toString(), e);
+        LOG.warn("delivery to {} could not be made durable; deferred: {}", copy.maildir.root(), io.toString());
+        copy.flushFailure = LocalFailures.of(io, copy.maildir.root().toString());
+        if (copy.alreadyThere) {
+            return; // an earlier delivery's file: not ours to remove
         }
-        return known;
+        try {
+            if (copy.renamed) {
+                copy.maildir.withdraw(copy.name);
+            } else {
+                copy.maildir.discard(copy.name);
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // the mailbox is broken; a retry finds a file left in new/ by its name (see the class comment)
+        }
+    }
+
+    /**
+     * Opens, before the first write of this batch to the mailbox's file system, the descriptor its syncfs will
+     * use; the file system's key (st_dev), or null when the copy must be fsynced when written instead.
+     */
+    private Object syncfsFor(Maildir maildir) {
+        if (!SyncFs.usable()) {
+            return null;
+        }
+        try {
+            maildir.create();
+            Object device = Files.getAttribute(maildir.root(), "unix:dev");
+            if (!fileSystems.containsKey(device)) {
+                fileSystems.put(device, SyncFs.open(maildir.root()));
+            }
+            return device;
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("no syncfs for {} ({}): the file is synced on its own", maildir.root(), e.toString());
+            return null;
+        }
     }
 
     @Override
@@ -113,7 +169,8 @@ public final class MaildirTarget implements DeliveryTarget {
 
     @Override
     public void close() {
-        // nothing kept open
+        fileSystems.values().forEach(SyncFs.Descriptor::close); // a batch never flushed (the worker failed)
+        fileSystems.clear();
     }
 
     /** One file per distinct mailbox, shared by the recipients that lead to it. */
@@ -123,8 +180,13 @@ public final class MaildirTarget implements DeliveryTarget {
         final String name;
         final String unique;
         Outcome failure;
+        /** Set by the flush when this copy could not be made durable. */
+        Outcome flushFailure;
         boolean prepared;
         boolean alreadyThere;
+        boolean renamed;
+        /** The file system key of the batch's syncfs, or null when the file was fsynced when written. */
+        Object fileSystem;
 
         Copy(Maildir maildir, String account, String name, String unique) {
             this.maildir = maildir;
@@ -164,8 +226,9 @@ public final class MaildirTarget implements DeliveryTarget {
                         continue;
                     }
                     header = mailboxes.header(message.sender(), copy.account);
+                    copy.fileSystem = syncfsFor(copy.maildir);
                     try (InputStream in = content.open()) {
-                        copy.maildir.prepare(copy.name, header, in, !syncfs);
+                        copy.maildir.prepare(copy.name, header, in, copy.fileSystem == null);
                     }
                     copy.prepared = true;
                 } catch (IOException | RuntimeException e) {
@@ -181,7 +244,7 @@ public final class MaildirTarget implements DeliveryTarget {
                 if (copy.prepared) {
                     unflushed.add(copy);
                 } else if (copy.alreadyThere) {
-                    directories.add(copy.maildir.newDirectory()); // its name must be durable before we say so
+                    foundThere.add(copy); // its name must be durable before we say so
                 }
             }
             List<Outcome> outcomes = new ArrayList<>(recipients.size());
@@ -198,9 +261,22 @@ public final class MaildirTarget implements DeliveryTarget {
             return outcomes;
         }
 
+        /** After the flush: a recipient whose copy could not be made durable is deferred, the others stand. */
+        @Override
+        public List<Outcome> settled(List<Outcome> promised) {
+            List<Outcome> outcomes = new ArrayList<>(promised.size());
+            for (int i = 0; i < promised.size(); i++) {
+                Outcome failure = perRecipient.get(i).flushFailure;
+                outcomes.add(failure != null && promised.get(i).kind() == Outcome.Kind.DELIVERED
+                        ? failure : promised.get(i));
+            }
+            return outcomes;
+        }
+
         @Override
         public void abort() {
-            unflushed.removeAll(byAccount.values()); // aborted after its commit (a bug path): not renamed then
+            unflushed.removeAll(byAccount.values());
+            foundThere.removeAll(byAccount.values()); // aborted after its commit (a bug path): not renamed then
             for (Copy copy : byAccount.values()) {
                 if (copy.prepared) {
                     try {
