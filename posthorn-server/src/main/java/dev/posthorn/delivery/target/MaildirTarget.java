@@ -33,6 +33,13 @@ public final class MaildirTarget implements DeliveryTarget {
 
     private static final Logger LOG = LoggerFactory.getLogger(MaildirTarget.class);
 
+    /**
+     * Test only ({@code CrashRecoveryTest}): a sentinel file; while it exists, a flush that renamed files waits
+     * after the new/ fsync and before it returns (the window where the mail is in new/ and the queue has not
+     * recorded it), having created {@code <sentinel>.reached}, so a test can SIGKILL the server exactly there.
+     */
+    private static final String PAUSE = System.getProperty("posthorn.test.flush-pause");
+
     private final LocalDelivery mailboxes;
     private final int batchLimit;
     /** Files written in tmp/ by the transactions committed since the last flush. */
@@ -119,6 +126,23 @@ public final class MaildirTarget implements DeliveryTarget {
             } catch (IOException | RuntimeException e) {
                 directory.getValue().forEach(copy -> fail(copy, e));
             }
+        }
+        if (PAUSE != null && !byDirectory.isEmpty()) {
+            pauseForTest(Path.of(PAUSE));
+        }
+    }
+
+    private static void pauseForTest(Path sentinel) {
+        try {
+            if (!Files.exists(sentinel)) {
+                return;
+            }
+            Files.writeString(sentinel.resolveSibling(sentinel.getFileName() + ".reached"), "");
+            while (Files.exists(sentinel)) {
+                Thread.sleep(10);
+            }
+        } catch (IOException | InterruptedException e) {
+            LOG.warn("test pause point: {}", e.toString());
         }
     }
 
