@@ -1,11 +1,13 @@
 package dev.posthorn.queue;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.io.IOException;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -16,7 +18,11 @@ import org.slf4j.LoggerFactory;
  * in a burst the CPU goes to the sessions and the journal (the {@code 250}s) and the delivery backlog drains
  * in the gaps and after. Linux gives each thread its own nice value: {@code setpriority(PRIO_PROCESS, tid, n)}
  * (setpriority(2), "a thread's nice value"); Java's {@code Thread.setPriority} does nothing there, so it is
- * reached through the FFM API. Raising one's own nice value needs no privilege. Elsewhere it does nothing.
+ * reached through the FFM API, with the thread's id from {@code /proc/thread-self} (any architecture). Raising
+ * one's own nice value needs no privilege. Elsewhere (not Linux, native access refused) it does nothing and the
+ * workers run at the server's priority. Threads a lowered worker starts inherit its nice value, so the worker
+ * starts none that serve the rest of the server (the scheduler's completions run on a thread started at its
+ * construction).
  */
 final class LowPriority {
 
@@ -24,7 +30,6 @@ final class LowPriority {
     /** The nice value of local delivery workers (system property {@code posthorn.delivery.nice}; 0 turns it off). */
     static final int NICE = Integer.getInteger("posthorn.delivery.nice", 10);
     private static final int PRIO_PROCESS = 0;
-    private static final long SYS_GETTID_X86_64 = 186;
     private static final MethodHandle[] CALLS = load();
     private static final AtomicBoolean FAILURE_LOGGED = new AtomicBoolean();
 
@@ -32,22 +37,28 @@ final class LowPriority {
     }
 
     private static MethodHandle[] load() {
-        if (NICE == 0 || !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")
-                || !"amd64".equals(System.getProperty("os.arch"))) {
+        if (NICE == 0 || !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
             return null;
         }
         try {
             Linker linker = Linker.nativeLinker();
             var libc = linker.defaultLookup();
-            MethodHandle syscall = linker.downcallHandle(libc.find("syscall").orElseThrow(),
-                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
             MethodHandle setpriority = linker.downcallHandle(libc.find("setpriority").orElseThrow(),
                     FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-            return new MethodHandle[] {syscall, setpriority};
+            return new MethodHandle[] {setpriority};
         } catch (RuntimeException | LinkageError e) {
             LOG.warn("delivery workers keep the server's priority: {}", e.toString());
             return null;
         }
+    }
+
+    /**
+     * The calling thread's kernel id, from {@code /proc/thread-self} ("pid/task/tid", Linux 3.17): the same on
+     * every architecture, where gettid's syscall number is not (186 on x86-64, 178 on arm64).
+     */
+    static int threadId() throws IOException {
+        Path link = Files.readSymbolicLink(Path.of("/proc/thread-self"));
+        return Integer.parseInt(link.getFileName().toString());
     }
 
     /** Lowers the calling platform thread's priority to {@link #NICE}; true when it did. */
@@ -56,8 +67,8 @@ final class LowPriority {
             return false;
         }
         try {
-            int tid = (int) (long) CALLS[0].invokeExact(SYS_GETTID_X86_64);
-            int rc = (int) CALLS[1].invokeExact(PRIO_PROCESS, tid, NICE);
+            int tid = threadId();
+            int rc = (int) CALLS[0].invokeExact(PRIO_PROCESS, tid, NICE);
             if (rc == 0) {
                 return true;
             }

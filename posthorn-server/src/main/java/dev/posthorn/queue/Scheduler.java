@@ -28,7 +28,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -59,6 +62,12 @@ public final class Scheduler implements AutoCloseable {
     private final Duration sweepInterval;
     private final Semaphore connections;
     private final Map<String, Lane> lanes = new HashMap<>();
+    /**
+     * Runs what follows a record reaching the journal (log lines, the retry flag). Its thread is started here,
+     * at the server's priority: a pool thread started lazily from a local delivery worker would inherit that
+     * worker's nice 10 ({@link LowPriority}; Linux threads inherit their creator's nice value).
+     */
+    private final ThreadPoolExecutor recorded = recordedExecutor();
     /** "id address" of every recipient being attempted now, for {@code posthorn queue list}. */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final Object signal = new Object();
@@ -468,7 +477,7 @@ public final class Scheduler implements AutoCloseable {
                     message.dirty = true;
                 }
             }
-        });
+        }, recorded);
     }
 
     /** A store call that throws (a state too large to encode, say) is a failed save: the sweep tries again. */
@@ -695,7 +704,14 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
-    private static void retried(QueuedMessage message, CompletableFuture<Void> retry) {
+    private static ThreadPoolExecutor recordedExecutor() {
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon().name("queue-recorded").factory());
+        executor.prestartAllCoreThreads();
+        return executor;
+    }
+
+    private void retried(QueuedMessage message, CompletableFuture<Void> retry) {
         retry.whenCompleteAsync((ok, error) -> {
             if (error != null) {
                 LOG.error("queue id={} still cannot record its state: {}", message.id(), error.toString());
@@ -703,7 +719,7 @@ public final class Scheduler implements AutoCloseable {
                     message.dirty = true;
                 }
             }
-        });
+        }, recorded);
     }
 
     @Override
@@ -727,6 +743,7 @@ public final class Scheduler implements AutoCloseable {
         awaitIdle(all, Duration.ofSeconds(5));
         all.forEach(Lane::abortAll);
         awaitIdle(all, Duration.ofSeconds(2));
+        recorded.shutdown(); // what is queued still runs (log lines of the last records)
     }
 
     private static void awaitIdle(List<Lane> all, Duration limit) {
