@@ -17,7 +17,8 @@
 # Environment: REPEATS (3), RUN_SECONDS (3), WORK (/tmp/posthorn-bench), SCENARIOS (all, or
 # a space-separated list of scenario names), SKIP (any of: throughput latency memory submission
 # maildir baseline profile), BASELINE_REF (the git revision to compare Posthorn with, before/after;
-# default: main), JAVA_HOME (a JDK >= 21; default the Temurin 25 under /usr/lib/jvm if present).
+# default: main), BL_OPTS (java options for the baseline only: BASELINE_REF=HEAD
+# BL_OPTS=-Dposthorn.syncfs=false compares syncfs with per-file fsync), JAVA_HOME (a JDK >= 25; default the Temurin 25 under /usr/lib/jvm if present).
 #
 # Targets are loopback only (127.0.0.1); nothing here sends to any other address.
 # =============================================================================================
@@ -90,7 +91,9 @@ start_posthorn() {
     shift 5
     rm -rf "$data"
     mkdir -p "$data"
-    printf '[limits]\nmax_connections = 12000\nmax_connections_per_ip = 12000\n' > "$WORK/posthorn.toml"
+    # Mail authentication off: Postfix here checks no SPF/DKIM/DMARC either, and this machine's DNS may not
+    # answer (then every message would wait for the resolver's time-out, measuring the resolver, not the server).
+    printf '[limits]\nmax_connections = 12000\nmax_connections_per_ip = 12000\n[mailauth]\nenabled = false\n' > "$WORK/posthorn.toml"
     echo 'bench-password' | "$JAVA" -jar "$jar" user add bench@localhost \
         --data-dir "$data" --password-stdin >>"$LOG" 2>&1 || true
     # Builds with a web server would both want 8025 when two run side by side: turn it off where it exists.
@@ -138,7 +141,8 @@ baseline_build() {
 }
 baseline_start() {
     baseline_stop
-    BL_PID=$(start_posthorn "$BL_JAR" "$BL_DATA" $BL_MX 0 "$WORK/baseline.log")
+    # shellcheck disable=SC2086
+    BL_PID=$(start_posthorn "$BL_JAR" "$BL_DATA" $BL_MX 0 "$WORK/baseline.log" ${BL_OPTS:-})
     [ -n "$BL_PID" ] || exit 1
 }
 baseline_stop() { stop_pid "$BL_PID"; BL_PID=; }
@@ -504,9 +508,24 @@ chart() {
     awk 'NR>1 && $2 ~ /^[0-9.]+$/ && $3 ~ /^[0-9.]+$/ {print $1, $2, $3}' "$RESULTS/throughput.txt" \
         > "$WORK/chart.dat"
     [ -s "$WORK/chart.dat" ] || return 0
+    # Drain (seconds until the queue is empty after a run): median per scenario and server, from runs.csv.
+    : > "$WORK/drain.dat"
+    if [ -s "$RESULTS/runs.csv" ]; then
+        for sc in $(awk '{print $1}' "$WORK/chart.dat"); do
+            p=$(awk -F, -v s="$sc" '$1==s && $2=="posthorn" {print $9}' "$RESULTS/runs.csv" | sort -n \
+                | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print "?"}')
+            f=$(awk -F, -v s="$sc" '$1==s && $2=="postfix" {print $9}' "$RESULTS/runs.csv" | sort -n \
+                | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print "?"}')
+            echo "$sc $p $f" >> "$WORK/drain.dat"
+        done
+    fi
+    # The disk's fsync rate (SmtpLoad fsync, in machine.txt): what bounds every durable figure.
+    local fsync
+    fsync=$(sed -n 's/.*new_file_per_s=\([0-9.]*\).*/\1/p' "$RESULTS/machine.txt" 2>/dev/null | head -1)
     gnuplot <<EOF
-set terminal pngcairo size 1400,700 font "sans,11" noenhanced
+set terminal pngcairo size 1400,1000 font "sans,11" noenhanced
 set output "$RESULTS/chart.png"
+set multiplot layout 2,1 title "disk: ${fsync:-?} fsynced new files per second (SmtpLoad fsync, this run)"
 set title "Posthorn vs Postfix 3.7: durable SMTP acceptance (msgs/s, log scale; median of $REPEATS runs)"
 set style data histograms
 set style histogram clustered gap 1
@@ -519,6 +538,14 @@ set grid ytics
 set key top right
 plot "$WORK/chart.dat" using 2:xtic(1) title "Posthorn" lc rgb "#1f77b4", \
      "" using 3 title "Postfix (discard delivery)" lc rgb "#d62728"
+unset logscale y
+set yrange [0:*]
+set offsets 0, 0, graph 0.25, 0
+set title "Drain: seconds from the end of a run until the queue is empty (median of $REPEATS runs)"
+set ylabel "seconds"
+plot "$WORK/drain.dat" using 2:xtic(1) title "Posthorn (Maildir delivery)" lc rgb "#1f77b4", \
+     "" using 3 title "Postfix (discard delivery)" lc rgb "#d62728"
+unset multiplot
 EOF
 }
 

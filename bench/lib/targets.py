@@ -22,6 +22,19 @@ def throughput(path):
     return rows
 
 
+def drains(path):
+    """Posthorn's drain after each run (seconds from the end of the load to an empty queue), per scenario."""
+    rows = {}
+    if not path.exists():
+        return rows
+    for line in path.read_text().splitlines()[1:]:
+        parts = line.split('|')
+        if len(parts) >= 3 and 'drain' in parts[2]:
+            name = parts[0].split()[0] if parts[0].split() else ''
+            rows[name] = parts[2].replace('drain', '').split()
+    return rows
+
+
 def field(line, key):
     m = re.search(r'\b' + key + r'=([0-9.]+)', line)
     return float(m.group(1)) if m else None
@@ -30,6 +43,7 @@ def field(line, key):
 def main():
     results = Path(sys.argv[1])
     tp = throughput(results / 'throughput.txt')
+    dr = drains(results / 'throughput.txt')
     rows = []
 
     def ratio_target(name, scenario, want):
@@ -38,7 +52,9 @@ def main():
             rows.append((name, f'>= {want}x Postfix', 'not measured', ''))
             return
         ratio = r[0] / r[1]
-        rows.append((name, f'>= {want}x Postfix', f'{r[0]:.0f} vs {r[1]:.0f} msgs/s = {ratio:.2f}x',
+        d = dr.get(scenario)
+        drain = f' (drain after each run: {", ".join(d)} s)' if d else ''
+        rows.append((name, f'>= {want}x Postfix', f'{r[0]:.0f} vs {r[1]:.0f} msgs/s = {ratio:.2f}x{drain}',
                      'met' if ratio >= want else f'missed ({ratio / want * 100:.0f}% of the target)'))
 
     ratio_target('1 KiB, 20 sessions, connection per message', '1k-s20-conn', 3)

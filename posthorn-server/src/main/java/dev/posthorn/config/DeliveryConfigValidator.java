@@ -71,6 +71,7 @@ final class DeliveryConfigValidator {
             }
         }
         positive(problems, "delivery.local_concurrency", config.delivery.localConcurrency);
+        positive(problems, "delivery.local_batch", config.delivery.localBatch);
         positive(problems, "delivery.lmtp_connections", config.delivery.lmtpConnections);
         outboundTls(config.outboundTls, problems);
     }

@@ -4,6 +4,7 @@ import dev.posthorn.delivery.target.DeliveryTarget;
 import dev.posthorn.delivery.target.Destination;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +19,11 @@ import org.slf4j.LoggerFactory;
  * {@link Destination#concurrency()} workers. Each worker opens one {@link DeliveryTarget} and drains the lane
  * with it, so a connection carries message after message; a worker whose lane is empty keeps it for
  * {@link #LINGER} in case more comes for the same destination (Postfix: smtp_connection_cache_time_limit = 2s).
+ *
+ * <p>A worker takes up to its target's {@link DeliveryTarget#batchLimit} jobs queued at that moment (never waiting
+ * to fill a batch) and hands them to the scheduler together, which makes them durable with one flush. A lane whose
+ * batches are larger than one adds a worker only when a whole batch is waiting: the backlog, not each message,
+ * decides the concurrency. Local (file system) workers run at a lower priority ({@link LowPriority}).
  */
 final class Lane {
 
@@ -30,20 +36,22 @@ final class Lane {
 
     private final Destination destination;
     private final Function<Destination, DeliveryTarget> opener;
-    private final BiConsumer<Job, DeliveryTarget> attempt;
+    private final BiConsumer<List<Job>, DeliveryTarget> attempt;
     private final Consumer<Job> giveBack;
     private final BiConsumer<Job, Throwable> failed;
     /** A permit per remote connection, shared by all lanes; null where the lane holds no connection. */
     private final Semaphore connections;
     private final boolean platformThreads;
+    private final int batchLimit;
     private final ArrayDeque<Job> jobs = new ArrayDeque<>();
     private final java.util.Set<DeliveryTarget> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private int workers;
     private int idle;
     private volatile boolean running = true;
 
-    Lane(Destination destination, Function<Destination, DeliveryTarget> opener, BiConsumer<Job, DeliveryTarget> attempt,
-         Consumer<Job> giveBack, BiConsumer<Job, Throwable> failed, Semaphore connections, boolean platformThreads) {
+    Lane(Destination destination, Function<Destination, DeliveryTarget> opener,
+         BiConsumer<List<Job>, DeliveryTarget> attempt, Consumer<Job> giveBack, BiConsumer<Job, Throwable> failed,
+         Semaphore connections, boolean platformThreads, int batchLimit) {
         this.destination = destination;
         this.opener = opener;
         this.attempt = attempt;
@@ -51,6 +59,7 @@ final class Lane {
         this.failed = failed;
         this.connections = connections;
         this.platformThreads = platformThreads;
+        this.batchLimit = Math.max(1, batchLimit);
     }
 
     synchronized void add(Job job) {
@@ -59,7 +68,7 @@ final class Lane {
             notify(); // a lingering worker with an open connection takes it
             return;
         }
-        if (workers < Math.max(1, destination.concurrency())) {
+        if (workers < Math.max(1, destination.concurrency()) && (workers == 0 || jobs.size() >= batchLimit)) {
             workers++;
             (platformThreads ? Thread.ofPlatform().daemon() : Thread.ofVirtual())
                     .name("deliver-" + destination.key()).start(this::work);
@@ -70,8 +79,11 @@ final class Lane {
         return workers == 0 && jobs.isEmpty();
     }
 
-    /** The next job, waiting up to the linger time; null means stop (the worker is no longer counted). */
-    private synchronized Job next() throws InterruptedException {
+    /**
+     * The next jobs, up to {@code max} of those queued now, waiting up to the linger time for the first; null
+     * means stop (the worker is no longer counted).
+     */
+    private synchronized List<Job> next(int max) throws InterruptedException {
         long deadline = System.nanoTime() + LINGER.toNanos();
         while (jobs.isEmpty() && running) {
             long left = deadline - System.nanoTime();
@@ -88,8 +100,14 @@ final class Lane {
         Job job = running ? jobs.poll() : null;
         if (job == null) {
             workers--;
+            return null;
         }
-        return job;
+        List<Job> batch = new ArrayList<>(Math.min(max, jobs.size() + 1));
+        batch.add(job);
+        while (batch.size() < max && !jobs.isEmpty()) {
+            batch.add(jobs.poll());
+        }
+        return batch;
     }
 
     private void work() {
@@ -101,12 +119,15 @@ final class Lane {
                 connections.acquire();
                 permit = true;
             }
+            if (platformThreads) {
+                LowPriority.lowerCurrentThread();
+            }
             try (DeliveryTarget target = opener.apply(destination)) {
                 open.add(target);
                 try {
-                    Job job;
-                    while ((job = next()) != null) {
-                        attempt.accept(job, target);
+                    List<Job> batch;
+                    while ((batch = next(Math.max(1, target.batchLimit()))) != null) {
+                        attempt.accept(batch, target);
                     }
                     counted = false;
                 } finally {

@@ -29,7 +29,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -61,6 +64,12 @@ public final class Scheduler implements AutoCloseable {
     private final Duration sweepInterval;
     private final Semaphore connections;
     private final Map<String, Lane> lanes = new HashMap<>();
+    /**
+     * Runs what follows a record reaching the journal (log lines, the retry flag). Its thread is started here,
+     * at the server's priority: a pool thread started lazily from a local delivery worker would inherit that
+     * worker's nice 10 ({@link LowPriority}; Linux threads inherit their creator's nice value).
+     */
+    private final ThreadPoolExecutor recorded = recordedExecutor();
     /** "id address" of every recipient being attempted now, for {@code posthorn queue list}. */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final Object signal = new Object();
@@ -209,7 +218,8 @@ public final class Scheduler implements AutoCloseable {
                     Destination d = destinations.get(group.getKey());
                     lanes.computeIfAbsent(d.key(), k -> new Lane(d, targets::open, this::attempt, this::giveBack,
                             this::workerFailed, d instanceof Destination.Remote ? connections : null,
-                            DeliveryTargets.filesystem(d))).add(new Lane.Job(message, group.getValue()));
+                            DeliveryTargets.filesystem(d), targets.batchLimit(d)))
+                            .add(new Lane.Job(message, group.getValue()));
                     handed.add(group.getKey());
                 }
             }
@@ -254,10 +264,78 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * One transaction on a worker's target; every failure, an {@link Error} included, becomes an outcome, so the
-     * state always moves on and no recipient stays in flight while the process lives.
+     * A worker's batch of transactions on its target, then one {@link DeliveryTarget#flush} that makes them
+     * durable together, then their outcomes recorded: a "delivered" is never recorded before the flush that makes
+     * it true (a crash in between repeats the delivery, which a Maildir recognises). After the flush each
+     * transaction settles its own outcomes ({@link Delivery#settled}): a copy that could not be made durable
+     * defers its recipients only. A flush that throws (a bug) defers every recipient the batch would have
+     * delivered. Every failure, an {@link Error} included, becomes an
+     * outcome, so the state always moves on and no recipient stays in flight while the process lives.
      */
-    private void attempt(Lane.Job job, DeliveryTarget target) {
+    private void attempt(List<Lane.Job> jobs, DeliveryTarget target) {
+        List<Lane.Job> ran = new ArrayList<>(jobs.size());
+        List<List<Outcome>> results = new ArrayList<>(jobs.size());
+        List<Delivery> deliveries = new ArrayList<>(jobs.size());
+        VirtualMachineError fatal = null;
+        int next = 0;
+        while (next < jobs.size() && fatal == null) {
+            Lane.Job job = jobs.get(next++);
+            VirtualMachineError[] thrown = {null};
+            Delivery[] committed = {null};
+            List<Outcome> outcomes = run(job, target, thrown, committed);
+            fatal = thrown[0];
+            if (outcomes != null) {
+                ran.add(job);
+                results.add(outcomes);
+                deliveries.add(committed[0]);
+            }
+        }
+        for (Lane.Job left : jobs.subList(next, jobs.size())) {
+            giveBack(left); // not attempted: the worker is not fit to go on
+        }
+        try {
+            target.flush();
+            for (int i = 0; i < results.size(); i++) {
+                if (deliveries.get(i) != null) {
+                    results.set(i, deliveries.get(i).settled(results.get(i))); // copy by copy
+                }
+            }
+        } catch (Throwable ex) {
+            LOG.error("a delivery batch of {} messages could not be made durable; its deliveries are deferred",
+                    ran.size(), ex);
+            for (int i = 0; i < results.size(); i++) {
+                results.set(i, undelivered(results.get(i), ex));
+            }
+            if (ex instanceof VirtualMachineError vm && fatal == null) {
+                fatal = vm;
+            }
+        }
+        for (int i = 0; i < ran.size(); i++) {
+            record(ran.get(i), results.get(i));
+        }
+        if (fatal != null) {
+            throw fatal; // recorded; the worker may not be fit to go on (its lane hands the rest back)
+        }
+    }
+
+    /** The outcomes of a batch whose flush failed: what was to be delivered is deferred, the rest stands. */
+    private static List<Outcome> undelivered(List<Outcome> outcomes, Throwable cause) {
+        List<Outcome> out = new ArrayList<>(outcomes.size());
+        Outcome deferred = deferred(1, cause).get(0);
+        for (Outcome o : outcomes) {
+            out.add(o.kind() == Outcome.Kind.DELIVERED ? deferred : o);
+        }
+        return out;
+    }
+
+    /**
+     * One transaction on a worker's target, not yet flushed: its outcomes, or null when it was not attempted (the
+     * message was deleted or held while it waited). An {@link Error} that means the worker is unfit is handed back
+     * in {@code fatal}, after the transaction was turned into deferred outcomes; a committed transaction is
+     * handed back in {@code committed} (its outcomes are settled after the flush).
+     */
+    private List<Outcome> run(Lane.Job job, DeliveryTarget target, VirtualMachineError[] fatal,
+                              Delivery[] committed) {
         QueuedMessage message = job.message();
         Envelope e = message.envelope();
         List<TargetRecipient> recipients = new ArrayList<>();
@@ -267,12 +345,12 @@ public final class Scheduler implements AutoCloseable {
             if (message.finishing) {
                 message.pendingJobs--;
                 job.recipients().forEach(i -> inFlight.remove(inFlightKey(e.id(), e.recipients().get(i).address())));
-                return; // deleted by the operator before its turn
+                return null; // deleted by the operator before its turn
             }
             if (message.state().held) {
                 // Held by the operator while it waited in the lane: "never attempted until released".
                 giveBack(job);
-                return;
+                return null;
             }
             redelivery = message.recovered;
             destination = message.state().byIndex(job.recipients().get(0)).destination;
@@ -291,7 +369,6 @@ public final class Scheduler implements AutoCloseable {
                 "8BITMIME".equalsIgnoreCase(e.body()), e.smtputf8(), e.ret(), e.envid(), redelivery);
         List<Outcome> outcomes;
         Delivery delivery = null;
-        Throwable fatal = null;
         try {
             delivery = target.start(m);
             recipients.forEach(delivery::addRecipient);
@@ -300,6 +377,7 @@ public final class Scheduler implements AutoCloseable {
             if (outcomes.size() != recipients.size()) {
                 throw new IllegalStateException(outcomes.size() + " outcomes for " + recipients.size() + " recipients");
             }
+            committed[0] = delivery;
         } catch (Throwable ex) {
             // An Error too (a signer's class that fails to initialise): the recipients are deferred, not stranded.
             LOG.error("queue id={} delivery attempt via {} failed", e.id(), destination, ex);
@@ -311,12 +389,9 @@ public final class Scheduler implements AutoCloseable {
                 }
             }
             outcomes = deferred(recipients.size(), ex);
-            fatal = ex instanceof VirtualMachineError ? ex : null;
+            fatal[0] = ex instanceof VirtualMachineError vm ? vm : null;
         }
-        record(job, outcomes);
-        if (fatal instanceof VirtualMachineError vm) {
-            throw vm; // recorded; the worker may not be fit to go on (its lane hands the rest back)
-        }
+        return outcomes;
     }
 
     private static List<Outcome> deferred(int count, Throwable cause) {
@@ -411,7 +486,7 @@ public final class Scheduler implements AutoCloseable {
                     message.dirty = true;
                 }
             }
-        });
+        }, recorded);
     }
 
     /** A store call that throws (a state too large to encode, say) is a failed save: the sweep tries again. */
@@ -649,7 +724,14 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
-    private static void retried(QueuedMessage message, CompletableFuture<Void> retry) {
+    private static ThreadPoolExecutor recordedExecutor() {
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon().name("queue-recorded").factory());
+        executor.prestartAllCoreThreads();
+        return executor;
+    }
+
+    private void retried(QueuedMessage message, CompletableFuture<Void> retry) {
         retry.whenCompleteAsync((ok, error) -> {
             if (error != null) {
                 LOG.error("queue id={} still cannot record its state: {}", message.id(), error.toString());
@@ -657,7 +739,7 @@ public final class Scheduler implements AutoCloseable {
                     message.dirty = true;
                 }
             }
-        });
+        }, recorded);
     }
 
     @Override
@@ -681,6 +763,7 @@ public final class Scheduler implements AutoCloseable {
         awaitIdle(all, Duration.ofSeconds(5));
         all.forEach(Lane::abortAll);
         awaitIdle(all, Duration.ofSeconds(2));
+        recorded.shutdown(); // what is queued still runs (log lines of the last records)
     }
 
     private static void awaitIdle(List<Lane> all, Duration limit) {

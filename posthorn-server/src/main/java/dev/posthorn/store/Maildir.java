@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * One Maildir mailbox ({@code tmp/ new/ cur/}) as Dovecot and mutt read it. A message is written to
  * {@code tmp/}, synced, renamed into {@code new/}, and {@code new/} is synced, so a crash never shows a half
- * message and never loses a delivered one.
+ * message and never loses a delivered one. A batch may write several files unsynced and sync them together
+ * ({@link SyncFs}) before any of them is renamed: the order (content durable, then the name) is the same.
  */
 public final class Maildir {
 
@@ -52,6 +53,14 @@ public final class Maildir {
      * {@code header} first, then {@code body}, and syncs it; nothing is visible to a reader yet.
      */
     public void prepare(String name, byte[] header, InputStream body) throws IOException {
+        prepare(name, header, body, true);
+    }
+
+    /**
+     * As {@link #prepare(String, byte[], InputStream)}; with {@code sync} false the file is not synced, and the
+     * caller must make it durable (a {@link SyncFs.Descriptor#sync} of the batch, or {@link #force}) before {@link #rename}.
+     */
+    public void prepare(String name, byte[] header, InputStream body, boolean sync) throws IOException {
         create();
         Path temporary = root.resolve("tmp").resolve(name);
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -59,15 +68,33 @@ public final class Maildir {
             OutputStream out = Channels.newOutputStream(channel);
             out.write(header);
             body.transferTo(out);
+            if (sync) {
+                channel.force(true);
+            }
+        }
+    }
+
+    /**
+     * Moves a prepared (and already durable) message into {@code new/}; the new name is durable only after a
+     * sync of {@code new/} ({@link GroupSync#fsyncDirectory}), which the caller does once for a batch.
+     */
+    public void rename(String name) throws IOException {
+        Files.move(root.resolve("tmp").resolve(name), newDirectory().resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Makes a prepared (unsynced) message in {@code tmp/} durable with an fsync of its own. */
+    public void force(String name) throws IOException {
+        try (FileChannel channel = FileChannel.open(root.resolve("tmp").resolve(name), StandardOpenOption.WRITE)) {
             channel.force(true);
         }
     }
 
-    /** Moves a prepared message into {@code new/} and makes the new name durable. */
-    public void publish(String name) throws IOException {
-        Files.move(root.resolve("tmp").resolve(name), newDirectory().resolve(name), StandardCopyOption.ATOMIC_MOVE);
-        // One directory fsync covers every delivery that renamed into new/ meanwhile (group commit).
-        GroupSync.of(newDirectory()).sync();
+    /**
+     * Takes a renamed message out of {@code new/} again (its name could not be made durable, so it is not
+     * delivered): a repetition of the delivery writes it afresh.
+     */
+    public void withdraw(String name) throws IOException {
+        Files.deleteIfExists(newDirectory().resolve(name));
     }
 
     /** Drops a prepared message that will not be published. */

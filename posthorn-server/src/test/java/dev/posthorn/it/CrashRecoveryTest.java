@@ -72,6 +72,73 @@ class CrashRecoveryTest {
         }
     }
 
+    /**
+     * The same promise when the kill falls inside a batched local delivery (issue 15), exactly in its
+     * at-least-once window: one delivery worker, batches of up to 64, and a test-only pause point
+     * ({@code posthorn.test.flush-pause}) that holds the first batch's flush after its files were renamed into
+     * {@code new/} and {@code new/} was synced, before the queue records them. The server is killed there. After
+     * the restart the delivery is repeated, the Maildir recognises at least one copy by its name
+     * ({@code already-delivered}), and every acknowledged message is in the Maildir exactly once.
+     */
+    @Test
+    void sigkillDuringABatchedDeliveryLosesNothingAndRepeatsNothing() throws Exception {
+        int port = RunningServer.freePort();
+        Path log = dataDir.resolveSibling(dataDir.getFileName() + "-batch-server.log");
+        Path config = dataDir.resolveSibling(dataDir.getFileName() + "-batch.toml");
+        Files.writeString(config, "[mailauth]\nenabled = false\n[delivery]\nlocal_concurrency = 1\nlocal_batch = 64\n");
+        Path sentinel = dataDir.resolveSibling(dataDir.getFileName() + "-flush-pause");
+        Path reached = sentinel.resolveSibling(sentinel.getFileName() + ".reached");
+        Files.writeString(sentinel, "");
+        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        AtomicBoolean stop = new AtomicBoolean();
+        Path mailbox = dataDir.resolve("mail/localhost/postmaster");
+
+        ServerProcess first = ServerProcess.startWithJvmOptions(List.of("-Dposthorn.test.flush-pause=" + sentinel),
+                dataDir, port, log, "--config", config.toString());
+        List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int sender = t;
+            senders.add(Thread.ofVirtual().start(() -> send(port, sender, acknowledged, stop)));
+        }
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!Files.exists(reached) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        boolean inWindow = Files.exists(reached);
+        first.kill();
+        stop.set(true);
+        for (Thread sender : senders) {
+            sender.join(10_000);
+        }
+        Files.deleteIfExists(sentinel);
+        assertThat(inWindow).as("the kill fell between a batch's renames and the queue's record").isTrue();
+        long inNewAtKill = count(mailbox.resolve("new"));
+        String before = Files.readString(log);
+        System.out.printf("CrashRecoveryTest (batch): %d acknowledged, %d in new/ at SIGKILL%n",
+                acknowledged.size(), inNewAtKill);
+        assertThat(inNewAtKill).as("copies in new/ and not recorded at the kill").isPositive();
+
+        try (ServerProcess second = ServerProcess.start(dataDir, port, log, "--config", config.toString())) {
+            awaitEmptyQueue(dataDir.resolve("queue"), 30_000);
+            Map<String, Integer> delivered = deliveredMarkers(mailbox);
+            assertThat(delivered.keySet()).as("every 250 is delivered").containsAll(acknowledged);
+            assertThat(delivered).as("nothing is delivered twice").allSatisfy((marker, count) ->
+                    assertThat(count).as(marker).isEqualTo(1));
+            String after = Files.readString(log).substring(before.length());
+            assertThat(after.lines().filter(l -> l.contains("status=already-delivered")).count())
+                    .as("copies of the killed batch recognised in new/ after the restart").isPositive();
+        }
+    }
+
+    private static long count(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.count();
+        }
+    }
+
     /** One client: a connection reused for message after message until the server dies or we stop. */
     private static void send(int port, int sender, Set<String> acknowledged, AtomicBoolean stop) {
         int n = 0;

@@ -23,7 +23,13 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     public static ServerProcess start(Path dataDir, int mxPort, Path log, String... extraArgs) throws IOException {
-        return start(List.of(), dataDir, mxPort, log, extraArgs);
+        return start(List.of(), List.of(), dataDir, mxPort, log, extraArgs);
+    }
+
+    /** As {@link #start}, with JVM options (a test-only system property, {@code -Dname=value}). */
+    public static ServerProcess startWithJvmOptions(List<String> jvmOptions, Path dataDir, int mxPort, Path log,
+            String... extraArgs) throws IOException {
+        return start(List.of(), jvmOptions, dataDir, mxPort, log, extraArgs);
     }
 
     /**
@@ -32,15 +38,18 @@ public final class ServerProcess implements AutoCloseable {
      */
     public static ServerProcess startWithOpenFileLimit(int maxOpenFiles, Path dataDir, int mxPort, Path log,
             String... extraArgs) throws IOException {
-        return start(List.of("/bin/sh", "-c", "ulimit -n " + maxOpenFiles + " && exec \"$@\"", "sh"), dataDir,
+        return start(List.of("/bin/sh", "-c", "ulimit -n " + maxOpenFiles + " && exec \"$@\"", "sh"), List.of(), dataDir,
                 mxPort, log, extraArgs);
     }
 
-    private static ServerProcess start(List<String> prefix, Path dataDir, int mxPort, Path log, String... extraArgs)
-            throws IOException {
+    private static ServerProcess start(List<String> prefix, List<String> jvmOptions, Path dataDir, int mxPort,
+            Path log, String... extraArgs) throws IOException {
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED")); // as the jar's manifest says (syncfs, setpriority via FFM)
+        command.addAll(jvmOptions);
+        command.addAll(List.of(
                 "-cp", System.getProperty("java.class.path"),
                 "dev.posthorn.cli.Main", "serve",
                 "--data-dir", dataDir.toString(), "--hostname", "crash.posthorn.test",

@@ -20,6 +20,15 @@ public interface Delivery {
     /** Makes the delivery final where it succeeded; one outcome per recipient, in order. */
     List<Outcome> commit();
 
+    /**
+     * After its target's {@link DeliveryTarget#flush}: the outcomes that hold, given those {@link #commit}
+     * promised. A target that settles each copy on its own turns the "delivered" of a copy it could not make
+     * durable into a deferral here; the default (no batching) keeps the promise.
+     */
+    default List<Outcome> settled(List<Outcome> promised) {
+        return promised;
+    }
+
     /** Gives up before {@link #commit}: whatever the target can still undo is undone. */
     void abort();
 }

@@ -10,6 +10,23 @@ public interface DeliveryTarget extends AutoCloseable {
     /** Starts a transaction for one message. */
     Delivery start(TargetMessage message);
 
+    /**
+     * How many transactions a worker may commit before it calls {@link #flush}. 1 (the default): every
+     * {@link Delivery#commit} is final when it returns (LMTP and SMTP: the server's reply is).
+     */
+    default int batchLimit() {
+        return 1;
+    }
+
+    /**
+     * Makes every transaction committed since the last flush final. Until it returns, the "delivered" outcomes
+     * their commits returned are promises, and nothing may record them; after it, each transaction's
+     * {@link Delivery#settled} says which hold (a copy that could not be made durable is deferred alone). When it
+     * throws (a bug), none of them holds. A Maildir syncs a batch of files here with one {@code syncfs}.
+     */
+    default void flush() throws java.io.IOException {
+    }
+
     /** Closes whatever the target keeps open (a connection: QUIT). */
     @Override
     void close();

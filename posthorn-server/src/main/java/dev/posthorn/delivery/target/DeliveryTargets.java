@@ -29,6 +29,7 @@ public final class DeliveryTargets {
     private final OutboundFilter filter;
     private final LmtpConnector lmtp;
     private final int localConcurrency;
+    private final int localBatch;
     private final int lmtpConnections;
 
     /**
@@ -46,6 +47,7 @@ public final class DeliveryTargets {
         this.filter = filter;
         this.lmtp = lmtp;
         this.localConcurrency = Math.max(1, delivery.localConcurrency);
+        this.localBatch = Math.max(1, delivery.localBatch);
         this.lmtpConnections = Math.max(1, delivery.lmtpConnections);
         this.defaultLocal = usable(LocalTransport.parse(delivery.local, "delivery.local"), "delivery.local");
         for (Map.Entry<String, String> e : delivery.domains.entrySet()) {
@@ -82,11 +84,16 @@ public final class DeliveryTargets {
     /** A target for one worker of this destination. */
     public DeliveryTarget open(Destination destination) {
         return switch (destination) {
-            case Destination.Mailbox m -> new MaildirTarget(mailboxes);
+            case Destination.Mailbox m -> new MaildirTarget(mailboxes, localBatch);
             case Destination.Lmtp l -> new LmtpTarget(l.endpoint(), lmtp, LmtpConnector.Deadlines.from(queue));
             case Destination.Remote r -> new RemoteSmtpTarget(new DestinationSession(r.route(), resolver, client,
                     queue.maxMessagesPerConnection), filter);
         };
+    }
+
+    /** How many transactions a worker of this destination makes durable together ({@link DeliveryTarget#batchLimit}). */
+    public int batchLimit(Destination destination) {
+        return destination instanceof Destination.Mailbox ? localBatch : 1;
     }
 
     /** Whether this destination's workers do blocking file work (then they run on platform threads). */

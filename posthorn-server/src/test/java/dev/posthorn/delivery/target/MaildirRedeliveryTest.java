@@ -28,8 +28,9 @@ class MaildirRedeliveryTest {
 
     private static final byte[] BODY = "Subject: once\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    private static List<Outcome> deliver(LocalDelivery mailboxes, TargetMessage message, int index) {
-        Delivery d = new MaildirTarget(mailboxes).start(message);
+    private static List<Outcome> deliver(LocalDelivery mailboxes, TargetMessage message, int index) throws Exception {
+        MaildirTarget target = new MaildirTarget(mailboxes);
+        Delivery d = target.start(message);
         d.addRecipient(new TargetRecipient("bob@posthorn.test", index, Set.of(), null));
         d.body(new MessageContent() {
             @Override
@@ -47,7 +48,9 @@ class MaildirRedeliveryTest {
                 return BODY.length;
             }
         });
-        return d.commit();
+        List<Outcome> outcomes = d.commit();
+        target.flush(); // the outcomes hold once the batch is durable
+        return outcomes;
     }
 
     private long copies() throws Exception {
