@@ -17,6 +17,7 @@ import dev.posthorn.spool.SpoolWriter;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -595,11 +596,19 @@ public final class SmtpSession implements Runnable {
             send(reply);
             return true;
         }
+        try {
+            services.onAccepted().accept(envelope);
+        } catch (UncheckedIOException e) {
+            // Only a taker that keeps nothing of the message throws (test mode's capture): no 250 was sent, so the
+            // transaction fails like a spool failure (RFC 5321 §4.2.5).
+            LOG.error("{} not taken after the spool: {}", writer.id(), e.getCause().toString());
+            send(protocol.commitFailed(false));
+            return true;
+        }
         accepted++;
         log.accepted(envelope);
         send(reply);
         services.metrics().accepted(port, envelope.size(), java.time.Duration.ofNanos(System.nanoTime() - contentEnded));
-        services.onAccepted().accept(envelope);
         return true;
     }
 
