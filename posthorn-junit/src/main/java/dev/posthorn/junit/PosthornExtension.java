@@ -145,9 +145,11 @@ public final class PosthornExtension implements BeforeAllCallback, AfterAllCallb
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        // Only for a static field: one server for the class, unless every method wants its own.
-        if (!perMethod) {
+        // Only for a static field: one server for the class, unless every method wants its own. A @Nested class
+        // runs beforeAll again inside its outer class's: it shares the server the outer class started.
+        if (!perMethod && server == null) {
             classScoped = true;
+            startedBy = context.getUniqueId();
             startServer();
         }
     }
@@ -178,11 +180,19 @@ public final class PosthornExtension implements BeforeAllCallback, AfterAllCallb
 
     @Override
     public void afterAll(ExtensionContext context) {
-        stopServer();
+        // Only the class that started the server stops it: a @Nested class's end is not its outer class's.
+        if (context.getUniqueId().equals(startedBy)) {
+            stopServer();
+            startedBy = null;
+            classScoped = false;
+        }
     }
 
     /** Started in beforeAll: lives until afterAll. */
     private boolean classScoped;
+
+    /** The unique id of the class context whose beforeAll started the server (null when none did). */
+    private String startedBy;
 
     private void startServer() throws IOException, GeneralSecurityException {
         dataDir = Files.createTempDirectory("posthorn-junit");

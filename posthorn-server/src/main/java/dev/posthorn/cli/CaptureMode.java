@@ -15,10 +15,18 @@ import java.time.Clock;
 record CaptureMode(TestMode testMode, CaptureApi api) {
 
     /**
-     * @throws IllegalArgumentException when the web server would listen beyond loopback (captured mail is for the
-     *                                  tests on this machine, and the capture API has no authentication)
+     * @throws IllegalArgumentException when the web server or an SMTP listener would listen beyond loopback
+     *                                  (captured mail is for the tests on this machine, the capture API has no
+     *                                  authentication, and SMTP in capture mode accepts every recipient without
+     *                                  sender binding or mail authentication: an open sink on a public address)
      */
     static CaptureMode create(PosthornConfig config, Path scriptFile, boolean toDisk) throws IOException {
+        for (String bind : config.listen.bind) {
+            if (!InetAddress.getByName(bind).isLoopbackAddress()) {
+                throw new IllegalArgumentException("--capture accepts mail for every recipient, so SMTP only on "
+                        + "loopback: [listen] bind = \"" + bind + "\" is not (use 127.0.0.1)");
+            }
+        }
         if (config.web.port != 0 && !InetAddress.getByName(config.web.bind).isLoopbackAddress()) {
             throw new IllegalArgumentException("--capture serves captured mail without authentication, so only on "
                     + "loopback: [web] bind = \"" + config.web.bind + "\" is not (use 127.0.0.1)");

@@ -3,8 +3,8 @@ package dev.posthorn.server;
 import dev.posthorn.spool.Envelope;
 
 /**
- * Test mode: takes every accepted message in place of delivery. Called on the session's thread after the
- * {@code 250} is written and before it is flushed, so a client whose send has returned finds its message there.
+ * Test mode: takes every accepted message in place of delivery. Called on the session's thread before the
+ * {@code 250} is written, so a client whose send has returned finds its message there.
  */
 @FunctionalInterface
 public interface CaptureSink {

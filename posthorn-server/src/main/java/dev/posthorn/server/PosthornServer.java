@@ -167,8 +167,15 @@ public final class PosthornServer implements AutoCloseable {
             throw e;
         }
         try {
-            server.secureDelivery.start();
-            server.scheduler.start();
+            if (testMode.capture() == null) {
+                server.secureDelivery.start();
+                server.scheduler.start();
+            } else {
+                // Capture mode delivers nothing: neither what it captures nor what an earlier run left queued in
+                // this data directory (nor TLS reports). The queue stays on disk, untouched, for a normal start.
+                LOG.info("capture mode: outbound delivery is off; {} message(s) queued in {} stay there",
+                        server.queue.messages().size(), server.spool.directory());
+            }
             server.controlDesk.start();
             server.watchdog = new SessionWatchdog(server.sessions, server.services.clock());
             server.openListeners();
@@ -263,24 +270,36 @@ public final class PosthornServer implements AutoCloseable {
     }
 
     /**
-     * Test mode: the message goes to the capture sink instead of the queue, then leaves the spool. Should its
-     * content not be readable, it stays queued rather than lost.
+     * Test mode: the message goes to the capture sink instead of the queue, then leaves the spool. Called before
+     * the {@code 250} is sent: should its content not be readable, the message is taken out of the spool again
+     * and the transaction fails ({@code 451 4.3.0}, see {@link SessionServices#onAccepted()}); it is never queued,
+     * since capture mode accepted its recipients as local whatever their domain.
      */
     private void captured(Envelope envelope, CaptureSink capture) {
         byte[] content;
         try (java.io.InputStream in = spool.openContent(envelope.id())) {
             content = in.readAllBytes();
         } catch (IOException e) {
-            LOG.error("capture: cannot read {} from the spool, left in the queue: {}", envelope.id(), e.toString());
-            scheduler.accepted(envelope);
-            return;
+            LOG.error("capture: cannot read {} from the spool, the transaction fails: {}", envelope.id(), e.toString());
+            removeCaptured(envelope.id());
+            throw new java.io.UncheckedIOException(e);
         }
         try {
             capture.accepted(envelope, content);
         } catch (RuntimeException e) {
             LOG.error("capture: the sink failed on {}", envelope.id(), e);
         }
-        spool.remove(envelope.id());
+        removeCaptured(envelope.id());
+    }
+
+    /** Out of the spool once captured; a failure leaves files that the next start would queue, so it is logged. */
+    private void removeCaptured(String id) {
+        spool.remove(id).whenComplete((done, failure) -> {
+            if (failure != null) {
+                LOG.error("capture: {} could not be removed from the spool {}: {}", id, spool.directory(),
+                        failure.toString());
+            }
+        });
     }
 
     /** A DSN goes through the queue like any message: null reverse-path, one recipient (RFC 3461 §6). */

@@ -1,5 +1,6 @@
 package dev.posthorn.testmode;
 
+import dev.posthorn.codes.Reply;
 import dev.posthorn.smtp.session.ReplyScript;
 import java.util.List;
 import java.util.Objects;
@@ -16,6 +17,30 @@ public record Rule(ReplyScript.Stage stage, String sender, String recipient, Beh
     public Rule {
         Objects.requireNonNull(stage, "stage");
         Objects.requireNonNull(behaviour, "behaviour");
+        Reply reply = switch (behaviour) {
+            case Behaviour.Answer answer -> answer.reply();
+            case Behaviour.FailFirst failFirst -> failFirst.reply();
+            default -> null;
+        };
+        if (reply != null && reply.code() < 400 && !positiveCodes(stage).contains(reply.code())) {
+            throw new IllegalArgumentException("a scripted positive reply at " + stage + " must have the code the "
+                    + "server answers there (" + positiveCodes(stage).stream().map(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining(" or ")) + "), not " + reply.code()
+                    + ": another code would put the client out of step with the session");
+        }
+    }
+
+    /**
+     * The positive codes the server itself answers at a stage (RFC 5321 §4.3.2; RFC 3207 §4 for STARTTLS, RFC 4954
+     * §4 for AUTH's 334 challenge and 235): a scripted positive reply may change their text, not their meaning.
+     */
+    static List<Integer> positiveCodes(ReplyScript.Stage stage) {
+        return switch (stage) {
+            case CONNECT, STARTTLS -> List.of(220);
+            case AUTH -> List.of(334, 235);
+            case DATA -> List.of(354);
+            case EHLO, MAIL, RCPT, END_OF_DATA -> List.of(250);
+        };
     }
 
     boolean matches(ReplyScript.Moment moment) {

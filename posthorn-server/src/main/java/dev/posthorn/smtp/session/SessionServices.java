@@ -19,7 +19,9 @@ import java.util.function.Function;
  * when TLS is not available; {@code sasl} is null where AUTH is not offered; {@code authentication} is null
  * when mail authentication (checks, signing) is not wired; {@code metrics} counts connections, replies and
  * messages ({@link MailMetrics#NONE} when nothing is measured); {@code script} is null except in test mode
- * ({@link ReplyScript}).
+ * ({@link ReplyScript}). {@code onAccepted} takes each committed message before its {@code 250} is sent; it may
+ * throw {@link java.io.UncheckedIOException} only when it has kept nothing of the message (test mode's capture),
+ * and the transaction then fails with {@code 451 4.3.0}.
  */
 public record SessionServices(
         String hostname,

@@ -17,6 +17,7 @@ import dev.posthorn.spool.SpoolWriter;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -289,12 +290,17 @@ public final class SmtpSession implements Runnable {
         return decision == null ? ReplyScript.PROCEED : decision;
     }
 
-    /** A scripted positive reply takes the place of the server's own positive reply; refusals stay as they are. */
+    /**
+     * A scripted positive reply takes the place of the server's own positive reply with the same code; refusals
+     * stay as they are, and so does a reply of another code (a 235 for AUTH's 334 challenge, say), which would put
+     * the client out of step with the session.
+     */
     private static Action withPositiveReply(Action action, Reply reply) {
         return switch (action) {
-            case Action.Respond respond when respond.reply().code() < 400 -> new Action.Respond(reply);
-            case Action.ReceiveData data -> new Action.ReceiveData(reply, data.transaction());
-            case Action.StartTls startTls -> new Action.StartTls(reply);
+            case Action.Respond respond when respond.reply().code() == reply.code() -> new Action.Respond(reply);
+            case Action.ReceiveData data when data.goAhead().code() == reply.code() ->
+                    new Action.ReceiveData(reply, data.transaction());
+            case Action.StartTls startTls when startTls.ready().code() == reply.code() -> new Action.StartTls(reply);
             default -> action;
         };
     }
@@ -595,11 +601,19 @@ public final class SmtpSession implements Runnable {
             send(reply);
             return true;
         }
+        try {
+            services.onAccepted().accept(envelope);
+        } catch (UncheckedIOException e) {
+            // Only a taker that keeps nothing of the message throws (test mode's capture): no 250 was sent, so the
+            // transaction fails like a spool failure (RFC 5321 §4.2.5).
+            LOG.error("{} not taken after the spool: {}", writer.id(), e.getCause().toString());
+            send(protocol.commitFailed(false));
+            return true;
+        }
         accepted++;
         log.accepted(envelope);
         send(reply);
         services.metrics().accepted(port, envelope.size(), java.time.Duration.ofNanos(System.nanoTime() - contentEnded));
-        services.onAccepted().accept(envelope);
         return true;
     }
 
