@@ -21,6 +21,11 @@ record CaptureMode(TestMode testMode, CaptureApi api) {
      *                                  sender binding or mail authentication: an open sink on a public address)
      */
     static CaptureMode create(PosthornConfig config, Path scriptFile, boolean toDisk) throws IOException {
+        if (config.store.isPostgresql()) {
+            // With a shared store each message is a row other nodes may claim and deliver before capture removes it.
+            throw new IllegalArgumentException("--capture keeps mail on this machine, and [store] kind = \"postgresql\""
+                    + " shares it with other nodes (use the files store: remove [store] for a test server)");
+        }
         for (String bind : config.listen.bind) {
             if (!InetAddress.getByName(bind).isLoopbackAddress()) {
                 throw new IllegalArgumentException("--capture accepts mail for every recipient, so SMTP only on "

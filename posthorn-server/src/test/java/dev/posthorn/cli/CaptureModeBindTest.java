@@ -38,4 +38,15 @@ class CaptureModeBindTest {
     void captureTakesLoopbackListeners() throws Exception {
         assertThat(CaptureMode.create(config("127.0.0.1", "::1"), null, false).testMode().capture()).isNotNull();
     }
+
+    @Test
+    void captureRefusesASharedStore() {
+        PosthornConfig config = config("127.0.0.1");
+        config.store.kind = "postgresql";
+        config.store.url = "jdbc:postgresql://127.0.0.1:1/posthorn";
+        assertThatThrownBy(() -> CaptureMode.create(config, null, false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--capture keeps mail on this machine, and [store] kind = \"postgresql\" shares it with other"
+                        + " nodes (use the files store: remove [store] for a test server)");
+    }
 }
