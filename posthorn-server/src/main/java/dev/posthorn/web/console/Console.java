@@ -370,11 +370,14 @@ public final class Console implements WebModule {
     }
 
     /**
-     * HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it), Path=/admin, Secure over
-     * HTTPS; {@code maxAge} 0 deletes it, -1 keeps it for the browser session.
+     * HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it), Secure over HTTPS;
+     * {@code maxAge} 0 deletes it, -1 keeps it for the browser session. The session cookie has Path=/: the REST
+     * API under /api/v1 takes the session too (RFC 6265 §5.1.4: a cookie with Path=/admin never reaches it); the
+     * login form's token needs only /admin.
      */
     static String cookie(String name, String value, boolean secure, int maxAge) {
-        return name + "=" + value + "; Path=/admin; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
+        String path = name.equals(ConsoleSessions.COOKIE) ? "/" : "/admin";
+        return name + "=" + value + "; Path=" + path + "; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
                 + (maxAge >= 0 ? "; Max-Age=" + maxAge : "");
     }
 
