@@ -79,11 +79,6 @@ public final class Console implements WebModule {
         return new DirectoryPages(this, server);
     }
 
-    /** The sessions, shared with the API ({@link ConsoleApi}): a logged-in browser may call it too. */
-    ConsoleSessions sessions() {
-        return sessions;
-    }
-
     @Override
     public void register(Routes routes) {
         routes.get("/admin", guarded(request -> redirect("/admin/dashboard")));
@@ -118,11 +113,7 @@ public final class Console implements WebModule {
      */
     Endpoint authenticated(SessionEndpoint endpoint) {
         return request -> {
-            Optional<ConsoleSessions.Session> found = sessions.find(request.header("cookie"));
-            if (found.isPresent() && !server.adminLogin().stillAdmin(found.get().account())) {
-                sessions.close(found.get().id());
-                found = Optional.empty();
-            }
+            Optional<ConsoleSessions.Session> found = live(request.header("cookie"));
             boolean post = request.method().equals("POST");
             if (found.isEmpty()) {
                 return post ? refuse(403, "Not logged in", "Log in again: the session has ended or never began.")
@@ -137,6 +128,19 @@ public final class Console implements WebModule {
             }
             return endpoint.handle(request, session);
         };
+    }
+
+    /**
+     * The cookie's session if its account is still an administrator with the password it logged in with; else
+     * the session ends here. A password change or a withdrawn admin flag so ends every session at its next request.
+     */
+    Optional<ConsoleSessions.Session> live(String cookieHeader) {
+        Optional<ConsoleSessions.Session> found = sessions.find(cookieHeader);
+        if (found.isPresent() && !server.adminLogin().stillAdmin(found.get().account(), found.get().credential())) {
+            sessions.close(found.get().id());
+            return Optional.empty();
+        }
+        return found;
     }
 
     private WebResponse loginForm(WebRequest request) {
@@ -161,7 +165,12 @@ public final class Console implements WebModule {
         switch (outcome) {
             case ADMITTED -> {
                 String account = server.adminLogin().canonical(user);
-                ConsoleSessions.Session session = sessions.open(account);
+                // The browser's previous session (another account's, or this one's) ends: one cookie, one session.
+                String previous = ConsoleSessions.cookie(request.header("cookie"), ConsoleSessions.COOKIE);
+                if (previous != null) {
+                    sessions.close(previous);
+                }
+                ConsoleSessions.Session session = sessions.open(account, server.adminLogin().credential(account));
                 LOG.info("console: actor={} action=login from={}", account, request.client());
                 return redirect("/admin/queue")
                         .withHeader("Set-Cookie", cookie(ConsoleSessions.COOKIE, session.id(), request.secure(), -1));

@@ -48,14 +48,14 @@ public final class ConsoleApi implements WebModule {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PosthornServer server;
-    private final ConsoleSessions sessions;
+    private final Console console;
     private final boolean loopbackOnly;
     private final Clock clock;
     private final byte[] openApi;
 
     public ConsoleApi(PosthornServer server, Console console, boolean loopbackOnly, Clock clock) throws IOException {
         this.server = server;
-        this.sessions = console.sessions();
+        this.console = console;
         this.loopbackOnly = loopbackOnly;
         this.clock = clock;
         try (InputStream in = ConsoleApi.class.getResourceAsStream("/web/openapi.json")) {
@@ -124,8 +124,8 @@ public final class ConsoleApi implements WebModule {
             return token.filter(t -> directory.isAdmin(t.account()))
                     .map(t -> new Caller(t.account(), "token " + t.id()));
         }
-        Optional<ConsoleSessions.Session> session = sessions.find(request.header("cookie"));
-        if (session.isEmpty() || !server.adminLogin().stillAdmin(session.get().account())) {
+        Optional<ConsoleSessions.Session> session = console.live(request.header("cookie"));
+        if (session.isEmpty()) {
             return Optional.empty();
         }
         boolean safe = request.method().equals("GET") || request.method().equals("HEAD");

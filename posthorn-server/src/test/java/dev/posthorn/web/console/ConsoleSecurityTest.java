@@ -80,6 +80,15 @@ class ConsoleSecurityTest {
         assertThat(server.server().store().directory().hostsDomain("added.test")).isTrue();
     }
 
+    /** A password change (e.g. after a compromise) must end the account's console sessions. */
+    @Test
+    void aPasswordChangeEndsTheSession() throws Exception {
+        assertThat(logIn().statusCode()).isEqualTo(303);
+        server.server().store().directory().setPassword(ADMIN, "a new password after a leak".toCharArray());
+        HttpResponse<String> after = get("/admin/queue");
+        assertThat(after.statusCode()).as("the old session still opens the queue").isEqualTo(303);
+    }
+
     private double rejected() {
         return server.server().metrics().registry().find("posthorn.messages.rejected").counters().stream()
                 .mapToDouble(Counter::count).sum();
