@@ -29,8 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The operator's console under {@code /admin}, on the reference site's server with its templates and look: the
@@ -44,7 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Console implements WebModule {
 
-    private static final Logger LOG = LoggerFactory.getLogger("posthorn.console");
     /** The login form's own CSRF token (double submit): there is no session before the login. */
     static final String LOGIN_COOKIE = "posthorn_login";
     static final List<String> STATES = List.of("", "queued", "active", "deferred", "held");
@@ -121,7 +118,7 @@ public final class Console implements WebModule {
             }
             ConsoleSessions.Session session = found.get();
             if (post && !ConsoleSessions.sameToken(request.field("csrf"), session.csrf())) {
-                LOG.warn("console: {} {} by {} from {} refused: the form's CSRF token is missing or wrong",
+                AuditLog.warn("console: {} {} by {} from {} refused: the form's CSRF token is missing or wrong",
                         request.method(), request.path(), session.account(), request.client());
                 return refuse(403, "Form refused", "The form was sent without its security token. Reload the page "
                         + "and send it again.");
@@ -152,7 +149,7 @@ public final class Console implements WebModule {
     private WebResponse login(WebRequest request) throws Exception {
         String expected = ConsoleSessions.cookie(request.header("cookie"), LOGIN_COOKIE);
         if (!ConsoleSessions.sameToken(request.field("csrf"), expected)) {
-            LOG.warn("console: login from {} refused: the form's CSRF token is missing or wrong", request.client());
+            AuditLog.warn("console: login from {} refused: the form's CSRF token is missing or wrong", request.client());
             return refuse(403, "Form refused", "The login form was sent without its security token. Open the "
                     + "login page again.");
         }
@@ -171,17 +168,17 @@ public final class Console implements WebModule {
                     sessions.close(previous);
                 }
                 ConsoleSessions.Session session = sessions.open(account, server.adminLogin().credential(account));
-                LOG.info("console: actor={} action=login from={}", account, request.client());
+                AuditLog.info("console: actor={} action=login from={}", account, request.client());
                 return redirect("/admin/queue")
                         .withHeader("Set-Cookie", cookie(ConsoleSessions.COOKIE, session.id(), request.secure(), -1));
             }
             case THROTTLED -> {
-                LOG.warn("console: login as {} from {} throttled", printable(user), request.client());
+                AuditLog.warn("console: login as {} from {} throttled", user, request.client());
                 return loginAgain(request, 429, user, "Too many failed logins from this address or for this "
                         + "account. Wait a while, then try again.");
             }
             default -> {
-                LOG.warn("console: login as {} from {} refused", printable(user), request.client());
+                AuditLog.warn("console: login as {} from {} refused", user, request.client());
                 return loginAgain(request, 401, user, "Wrong address or password, or the account is not an "
                         + "administrator.");
             }
@@ -196,7 +193,7 @@ public final class Console implements WebModule {
 
     private WebResponse logout(WebRequest request, ConsoleSessions.Session session) {
         sessions.close(session.id());
-        LOG.info("console: actor={} action=logout from={}", session.account(), request.client());
+        AuditLog.info("console: actor={} action=logout from={}", session.account(), request.client());
         return redirect("/admin/login").withHeader("Set-Cookie", cookie(ConsoleSessions.COOKIE, "", request.secure(), 0));
     }
 
@@ -257,8 +254,8 @@ public final class Console implements WebModule {
         }
         QueueActions.Result result = QueueActions.apply(server.queue(),
                 new QueueActions.Request(verb, new QueueSelector(ids, false, null, null, null, null), false), clock);
-        LOG.info("console: actor={} action=queue-{} target={} changed={} unknown={} from={}", session.account(),
-                verb.name().toLowerCase(Locale.ROOT), printable(String.join(",", ids)), result.ids().size(),
+        AuditLog.info("console: actor={} action=queue-{} target={} changed={} unknown={} from={}", session.account(),
+                verb.name().toLowerCase(Locale.ROOT), String.join(",", ids), result.ids().size(),
                 result.unknown().size(), request.client());
         if (verb == QueueActions.Verb.DELETE && back.startsWith("/admin/queue/")) {
             back = "/admin/queue";

@@ -32,8 +32,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The admin REST API under {@code /api/v1}: the console's and the CLI's operations as JSON (queue, users, aliases,
@@ -44,7 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConsoleApi implements WebModule {
 
-    private static final Logger LOG = LoggerFactory.getLogger("posthorn.console");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PosthornServer server;
@@ -220,8 +217,8 @@ public final class ConsoleApi implements WebModule {
         }
         QueueActions.Result result = QueueActions.apply(server.queue(),
                 new QueueActions.Request(verb, new QueueSelector(ids, false, null, null, null, null), false), clock);
-        LOG.info("api: actor={} via={} action=queue-{} target={} changed={} unknown={} from={}", caller.account(),
-                caller.via(), verb.name().toLowerCase(Locale.ROOT), Console.printable(String.join(",", ids)),
+        AuditLog.info("api: actor={} via={} action=queue-{} target={} changed={} unknown={} from={}", caller.account(),
+                caller.via(), verb.name().toLowerCase(Locale.ROOT), String.join(",", ids),
                 result.ids().size(),
                 result.unknown().size(), request.client());
         Map<String, Object> answer = new LinkedHashMap<>();
@@ -379,12 +376,12 @@ public final class ConsoleApi implements WebModule {
         try {
             change.run();
         } catch (RuntimeException e) {
-            LOG.warn("api: actor={} via={} action={} target={} failed: {}", caller.account(), caller.via(), action,
-                    Console.printable(target), e.getMessage());
+            AuditLog.warn("api: actor={} via={} action={} target={} from={} failed: {}", caller.account(),
+                    caller.via(), action, target, request.client(), e.getMessage());
             return error(400, e.getMessage() == null ? e.toString() : e.getMessage());
         }
-        LOG.info("api: actor={} via={} action={} target={} from={}", caller.account(), caller.via(), action,
-                Console.printable(target), request.client());
+        AuditLog.info("api: actor={} via={} action={} target={} from={}", caller.account(), caller.via(), action,
+                target, request.client());
         return status == 204 ? new WebResponse(204, WebResponse.JSON, new byte[0], Caching.NONE, Map.of())
                 : json(status, Map.of("done", action, "target", target));
     }

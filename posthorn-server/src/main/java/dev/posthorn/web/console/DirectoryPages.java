@@ -9,8 +9,6 @@ import dev.posthorn.web.http.WebResponse;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The console's users, aliases and domains: what {@code posthorn user} and {@code posthorn domain} do, on the
@@ -18,7 +16,6 @@ import org.slf4j.LoggerFactory;
  */
 final class DirectoryPages implements WebModule {
 
-    private static final Logger LOG = LoggerFactory.getLogger("posthorn.console");
 
     /** What the page says after a change, by the change's name: fixed texts, nothing from the address bar. */
     private static final Map<String, String> NOTICES = Map.ofEntries(
@@ -105,12 +102,12 @@ final class DirectoryPages implements WebModule {
         try {
             change.run();
         } catch (RuntimeException e) {
-            LOG.warn("console: actor={} action={} target={} from={} refused: {}", session.account(), action,
-                    Console.printable(target), request.client(), e.getMessage());
+            AuditLog.warn("console: actor={} action={} target={} from={} refused: {}", session.account(), action,
+                    target, request.client(), e.getMessage());
             return Console.redirect(back + "?done=refused");
         }
-        LOG.info("console: actor={} action={} target={} from={}", session.account(), action,
-                Console.printable(target), request.client());
+        AuditLog.info("console: actor={} action={} target={} from={}", session.account(), action,
+                target, request.client());
         return Console.redirect(back + "?done=" + action);
     }
 

@@ -89,6 +89,30 @@ class ConsoleSecurityTest {
         assertThat(after.statusCode()).as("the old session still opens the queue").isEqualTo(303);
     }
 
+    /** CR/LF in an address reaches the audit log raw through the store's exception message. */
+    @Test
+    void anAddressWithCrLfCannotForgeAnAuditLine() throws Exception {
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("posthorn.console");
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            String token = server.server().store().directory().createToken(ADMIN, "t", null).secret();
+            String forged = "x\\r\\n2026-12-02T07:00:00.000Z INFO  console: api: actor=someone@else via=token "
+                    + "action=user-delete target=boss@posthorn.test";
+            HttpResponse<String> r = browser.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/users"))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"address\":\"" + forged
+                            + "\",\"password\":\"p\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(appender.list).isNotEmpty()
+                    .allSatisfy(e -> assertThat(e.getFormattedMessage()).doesNotContain("\n").doesNotContain("\r"));
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
+
     private double rejected() {
         return server.server().metrics().registry().find("posthorn.messages.rejected").counters().stream()
                 .mapToDouble(Counter::count).sum();
