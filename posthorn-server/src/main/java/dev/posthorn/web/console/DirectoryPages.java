@@ -67,7 +67,15 @@ final class DirectoryPages implements WebModule {
             case "user-password" -> () -> d.setPassword(address, password.toCharArray());
             case "user-admin-on" -> () -> d.setAdmin(address, true);
             case "user-admin-off" -> () -> d.setAdmin(address, false);
-            case "user-delete", "alias-delete" -> () -> d.delete(address);
+            case "user-delete" -> () -> d.delete(address);
+            // The store's delete takes accounts too: an alias-delete naming an account must not remove it (as the
+            // API's DELETE /api/v1/aliases refuses it).
+            case "alias-delete" -> () -> {
+                if (!d.exists(address) || d.list().contains(address.toLowerCase(Locale.ROOT))) {
+                    throw new IllegalArgumentException(address + " is not an alias");
+                }
+                d.delete(address);
+            };
             case "alias-add" -> () -> d.addAlias(address, text(request.field("alias")));
             default -> null;
         };

@@ -89,6 +89,19 @@ class ConsoleSecurityTest {
         assertThat(after.statusCode()).as("the old session still opens the queue").isEqualTo(303);
     }
 
+    /** The users page's "Delete" next to an alias, sent with an account's address, deletes the whole account. */
+    @Test
+    void theAliasDeleteActionDoesNotDeleteAnAccount() throws Exception {
+        server.server().store().directory().add("user@posthorn.test", "user password".toCharArray(), false);
+        assertThat(logIn().statusCode()).isEqualTo(303);
+        String csrf = csrfOf(get("/admin/users").body());
+        HttpResponse<String> r = post("/admin/users", "csrf=" + csrf + "&action=alias-delete&address="
+                + URLEncoder.encode("user@posthorn.test", StandardCharsets.UTF_8));
+        assertThat(r.statusCode()).isEqualTo(303);
+        assertThat(server.server().store().directory().exists("user@posthorn.test"))
+                .as("an alias-delete removed an account").isTrue();
+    }
+
     /** CR/LF in an address reaches the audit log raw through the store's exception message. */
     @Test
     void anAddressWithCrLfCannotForgeAnAuditLine() throws Exception {
