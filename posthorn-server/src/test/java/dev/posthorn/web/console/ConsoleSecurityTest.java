@@ -126,6 +126,25 @@ class ConsoleSecurityTest {
         }
     }
 
+    /** One refused transaction (its only RCPT refused, then DATA refused) counts as one refused message. */
+    @Test
+    void oneRefusedTransactionIsCountedOnce() throws Exception {
+        double before = rejected();
+        try (SmtpWire wire = SmtpWire.connect(server.mxPort())) {
+            assertThat(wire.reply()).startsWith("220 ");
+            assertThat(wire.command("EHLO client.test")).startsWith("250");
+            // Out of sequence: no transaction, nothing refused.
+            assertThat(wire.command("DATA")).startsWith("503 ");
+            assertThat(wire.command("MAIL FROM:<sender@client.test>")).startsWith("250 ");
+            assertThat(wire.command("RCPT TO:<nobody@posthorn.test>")).startsWith("550 5.1.1 ");
+            assertThat(wire.command("DATA")).startsWith("5");
+            assertThat(wire.command("QUIT")).startsWith("221 ");
+        }
+        assertThat(rejected() - before).as("posthorn_messages_rejected_total for one refused transaction")
+                .isEqualTo(1);
+    }
+
+
     private double rejected() {
         return server.server().metrics().registry().find("posthorn.messages.rejected").counters().stream()
                 .mapToDouble(Counter::count).sum();
