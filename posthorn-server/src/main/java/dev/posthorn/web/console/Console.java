@@ -38,7 +38,7 @@ import java.util.stream.Collectors;
  * action is logged with who did it ({@code posthorn.console}).
  *
  * <p>Pages are plain HTML forms: the site's Content-Security-Policy allows no script at all, and nothing here
- * needs one.
+ * needs one (the dashboard alone loads one same-origin script under its own policy, {@link Dashboard#CSP}).
  */
 public final class Console implements WebModule {
 
