@@ -387,6 +387,19 @@ public final class Console implements WebModule {
                 + (maxAge >= 0 ? "; Max-Age=" + maxAge : "");
     }
 
+    /**
+     * An administrator withdrawing their own admin flag or deleting their own account: refused in the console
+     * and the API alike, so the last administrator cannot lock everyone out by a slip (the CLI on the server
+     * still can, deliberately).
+     */
+    boolean removesSelf(String account, String action, String address) {
+        return (action.equals("user-admin-off") || action.equals("user-delete"))
+                && server.adminLogin().canonical(address.strip()).equals(account);
+    }
+
+    static final String SELF_REFUSED = "An administrator cannot withdraw their own admin flag or delete their own "
+            + "account here: another administrator can, or posthorn user on the server.";
+
     /** What a client typed, fit for one log line: control characters (CR, LF) cannot forge another line. */
     static String printable(String s) {
         String t = s.length() > 200 ? s.substring(0, 200) + "..." : s;

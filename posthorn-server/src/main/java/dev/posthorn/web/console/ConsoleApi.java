@@ -260,6 +260,9 @@ public final class ConsoleApi implements WebModule {
         if (!d.list().contains(address.toLowerCase(Locale.ROOT))) {
             return error(404, "no account " + address);
         }
+        if (console.removesSelf(caller.account(), "user-delete", address)) {
+            return error(409, Console.SELF_REFUSED);
+        }
         return change(caller, request, "user-delete", address, () -> d.delete(address), 204);
     }
 
@@ -288,6 +291,9 @@ public final class ConsoleApi implements WebModule {
             return error(404, "no account " + address);
         }
         boolean admin = body.get("admin").asBoolean();
+        if (!admin && console.removesSelf(caller.account(), "user-admin-off", address)) {
+            return error(409, Console.SELF_REFUSED);
+        }
         return change(caller, request, admin ? "user-admin-on" : "user-admin-off", address,
                 () -> d.setAdmin(address, admin), 204);
     }

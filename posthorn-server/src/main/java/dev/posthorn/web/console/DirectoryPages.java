@@ -82,6 +82,9 @@ final class DirectoryPages implements WebModule {
         if (change == null || address.isEmpty()) {
             return console.refuse(400, "Unknown change", "The form named no change this page makes.");
         }
+        if (console.removesSelf(session.account(), action, address)) {
+            return console.refuse(409, "Not on your own account", Console.SELF_REFUSED);
+        }
         return apply(request, session, action, address, change, "/admin/users");
     }
 

@@ -102,6 +102,32 @@ class ConsoleSecurityTest {
                 .as("an alias-delete removed an account").isTrue();
     }
 
+    /** An administrator cannot withdraw their own admin flag or delete themselves, in the console or the API. */
+    @Test
+    void anAdminCannotRemoveThemselves() throws Exception {
+        assertThat(logIn().statusCode()).isEqualTo(303);
+        String csrf = csrfOf(get("/admin/users").body());
+        for (String action : new String[] {"user-admin-off", "user-delete"}) {
+            HttpResponse<String> r = post("/admin/users", "csrf=" + csrf + "&action=" + action + "&address="
+                    + URLEncoder.encode("Admin@posthorn.test", StandardCharsets.UTF_8));
+            assertThat(r.statusCode()).as(action).isEqualTo(409);
+        }
+        HttpResponse<String> off = browser.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/users/" + ADMIN + "/admin"))
+                .header("Content-Type", "application/json").header("X-CSRF-Token", csrf)
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"admin\":false}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(off.statusCode()).isEqualTo(409);
+        HttpResponse<String> delete = browser.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/users/" + ADMIN))
+                .header("X-CSRF-Token", csrf).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(delete.statusCode()).isEqualTo(409);
+        assertThat(server.server().store().directory().exists(ADMIN)).isTrue();
+        assertThat(server.server().store().directory().isAdmin(ADMIN)).isTrue();
+        // Another account's flag is still the administrator's to withdraw.
+        server.server().store().directory().add("other@posthorn.test", "other password".toCharArray(), true);
+        assertThat(post("/admin/users", "csrf=" + csrf + "&action=user-admin-off&address=other%40posthorn.test")
+                .statusCode()).isEqualTo(303);
+        assertThat(server.server().store().directory().isAdmin("other@posthorn.test")).isFalse();
+    }
+
     /** CR/LF in an address reaches the audit log raw through the store's exception message. */
     @Test
     void anAddressWithCrLfCannotForgeAnAuditLine() throws Exception {
