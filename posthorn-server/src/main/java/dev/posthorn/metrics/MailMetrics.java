@@ -37,7 +37,10 @@ public interface MailMetrics {
     default void accepted(String port, long bytes, Duration acceptance) {
     }
 
-    /** A transaction was refused: MAIL, RCPT or the content (DATA, BDAT) answered 4xx or 5xx. */
+    /**
+     * A transaction ended refused: it got no 250 for a message and MAIL, RCPT or the content (DATA, BDAT) was
+     * answered 4xx or 5xx (not 421, not 503). Called once per transaction, with the first refusal's codes.
+     */
     default void rejected(String port, int code, String enhanced) {
     }
 

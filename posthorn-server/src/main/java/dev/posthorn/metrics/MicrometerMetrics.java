@@ -105,7 +105,7 @@ public final class MicrometerMetrics implements MailMetrics {
         String key = enhanced != null ? enhanced : String.valueOf(code);
         String meaning = CATALOGUE.find(key).map(entry -> entry.text().title()).orElse("");
         Counter.builder("posthorn.messages.rejected")
-                .description("MAIL, RCPT or message content answered 4xx or 5xx")
+                .description("Transactions refused (no 250 for a message), once each, by their first 4xx/5xx reply")
                 .tag("port", port).tag("code", String.valueOf(code)).tag("enhanced_code", enhanced == null ? "" : enhanced)
                 .tag("meaning", meaning).register(registry).increment();
     }

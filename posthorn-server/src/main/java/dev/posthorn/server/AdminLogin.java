@@ -4,6 +4,11 @@ import dev.posthorn.auth.AuthThrottle;
 import dev.posthorn.auth.CredentialStore;
 import dev.posthorn.store.UserStore;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
 
 /**
  * The console's login: Posthorn's own accounts, only those with the admin flag, under the same throttle as SMTP
@@ -52,5 +57,29 @@ public final class AdminLogin {
     /** Whether the account still exists and is still an administrator (checked on every console request). */
     public boolean stillAdmin(String account) {
         return users.isAdmin(account);
+    }
+
+    /**
+     * A fingerprint of the account's stored password (SHA-256 of its PHC string, so the hash itself is not kept
+     * twice); empty without one. A session records it at login and ends when it differs: a password changed
+     * after a leak locks out whoever logged in with the old one.
+     */
+    public String credential(String account) {
+        Optional<String> hash = users.passwordHash(account);
+        if (hash.isEmpty()) {
+            return "";
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(hash.get().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-256", e);
+        }
+    }
+
+    /** Still an administrator, with the password the session was opened with. */
+    public boolean stillAdmin(String account, String credential) {
+        return users.isAdmin(account) && !credential.isEmpty() && MessageDigest.isEqual(
+                credential(account).getBytes(StandardCharsets.US_ASCII), credential.getBytes(StandardCharsets.US_ASCII));
     }
 }

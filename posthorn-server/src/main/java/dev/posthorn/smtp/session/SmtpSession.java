@@ -81,6 +81,14 @@ public final class SmtpSession implements Runnable {
     private final String port;
     /** Commands whose refusal is a refused transaction (postfix_exporter's rejects): the envelope and the content. */
     private static final Set<String> TRANSACTION_VERBS = Set.of("MAIL", "RCPT", "DATA", "BDAT");
+    /** Commands that end the transaction under way (RFC 5321 §4.1.1.1, §4.1.1.5, §4.1.1.10; RFC 3207 §4.2). */
+    private static final Set<String> TRANSACTION_ENDS = Set.of("MAIL", "RSET", "QUIT", "HELO", "EHLO", "STARTTLS");
+    /**
+     * The first refusal of the transaction under way, counted once as a refused message when the transaction
+     * ends without a 250 for its message: one refused RCPT and the DATA refused after it are one refusal.
+     */
+    private Reply transactionRefusal;
+    private final Object refusalLock = new Object();
     /** Mail authentication's view of the message being received (null without it). */
     private MessageAuthentication.Inspection inspection;
 
@@ -133,6 +141,7 @@ public final class SmtpSession implements Runnable {
             sendQuietly(ReplyName.INTERNAL_ERROR.reply(services.hostname()));
         } finally {
             abandonTransaction(protocol == null ? null : protocol.transaction());
+            endTransaction();
             closeSocket();
             log.closed(end, accepted);
         }
@@ -612,6 +621,9 @@ public final class SmtpSession implements Runnable {
         }
         accepted++;
         log.accepted(envelope);
+        synchronized (refusalLock) {
+            transactionRefusal = null; // the message got its 250: refused recipients did not refuse it
+        }
         send(reply);
         services.metrics().accepted(port, envelope.size(), java.time.Duration.ofNanos(System.nanoTime() - contentEnded));
         return true;
@@ -727,6 +739,8 @@ public final class SmtpSession implements Runnable {
     }
 
     private void send(Reply reply) throws IOException {
+        // Before the write: a client that has the reply to QUIT finds its refused transaction counted.
+        countTransaction(reply);
         writeLock.lock();
         try {
             output.write(reply.wire().getBytes(StandardCharsets.UTF_8));
@@ -740,12 +754,36 @@ public final class SmtpSession implements Runnable {
     private void count(Reply reply) {
         String command = protocol == null ? "CONNECT" : protocol.lastVerb();
         services.metrics().reply(port, command, reply.code(), reply.enhanced());
-        // 421 ends the session (timeout, shutdown), whatever command it follows: not a refusal of that command.
-        if (reply.code() >= 400 && reply.code() != 421 && TRANSACTION_VERBS.contains(command)) {
-            services.metrics().rejected(port, reply.code(), reply.enhanced());
-        }
         if (reply.code() == 535 && command.equals("AUTH")) {
             services.metrics().authFailed(port);
+        }
+    }
+
+    private void countTransaction(Reply reply) {
+        String command = protocol == null ? "CONNECT" : protocol.lastVerb();
+        if (TRANSACTION_ENDS.contains(command)) {
+            endTransaction();
+        }
+        // 421 ends the session (timeout, shutdown), whatever command it follows: not a refusal of that command;
+        // 503 is a command out of sequence, not a refused message.
+        if (reply.code() >= 400 && reply.code() != 421 && reply.code() != 503 && TRANSACTION_VERBS.contains(command)) {
+            synchronized (refusalLock) {
+                if (transactionRefusal == null) {
+                    transactionRefusal = reply;
+                }
+            }
+        }
+    }
+
+    /** The transaction is over: counted as refused, with its first refusal's codes, if it was refused. */
+    private void endTransaction() {
+        Reply refusal;
+        synchronized (refusalLock) {
+            refusal = transactionRefusal;
+            transactionRefusal = null;
+        }
+        if (refusal != null) {
+            services.metrics().rejected(port, refusal.code(), refusal.enhanced());
         }
     }
 

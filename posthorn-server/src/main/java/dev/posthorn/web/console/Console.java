@@ -29,8 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The operator's console under {@code /admin}, on the reference site's server with its templates and look: the
@@ -40,11 +38,10 @@ import org.slf4j.LoggerFactory;
  * action is logged with who did it ({@code posthorn.console}).
  *
  * <p>Pages are plain HTML forms: the site's Content-Security-Policy allows no script at all, and nothing here
- * needs one.
+ * needs one (the dashboard alone loads one same-origin script under its own policy, {@link Dashboard#CSP}).
  */
 public final class Console implements WebModule {
 
-    private static final Logger LOG = LoggerFactory.getLogger("posthorn.console");
     /** The login form's own CSRF token (double submit): there is no session before the login. */
     static final String LOGIN_COOKIE = "posthorn_login";
     static final List<String> STATES = List.of("", "queued", "active", "deferred", "held");
@@ -77,11 +74,6 @@ public final class Console implements WebModule {
     /** The users, aliases and domains pages, behind this console's login. */
     public WebModule directoryPages() {
         return new DirectoryPages(this, server);
-    }
-
-    /** The sessions, shared with the API ({@link ConsoleApi}): a logged-in browser may call it too. */
-    ConsoleSessions sessions() {
-        return sessions;
     }
 
     @Override
@@ -118,11 +110,7 @@ public final class Console implements WebModule {
      */
     Endpoint authenticated(SessionEndpoint endpoint) {
         return request -> {
-            Optional<ConsoleSessions.Session> found = sessions.find(request.header("cookie"));
-            if (found.isPresent() && !server.adminLogin().stillAdmin(found.get().account())) {
-                sessions.close(found.get().id());
-                found = Optional.empty();
-            }
+            Optional<ConsoleSessions.Session> found = live(request.header("cookie"));
             boolean post = request.method().equals("POST");
             if (found.isEmpty()) {
                 return post ? refuse(403, "Not logged in", "Log in again: the session has ended or never began.")
@@ -130,13 +118,26 @@ public final class Console implements WebModule {
             }
             ConsoleSessions.Session session = found.get();
             if (post && !ConsoleSessions.sameToken(request.field("csrf"), session.csrf())) {
-                LOG.warn("console: {} {} by {} from {} refused: the form's CSRF token is missing or wrong",
+                AuditLog.warn("console: {} {} by {} from {} refused: the form's CSRF token is missing or wrong",
                         request.method(), request.path(), session.account(), request.client());
                 return refuse(403, "Form refused", "The form was sent without its security token. Reload the page "
                         + "and send it again.");
             }
             return endpoint.handle(request, session);
         };
+    }
+
+    /**
+     * The cookie's session if its account is still an administrator with the password it logged in with; else
+     * the session ends here. A password change or a withdrawn admin flag so ends every session at its next request.
+     */
+    Optional<ConsoleSessions.Session> live(String cookieHeader) {
+        Optional<ConsoleSessions.Session> found = sessions.find(cookieHeader);
+        if (found.isPresent() && !server.adminLogin().stillAdmin(found.get().account(), found.get().credential())) {
+            sessions.close(found.get().id());
+            return Optional.empty();
+        }
+        return found;
     }
 
     private WebResponse loginForm(WebRequest request) {
@@ -148,7 +149,7 @@ public final class Console implements WebModule {
     private WebResponse login(WebRequest request) throws Exception {
         String expected = ConsoleSessions.cookie(request.header("cookie"), LOGIN_COOKIE);
         if (!ConsoleSessions.sameToken(request.field("csrf"), expected)) {
-            LOG.warn("console: login from {} refused: the form's CSRF token is missing or wrong", request.client());
+            AuditLog.warn("console: login from {} refused: the form's CSRF token is missing or wrong", request.client());
             return refuse(403, "Form refused", "The login form was sent without its security token. Open the "
                     + "login page again.");
         }
@@ -161,18 +162,23 @@ public final class Console implements WebModule {
         switch (outcome) {
             case ADMITTED -> {
                 String account = server.adminLogin().canonical(user);
-                ConsoleSessions.Session session = sessions.open(account);
-                LOG.info("console: actor={} action=login from={}", account, request.client());
+                // The browser's previous session (another account's, or this one's) ends: one cookie, one session.
+                String previous = ConsoleSessions.cookie(request.header("cookie"), ConsoleSessions.COOKIE);
+                if (previous != null) {
+                    sessions.close(previous);
+                }
+                ConsoleSessions.Session session = sessions.open(account, server.adminLogin().credential(account));
+                AuditLog.info("console: actor={} action=login from={}", account, request.client());
                 return redirect("/admin/queue")
                         .withHeader("Set-Cookie", cookie(ConsoleSessions.COOKIE, session.id(), request.secure(), -1));
             }
             case THROTTLED -> {
-                LOG.warn("console: login as {} from {} throttled", printable(user), request.client());
+                AuditLog.warn("console: login as {} from {} throttled", user, request.client());
                 return loginAgain(request, 429, user, "Too many failed logins from this address or for this "
                         + "account. Wait a while, then try again.");
             }
             default -> {
-                LOG.warn("console: login as {} from {} refused", printable(user), request.client());
+                AuditLog.warn("console: login as {} from {} refused", user, request.client());
                 return loginAgain(request, 401, user, "Wrong address or password, or the account is not an "
                         + "administrator.");
             }
@@ -187,7 +193,7 @@ public final class Console implements WebModule {
 
     private WebResponse logout(WebRequest request, ConsoleSessions.Session session) {
         sessions.close(session.id());
-        LOG.info("console: actor={} action=logout from={}", session.account(), request.client());
+        AuditLog.info("console: actor={} action=logout from={}", session.account(), request.client());
         return redirect("/admin/login").withHeader("Set-Cookie", cookie(ConsoleSessions.COOKIE, "", request.secure(), 0));
     }
 
@@ -248,8 +254,8 @@ public final class Console implements WebModule {
         }
         QueueActions.Result result = QueueActions.apply(server.queue(),
                 new QueueActions.Request(verb, new QueueSelector(ids, false, null, null, null, null), false), clock);
-        LOG.info("console: actor={} action=queue-{} target={} changed={} unknown={} from={}", session.account(),
-                verb.name().toLowerCase(Locale.ROOT), printable(String.join(",", ids)), result.ids().size(),
+        AuditLog.info("console: actor={} action=queue-{} target={} changed={} unknown={} from={}", session.account(),
+                verb.name().toLowerCase(Locale.ROOT), String.join(",", ids), result.ids().size(),
                 result.unknown().size(), request.client());
         if (verb == QueueActions.Verb.DELETE && back.startsWith("/admin/queue/")) {
             back = "/admin/queue";
@@ -370,13 +376,29 @@ public final class Console implements WebModule {
     }
 
     /**
-     * HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it), Path=/admin, Secure over
-     * HTTPS; {@code maxAge} 0 deletes it, -1 keeps it for the browser session.
+     * HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it), Secure over HTTPS;
+     * {@code maxAge} 0 deletes it, -1 keeps it for the browser session. The session cookie has Path=/: the REST
+     * API under /api/v1 takes the session too (RFC 6265 §5.1.4: a cookie with Path=/admin never reaches it); the
+     * login form's token needs only /admin.
      */
     static String cookie(String name, String value, boolean secure, int maxAge) {
-        return name + "=" + value + "; Path=/admin; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
+        String path = name.equals(ConsoleSessions.COOKIE) ? "/" : "/admin";
+        return name + "=" + value + "; Path=" + path + "; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
                 + (maxAge >= 0 ? "; Max-Age=" + maxAge : "");
     }
+
+    /**
+     * An administrator withdrawing their own admin flag or deleting their own account: refused in the console
+     * and the API alike, so the last administrator cannot lock everyone out by a slip (the CLI on the server
+     * still can, deliberately).
+     */
+    boolean removesSelf(String account, String action, String address) {
+        return (action.equals("user-admin-off") || action.equals("user-delete"))
+                && server.adminLogin().canonical(address.strip()).equals(account);
+    }
+
+    static final String SELF_REFUSED = "An administrator cannot withdraw their own admin flag or delete their own "
+            + "account here: another administrator can, or posthorn user on the server.";
 
     /** What a client typed, fit for one log line: control characters (CR, LF) cannot forge another line. */
     static String printable(String s) {

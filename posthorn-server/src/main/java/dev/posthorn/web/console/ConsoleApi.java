@@ -32,8 +32,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The admin REST API under {@code /api/v1}: the console's and the CLI's operations as JSON (queue, users, aliases,
@@ -44,18 +42,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConsoleApi implements WebModule {
 
-    private static final Logger LOG = LoggerFactory.getLogger("posthorn.console");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PosthornServer server;
-    private final ConsoleSessions sessions;
+    private final Console console;
     private final boolean loopbackOnly;
     private final Clock clock;
     private final byte[] openApi;
 
     public ConsoleApi(PosthornServer server, Console console, boolean loopbackOnly, Clock clock) throws IOException {
         this.server = server;
-        this.sessions = console.sessions();
+        this.console = console;
         this.loopbackOnly = loopbackOnly;
         this.clock = clock;
         try (InputStream in = ConsoleApi.class.getResourceAsStream("/web/openapi.json")) {
@@ -124,8 +121,8 @@ public final class ConsoleApi implements WebModule {
             return token.filter(t -> directory.isAdmin(t.account()))
                     .map(t -> new Caller(t.account(), "token " + t.id()));
         }
-        Optional<ConsoleSessions.Session> session = sessions.find(request.header("cookie"));
-        if (session.isEmpty() || !server.adminLogin().stillAdmin(session.get().account())) {
+        Optional<ConsoleSessions.Session> session = console.live(request.header("cookie"));
+        if (session.isEmpty()) {
             return Optional.empty();
         }
         boolean safe = request.method().equals("GET") || request.method().equals("HEAD");
@@ -220,8 +217,8 @@ public final class ConsoleApi implements WebModule {
         }
         QueueActions.Result result = QueueActions.apply(server.queue(),
                 new QueueActions.Request(verb, new QueueSelector(ids, false, null, null, null, null), false), clock);
-        LOG.info("api: actor={} via={} action=queue-{} target={} changed={} unknown={} from={}", caller.account(),
-                caller.via(), verb.name().toLowerCase(Locale.ROOT), Console.printable(String.join(",", ids)),
+        AuditLog.info("api: actor={} via={} action=queue-{} target={} changed={} unknown={} from={}", caller.account(),
+                caller.via(), verb.name().toLowerCase(Locale.ROOT), String.join(",", ids),
                 result.ids().size(),
                 result.unknown().size(), request.client());
         Map<String, Object> answer = new LinkedHashMap<>();
@@ -263,6 +260,9 @@ public final class ConsoleApi implements WebModule {
         if (!d.list().contains(address.toLowerCase(Locale.ROOT))) {
             return error(404, "no account " + address);
         }
+        if (console.removesSelf(caller.account(), "user-delete", address)) {
+            return error(409, Console.SELF_REFUSED);
+        }
         return change(caller, request, "user-delete", address, () -> d.delete(address), 204);
     }
 
@@ -291,6 +291,9 @@ public final class ConsoleApi implements WebModule {
             return error(404, "no account " + address);
         }
         boolean admin = body.get("admin").asBoolean();
+        if (!admin && console.removesSelf(caller.account(), "user-admin-off", address)) {
+            return error(409, Console.SELF_REFUSED);
+        }
         return change(caller, request, admin ? "user-admin-on" : "user-admin-off", address,
                 () -> d.setAdmin(address, admin), 204);
     }
@@ -379,12 +382,12 @@ public final class ConsoleApi implements WebModule {
         try {
             change.run();
         } catch (RuntimeException e) {
-            LOG.warn("api: actor={} via={} action={} target={} failed: {}", caller.account(), caller.via(), action,
-                    Console.printable(target), e.getMessage());
+            AuditLog.warn("api: actor={} via={} action={} target={} from={} failed: {}", caller.account(),
+                    caller.via(), action, target, request.client(), e.getMessage());
             return error(400, e.getMessage() == null ? e.toString() : e.getMessage());
         }
-        LOG.info("api: actor={} via={} action={} target={} from={}", caller.account(), caller.via(), action,
-                Console.printable(target), request.client());
+        AuditLog.info("api: actor={} via={} action={} target={} from={}", caller.account(), caller.via(), action,
+                target, request.client());
         return status == 204 ? new WebResponse(204, WebResponse.JSON, new byte[0], Caching.NONE, Map.of())
                 : json(status, Map.of("done", action, "target", target));
     }

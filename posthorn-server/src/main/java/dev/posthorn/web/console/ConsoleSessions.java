@@ -21,8 +21,11 @@ final class ConsoleSessions {
     static final Duration IDLE = Duration.ofMinutes(30);
     static final int MAX_SESSIONS = 1_000;
 
-    /** One administrator's session; {@code lastSeen} moves with each request. */
-    record Session(String id, String account, String csrf, Instant lastSeen) {
+    /**
+     * One administrator's session; {@code credential} fingerprints the password it was opened with
+     * ({@code AdminLogin.credential}); {@code lastSeen} moves with each request.
+     */
+    record Session(String id, String account, String credential, String csrf, Instant lastSeen) {
     }
 
     private final SecureRandom random = new SecureRandom();
@@ -33,14 +36,14 @@ final class ConsoleSessions {
         this.clock = clock;
     }
 
-    Session open(String account) {
+    Session open(String account, String credential) {
         Instant now = clock.instant();
         sessions.values().removeIf(s -> s.lastSeen().plus(IDLE).isBefore(now));
         while (sessions.size() >= MAX_SESSIONS) {
             sessions.values().stream().min(java.util.Comparator.comparing(Session::lastSeen))
                     .ifPresent(oldest -> sessions.remove(oldest.id()));
         }
-        Session session = new Session(token(), account, token(), now);
+        Session session = new Session(token(), account, credential, token(), now);
         sessions.put(session.id(), session);
         return session;
     }
@@ -60,7 +63,7 @@ final class ConsoleSessions {
             sessions.remove(id);
             return Optional.empty();
         }
-        Session touched = new Session(session.id(), session.account(), session.csrf(), now);
+        Session touched = new Session(session.id(), session.account(), session.credential(), session.csrf(), now);
         sessions.put(id, touched);
         return Optional.of(touched);
     }

@@ -9,8 +9,6 @@ import dev.posthorn.web.http.WebResponse;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The console's users, aliases and domains: what {@code posthorn user} and {@code posthorn domain} do, on the
@@ -18,7 +16,6 @@ import org.slf4j.LoggerFactory;
  */
 final class DirectoryPages implements WebModule {
 
-    private static final Logger LOG = LoggerFactory.getLogger("posthorn.console");
 
     /** What the page says after a change, by the change's name: fixed texts, nothing from the address bar. */
     private static final Map<String, String> NOTICES = Map.ofEntries(
@@ -70,12 +67,23 @@ final class DirectoryPages implements WebModule {
             case "user-password" -> () -> d.setPassword(address, password.toCharArray());
             case "user-admin-on" -> () -> d.setAdmin(address, true);
             case "user-admin-off" -> () -> d.setAdmin(address, false);
-            case "user-delete", "alias-delete" -> () -> d.delete(address);
+            case "user-delete" -> () -> d.delete(address);
+            // The store's delete takes accounts too: an alias-delete naming an account must not remove it (as the
+            // API's DELETE /api/v1/aliases refuses it).
+            case "alias-delete" -> () -> {
+                if (!d.exists(address) || d.list().contains(address.toLowerCase(Locale.ROOT))) {
+                    throw new IllegalArgumentException(address + " is not an alias");
+                }
+                d.delete(address);
+            };
             case "alias-add" -> () -> d.addAlias(address, text(request.field("alias")));
             default -> null;
         };
         if (change == null || address.isEmpty()) {
             return console.refuse(400, "Unknown change", "The form named no change this page makes.");
+        }
+        if (console.removesSelf(session.account(), action, address)) {
+            return console.refuse(409, "Not on your own account", Console.SELF_REFUSED);
         }
         return apply(request, session, action, address, change, "/admin/users");
     }
@@ -105,12 +113,12 @@ final class DirectoryPages implements WebModule {
         try {
             change.run();
         } catch (RuntimeException e) {
-            LOG.warn("console: actor={} action={} target={} from={} refused: {}", session.account(), action,
-                    Console.printable(target), request.client(), e.getMessage());
+            AuditLog.warn("console: actor={} action={} target={} from={} refused: {}", session.account(), action,
+                    target, request.client(), e.getMessage());
             return Console.redirect(back + "?done=refused");
         }
-        LOG.info("console: actor={} action={} target={} from={}", session.account(), action,
-                Console.printable(target), request.client());
+        AuditLog.info("console: actor={} action={} target={} from={}", session.account(), action,
+                target, request.client());
         return Console.redirect(back + "?done=" + action);
     }
 

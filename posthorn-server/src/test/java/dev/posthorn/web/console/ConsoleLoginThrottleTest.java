@@ -81,7 +81,7 @@ class ConsoleLoginThrottleTest {
         assertThat(ok.statusCode()).isEqualTo(303);
         assertThat(ok.headers().firstValue("location")).hasValue("/admin/queue");
         assertThat(ok.headers().firstValue("set-cookie").orElse(""))
-                .startsWith("posthorn_console=").contains("HttpOnly", "SameSite=Strict", "Path=/admin");
+                .startsWith("posthorn_console=").contains("HttpOnly", "SameSite=Strict", "Path=/;");
     }
 
     /** The login form as a browser sends it: its token from the page, the same value in the cookie. */
