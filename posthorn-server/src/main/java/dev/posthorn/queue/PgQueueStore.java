@@ -302,12 +302,15 @@ public final class PgQueueStore implements QueueStore, Acceptance {
 
     /**
      * When the row must be claimable again once no lease holds it: the earliest next attempt, or now while a
-     * recipient is in flight (saved mid-claim, a destination still attempting): should this node die before
-     * recording it, the next claimant must find it due, else that recipient would wait forever.
+     * recipient is in flight (saved mid-claim, a destination still attempting) or a notice is not queued yet (a
+     * bounce whose submission failed; the sweep of this node sends it): should this node die before it is done,
+     * the next claimant must find the row due, else that recipient would wait, or its sender never be told,
+     * forever. Never NULL while something is left to do: the claim matches {@code next_due <= now} only. The lease
+     * keeps other nodes off it while this node is alive.
      */
     private Instant dueOf(MessageState state) {
         Instant next = state.earliestAttempt();
-        if (state.recipients.stream().anyMatch(r -> r.status == RecipientStatus.IN_FLIGHT)) {
+        if (state.noticePending() || state.recipients.stream().anyMatch(r -> r.status == RecipientStatus.IN_FLIGHT)) {
             Instant now = clock.instant();
             return next == null || now.isBefore(next) ? now : next;
         }
