@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -177,6 +178,7 @@ public final class PgQueueStore implements QueueStore, Acceptance {
     public List<QueuedMessage> claimDue(Instant now, int max) {
         record Row(String id, String envelope, String state, boolean held, long seq, boolean wasLeased, boolean retry) {
         }
+        long claimedAt = System.nanoTime();
         List<Row> rows = db.read(c -> {
             try (PreparedStatement s = c.prepareStatement("""
                     UPDATE queue_messages q
@@ -228,6 +230,7 @@ public final class PgQueueStore implements QueueStore, Acceptance {
                 continue;
             }
             message.claimed = true;
+            message.confirmedNanos = claimedAt;
             leased.put(message.id(), message);
             claimed.add(message);
         }
@@ -511,19 +514,40 @@ public final class PgQueueStore implements QueueStore, Acceptance {
         return new HashSet<>(leased.keySet());
     }
 
+    /**
+     * Every third of the lease; after a failure every second (at most), until it works again. A lease this node
+     * could not confirm for all but a third of its length is marked lost: no new attempt of it starts here, since
+     * another node may claim it once it expires (an attempt already under way cannot be taken back).
+     */
     private void renewLoop() {
         long every = Math.max(100, lease.toMillis() / 3);
+        long retry = Math.min(1000, every);
+        boolean failing = false;
         while (running) {
             try {
-                Thread.sleep(every);
+                Thread.sleep(failing ? retry : every);
             } catch (InterruptedException e) {
                 return;
             }
             try {
                 renew();
+                failing = false;
             } catch (RuntimeException e) {
-                LOG.error("queue: renewing this node's leases failed: {}; a lease not renewed before it expires may be "
-                        + "claimed by another node (and its delivery repeated)", e.getMessage());
+                failing = true;
+                LOG.error("queue: renewing this node's leases failed: {}; trying again in {} ms", e.getMessage(), retry);
+                markUnconfirmed(lease.toNanos() - TimeUnit.MILLISECONDS.toNanos(every));
+            }
+        }
+    }
+
+    /** Marks lost the leases not confirmed for longer than {@code limit} nanoseconds. */
+    private void markUnconfirmed(long limit) {
+        long now = System.nanoTime();
+        for (QueuedMessage m : leased.values()) {
+            if (!m.leaseLost && now - m.confirmedNanos > limit) {
+                m.leaseLost = true;
+                LOG.warn("queue id={}: this node could not renew its lease in time; no new attempt of it starts here "
+                        + "(another node may claim it once the lease expires)", m.id());
             }
         }
     }
@@ -534,7 +558,8 @@ public final class PgQueueStore implements QueueStore, Acceptance {
         if (held.isEmpty()) {
             return;
         }
-        Set<String> kept = db.read(c -> {
+        long started = System.nanoTime();
+        Set<String> kept = db.renewal(c -> {
             Array ids = c.createArrayOf("text", held.stream().map(QueuedMessage::id).toArray());
             Array seqs = c.createArrayOf("bigint", held.stream().map(m -> m.leaseSeq).toArray());
             try (PreparedStatement s = c.prepareStatement("""
@@ -556,7 +581,10 @@ public final class PgQueueStore implements QueueStore, Acceptance {
             }
         });
         for (QueuedMessage m : held) {
-            if (!kept.contains(m.id()) && leased.get(m.id()) == m) {
+            if (kept.contains(m.id())) {
+                m.confirmedNanos = started;
+            } else if (!m.leaseLost && leased.get(m.id()) == m) {
+                m.leaseLost = true;
                 LOG.warn("queue id={}: lease lost while held by this node (expired and claimed elsewhere, or deleted)",
                         m.id());
             }

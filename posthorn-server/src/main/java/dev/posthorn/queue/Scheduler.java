@@ -347,8 +347,9 @@ public final class Scheduler implements AutoCloseable {
                 job.recipients().forEach(i -> inFlight.remove(inFlightKey(e.id(), e.recipients().get(i).address())));
                 return null; // deleted by the operator before its turn
             }
-            if (message.state().held) {
-                // Held by the operator while it waited in the lane: "never attempted until released".
+            if (message.state().held || message.leaseLost) {
+                // Held by the operator while it waited in the lane: "never attempted until released". Or its lease
+                // in a shared store could not be renewed in time: another node may be delivering it now.
                 giveBack(job);
                 return null;
             }

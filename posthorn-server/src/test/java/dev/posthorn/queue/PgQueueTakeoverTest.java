@@ -151,6 +151,49 @@ class PgQueueTakeoverTest {
         }
     }
 
+    /**
+     * The lease renewer shares the node's pool with every session's acceptance. While the pool is
+     * busy (sessions committing big messages, a slow database) the renewal times out, is retried only a third of
+     * a lease later, and the lease of a message this LIVE node is delivering expires: the other node claims it.
+     */
+    @Test
+    void aBusyPoolDoesNotLetTheLeaseOfAMessageBeingDeliveredExpire() throws Exception {
+        StoreConfig small = PostgresServer.shared().newStoreConfig();
+        small.poolSize = 2;
+        small.connectTimeoutSeconds = 1;
+        try (PgDatabase smallA = PgDatabase.open(small, "node-a"); PgDatabase smallB = PgDatabase.open(small, "node-b")) {
+            PgQueueStore a = new PgQueueStore(smallA, Clock.systemUTC(), Duration.ofSeconds(3), Duration.ofMillis(100),
+                    dir.resolve("a"));
+            PgQueueStore b = new PgQueueStore(smallB, Clock.systemUTC(), Duration.ofSeconds(3), Duration.ofMillis(100),
+                    dir.resolve("b"));
+            a.open(); // renews every second
+            try {
+                accept(a, envelope("L1", "x@remote.test"));
+                assertThat(a.claimDue(Instant.now(), 10)).hasSize(1); // A is delivering L1 now
+                // Two sessions commit big messages: both pool connections busy for 5 s.
+                CountDownLatch done = new CountDownLatch(2);
+                for (int i = 0; i < 2; i++) {
+                    Thread.ofPlatform().start(() -> {
+                        smallA.read(c -> {
+                            try (Statement s = c.createStatement()) {
+                                s.execute("SELECT pg_sleep(5)");
+                            }
+                            return null;
+                        });
+                        done.countDown();
+                    });
+                }
+                Thread.sleep(4500);
+                List<QueuedMessage> stolen = b.claimDue(Instant.now(), 10);
+                done.await();
+                assertThat(a.leasedIds()).as("A still delivers L1").contains("L1");
+                assertThat(stolen).as("B claims L1 while live node A delivers it: a second delivery").isEmpty();
+            } finally {
+                a.close();
+            }
+        }
+    }
+
     private long rows(String sql) throws Exception {
         try (Connection c = PostgresServer.shared().connect(config.url); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery(sql)) {
