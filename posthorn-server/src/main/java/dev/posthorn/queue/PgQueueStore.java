@@ -161,7 +161,36 @@ public final class PgQueueStore implements QueueStore, Acceptance {
                 return null;
             });
         } catch (UncheckedIOException e) { // a StoreException too: its cause says what the database said
+            if (e instanceof StoreException && committedAfterAll(parsed, size)) {
+                LOG.warn("queue id={}: the database's answer to its commit was lost ({}), but the message is in the "
+                        + "queue: accepted", parsed.id(), e.getMessage());
+                return;
+            }
             throw e.getCause();
+        }
+    }
+
+    /**
+     * A commit whose answer was lost (the connection broke after COMMIT was sent) may have committed: answering
+     * 451 then makes the client send the message again, and it is delivered twice. So a failed acceptance asks,
+     * on another connection, whether the row is there (ids are unique: only this acceptance can have written
+     * it). When the question fails too, the failure stands (451: at worst a duplicate, never a loss).
+     */
+    private boolean committedAfterAll(Envelope parsed, long size) {
+        try {
+            return db.read(c -> {
+                try (PreparedStatement s = c.prepareStatement(
+                        "SELECT 1 FROM queue_messages WHERE id = ? AND accepted_by = ? AND size = ?")) {
+                    s.setString(1, parsed.id());
+                    s.setString(2, node);
+                    s.setLong(3, size);
+                    try (ResultSet r = s.executeQuery()) {
+                        return r.next();
+                    }
+                }
+            });
+        } catch (StoreException again) {
+            return false;
         }
     }
 
