@@ -26,8 +26,10 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -581,37 +583,42 @@ public final class PgQueueStore implements QueueStore, Acceptance {
         }
     }
 
-    /** Pushes the expiry of every lease this node holds; says which it lost. */
+    /** Pushes the expiry of every lease this node holds; says which it lost, and which an operator held. */
     void renew() {
         List<QueuedMessage> held = List.copyOf(leased.values());
         if (held.isEmpty()) {
             return;
         }
         long started = System.nanoTime();
-        Set<String> kept = db.renewal(c -> {
+        Map<String, Boolean> kept = db.renewal(c -> {
             Array ids = c.createArrayOf("text", held.stream().map(QueuedMessage::id).toArray());
             Array seqs = c.createArrayOf("bigint", held.stream().map(m -> m.leaseSeq).toArray());
             try (PreparedStatement s = c.prepareStatement("""
                     UPDATE queue_messages q SET lease_until = now() + make_interval(secs => ?)
                     FROM unnest(?::text[], ?::bigint[]) AS h(id, seq)
                     WHERE q.id = h.id AND q.lease_seq = h.seq AND q.lease_owner = ?
-                    RETURNING q.id""")) {
+                    RETURNING q.id, q.held""")) {
                 s.setDouble(1, lease.toMillis() / 1000.0);
                 s.setArray(2, ids);
                 s.setArray(3, seqs);
                 s.setString(4, node);
-                Set<String> out = new HashSet<>();
+                Map<String, Boolean> out = new HashMap<>();
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
-                        out.add(r.getString(1));
+                        out.put(r.getString(1), r.getBoolean(2));
                     }
                 }
                 return out;
             }
         });
         for (QueuedMessage m : held) {
-            if (kept.contains(m.id())) {
+            if (kept.containsKey(m.id())) {
                 m.confirmedNanos = started;
+                // posthorn queue hold writes the row only: a claimed message whose jobs still wait in a lane learns
+                // it here, and Scheduler.run gives those jobs back instead of attempting them.
+                synchronized (m) {
+                    m.state().held = kept.get(m.id());
+                }
             } else if (!m.leaseLost && leased.get(m.id()) == m) {
                 m.leaseLost = true;
                 LOG.warn("queue id={}: lease lost while held by this node (expired and claimed elsewhere, or deleted)",

@@ -52,7 +52,11 @@ import org.slf4j.LoggerFactory;
 public final class Scheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
-    private static final int CLAIM_BATCH = 10_000;
+    /**
+     * Claimed per round; the dispatcher comes back at once while the store has more due. Small, so that one node
+     * of a cluster does not lease the whole backlog in one claim while the others idle.
+     */
+    private static final int CLAIM_BATCH = 100;
 
     private final QueueStore store;
     private final DeliveryTargets targets;

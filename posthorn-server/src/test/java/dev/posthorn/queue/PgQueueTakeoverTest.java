@@ -194,6 +194,25 @@ class PgQueueTakeoverTest {
         }
     }
 
+    /**
+     * posthorn queue hold on a message this node has claimed (its jobs waiting in a lane): the next renewal reads
+     * the held flag into the claimed state, which Scheduler.run checks before each attempt. Before, held was read
+     * only at the claim, and the message was attempted anyway.
+     */
+    @Test
+    void aHoldOnAClaimedMessageReachesItsStateAtTheNextRenewal() throws Exception {
+        PgQueueStore a = store(dbA, Duration.ofSeconds(60));
+        accept(a, envelope("H1", "x@remote.test"));
+        QueuedMessage m = a.claimDue(Instant.now(), 10).get(0);
+        QueueActions.Result held = PgQueueAdmin.apply(dbA, new QueueActions.Request(QueueActions.Verb.HOLD,
+                new QueueSelector(List.of("H1"), false, null, null, null, null), false), Clock.systemUTC());
+        assertThat(held.unknown()).isEmpty();
+        a.renew();
+        synchronized (m) {
+            assertThat(m.state().held).as("the claimed message knows it is held").isTrue();
+        }
+    }
+
     private long rows(String sql) throws Exception {
         try (Connection c = PostgresServer.shared().connect(config.url); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery(sql)) {
