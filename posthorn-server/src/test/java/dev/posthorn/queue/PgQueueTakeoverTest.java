@@ -213,6 +213,32 @@ class PgQueueTakeoverTest {
         }
     }
 
+    /**
+     * A row whose state cannot be read is set aside (held) by the claiming node, and then
+     * posthorn queue list lists it apart with its parse error, and delete by id removes it (before: invisible,
+     * and "no message").
+     */
+    @Test
+    void aSetAsideRowIsListedAndCanBeDeleted() throws Exception {
+        PgQueueStore a = store(dbA, Duration.ofSeconds(60));
+        accept(a, envelope("S1", "x@remote.test"));
+        execute("UPDATE queue_messages SET state = '{not json' WHERE id = 'S1'");
+        assertThat(a.claimDue(Instant.now(), 10)).isEmpty();
+        assertThat(rows("SELECT count(*) FROM queue_messages WHERE id = 'S1' AND held")).isEqualTo(1);
+
+        QueueView view = PgQueueAdmin.view(dbA, null);
+        assertThat(view.total()).isEqualTo(1);
+        assertThat(PgQueueAdmin.setAside(dbA)).as("listed, with why").singleElement()
+                .satisfies(x -> assertThat(x.id()).isEqualTo("S1"))
+                .satisfies(x -> assertThat(x.reason()).contains("JsonParseException"));
+        QueueActions.Result deleted = PgQueueAdmin.apply(dbA, new QueueActions.Request(QueueActions.Verb.DELETE,
+                new QueueSelector(List.of("S1"), false, null, null, null, null), false), Clock.systemUTC());
+        assertThat(deleted.unknown()).as("delete S1 finds it").isEmpty();
+        assertThat(deleted.ids()).containsExactly("S1");
+        assertThat(deleted.setAside()).containsExactly("S1");
+        assertThat(rows("SELECT count(*) FROM queue_messages WHERE id = 'S1'")).isZero();
+    }
+
     private long rows(String sql) throws Exception {
         try (Connection c = PostgresServer.shared().connect(config.url); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery(sql)) {
