@@ -215,19 +215,27 @@ final class QueueCommand extends CommandGroup {
             if (pending) {
                 out().println(JOURNAL_PENDING);
             }
+            List<SetAside> aside;
             if (shared) {
-                return 0; // no files: an unreadable row is held, and listed above
+                try (StoreBackend store = sharedStore()) {
+                    aside = PgQueueAdmin.setAside(store.database().orElseThrow());
+                } catch (IOException | ConfigException | StoreException e) {
+                    err().println("posthorn queue list: " + e.getMessage());
+                    return 1;
+                }
+            } else {
+                aside = SetAside.scan(queueDir());
             }
-            List<SetAside> aside = SetAside.scan(queueDir());
             if (!aside.isEmpty()) {
                 out().println();
-                out().println("Messages set aside because their files cannot be read (not delivered until repaired or "
+                out().println("Messages set aside because their " + (shared ? "rows" : "files") + " cannot be read (not delivered until repaired or "
                         + "deleted):");
                 for (SetAside a : aside) {
                     out().println("  " + a.id() + ": " + a.reason());
                 }
             }
-            List<CorruptSegment> corrupt = Files.isDirectory(queueDir()) ? Spool.corruptSegments(queueDir()) : List.of();
+            List<CorruptSegment> corrupt = shared || !Files.isDirectory(queueDir()) ? List.of()
+                    : Spool.corruptSegments(queueDir());
             if (!corrupt.isEmpty()) {
                 out().println();
                 out().println("Journal segments set aside because of a damaged record (kept for inspection):");

@@ -39,7 +39,7 @@ public final class PgQueueAdmin {
 
     /** The listing ({@code id} null) or one message, as {@code posthorn queue list | show} prints it. */
     public static QueueView view(PgDatabase db, String id) {
-        List<Row> rows = rows(db, id, QueueView.MAX_MESSAGES);
+        List<Row> rows = rows(db, id, QueueView.MAX_MESSAGES, new ArrayList<>());
         int total = id != null ? rows.size() : db.read(c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM queue_messages");
                     ResultSet r = s.executeQuery()) {
@@ -66,7 +66,17 @@ public final class PgQueueAdmin {
         return new QueueView(entries, total);
     }
 
-    private static List<Row> rows(PgDatabase db, String id, int limit) {
+    /**
+     * The rows whose envelope or state cannot be read, with why: a node sets such a row aside (held) when it
+     * claims it, and the operator sees it here, to repair it with SQL or delete it by id.
+     */
+    public static List<SetAside> setAside(PgDatabase db) {
+        List<SetAside> unreadable = new ArrayList<>();
+        rows(db, null, Integer.MAX_VALUE, unreadable);
+        return unreadable;
+    }
+
+    private static List<Row> rows(PgDatabase db, String id, int limit, List<SetAside> unreadable) {
         return db.read(c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT id, envelope, state, held,"
                     + " lease_owner IS NOT NULL AND lease_until > now() FROM queue_messages"
@@ -89,8 +99,9 @@ public final class PgQueueAdmin {
                             }
                             state.held = r.getBoolean(4);
                             out.add(new Row(e, state, r.getBoolean(4), r.getBoolean(5)));
-                        } catch (IOException unreadable) {
-                            // A node sets such a row aside (held) when it claims it; a listing skips it.
+                        } catch (IOException | RuntimeException why) {
+                            // A node sets such a row aside (held) when it claims it: listed apart, deletable by id.
+                            unreadable.add(new SetAside(r.getString(1), why.toString()));
                         }
                     }
                 }
@@ -103,12 +114,30 @@ public final class PgQueueAdmin {
     public static QueueActions.Result apply(PgDatabase db, QueueActions.Request request, Clock clock) {
         Instant now = clock.instant();
         Map<String, Row> all = new LinkedHashMap<>();
-        for (Row row : rows(db, null, Integer.MAX_VALUE)) {
+        List<SetAside> unreadable = new ArrayList<>();
+        for (Row row : rows(db, null, Integer.MAX_VALUE, unreadable)) {
             all.put(row.envelope().id(), row);
         }
         QueueSelector selector = request.selector();
-        List<String> unknown = selector.ids().stream().filter(id -> !all.containsKey(id)).toList();
+        Set<String> asideIds = new HashSet<>();
+        unreadable.forEach(a -> asideIds.add(a.id()));
         List<String> affected = new ArrayList<>();
+        List<String> deletedAside = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        for (String id : selector.ids()) {
+            if (all.containsKey(id)) {
+                continue;
+            }
+            // An unreadable row matches no filter: only deleting it by id applies to it.
+            if (asideIds.contains(id) && request.verb() == QueueActions.Verb.DELETE) {
+                if (request.dryRun() || change(db, QueueActions.Verb.DELETE, id)) {
+                    affected.add(id);
+                    deletedAside.add(id);
+                }
+            } else {
+                unknown.add(id);
+            }
+        }
         for (Row row : all.values()) {
             if (!selector.matches(row.envelope(), now) || !applies(request.verb(), row)) {
                 continue;
@@ -117,7 +146,7 @@ public final class PgQueueAdmin {
                 affected.add(row.envelope().id());
             }
         }
-        return new QueueActions.Result(affected, unknown, List.of());
+        return new QueueActions.Result(affected, unknown, deletedAside);
     }
 
     private static boolean applies(QueueActions.Verb verb, Row row) {

@@ -26,11 +26,14 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -160,7 +163,36 @@ public final class PgQueueStore implements QueueStore, Acceptance {
                 return null;
             });
         } catch (UncheckedIOException e) { // a StoreException too: its cause says what the database said
+            if (e instanceof StoreException && committedAfterAll(parsed, size)) {
+                LOG.warn("queue id={}: the database's answer to its commit was lost ({}), but the message is in the "
+                        + "queue: accepted", parsed.id(), e.getMessage());
+                return;
+            }
             throw e.getCause();
+        }
+    }
+
+    /**
+     * A commit whose answer was lost (the connection broke after COMMIT was sent) may have committed: answering
+     * 451 then makes the client send the message again, and it is delivered twice. So a failed acceptance asks,
+     * on another connection, whether the row is there (ids are unique: only this acceptance can have written
+     * it). When the question fails too, the failure stands (451: at worst a duplicate, never a loss).
+     */
+    private boolean committedAfterAll(Envelope parsed, long size) {
+        try {
+            return db.read(c -> {
+                try (PreparedStatement s = c.prepareStatement(
+                        "SELECT 1 FROM queue_messages WHERE id = ? AND accepted_by = ? AND size = ?")) {
+                    s.setString(1, parsed.id());
+                    s.setString(2, node);
+                    s.setLong(3, size);
+                    try (ResultSet r = s.executeQuery()) {
+                        return r.next();
+                    }
+                }
+            });
+        } catch (StoreException again) {
+            return false;
         }
     }
 
@@ -177,6 +209,7 @@ public final class PgQueueStore implements QueueStore, Acceptance {
     public List<QueuedMessage> claimDue(Instant now, int max) {
         record Row(String id, String envelope, String state, boolean held, long seq, boolean wasLeased, boolean retry) {
         }
+        long claimedAt = System.nanoTime();
         List<Row> rows = db.read(c -> {
             try (PreparedStatement s = c.prepareStatement("""
                     UPDATE queue_messages q
@@ -228,6 +261,7 @@ public final class PgQueueStore implements QueueStore, Acceptance {
                 continue;
             }
             message.claimed = true;
+            message.confirmedNanos = claimedAt;
             leased.put(message.id(), message);
             claimed.add(message);
         }
@@ -302,12 +336,15 @@ public final class PgQueueStore implements QueueStore, Acceptance {
 
     /**
      * When the row must be claimable again once no lease holds it: the earliest next attempt, or now while a
-     * recipient is in flight (saved mid-claim, a destination still attempting): should this node die before
-     * recording it, the next claimant must find it due, else that recipient would wait forever.
+     * recipient is in flight (saved mid-claim, a destination still attempting) or a notice is not queued yet (a
+     * bounce whose submission failed; the sweep of this node sends it): should this node die before it is done,
+     * the next claimant must find the row due, else that recipient would wait, or its sender never be told,
+     * forever. Never NULL while something is left to do: the claim matches {@code next_due <= now} only. The lease
+     * keeps other nodes off it while this node is alive.
      */
     private Instant dueOf(MessageState state) {
         Instant next = state.earliestAttempt();
-        if (state.recipients.stream().anyMatch(r -> r.status == RecipientStatus.IN_FLIGHT)) {
+        if (state.noticePending() || state.recipients.stream().anyMatch(r -> r.status == RecipientStatus.IN_FLIGHT)) {
             Instant now = clock.instant();
             return next == null || now.isBefore(next) ? now : next;
         }
@@ -508,52 +545,82 @@ public final class PgQueueStore implements QueueStore, Acceptance {
         return new HashSet<>(leased.keySet());
     }
 
+    /**
+     * Every third of the lease; after a failure every second (at most), until it works again. A lease this node
+     * could not confirm for all but a third of its length is marked lost: no new attempt of it starts here, since
+     * another node may claim it once it expires (an attempt already under way cannot be taken back).
+     */
     private void renewLoop() {
         long every = Math.max(100, lease.toMillis() / 3);
+        long retry = Math.min(1000, every);
+        boolean failing = false;
         while (running) {
             try {
-                Thread.sleep(every);
+                Thread.sleep(failing ? retry : every);
             } catch (InterruptedException e) {
                 return;
             }
             try {
                 renew();
+                failing = false;
             } catch (RuntimeException e) {
-                LOG.error("queue: renewing this node's leases failed: {}; a lease not renewed before it expires may be "
-                        + "claimed by another node (and its delivery repeated)", e.getMessage());
+                failing = true;
+                LOG.error("queue: renewing this node's leases failed: {}; trying again in {} ms", e.getMessage(), retry);
+                markUnconfirmed(lease.toNanos() - TimeUnit.MILLISECONDS.toNanos(every));
             }
         }
     }
 
-    /** Pushes the expiry of every lease this node holds; says which it lost. */
+    /** Marks lost the leases not confirmed for longer than {@code limit} nanoseconds. */
+    private void markUnconfirmed(long limit) {
+        long now = System.nanoTime();
+        for (QueuedMessage m : leased.values()) {
+            if (!m.leaseLost && now - m.confirmedNanos > limit) {
+                m.leaseLost = true;
+                LOG.warn("queue id={}: this node could not renew its lease in time; no new attempt of it starts here "
+                        + "(another node may claim it once the lease expires)", m.id());
+            }
+        }
+    }
+
+    /** Pushes the expiry of every lease this node holds; says which it lost, and which an operator held. */
     void renew() {
         List<QueuedMessage> held = List.copyOf(leased.values());
         if (held.isEmpty()) {
             return;
         }
-        Set<String> kept = db.read(c -> {
+        long started = System.nanoTime();
+        Map<String, Boolean> kept = db.renewal(c -> {
             Array ids = c.createArrayOf("text", held.stream().map(QueuedMessage::id).toArray());
             Array seqs = c.createArrayOf("bigint", held.stream().map(m -> m.leaseSeq).toArray());
             try (PreparedStatement s = c.prepareStatement("""
                     UPDATE queue_messages q SET lease_until = now() + make_interval(secs => ?)
                     FROM unnest(?::text[], ?::bigint[]) AS h(id, seq)
                     WHERE q.id = h.id AND q.lease_seq = h.seq AND q.lease_owner = ?
-                    RETURNING q.id""")) {
+                    RETURNING q.id, q.held""")) {
                 s.setDouble(1, lease.toMillis() / 1000.0);
                 s.setArray(2, ids);
                 s.setArray(3, seqs);
                 s.setString(4, node);
-                Set<String> out = new HashSet<>();
+                Map<String, Boolean> out = new HashMap<>();
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
-                        out.add(r.getString(1));
+                        out.put(r.getString(1), r.getBoolean(2));
                     }
                 }
                 return out;
             }
         });
         for (QueuedMessage m : held) {
-            if (!kept.contains(m.id()) && leased.get(m.id()) == m) {
+            if (kept.containsKey(m.id())) {
+                m.confirmedNanos = started;
+                // posthorn queue hold writes the row only: a claimed message whose jobs still wait in a lane learns
+                // it here, and Scheduler.run gives those jobs back instead of attempting them.
+                synchronized (m) {
+                    m.state().held = kept.get(m.id());
+                }
+            } else if (!m.leaseLost && leased.get(m.id()) == m) {
+                m.leaseLost = true;
                 LOG.warn("queue id={}: lease lost while held by this node (expired and claimed elsewhere, or deleted)",
                         m.id());
             }

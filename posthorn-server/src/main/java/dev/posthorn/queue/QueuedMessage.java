@@ -27,6 +27,13 @@ public final class QueuedMessage {
     long dueToken;
     /** In a shared store: the lease sequence of this node's claim (every write of it is guarded by it). */
     long leaseSeq;
+    /**
+     * In a shared store: when this node last knew its lease was good ({@link System#nanoTime}, taken before the
+     * claim or renewal that confirmed it), and whether it could not confirm it before it expires: then no new
+     * attempt may start (another node may claim the message and deliver it too).
+     */
+    volatile long confirmedNanos;
+    volatile boolean leaseLost;
 
     QueuedMessage(Envelope envelope, MessageState state, boolean recovered, long leaseSeq) {
         this(envelope, state, recovered);

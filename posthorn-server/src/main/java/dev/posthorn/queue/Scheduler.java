@@ -52,7 +52,11 @@ import org.slf4j.LoggerFactory;
 public final class Scheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
-    private static final int CLAIM_BATCH = 10_000;
+    /**
+     * Claimed per round; the dispatcher comes back at once while the store has more due. Small, so that one node
+     * of a cluster does not lease the whole backlog in one claim while the others idle.
+     */
+    private static final int CLAIM_BATCH = 100;
 
     private final QueueStore store;
     private final DeliveryTargets targets;
@@ -347,8 +351,9 @@ public final class Scheduler implements AutoCloseable {
                 job.recipients().forEach(i -> inFlight.remove(inFlightKey(e.id(), e.recipients().get(i).address())));
                 return null; // deleted by the operator before its turn
             }
-            if (message.state().held) {
-                // Held by the operator while it waited in the lane: "never attempted until released".
+            if (message.state().held || message.leaseLost) {
+                // Held by the operator while it waited in the lane: "never attempted until released". Or its lease
+                // in a shared store could not be renewed in time: another node may be delivering it now.
                 giveBack(job);
                 return null;
             }

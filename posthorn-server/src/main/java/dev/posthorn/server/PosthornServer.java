@@ -82,6 +82,20 @@ public final class PosthornServer implements AutoCloseable {
     /** Counters and gauges of this server for {@code /metrics}: one registry per server, so embedded ones add nothing up. */
     private final MicrometerMetrics metrics = new MicrometerMetrics();
 
+    /**
+     * Mail acknowledged on the files store and still in this node's spool (after its journal's replay) would never
+     * be delivered once the queue is in PostgreSQL: no node reads the local spool then. Rather than keep a 250
+     * that is never honoured, the node does not start until that spool is empty.
+     */
+    private static void refuseLocalBacklog(Spool spool, Path dataDir) throws IOException {
+        int waiting = spool.storedIds().size();
+        if (waiting > 0) {
+            throw new IOException(waiting + " message(s) accepted on the files store are still in " + spool.directory()
+                    + " and would not be delivered from PostgreSQL; start this node with [store] kind = \"files\""
+                    + " until the queue is empty (posthorn queue list --data-dir " + dataDir + "), then switch");
+        }
+    }
+
     private PosthornServer(PosthornConfig config, String hostname, Path dataDir, StoreBackend store, TestMode testMode)
             throws IOException {
         this.config = config;
@@ -108,6 +122,7 @@ public final class PosthornServer implements AutoCloseable {
             this.authentication = MailAuthSetup.create(config, hostname, dataDir, domains);
             this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
             if (shared != null) {
+                refuseLocalBacklog(spool, dataDir);
                 shared.open();
                 this.queue = shared;
             } else {

@@ -92,8 +92,9 @@ public final class Spool implements AutoCloseable {
 
     /**
      * A spool whose messages are made durable by {@code acceptance} (a shared store) instead of its journal; the
-     * journal then carries nothing new (it is still replayed, so that a node switched to a shared store delivers
-     * what it had accepted before).
+     * journal then carries nothing new. It is still replayed, so that what a node accepted on the files store is
+     * on disk where {@link #storedIds()} sees it: nothing delivers those messages from a shared store, so the
+     * server refuses to start on one while any is left (PosthornServer.refuseLocalBacklog).
      */
     public Spool(Path directory, Acceptance acceptance) throws IOException {
         this.acceptance = acceptance;

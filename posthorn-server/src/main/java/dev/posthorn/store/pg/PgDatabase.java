@@ -27,11 +27,15 @@ public final class PgDatabase implements AutoCloseable {
     private final HikariDataSource pool;
     private final String where;
     private final String nodeId;
+    private final StoreConfig config;
+    /** The queue's lease renewals: a connection of their own, opened when first needed (see {@link #renewal}). */
+    private HikariDataSource renewals;
 
-    private PgDatabase(HikariDataSource pool, String where, String nodeId) {
+    private PgDatabase(HikariDataSource pool, String where, String nodeId, StoreConfig config) {
         this.pool = pool;
         this.where = where;
         this.nodeId = nodeId;
+        this.config = config;
     }
 
     /**
@@ -45,7 +49,7 @@ public final class PgDatabase implements AutoCloseable {
         HikariConfig hikari = poolConfig(config, nodeId, "posthorn-pg", config.queryTimeoutSeconds);
         hikari.setMaximumPoolSize(config.poolSize);
         HikariDataSource pool = openPool(hikari, where, timeoutMillis);
-        PgDatabase database = new PgDatabase(pool, where, nodeId);
+        PgDatabase database = new PgDatabase(pool, where, nodeId, config);
         try {
             database.migrate(config);
         } catch (RuntimeException e) {
@@ -203,8 +207,37 @@ public final class PgDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * Work on the lease renewals' own connection (a pool of one, statements limited to 5 s): a pool busy with
+     * every session's commits must not keep a lease from being renewed, or the message being delivered here is
+     * claimed and delivered by another node too. A broken connection is replaced by the pool at the next call.
+     */
+    public <T> T renewal(SqlWork<T> work) {
+        HikariDataSource own;
+        synchronized (this) {
+            if (renewals == null) {
+                int limit = Math.max(1, Math.min(5, config.queryTimeoutSeconds));
+                HikariConfig hikari = poolConfig(config, nodeId, "posthorn-pg-lease", limit);
+                hikari.setMaximumPoolSize(1);
+                hikari.setMinimumIdle(1);
+                renewals = openPool(hikari, where, 0);
+            }
+            own = renewals;
+        }
+        try (Connection c = own.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw PgErrors.failure(where, e);
+        }
+    }
+
     @Override
     public void close() {
+        synchronized (this) {
+            if (renewals != null) {
+                renewals.close();
+            }
+        }
         pool.close();
     }
 
