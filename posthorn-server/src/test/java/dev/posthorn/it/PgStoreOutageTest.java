@@ -65,6 +65,9 @@ class PgStoreOutageTest {
                     assertThat(Logins.scram(submissions, "gina@posthorn.test", "pw"))
                             .isEqualTo("454 4.7.0 Temporary authentication failure");
                 }
+                // The pool reconnects in the background once the database takes connections again; wait for the
+                // store to answer (bounded), then the same sessions carry on.
+                awaitStoreAnswers(server);
                 assertThat(mx.command("RCPT TO:<gina@posthorn.test>")).isEqualTo("250 2.1.5 Recipient OK");
                 assertThat(sending.command("MAIL FROM:<gina@posthorn.test>")).startsWith("250 ");
             }
@@ -102,6 +105,21 @@ class PgStoreOutageTest {
     }
 
     /** The node's database refuses connections and its open ones are cut, until closed. */
+    private static void awaitStoreAnswers(RunningServer server) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            try {
+                server.server().store().directory().exists("gina@posthorn.test");
+                return;
+            } catch (java.io.UncheckedIOException stillDown) {
+                if (System.nanoTime() > deadline) {
+                    throw stillDown;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
     record Outage(Connection admin, String database) implements AutoCloseable {
 
         static Outage of(StoreConfig store) throws SQLException {
