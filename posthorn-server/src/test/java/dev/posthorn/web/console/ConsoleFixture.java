@@ -61,7 +61,8 @@ abstract class ConsoleFixture<S extends AutoCloseable> {
     void start() throws Exception {
         server = startServer(dir);
         posthorn(server).store().directory().add(ADMIN, adminPassword.toCharArray(), true);
-        web = ReferenceSite.start(WebSettings.ephemeral(), posthorn(server), Version.current(), "loopback");
+        web = ReferenceSite.builder(WebSettings.ephemeral(), Version.current()).server(posthorn(server), "loopback")
+                .start();
         base = "http://127.0.0.1:" + web.port();
     }
 
