@@ -2,6 +2,7 @@ package dev.posthorn.queue;
 
 import dev.posthorn.delivery.dsn.DsnBuilder;
 import dev.posthorn.spool.Envelope;
+import dev.posthorn.spool.StoreUnavailableException;
 import dev.posthorn.store.StoreException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -100,7 +101,8 @@ public final class Notices {
         Failures f = failing.computeIfAbsent(key, k -> new Failures(now));
         // A shared store that cannot be reached (the queue in PostgreSQL during an outage) holds the message as well
         // as the notice: neither can go anywhere until it is back, so waiting is not "never", and does not count.
-        if (!storeUnreachable(failure)) {
+        // The acceptance says so by its exception's type (Acceptance.accept); a store's own failure is a StoreException.
+        if (!(failure instanceof StoreUnavailableException || failure instanceof StoreException)) {
             f.count++;
         }
         if (f.count >= MAX_FAILURES && !now.isBefore(f.since.plus(MAX_TRYING))) {
@@ -114,15 +116,6 @@ public final class Notices {
             f.logged = now;
             LOG.error("queue id={} cannot queue the {} notice to <{}> now (the sweep tries again; {} tries so far): {}",
                     e.id(), kind, e.sender(), f.count, failure.toString());
-        }
-        return false;
-    }
-
-    private static boolean storeUnreachable(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof StoreException || t instanceof java.sql.SQLException) {
-                return true;
-            }
         }
         return false;
     }
