@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.posthorn.delivery.fixtures.ScriptedSmtpPeer;
 import dev.posthorn.store.StoreConfig;
-import dev.posthorn.testing.CliRun;
 import dev.posthorn.testing.PostgresServer;
 import dev.posthorn.testing.RunningServer;
 import dev.posthorn.testing.SmtpWire;
@@ -52,7 +51,7 @@ class QueueCommandOnPostgresTest {
                         pool_size = 2
                         """.formatted(dir.resolve("operator"), store.url, store.user, store.passwordFile));
                 CliRun withoutConfig = queue("list", "--data-dir", dir.resolve("node").toString());
-                assertThat(withoutConfig.exit()).isEqualTo(1);
+                assertThat(withoutConfig.exitCode()).isEqualTo(1);
                 assertThat(withoutConfig.err()).contains("is in PostgreSQL: give --config with its posthorn.toml");
                 String first = send(node.mxPort(), "first");
                 String second = send(node.mxPort(), "second");
@@ -102,7 +101,7 @@ class QueueCommandOnPostgresTest {
     }
 
     private static CliRun queue(String... args) {
-        return CliRun.posthorn(Stream.concat(Stream.of("queue"), Stream.of(args)).toArray(String[]::new));
+        return CliRun.of(Stream.concat(Stream.of("queue"), Stream.of(args)).toArray(String[]::new));
     }
 
     interface Probe<T> {

@@ -2,9 +2,9 @@ package dev.posthorn.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.posthorn.cli.CliRun;
 import dev.posthorn.delivery.fixtures.DovecotServer;
 import dev.posthorn.store.UserStore;
-import dev.posthorn.testing.CliRun;
 import dev.posthorn.testing.ExternalTool;
 import dev.posthorn.testing.RunningServer;
 import java.io.IOException;
@@ -123,7 +123,7 @@ class LmtpDeliveryTest {
                 Path mail = dir.resolve("dovecot/mail");
                 assertThat(storedIn(mail, ALICE, marker)).isEmpty();
                 CliRun retry = queue("retry", id, "--data-dir", data.toString());
-                assertThat(retry.exit()).as(retry.err()).isZero();
+                assertThat(retry.exitCode()).as(retry.err()).isZero();
                 awaitEmptyQueue(data);
                 String stored = single(storedIn(mail, ALICE, marker), ALICE, late);
                 assertThat(stored).endsWith(lf(sent));
@@ -212,7 +212,7 @@ class LmtpDeliveryTest {
 
     /** {@code posthorn queue ...}, in-process, as the launcher runs it. */
     private static CliRun queue(String... args) {
-        return CliRun.posthorn(Stream.concat(Stream.of("queue"), Stream.of(args)).toArray(String[]::new));
+        return CliRun.of(Stream.concat(Stream.of("queue"), Stream.of(args)).toArray(String[]::new));
     }
 
     private static void awaitEmptyQueue(Path data) throws Exception {

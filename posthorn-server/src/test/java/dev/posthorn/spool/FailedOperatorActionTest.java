@@ -2,10 +2,10 @@ package dev.posthorn.spool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.posthorn.cli.CliRun;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.server.PosthornServer;
 import dev.posthorn.delivery.fixtures.Ports;
-import dev.posthorn.testing.CliRun;
 import dev.posthorn.testing.TestConfigs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,12 +49,12 @@ class FailedOperatorActionTest {
             Journal.fault = () -> {
                 throw new IOException("injected: a journal hiccup");
             };
-            CliRun first = CliRun.posthorn("queue", "delete", id, "--data-dir", data);
+            CliRun first = CliRun.of("queue", "delete", id, "--data-dir", data);
             Journal.fault = null;
-            assertThat(first.exit()).as("the failed delete's exit status").isNotZero();
-            CliRun second = CliRun.posthorn("queue", "delete", id, "--data-dir", data);
+            assertThat(first.exitCode()).as("the failed delete's exit status").isNotZero();
+            CliRun second = CliRun.of("queue", "delete", id, "--data-dir", data);
             assertThat(second.out()).as("the operator deletes again after the error").contains("deleted 1 message(s)");
-            assertThat(second.exit()).isZero();
+            assertThat(second.exitCode()).isZero();
             assertThat(server.queue().get(id)).as("the message after the repeated delete").isNull();
         } finally {
             Journal.fault = null;
@@ -76,7 +76,7 @@ class FailedOperatorActionTest {
             Journal.fault = () -> {
                 throw new IOException("injected: a journal hiccup");
             };
-            CliRun.posthorn("queue", "delete", id, "--data-dir", data);
+            CliRun.of("queue", "delete", id, "--data-dir", data);
             Journal.fault = null;
             Thread.sleep(1500); // the sweep has every chance to finish what it started
         }
