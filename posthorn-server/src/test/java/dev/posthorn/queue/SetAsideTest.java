@@ -4,18 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.posthorn.cli.Main;
 import dev.posthorn.spool.Envelope;
-import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.Spool;
-import dev.posthorn.spool.SpoolWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,13 +81,7 @@ class SetAsideTest {
     private static String queued(Path queueDir, String subject) throws Exception {
         Spool spool = new Spool(queueDir);
         try (FileQueueStore store = new FileQueueStore(spool, Clock.systemUTC())) {
-            SpoolWriter writer = spool.begin();
-            byte[] body = ("Subject: " + subject + "\r\n\r\nbody\r\n").getBytes(StandardCharsets.US_ASCII);
-            writer.content().write(body);
-            Envelope e = new Envelope(writer.id(), Instant.now(), "alice@posthorn.test",
-                    List.of(new EnvelopeRecipient("carol@remote.test", Set.of(), null, false)), "7BIT", false,
-                    null, null, null, "127.0.0.1", "client.test", body.length);
-            writer.commit(e);
+            Envelope e = SpooledMessages.commit(spool, subject);
             spool.materialize(e.id());
             return e.id();
         }
