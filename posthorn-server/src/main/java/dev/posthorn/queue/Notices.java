@@ -101,8 +101,10 @@ public final class Notices {
         Failures f = failing.computeIfAbsent(key, k -> new Failures(now));
         // A shared store that cannot be reached (the queue in PostgreSQL during an outage) holds the message as well
         // as the notice: neither can go anywhere until it is back, so waiting is not "never", and does not count.
-        // The acceptance says so by its exception's type (Acceptance.accept); a store's own failure is a StoreException.
-        if (!(failure instanceof StoreUnavailableException || failure instanceof StoreException)) {
+        // The acceptance and the reading of the original say so by their exception's type (Acceptance.accept,
+        // PgQueueStore.materialize); a store's own failure is a StoreException. The cause chain is looked at too: a
+        // path that wraps an outage in a plain IOException must not turn it into a reason to give up (review).
+        if (!storeUnreachable(failure)) {
             f.count++;
         }
         if (f.count >= MAX_FAILURES && !now.isBefore(f.since.plus(MAX_TRYING))) {
@@ -116,6 +118,15 @@ public final class Notices {
             f.logged = now;
             LOG.error("queue id={} cannot queue the {} notice to <{}> now (the sweep tries again; {} tries so far): {}",
                     e.id(), kind, e.sender(), f.count, failure.toString());
+        }
+        return false;
+    }
+
+    private static boolean storeUnreachable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof StoreUnavailableException || t instanceof StoreException || t instanceof java.sql.SQLException) {
+                return true;
+            }
         }
         return false;
     }

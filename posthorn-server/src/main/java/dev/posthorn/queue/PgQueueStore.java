@@ -512,7 +512,11 @@ public final class PgQueueStore implements QueueStore, Acceptance {
                 });
             }
             Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (UncheckedIOException e) { // a StoreException too: its cause says what the database said
+        } catch (StoreException e) {
+            // The database cannot be reached or failed: typed, so a notice waiting for this original does not count
+            // the outage towards giving up (Notices).
+            throw new StoreUnavailableException(e.getMessage(), e.getCause());
+        } catch (UncheckedIOException e) {
             throw e.getCause();
         } finally {
             Files.deleteIfExists(temporary);
