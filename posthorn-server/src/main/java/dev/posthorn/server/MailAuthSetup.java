@@ -2,11 +2,12 @@ package dev.posthorn.server;
 
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.remote.MxResolver;
-import dev.posthorn.mailauth.dkim.DkimKeys;
+import dev.posthorn.mailauth.dkim.DkimKeyStore;
 import dev.posthorn.mailauth.dmarc.DmarcEvaluator;
 import dev.posthorn.mailauth.dmarc.PublicSuffixList;
 import dev.posthorn.policy.HostedDomains;
 import dev.posthorn.policy.MessageAuthentication;
+import dev.posthorn.store.StoreBackend;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -21,7 +22,10 @@ import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Builds mail authentication from the configuration: keys, resolver, Public Suffix List, trusted peers. */
+/**
+ * Builds mail authentication from the configuration: keys (from the database when {@code [store]} is PostgreSQL,
+ * else the data directory's files), resolver, Public Suffix List, trusted peers.
+ */
 final class MailAuthSetup {
 
     private static final Logger LOG = LoggerFactory.getLogger(MailAuthSetup.class);
@@ -29,11 +33,12 @@ final class MailAuthSetup {
     private MailAuthSetup() {
     }
 
-    static MessageAuthentication create(PosthornConfig config, String hostname, Path dataDir, HostedDomains domains) {
+    static MessageAuthentication create(PosthornConfig config, String hostname, Path dataDir, HostedDomains domains,
+            StoreBackend store) {
         List<String> sealDomains = new ArrayList<>();
         sealDomains.add(hostname);
         domains.all().stream().sorted().forEach(sealDomains::add);
-        return new MessageAuthentication(config.mailauth, hostname, DkimKeys.under(dataDir),
+        return new MessageAuthentication(config.mailauth, hostname, DkimKeyStore.of(store, dataDir),
                 MxResolver.resolverFor(config.dns), new DmarcEvaluator(publicSuffixList(config), RandomGenerator.getDefault()),
                 Clock.systemUTC(), routePeers(config), sealDomains);
     }

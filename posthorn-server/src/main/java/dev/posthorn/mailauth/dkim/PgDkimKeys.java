@@ -1,0 +1,380 @@
+package dev.posthorn.mailauth.dkim;
+
+import dev.posthorn.store.StoreException;
+import dev.posthorn.store.pg.PgDatabase;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DKIM keys in the shared PostgreSQL database (table {@code dkim_keys}, migration V3): a key made or activated
+ * from any node signs on every node. Signing reads a snapshot of all active keys that is at most
+ * {@link #VALIDITY} old, so a change reaches every node within about a second, with one query per node and
+ * period, never one per message; a private key is fetched once per node, when it first signs there.
+ *
+ * <p>When the database does not answer, signing goes on with the last snapshot (logged as a warning, once per
+ * outage and then every {@link #WARN_EVERY}): mail is neither refused nor held for want of a key it had a
+ * moment ago. A node that never loaded keys signs nothing until the database answers (each message's missing
+ * signature is logged by the caller). Once the database answers again the next snapshot replaces the whole
+ * previous one, so a removed or deactivated key stops signing within {@link #VALIDITY}.
+ */
+public final class PgDkimKeys implements DkimKeyStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PgDkimKeys.class);
+    /** How old a snapshot of the active keys may be before signing asks the database again. */
+    public static final Duration VALIDITY = Duration.ofMillis(500);
+    private static final Duration WARN_EVERY = Duration.ofSeconds(60);
+
+    private static final String SELECT_ACTIVE =
+            "SELECT domain, selector, algorithm, created FROM dkim_keys WHERE active";
+
+    private final PgDatabase db;
+    private final ReentrantLock loading = new ReentrantLock();
+    private volatile Snapshot snapshot;
+    private long failingSince;
+    private long lastWarning;
+    private int failures;
+
+    /**
+     * Active keys by domain, the same by identity (domain, selector, algorithm, created: a key deleted by hand and
+     * made again under its selector is another key), and when they were read (System.nanoTime).
+     */
+    private record Snapshot(Map<String, List<SigningKey>> byDomain, Map<String, SigningKey> byIdentity, long readAt) {
+    }
+
+    public PgDkimKeys(PgDatabase db) {
+        this.db = db;
+    }
+
+    @Override
+    public String describe() {
+        return "the database at " + db.where();
+    }
+
+    // ---- signing ----
+
+    @Override
+    public List<SigningKey> activeKeys(String domain) {
+        return current().byDomain().getOrDefault(domain, List.of());
+    }
+
+    /**
+     * The snapshot, read again when older than {@link #VALIDITY}. One thread reads while the others go on with
+     * the previous snapshot; only the very first read is waited for.
+     */
+    private Snapshot current() {
+        Snapshot s = snapshot;
+        if (s != null && System.nanoTime() - s.readAt() < VALIDITY.toNanos()) {
+            return s;
+        }
+        if (s == null) {
+            loading.lock();
+        } else if (!loading.tryLock()) {
+            return s;
+        }
+        try {
+            Snapshot again = snapshot;
+            if (again != null && again != s) {
+                return again; // another thread read it meanwhile
+            }
+            return reload(again);
+        } finally {
+            loading.unlock();
+        }
+    }
+
+    private Snapshot reload(Snapshot previous) {
+        long now = System.nanoTime();
+        Snapshot fresh;
+        try {
+            fresh = db.read(c -> readActive(c, previous, now));
+        } catch (StoreException e) {
+            if (previous == null) {
+                throw e; // no keys yet: the caller logs the unsigned message
+            }
+            failures++;
+            if (failures == 1) {
+                failingSince = now;
+            }
+            if (failures == 1 || now - lastWarning >= WARN_EVERY.toNanos()) {
+                lastWarning = now;
+                LOG.warn("DKIM keys: cannot read them ({} attempts failed in {} s); signing with the keys read last: {}",
+                        failures, (now - failingSince) / 1_000_000_000L, e.getMessage());
+            }
+            // Asked again after another period, not at every message.
+            Snapshot kept = new Snapshot(previous.byDomain(), previous.byIdentity(), now);
+            snapshot = kept;
+            return kept;
+        }
+        if (failures > 0) {
+            LOG.info("DKIM keys: the database answers again after {} failed reads", failures);
+            failures = 0;
+        }
+        snapshot = fresh;
+        return fresh;
+    }
+
+    /**
+     * The active keys. Only their names are read at every refresh; a private key crosses the network (and is
+     * decoded) when a key is new to this node, not twice a second.
+     */
+    private Snapshot readActive(Connection c, Snapshot previous, long now) throws SQLException {
+        Map<String, SigningKey> known = previous == null ? Map.of() : previous.byIdentity();
+        List<String[]> active = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement(SELECT_ACTIVE); ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+                active.add(new String[] {r.getString(1), r.getString(2), r.getString(3), r.getString(4)});
+            }
+        }
+        Map<String, List<SigningKey>> byDomain = new HashMap<>();
+        Map<String, SigningKey> byIdentity = new HashMap<>();
+        for (String[] row : active) {
+            String domain = row[0];
+            String selector = row[1];
+            DkimAlgorithm algorithm = DkimAlgorithm.ofKeyType(row[2]);
+            String identity = String.join(" ", row);
+            SigningKey key = known.get(identity);
+            if (key == null) {
+                key = readKey(c, domain, selector, algorithm);
+            }
+            if (key != null) {
+                byDomain.computeIfAbsent(domain, d -> new ArrayList<>()).add(key);
+                byIdentity.put(identity, key);
+            }
+        }
+        // Ed25519 first, as the files store orders them.
+        byDomain.replaceAll((d, keys) -> keys.stream()
+                .sorted(Comparator.comparing(k -> k.algorithm() == DkimAlgorithm.ED25519_SHA256 ? 0 : 1)).toList());
+        return new Snapshot(Map.copyOf(byDomain), Map.copyOf(byIdentity), now);
+    }
+
+    /** One key's private half; null (and a warning) when it is gone meanwhile or is not a key. */
+    private static SigningKey readKey(Connection c, String domain, String selector, DkimAlgorithm algorithm)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT private_key FROM dkim_keys WHERE domain = ? AND selector = ? AND algorithm = ?")) {
+            s.setString(1, domain);
+            s.setString(2, selector);
+            s.setString(3, algorithm.keyType());
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    return null; // removed between the two reads: the next refresh has the truth
+                }
+                PrivateKey key = DkimKeys.decodePrivate(r.getBytes(1), algorithm);
+                return new SigningKey(domain, selector, algorithm, key, DkimKeys.publicKey(key));
+            } catch (GeneralSecurityException | RuntimeException e) {
+                LOG.warn("DKIM key {} of {} in the database is not a PKCS#8 {} key: not used: {}", selector, domain,
+                        algorithm.keyType(), e.toString());
+                return null;
+            }
+        }
+    }
+
+    /** After a change made through this object: this node sees it at its next message. */
+    private void invalidate() {
+        Snapshot s = snapshot;
+        if (s != null) {
+            snapshot = new Snapshot(s.byDomain(), s.byIdentity(), System.nanoTime() - VALIDITY.toNanos());
+        }
+    }
+
+    // ---- management ----
+
+    @Override
+    public DkimKeys.KeyInfo generate(String domain, String selector, DkimAlgorithm algorithm) {
+        String d = DkimKeys.checkDomain(domain);
+        DkimKeys.checkSelector(selector);
+        KeyPair pair = DkimKeys.newKeyPair(algorithm);
+        boolean active = insert(d, selector, algorithm, pair.getPrivate().getEncoded());
+        invalidate();
+        return new DkimKeys.KeyInfo(d, selector, algorithm, active, null, pair.getPublic());
+    }
+
+    /**
+     * Inserts a new key under the domain's lock, active when the domain has no active key of the algorithm yet.
+     * An existing selector is refused, whatever its algorithm (as the files store does).
+     */
+    private boolean insert(String domain, String selector, DkimAlgorithm algorithm, byte[] pkcs8) {
+        return db.transaction(c -> {
+            lockDomain(c, domain);
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT algorithm FROM dkim_keys WHERE domain = ? AND selector = ?")) {
+                s.setString(1, domain);
+                s.setString(2, selector);
+                try (ResultSet r = s.executeQuery()) {
+                    if (r.next()) {
+                        throw new IllegalArgumentException("selector " + selector + " of " + domain
+                                + " already has a key: choose another selector");
+                    }
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO dkim_keys (domain, selector, algorithm, private_key, active)
+                    VALUES (?, ?, ?, ?, NOT EXISTS (SELECT 1 FROM dkim_keys
+                                                    WHERE domain = ? AND algorithm = ? AND active))
+                    RETURNING active""")) {
+                s.setString(1, domain);
+                s.setString(2, selector);
+                s.setString(3, algorithm.keyType());
+                s.setBytes(4, pkcs8);
+                s.setString(5, domain);
+                s.setString(6, algorithm.keyType());
+                try (ResultSet r = s.executeQuery()) {
+                    r.next();
+                    return r.getBoolean(1);
+                }
+            }
+        });
+    }
+
+    /**
+     * Changes to one domain's keys are serialized by a transaction-scoped advisory lock, so that two nodes
+     * rotating at once both succeed in turn (the later one wins); the unique index would refuse the second
+     * otherwise, and is the guarantee should anything bypass this lock.
+     */
+    private static void lockDomain(Connection c, String domain) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext('posthorn dkim ' || ?))")) {
+            s.setString(1, domain);
+            s.execute();
+        }
+    }
+
+    @Override
+    public DkimKeys.KeyInfo activate(String domain, String selector) {
+        String d = DkimKeys.checkDomain(domain);
+        DkimKeys.KeyInfo info = db.transaction(c -> {
+            lockDomain(c, d);
+            DkimAlgorithm algorithm;
+            byte[] pkcs8;
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT algorithm, private_key FROM dkim_keys WHERE domain = ? AND selector = ?")) {
+                s.setString(1, d);
+                s.setString(2, selector);
+                try (ResultSet r = s.executeQuery()) {
+                    if (!r.next()) {
+                        throw new IllegalArgumentException("no key with selector " + selector + " for " + d
+                                + " in " + describe());
+                    }
+                    algorithm = DkimAlgorithm.ofKeyType(r.getString(1));
+                    pkcs8 = r.getBytes(2);
+                }
+            }
+            // Two statements: the unique index is checked row by row, so the old key goes first.
+            try (PreparedStatement s = c.prepareStatement(
+                    "UPDATE dkim_keys SET active = false WHERE domain = ? AND algorithm = ? AND active")) {
+                s.setString(1, d);
+                s.setString(2, algorithm.keyType());
+                s.executeUpdate();
+            }
+            try (PreparedStatement s = c.prepareStatement(
+                    "UPDATE dkim_keys SET active = true WHERE domain = ? AND selector = ?")) {
+                s.setString(1, d);
+                s.setString(2, selector);
+                s.executeUpdate();
+            }
+            return new DkimKeys.KeyInfo(d, selector, algorithm, true, null, publicOf(pkcs8, algorithm));
+        });
+        invalidate();
+        return info;
+    }
+
+    @Override
+    public List<DkimKeys.KeyInfo> list() {
+        return query("SELECT domain, selector, algorithm, private_key, active FROM dkim_keys ORDER BY domain, selector",
+                null);
+    }
+
+    @Override
+    public List<DkimKeys.KeyInfo> list(String domain) {
+        return query("SELECT domain, selector, algorithm, private_key, active FROM dkim_keys WHERE domain = ?"
+                + " ORDER BY selector", domain.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    private List<DkimKeys.KeyInfo> query(String sql, String domain) {
+        return db.read(c -> {
+            List<DkimKeys.KeyInfo> out = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                if (domain != null) {
+                    s.setString(1, domain);
+                }
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        DkimAlgorithm algorithm = DkimAlgorithm.ofKeyType(r.getString(3));
+                        out.add(new DkimKeys.KeyInfo(r.getString(1), r.getString(2), algorithm, r.getBoolean(5), null,
+                                publicOf(r.getBytes(4), algorithm)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    private static java.security.PublicKey publicOf(byte[] pkcs8, DkimAlgorithm algorithm) {
+        try {
+            return DkimKeys.publicKey(DkimKeys.decodePrivate(pkcs8, algorithm));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("a DKIM key in the database is not a PKCS#8 " + algorithm.keyType()
+                    + " key", e);
+        }
+    }
+
+    // ---- import ----
+
+    /** What {@link #importFrom} did with one key file. */
+    public record Imported(DkimKeys.KeyInfo key, boolean added, boolean active) {
+    }
+
+    /**
+     * Copies a node's key files into the database, once: a selector the database already has for the domain is
+     * left as it is (so running it again, or from a second node, changes nothing). A key active on disk is
+     * active in the database unless the domain already has an active key of its algorithm there.
+     */
+    public List<Imported> importFrom(DkimKeys files) throws IOException {
+        List<Imported> out = new ArrayList<>();
+        for (DkimKeys.KeyInfo key : files.list()) {
+            PrivateKey privateKey = DkimKeys.readPrivate(key.file(), key.algorithm());
+            boolean[] active = {false};
+            boolean added = db.transaction(c -> {
+                lockDomain(c, key.domain());
+                try (PreparedStatement s = c.prepareStatement("""
+                        INSERT INTO dkim_keys (domain, selector, algorithm, private_key, active)
+                        VALUES (?, ?, ?, ?, ? AND NOT EXISTS (SELECT 1 FROM dkim_keys
+                                                              WHERE domain = ? AND algorithm = ? AND active))
+                        ON CONFLICT (domain, selector) DO NOTHING
+                        RETURNING active""")) {
+                    s.setString(1, key.domain());
+                    s.setString(2, key.selector());
+                    s.setString(3, key.algorithm().keyType());
+                    s.setBytes(4, privateKey.getEncoded());
+                    s.setBoolean(5, key.active());
+                    s.setString(6, key.domain());
+                    s.setString(7, key.algorithm().keyType());
+                    try (ResultSet r = s.executeQuery()) {
+                        if (!r.next()) {
+                            return false;
+                        }
+                        active[0] = r.getBoolean(1);
+                        return true;
+                    }
+                }
+            });
+            out.add(new Imported(key, added, active[0]));
+        }
+        invalidate();
+        return out;
+    }
+}
