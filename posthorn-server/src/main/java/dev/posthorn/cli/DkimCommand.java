@@ -4,8 +4,8 @@ import dev.posthorn.config.ConfigException;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.mailauth.dkim.DkimAlgorithm;
 import dev.posthorn.mailauth.dkim.DkimKeyStore;
+import dev.posthorn.policy.PgDkimKeys;
 import dev.posthorn.mailauth.dkim.DkimKeys;
-import dev.posthorn.mailauth.dkim.PgDkimKeys;
 import dev.posthorn.store.StoreBackend;
 import dev.posthorn.mailauth.records.ExpectedRecord;
 import java.io.IOException;
@@ -52,7 +52,7 @@ public final class DkimCommand extends CommandGroup {
                 return;
             }
             try (StoreBackend backend = StoreBackend.openForCommand(config.store, dataDir, "dkim")) {
-                run(DkimKeyStore.of(backend, dataDir), dataDir, out);
+                run(PgDkimKeys.forStore(backend, dataDir), dataDir, out);
             }
         }
 

@@ -7,7 +7,7 @@ import dev.posthorn.config.ConfigLoader;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.remote.MxResolver;
 import dev.posthorn.mailauth.ResolverDns;
-import dev.posthorn.mailauth.dkim.DkimKeyStore;
+import dev.posthorn.policy.PgDkimKeys;
 import dev.posthorn.mailauth.dkim.DkimKeys;
 import dev.posthorn.store.StoreBackend;
 import dev.posthorn.mailauth.records.DomainCheck;
@@ -153,7 +153,7 @@ public final class DnsCommand implements Callable<Integer> {
                 }
             }
             try (StoreBackend backend = StoreBackend.openForCommand(config.store, dataDir, "dns")) {
-                return DkimKeyStore.of(backend, dataDir).list(domain);
+                return PgDkimKeys.forStore(backend, dataDir).list(domain);
             } catch (IOException | java.io.UncheckedIOException e) { // a StoreException is an UncheckedIOException
                 err.println("posthorn dns: cannot read DKIM keys: " + e.getMessage());
                 err.flush();

@@ -2,7 +2,7 @@ package dev.posthorn.server;
 
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.remote.MxResolver;
-import dev.posthorn.mailauth.dkim.DkimKeyStore;
+import dev.posthorn.policy.PgDkimKeys;
 import dev.posthorn.mailauth.dmarc.DmarcEvaluator;
 import dev.posthorn.mailauth.dmarc.PublicSuffixList;
 import dev.posthorn.policy.HostedDomains;
@@ -38,7 +38,7 @@ final class MailAuthSetup {
         List<String> sealDomains = new ArrayList<>();
         sealDomains.add(hostname);
         domains.all().stream().sorted().forEach(sealDomains::add);
-        return new MessageAuthentication(config.mailauth, hostname, DkimKeyStore.of(store, dataDir),
+        return new MessageAuthentication(config.mailauth, hostname, PgDkimKeys.forStore(store, dataDir),
                 MxResolver.resolverFor(config.dns), new DmarcEvaluator(publicSuffixList(config), RandomGenerator.getDefault()),
                 Clock.systemUTC(), routePeers(config), sealDomains);
     }

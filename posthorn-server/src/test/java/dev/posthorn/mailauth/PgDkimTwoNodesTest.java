@@ -6,7 +6,7 @@ import dev.posthorn.cli.Main;
 import dev.posthorn.delivery.fixtures.UnboundServer;
 import dev.posthorn.mailauth.dkim.DkimKeys;
 import dev.posthorn.mailauth.dkim.DkimResult;
-import dev.posthorn.mailauth.dkim.PgDkimKeys;
+import dev.posthorn.policy.PgDkimKeys;
 import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.store.StoreConfig;
 import dev.posthorn.testing.PostgresServer;

@@ -6,18 +6,10 @@ import java.util.Locale;
 
 /**
  * Where DKIM keys live: files under the data directory ({@link DkimKeys}, one node's own) or the shared
- * PostgreSQL database ({@link PgDkimKeys}, every node the same). The server signs with {@link #signingKeys};
+ * PostgreSQL database ({@code policy.PgDkimKeys}, every node the same). The server signs with {@link #signingKeys};
  * {@code posthorn dkim} and {@code posthorn dns} manage and list them through the same seam.
  */
 public interface DkimKeyStore {
-
-    /**
-     * The keys that go with the store {@code [store] kind} chose: the database's when it is PostgreSQL (every node
-     * the same), else the files under {@code <dataDir>/dkim}.
-     */
-    static DkimKeyStore of(dev.posthorn.store.StoreBackend backend, java.nio.file.Path dataDir) {
-        return backend.database().<DkimKeyStore>map(PgDkimKeys::new).orElseGet(() -> DkimKeys.under(dataDir));
-    }
 
     /** Creates a key; the first of its algorithm for the domain becomes active at once. */
     DkimKeys.KeyInfo generate(String domain, String selector, DkimAlgorithm algorithm) throws IOException;

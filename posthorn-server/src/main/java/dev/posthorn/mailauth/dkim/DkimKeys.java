@@ -201,7 +201,7 @@ public final class DkimKeys implements DkimKeyStore {
         return new KeyInfo(domain, selector, algorithm, active, file, key);
     }
 
-    static String checkDomain(String domain) {
+    public static String checkDomain(String domain) {
         String d = domain.toLowerCase(Locale.ROOT);
         if (!dev.posthorn.mailauth.DomainNames.isValid(d) || d.endsWith(".") || !d.contains(".") && !d.equals("localhost")) {
             throw new IllegalArgumentException("'" + domain + "' is not a domain name");
@@ -256,13 +256,13 @@ public final class DkimKeys implements DkimKeyStore {
     }
 
     /** A PKCS#8 DER private key of {@code algorithm}. */
-    static PrivateKey decodePrivate(byte[] pkcs8, DkimAlgorithm algorithm) throws GeneralSecurityException {
+    public static PrivateKey decodePrivate(byte[] pkcs8, DkimAlgorithm algorithm) throws GeneralSecurityException {
         return KeyFactory.getInstance(algorithm == DkimAlgorithm.RSA_SHA256 ? "RSA" : "Ed25519")
                 .generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
     }
 
     /** A new key pair of {@code algorithm} (RSA {@value #RSA_BITS} bits). */
-    static KeyPair newKeyPair(DkimAlgorithm algorithm) {
+    public static KeyPair newKeyPair(DkimAlgorithm algorithm) {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance(
                     algorithm == DkimAlgorithm.RSA_SHA256 ? "RSA" : "Ed25519");
@@ -275,7 +275,7 @@ public final class DkimKeys implements DkimKeyStore {
         }
     }
 
-    static String checkSelector(String selector) {
+    public static String checkSelector(String selector) {
         if (!SELECTOR.matcher(selector).matches()) {
             throw new IllegalArgumentException("'" + selector + "' is not a valid selector (letters, digits, '-')");
         }

@@ -1,4 +1,9 @@
-package dev.posthorn.mailauth.dkim;
+package dev.posthorn.policy;
+
+import dev.posthorn.mailauth.dkim.DkimAlgorithm;
+import dev.posthorn.mailauth.dkim.DkimKeyStore;
+import dev.posthorn.mailauth.dkim.DkimKeys;
+import dev.posthorn.mailauth.dkim.SigningKey;
 
 import dev.posthorn.store.StoreException;
 import dev.posthorn.store.pg.PgDatabase;
@@ -21,7 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * DKIM keys in the shared PostgreSQL database (table {@code dkim_keys}, migration V3): a key made or activated
+ * DKIM keys in the shared PostgreSQL database (table {@code dkim_keys}, migration V3). Here, not in mailauth,
+ * which stays a leaf library (DNS and JDK crypto only); policy is the layer that uses both it and the store. a key made or activated
  * from any node signs on every node. Signing reads a snapshot of all active keys that is at most
  * {@link #VALIDITY} old, so a change reaches every node within about a second, with one query per node and
  * period, never one per message; a private key is fetched once per node, when it first signs there.
@@ -33,6 +39,14 @@ import org.slf4j.LoggerFactory;
  * previous one, so a removed or deactivated key stops signing within {@link #VALIDITY}.
  */
 public final class PgDkimKeys implements DkimKeyStore {
+
+    /**
+     * The keys that go with the store {@code [store] kind} chose: the database's when it is PostgreSQL (every node
+     * the same), else the files under {@code <dataDir>/dkim}.
+     */
+    public static DkimKeyStore forStore(dev.posthorn.store.StoreBackend backend, java.nio.file.Path dataDir) {
+        return backend.database().<DkimKeyStore>map(PgDkimKeys::new).orElseGet(() -> DkimKeys.under(dataDir));
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(PgDkimKeys.class);
     /** How old a snapshot of the active keys may be before signing asks the database again. */

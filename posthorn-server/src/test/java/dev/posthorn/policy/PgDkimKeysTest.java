@@ -1,4 +1,8 @@
-package dev.posthorn.mailauth.dkim;
+package dev.posthorn.policy;
+
+import dev.posthorn.mailauth.dkim.DkimAlgorithm;
+import dev.posthorn.mailauth.dkim.DkimKeys;
+import dev.posthorn.mailauth.dkim.SigningKey;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
