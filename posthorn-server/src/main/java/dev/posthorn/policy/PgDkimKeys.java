@@ -56,18 +56,33 @@ public final class PgDkimKeys implements DkimKeyStore {
     private static final String SELECT_ACTIVE =
             "SELECT domain, selector, algorithm, created FROM dkim_keys WHERE active";
 
+    /**
+     * How long a message waits for another thread's first read of the keys (a node that has none yet). A healthy
+     * read takes milliseconds; past this the message goes out unsigned (logged by the caller) rather than queueing
+     * behind a read that waits out the connect timeout.
+     */
+    static final Duration FIRST_LOAD_WAIT = Duration.ofSeconds(1);
+
     private final PgDatabase db;
     private final ReentrantLock loading = new ReentrantLock();
     private volatile Snapshot snapshot;
+    /** The last failed read while there is no snapshot, and until when it answers for the database. */
+    private volatile Failure failed;
+    /** Active keys that would not decode, by identity, with when that was last logged (System.nanoTime). */
+    private final Map<String, Long> unusable = new java.util.concurrent.ConcurrentHashMap<>();
     private long failingSince;
     private long lastWarning;
     private int failures;
 
     /**
      * Active keys by domain, the same by identity (domain, selector, algorithm, created: a key deleted by hand and
-     * made again under its selector is another key), and when they were read (System.nanoTime).
+     * made again under its selector is another key), and until when they serve (System.nanoTime).
      */
-    private record Snapshot(Map<String, List<SigningKey>> byDomain, Map<String, SigningKey> byIdentity, long readAt) {
+    private record Snapshot(Map<String, List<SigningKey>> byDomain, Map<String, SigningKey> byIdentity,
+            long validUntil) {
+    }
+
+    private record Failure(String message, long until) {
     }
 
     public PgDkimKeys(PgDatabase db) {
@@ -87,16 +102,25 @@ public final class PgDkimKeys implements DkimKeyStore {
     }
 
     /**
-     * The snapshot, read again when older than {@link #VALIDITY}. One thread reads while the others go on with
-     * the previous snapshot; only the very first read is waited for.
+     * The snapshot, read again once it has served its time. One thread reads while the others go on with the
+     * previous snapshot. Without a snapshot yet, the others wait at most {@link #FIRST_LOAD_WAIT} for the first
+     * read, and after a failed read every caller gets the failure at once until the back-off ends: at most one
+     * message per back-off period waits for the database.
      */
     private Snapshot current() {
         Snapshot s = snapshot;
-        if (s != null && System.nanoTime() - s.readAt() < VALIDITY.toNanos()) {
+        if (s != null && System.nanoTime() - s.validUntil() < 0) {
             return s;
         }
         if (s == null) {
-            loading.lock();
+            Failure f = failed;
+            if (f != null && System.nanoTime() - f.until() < 0) {
+                throw new StoreException(f.message());
+            }
+            if (!lockFirst(f)) {
+                throw new StoreException("DKIM keys: still being read from the database (no keys read yet"
+                        + (f == null ? "" : "; the last read failed: " + f.message()) + ")");
+            }
         } else if (!loading.tryLock()) {
             return s;
         }
@@ -105,9 +129,28 @@ public final class PgDkimKeys implements DkimKeyStore {
             if (again != null && again != s) {
                 return again; // another thread read it meanwhile
             }
+            if (again == null) {
+                Failure f = failed;
+                if (f != null && System.nanoTime() - f.until() < 0) {
+                    throw new StoreException(f.message()); // it failed while we waited
+                }
+            }
             return reload(again);
         } finally {
             loading.unlock();
+        }
+    }
+
+    /** The first read's lock: waited for briefly, not at all once a read has failed (the next one would too). */
+    private boolean lockFirst(Failure previous) {
+        if (previous != null) {
+            return loading.tryLock();
+        }
+        try {
+            return loading.tryLock(FIRST_LOAD_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -117,20 +160,27 @@ public final class PgDkimKeys implements DkimKeyStore {
         try {
             fresh = db.read(c -> readActive(c, previous, now));
         } catch (StoreException e) {
-            if (previous == null) {
-                throw e; // no keys yet: the caller logs the unsigned message
-            }
+            // Asked again after a back-off counted from the failure, not from the start of the read (which may
+            // have waited out the connect timeout), and at least as long as the read took: one caller waits per
+            // period, the others sign with the kept snapshot (or go unsigned without one) meanwhile.
+            long after = System.nanoTime();
+            long until = after + Math.max(VALIDITY.toNanos(), after - now);
             failures++;
             if (failures == 1) {
                 failingSince = now;
             }
             if (failures == 1 || now - lastWarning >= WARN_EVERY.toNanos()) {
                 lastWarning = now;
-                LOG.warn("DKIM keys: cannot read them ({} attempts failed in {} s); signing with the keys read last: {}",
-                        failures, (now - failingSince) / 1_000_000_000L, e.getMessage());
+                LOG.warn("DKIM keys: cannot read them ({} attempts failed in {} s); {}: {}",
+                        failures, (now - failingSince) / 1_000_000_000L,
+                        previous == null ? "no keys read yet, mail goes out unsigned"
+                                : "signing with the keys read last", e.getMessage());
             }
-            // Asked again after another period, not at every message.
-            Snapshot kept = new Snapshot(previous.byDomain(), previous.byIdentity(), now);
+            if (previous == null) {
+                failed = new Failure("DKIM keys unreadable: " + e.getMessage(), until);
+                throw e; // no keys yet: the caller logs the unsigned message
+            }
+            Snapshot kept = new Snapshot(previous.byDomain(), previous.byIdentity(), until);
             snapshot = kept;
             return kept;
         }
@@ -138,6 +188,7 @@ public final class PgDkimKeys implements DkimKeyStore {
             LOG.info("DKIM keys: the database answers again after {} failed reads", failures);
             failures = 0;
         }
+        failed = null;
         snapshot = fresh;
         return fresh;
     }
@@ -162,8 +213,8 @@ public final class PgDkimKeys implements DkimKeyStore {
             DkimAlgorithm algorithm = DkimAlgorithm.ofKeyType(row[2]);
             String identity = String.join(" ", row);
             SigningKey key = known.get(identity);
-            if (key == null) {
-                key = readKey(c, domain, selector, algorithm);
+            if (key == null && !stillUnusable(identity, selector, domain)) {
+                key = readKey(c, identity, domain, selector, algorithm);
             }
             if (key != null) {
                 byDomain.computeIfAbsent(domain, d -> new ArrayList<>()).add(key);
@@ -173,11 +224,30 @@ public final class PgDkimKeys implements DkimKeyStore {
         // Ed25519 first, as the files store orders them.
         byDomain.replaceAll((d, keys) -> keys.stream()
                 .sorted(Comparator.comparing(k -> k.algorithm() == DkimAlgorithm.ED25519_SHA256 ? 0 : 1)).toList());
-        return new Snapshot(Map.copyOf(byDomain), Map.copyOf(byIdentity), now);
+        unusable.keySet().retainAll(active.stream().map(row -> String.join(" ", row)).toList());
+        return new Snapshot(Map.copyOf(byDomain), Map.copyOf(byIdentity), now + VALIDITY.toNanos());
+    }
+
+    /**
+     * Whether an active key already failed to decode: it is not fetched again at every refresh (the same bytes
+     * would fail the same way), and is logged once per {@link #WARN_EVERY} while it stays active.
+     */
+    private boolean stillUnusable(String identity, String selector, String domain) {
+        Long warned = unusable.get(identity);
+        if (warned == null) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (now - warned >= WARN_EVERY.toNanos()) {
+            unusable.put(identity, now);
+            LOG.warn("DKIM key {} of {} in the database is still not a usable key: mail for {} is not signed with it",
+                    selector, domain, domain);
+        }
+        return true;
     }
 
     /** One key's private half; null (and a warning) when it is gone meanwhile or is not a key. */
-    private static SigningKey readKey(Connection c, String domain, String selector, DkimAlgorithm algorithm)
+    private SigningKey readKey(Connection c, String identity, String domain, String selector, DkimAlgorithm algorithm)
             throws SQLException {
         try (PreparedStatement s = c.prepareStatement(
                 "SELECT private_key FROM dkim_keys WHERE domain = ? AND selector = ? AND algorithm = ?")) {
@@ -193,6 +263,7 @@ public final class PgDkimKeys implements DkimKeyStore {
             } catch (GeneralSecurityException | RuntimeException e) {
                 LOG.warn("DKIM key {} of {} in the database is not a PKCS#8 {} key: not used: {}", selector, domain,
                         algorithm.keyType(), e.toString());
+                unusable.put(identity, System.nanoTime());
                 return null;
             }
         }
@@ -202,7 +273,7 @@ public final class PgDkimKeys implements DkimKeyStore {
     private void invalidate() {
         Snapshot s = snapshot;
         if (s != null) {
-            snapshot = new Snapshot(s.byDomain(), s.byIdentity(), System.nanoTime() - VALIDITY.toNanos());
+            snapshot = new Snapshot(s.byDomain(), s.byIdentity(), System.nanoTime());
         }
     }
 
