@@ -2,6 +2,8 @@ package dev.posthorn.server;
 
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.remote.MxResolver;
+import dev.posthorn.mailauth.dkim.DkimKeyStore;
+import dev.posthorn.mailauth.dkim.DkimKeys;
 import dev.posthorn.policy.PgDkimKeys;
 import dev.posthorn.mailauth.dmarc.DmarcEvaluator;
 import dev.posthorn.mailauth.dmarc.PublicSuffixList;
@@ -38,9 +40,62 @@ final class MailAuthSetup {
         List<String> sealDomains = new ArrayList<>();
         sealDomains.add(hostname);
         domains.all().stream().sorted().forEach(sealDomains::add);
-        return new MessageAuthentication(config.mailauth, hostname, PgDkimKeys.forStore(store, dataDir),
+        DkimKeyStore keys = PgDkimKeys.forStore(store, dataDir);
+        if (keys instanceof PgDkimKeys database) {
+            warnOfKeyFilesNotImported(database, dataDir);
+        }
+        return new MessageAuthentication(config.mailauth, hostname, keys,
                 MxResolver.resolverFor(config.dns), new DmarcEvaluator(publicSuffixList(config), RandomGenerator.getDefault()),
                 Clock.systemUTC(), routePeers(config), sealDomains);
+    }
+
+    /**
+     * A site that moves to PostgreSQL keeps its keys in {@code <data_dir>/dkim} until {@code posthorn dkim import}
+     * copies them; meanwhile the server signs only with the database's keys, and a domain without one there goes
+     * out unsigned. Said at every start while it lasts. Not imported here: two nodes may hold different files
+     * under one selector, and which of them DNS publishes is for the administrator to decide.
+     */
+    static void warnOfKeyFilesNotImported(PgDkimKeys database, Path dataDir) {
+        DkimKeys files = DkimKeys.under(dataDir);
+        List<DkimKeys.KeyInfo> onDisk;
+        List<DkimKeys.KeyInfo> inDatabase;
+        try {
+            onDisk = files.list();
+            if (onDisk.isEmpty()) {
+                return;
+            }
+            inDatabase = database.list();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("DKIM: cannot compare the key files in {} with {}: {}", files.root(), database.describe(),
+                    e.toString());
+            return;
+        }
+        Set<String> known = new HashSet<>();
+        Set<String> signingDomains = new HashSet<>();
+        for (DkimKeys.KeyInfo key : inDatabase) {
+            known.add(key.domain() + " " + key.selector());
+            if (key.active()) {
+                signingDomains.add(key.domain());
+            }
+        }
+        List<String> missing = new ArrayList<>();
+        java.util.SortedSet<String> unsigned = new java.util.TreeSet<>();
+        for (DkimKeys.KeyInfo key : onDisk) {
+            if (!known.contains(key.domain() + " " + key.selector())) {
+                missing.add(key.selector() + "._domainkey." + key.domain());
+                if (key.active() && !signingDomains.contains(key.domain())) {
+                    unsigned.add(key.domain());
+                }
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        LOG.warn("DKIM: {} key(s) in {} are not in {} ({}), and the server signs only with the database's keys{}. "
+                + "Run once, on this node: posthorn dkim import --config <this node's configuration file>",
+                missing.size(), files.root(), database.describe(), String.join(", ", missing),
+                unsigned.isEmpty() ? "" : ": mail from " + String.join(", ", unsigned)
+                        + " goes out UNSIGNED until then");
     }
 
     /** Debian's list when present; without it, DMARC takes the last two labels as the organizational domain. */
