@@ -156,16 +156,29 @@ public final class DkimCommand extends CommandGroup {
                 return;
             }
             int added = 0;
+            int conflicts = 0;
             for (PgDkimKeys.Imported i : done) {
                 DkimKeys.KeyInfo key = i.key();
                 out.printf("%-30s %-16s %-8s %s%n", key.domain(), key.selector(), key.algorithm().keyType(),
-                        !i.added() ? "skipped: the database has this selector already"
-                                : i.active() ? "imported, active"
-                                : key.active() ? "imported, inactive: the database has another active key"
-                                : "imported, inactive");
+                        switch (i.outcome()) {
+                            case SAME_KEY -> "skipped: same key";
+                            case DIFFERENT_KEY -> "NOT imported: the database holds a different key under this"
+                                    + " selector (check which one DNS publishes)";
+                            case IMPORTED -> i.active() ? "imported, active"
+                                    : key.active() ? "imported, inactive: the database has another active key"
+                                    : "imported, inactive";
+                        });
                 added += i.added() ? 1 : 0;
+                conflicts += i.outcome() == PgDkimKeys.Outcome.DIFFERENT_KEY ? 1 : 0;
             }
             out.println(added + " of " + done.size() + " keys imported into " + keys.describe() + ".");
+            if (conflicts > 0) {
+                // Exit code 1: a key that signs on one node is not the database's; whichever DNS publishes stays.
+                out.flush();
+                throw new IllegalArgumentException(conflicts + " key(s) not imported: the database holds a different"
+                        + " key under the same selector (see above); keep the one DNS publishes (posthorn dns"
+                        + " --config ...) and give the other a new selector");
+            }
         }
     }
 }

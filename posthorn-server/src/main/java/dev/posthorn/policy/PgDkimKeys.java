@@ -420,20 +420,33 @@ public final class PgDkimKeys implements DkimKeyStore {
     // ---- import ----
 
     /** What {@link #importFrom} did with one key file. */
-    public record Imported(DkimKeys.KeyInfo key, boolean added, boolean active) {
+    public enum Outcome {
+        /** Added to the database. */
+        IMPORTED,
+        /** The database has this selector with these very bytes: nothing to do. */
+        SAME_KEY,
+        /** The database has another key under this selector: left as it is, for the administrator to settle. */
+        DIFFERENT_KEY
+    }
+
+    /** One key file and what became of it; {@code active} when it was imported as the signing key. */
+    public record Imported(DkimKeys.KeyInfo key, Outcome outcome, boolean active) {
+        public boolean added() {
+            return outcome == Outcome.IMPORTED;
+        }
     }
 
     /**
      * Copies a node's key files into the database, once: a selector the database already has for the domain is
-     * left as it is (so running it again, or from a second node, changes nothing). A key active on disk is
-     * active in the database unless the domain already has an active key of its algorithm there.
+     * left as it is (so running it again, or from a second node, changes nothing), and reported as the same key
+     * or, when another node imported another key under it first, as a conflict. A key active on disk is active
+     * in the database unless the domain already has an active key of its algorithm there.
      */
     public List<Imported> importFrom(DkimKeys files) throws IOException {
         List<Imported> out = new ArrayList<>();
         for (DkimKeys.KeyInfo key : files.list()) {
-            PrivateKey privateKey = DkimKeys.readPrivate(key.file(), key.algorithm());
-            boolean[] active = {false};
-            boolean added = db.transaction(c -> {
+            byte[] pkcs8 = DkimKeys.readPrivate(key.file(), key.algorithm()).getEncoded();
+            out.add(db.transaction(c -> {
                 lockDomain(c, key.domain());
                 try (PreparedStatement s = c.prepareStatement("""
                         INSERT INTO dkim_keys (domain, selector, algorithm, private_key, active)
@@ -444,20 +457,27 @@ public final class PgDkimKeys implements DkimKeyStore {
                     s.setString(1, key.domain());
                     s.setString(2, key.selector());
                     s.setString(3, key.algorithm().keyType());
-                    s.setBytes(4, privateKey.getEncoded());
+                    s.setBytes(4, pkcs8);
                     s.setBoolean(5, key.active());
                     s.setString(6, key.domain());
                     s.setString(7, key.algorithm().keyType());
                     try (ResultSet r = s.executeQuery()) {
-                        if (!r.next()) {
-                            return false;
+                        if (r.next()) {
+                            return new Imported(key, Outcome.IMPORTED, r.getBoolean(1));
                         }
-                        active[0] = r.getBoolean(1);
-                        return true;
                     }
                 }
-            });
-            out.add(new Imported(key, added, active[0]));
+                try (PreparedStatement s = c.prepareStatement(
+                        "SELECT private_key, active FROM dkim_keys WHERE domain = ? AND selector = ?")) {
+                    s.setString(1, key.domain());
+                    s.setString(2, key.selector());
+                    try (ResultSet r = s.executeQuery()) {
+                        r.next(); // under the domain's lock: the conflicting row is there
+                        boolean same = java.util.Arrays.equals(r.getBytes(1), pkcs8);
+                        return new Imported(key, same ? Outcome.SAME_KEY : Outcome.DIFFERENT_KEY, same && r.getBoolean(2));
+                    }
+                }
+            }));
         }
         invalidate();
         return out;

@@ -51,7 +51,17 @@ class DkimImportCommandTest {
         CliRun again = CliRun.of("dkim", "import", "--config", config.toString());
         assertThat(again.exitCode()).isZero();
         assertThat(again.out()).contains("0 of 2 keys imported")
-                .containsPattern("posthorn.test +new +rsa +skipped: the database has this selector already");
+                .containsPattern("posthorn.test +new +rsa +skipped: same key");
+
+        // Another node made its own key under the same selector: which one DNS publishes decides; never silent.
+        DkimKeys otherNode = new DkimKeys(dir.resolve("other-node-dkim"));
+        otherNode.generate("posthorn.test", "new", DkimAlgorithm.RSA_SHA256);
+        CliRun conflict = CliRun.of("dkim", "import", "--config", config.toString(), "--from-files",
+                otherNode.root().toString());
+        assertThat(conflict.exitCode()).as(conflict.out()).isEqualTo(1);
+        assertThat(conflict.out()).containsPattern("posthorn.test +new +rsa +NOT imported: the database holds a "
+                + "different key under this selector .check which one DNS publishes");
+        assertThat(conflict.err()).contains("1 key(s) not imported");
 
         CliRun list = CliRun.of("dkim", "list", "--records", "--config", config.toString());
         assertThat(list.out()).containsPattern("posthorn.test +new +rsa +active")
