@@ -19,7 +19,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A claim costs what it claims, not what the queue holds: with 20,000 messages of which 30 are due, the plan of
+ * A claim costs what it claims, not what the queue holds: with 20,010 messages of which 30 are due and unheld
+ * (and 10 due but held), the plan of
  * the very statement {@link PgQueueStore} runs reads {@code queue_messages} only through indexes (the due ones
  * by next_due, the rows to update by primary key), never a sequential scan of the table.
  */
@@ -39,6 +40,12 @@ class PgQueueClaimPlanTest {
                     SELECT 'm' || g, now() - interval '1 hour', 'node-a', repeat('x', 600), 1000, 1, g % 100 = 0,
                            CASE WHEN g <= 30 THEN now() - interval '1 minute' ELSE now() + interval '1 day' END
                     FROM generate_series(1, 20000) g""");
+            // And 10 held ones that are due, older than any other: a claim that ignored the hold would take them first.
+            s.execute("""
+                    INSERT INTO queue_messages (id, received_at, accepted_by, envelope, size, chunks, held, next_due)
+                    SELECT 'h' || g, now() - interval '1 hour', 'node-a', repeat('x', 600), 1000, 1, true,
+                           now() - interval '1 hour'
+                    FROM generate_series(1, 10) g""");
             s.execute("ANALYZE queue_messages");
         }
     }
@@ -67,20 +74,21 @@ class PgQueueClaimPlanTest {
 
     @Test
     void theClaimTakesTheDueUnheldRows() {
-        // The 30 due rows (m1..m30; none held, held ones are every hundredth), leased to node-b.
-        int claimed = db.transaction(c -> {
+        // The 30 due unheld rows (m1..m30), leased to node-b; never the 10 due held ones (h1..h10).
+        java.util.List<String> claimed = db.transaction(c -> {
             try (PreparedStatement s = c.prepareStatement(PgQueueStore.CLAIM)) {
                 bind(s);
-                int n = 0;
+                java.util.List<String> ids = new java.util.ArrayList<>();
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
-                        n++;
+                        ids.add(r.getString(1));
                     }
                 }
-                return n;
+                return ids;
             }
         });
-        assertThat(claimed).isEqualTo(30);
+        assertThat(claimed).containsExactlyInAnyOrderElementsOf(
+                java.util.stream.IntStream.rangeClosed(1, 30).mapToObj(i -> "m" + i).toList());
     }
 
     /**
