@@ -164,4 +164,36 @@ class PgDkimKeysTest {
         assertThat(nodeA.list("posthorn.test")).filteredOn(DkimKeys.KeyInfo::active)
                 .extracting(DkimKeys.KeyInfo::selector).containsExactlyInAnyOrder("ed", "new");
     }
+
+    /**
+     * An active key that does not decode (written by hand, say) is skipped, and neither fetched nor logged again
+     * at every refresh: once per minute is enough to be seen, twice a second floods the log.
+     */
+    @Test
+    void anActiveKeyThatDoesNotDecodeIsWarnedOnceNotAtEveryRefresh() throws Exception {
+        nodeA.generate("posthorn.test", "good", DkimAlgorithm.ED25519_SHA256);
+        try (Connection c = PostgresServer.shared().connect(config.url); Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO dkim_keys (domain, selector, algorithm, private_key, active)"
+                    + " VALUES ('posthorn.test', 'broken', 'rsa', '\\x0102'::bytea, true)");
+        }
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PgDkimKeys.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
+                new ch.qos.logback.core.read.ListAppender<>();
+        log.start();
+        logger.addAppender(log);
+        try {
+            for (int refresh = 0; refresh < 4; refresh++) {
+                assertThat(nodeB.signingKeys("posthorn.test")).extracting(SigningKey::selector)
+                        .containsExactly("good");
+                Thread.sleep(PgDkimKeys.VALIDITY.toMillis() + 50); // the next call reads the database again
+            }
+        } finally {
+            logger.detachAppender(log);
+        }
+        assertThat(log.list).filteredOn(e -> e.getFormattedMessage().contains("broken"))
+                .as("warnings about the undecodable key over four refreshes")
+                .singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                        .contains("DKIM key broken of posthorn.test in the database is not a PKCS#8 rsa key"));
+    }
 }
