@@ -34,8 +34,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When the database does not answer, signing goes on with the last snapshot (logged as a warning, once per
  * outage and then every {@link #WARN_EVERY}): mail is neither refused nor held for want of a key it had a
- * moment ago. A node that never loaded keys signs nothing until the database answers (each message's missing
- * signature is logged by the caller). Once the database answers again the next snapshot replaces the whole
+ * moment ago, and one message per back-off period (counted from the failure, at least {@link #VALIDITY} and at
+ * least as long as the failed read took) waits for the database. A node that never loaded keys signs nothing
+ * until the database answers (each message's missing signature is logged by the caller); its messages wait at
+ * most {@link #FIRST_LOAD_WAIT} for another thread's read, and none while a failed read's back-off lasts. Once the database answers again the next snapshot replaces the whole
  * previous one, so a removed or deactivated key stops signing within {@link #VALIDITY}.
  */
 public final class PgDkimKeys implements DkimKeyStore {
