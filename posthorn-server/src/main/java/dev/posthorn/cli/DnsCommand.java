@@ -7,7 +7,9 @@ import dev.posthorn.config.ConfigLoader;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.remote.MxResolver;
 import dev.posthorn.mailauth.ResolverDns;
+import dev.posthorn.policy.PgDkimKeys;
 import dev.posthorn.mailauth.dkim.DkimKeys;
+import dev.posthorn.store.StoreBackend;
 import dev.posthorn.mailauth.records.DomainCheck;
 import dev.posthorn.mailauth.records.DomainRecords;
 import dev.posthorn.mailauth.records.ExpectedRecord;
@@ -43,7 +45,7 @@ public final class DnsCommand implements Callable<Integer> {
     static final class Setup {
         @Option(names = "--config", paramLabel = "FILE", description = "posthorn.toml to read (default: none)")
         Path config;
-        @Option(names = "--data-dir", paramLabel = "DIR", description = "data directory (DKIM keys in dkim/)")
+        @Option(names = "--data-dir", paramLabel = "DIR", description = "data directory (DKIM keys in dkim/ unless [store] is PostgreSQL)")
         Path dataDir;
         @Option(names = "--hostname", paramLabel = "NAME", description = "this server's host name (the MX)")
         String hostname;
@@ -138,10 +140,21 @@ public final class DnsCommand implements Callable<Integer> {
                     Clock.systemUTC().instant().plus(Duration.ofMinutes(2)));
         }
 
+        /** The domain's keys from the store {@code [store]} names: the data directory's files or the database. */
         List<DkimKeys.KeyInfo> keys(String domain, PrintWriter err) {
-            try {
-                return DkimKeys.under(Path.of(config.server.dataDir)).list(domain);
-            } catch (IOException e) {
+            Path dataDir = Path.of(config.server.dataDir);
+            if (!config.store.isPostgresql()) {
+                try {
+                    return DkimKeys.under(dataDir).list(domain);
+                } catch (IOException e) {
+                    err.println("posthorn dns: cannot read DKIM keys: " + e.getMessage());
+                    err.flush();
+                    return null;
+                }
+            }
+            try (StoreBackend backend = StoreBackend.openForCommand(config.store, dataDir, "dns")) {
+                return PgDkimKeys.forStore(backend, dataDir).list(domain);
+            } catch (IOException | java.io.UncheckedIOException e) { // a StoreException is an UncheckedIOException
                 err.println("posthorn dns: cannot read DKIM keys: " + e.getMessage());
                 err.flush();
                 return null;

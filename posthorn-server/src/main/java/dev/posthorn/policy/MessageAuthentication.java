@@ -14,7 +14,7 @@ import dev.posthorn.mailauth.arc.ArcVerifier;
 import dev.posthorn.mailauth.dkim.BodyHashSpec;
 import dev.posthorn.mailauth.dkim.BodyHashes;
 import dev.posthorn.mailauth.dkim.DkimAlgorithm;
-import dev.posthorn.mailauth.dkim.DkimKeys;
+import dev.posthorn.mailauth.dkim.DkimKeyStore;
 import dev.posthorn.mailauth.dkim.DkimResult;
 import dev.posthorn.mailauth.dkim.DkimSigner;
 import dev.posthorn.mailauth.dkim.DkimVerifier;
@@ -53,7 +53,7 @@ public final class MessageAuthentication {
 
     private final MailAuthConfig config;
     private final String authservId;
-    private final DkimKeys keys;
+    private final DkimKeyStore keys;
     private final Resolver resolver;
     private final DmarcEvaluator dmarc;
     private final Clock clock;
@@ -65,7 +65,7 @@ public final class MessageAuthentication {
      *                     others), but DMARC still applies: a peer is no way round the author's policy
      * @param sealDomains  where to look for the key that seals ARC sets, in order (host name, hosted domains)
      */
-    public MessageAuthentication(MailAuthConfig config, String hostname, DkimKeys keys, Resolver resolver,
+    public MessageAuthentication(MailAuthConfig config, String hostname, DkimKeyStore keys, Resolver resolver,
             DmarcEvaluator dmarc, Clock clock, Set<String> trustedPeers, List<String> sealDomains) {
         this.config = config;
         this.authservId = config.authservId.isEmpty() ? hostname : config.authservId;
@@ -261,7 +261,15 @@ public final class MessageAuthentication {
     /** RFC 8617 specifies rsa-sha256 for ARC: the first domain of {@link #sealDomains} with an RSA key. */
     private SigningKey sealKey() {
         for (String domain : sealDomains) {
-            for (SigningKey key : keys.signingKeys(domain)) {
+            List<SigningKey> candidates;
+            try {
+                candidates = keys.signingKeys(domain);
+            } catch (RuntimeException e) {
+                // Keys in a database that has not answered yet: the ARC set costs the seal, not the message.
+                LOG.warn("DKIM keys for {} unusable, no ARC seal with them: {}", domain, e.toString());
+                continue;
+            }
+            for (SigningKey key : candidates) {
                 if (key.algorithm() == DkimAlgorithm.RSA_SHA256) {
                     return key;
                 }

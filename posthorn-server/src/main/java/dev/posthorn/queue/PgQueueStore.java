@@ -208,25 +208,38 @@ public final class PgQueueStore implements QueueStore, Acceptance {
         return new QueuedMessage(envelope, MessageState.fresh(envelope, clock.instant()), false);
     }
 
+    /**
+     * The claim, parameters (due limit, how many, node, lease seconds). The CTE picks the due rows through the
+     * {@code queue_messages_claim} index (V4: next_due of unheld rows) and locks them, skipping those another
+     * node is claiming; the UPDATE then finds its rows by primary key ({@code id = ANY(...)}): a join of the
+     * UPDATE with the CTE alone let the planner scan the whole table for its outer side, O(queue) per claim
+     * (docs/scaling.md, "The claim's plan"). The CTE is read twice, so PostgreSQL runs it once (materialised):
+     * one set of locked rows. The previous lease owner and retry flag come from the CTE, which saw them before
+     * the update.
+     */
+    static final String CLAIM = """
+            WITH due AS (
+                SELECT id, lease_owner AS previous, retry_requested AS retry FROM queue_messages
+                WHERE next_due <= ? AND NOT held AND (lease_until IS NULL OR lease_until < now())
+                ORDER BY next_due LIMIT ? FOR UPDATE SKIP LOCKED)
+            UPDATE queue_messages q
+            SET lease_owner = ?, lease_until = now() + make_interval(secs => ?), lease_seq = q.lease_seq + 1,
+                retry_requested = false
+            FROM due d
+            WHERE q.id = ANY (ARRAY(SELECT id FROM due)) AND q.id = d.id
+            RETURNING q.id, q.envelope, q.state, q.held, q.lease_seq, d.previous, d.retry""";
+
     @Override
     public List<QueuedMessage> claimDue(Instant now, int max) {
         record Row(String id, String envelope, String state, boolean held, long seq, boolean wasLeased, boolean retry) {
         }
         long claimedAt = System.nanoTime();
         List<Row> rows = db.read(c -> {
-            try (PreparedStatement s = c.prepareStatement("""
-                    UPDATE queue_messages q
-                    SET lease_owner = ?, lease_until = now() + make_interval(secs => ?), lease_seq = q.lease_seq + 1,
-                        retry_requested = false
-                    FROM (SELECT id, lease_owner AS previous, retry_requested AS retry FROM queue_messages
-                          WHERE next_due <= ? AND NOT held AND (lease_until IS NULL OR lease_until < now())
-                          ORDER BY next_due LIMIT ? FOR UPDATE SKIP LOCKED) d
-                    WHERE q.id = d.id
-                    RETURNING q.id, q.envelope, q.state, q.held, q.lease_seq, d.previous, d.retry""")) {
-                s.setString(1, node);
-                s.setDouble(2, lease.toMillis() / 1000.0);
-                s.setObject(3, timestamp(now));
-                s.setInt(4, max);
+            try (PreparedStatement s = c.prepareStatement(CLAIM)) {
+                s.setObject(1, timestamp(now));
+                s.setInt(2, max);
+                s.setString(3, node);
+                s.setDouble(4, lease.toMillis() / 1000.0);
                 List<Row> out = new ArrayList<>();
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {

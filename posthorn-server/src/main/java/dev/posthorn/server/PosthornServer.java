@@ -119,7 +119,7 @@ public final class PosthornServer implements AutoCloseable {
         this.spool = new Spool(dataDir.resolve("queue"), shared);
         try {
             this.tls = ServerTls.create(config.tls, dataDir, hostname);
-            this.authentication = MailAuthSetup.create(config, hostname, dataDir, domains);
+            this.authentication = MailAuthSetup.create(config, hostname, dataDir, domains, store);
             this.localDelivery = new LocalDelivery(dataDir.resolve("mail"), hostname, mailboxes.owner());
             if (shared != null) {
                 refuseLocalBacklog(spool, dataDir);

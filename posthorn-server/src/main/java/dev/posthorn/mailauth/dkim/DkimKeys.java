@@ -37,13 +37,13 @@ import java.util.regex.Pattern;
  * the directory's and the active file's times on every use, so a new key or a rotation to a new selector takes
  * effect without a restart.
  */
-public final class DkimKeys {
+public final class DkimKeys implements DkimKeyStore {
 
     public static final int RSA_BITS = 2048;
     private static final Pattern SELECTOR = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final String ACTIVE = "active";
 
-    /** One key on disk. */
+    /** One key: {@code file} is where it is on disk, null for a key in the database. */
     public record KeyInfo(String domain, String selector, DkimAlgorithm algorithm, boolean active, Path file,
                           PublicKey publicKey) {
 
@@ -75,12 +75,16 @@ public final class DkimKeys {
         return root;
     }
 
+    @Override
+    public String describe() {
+        return root.toString();
+    }
+
     /** Creates a key; the first of its algorithm for the domain becomes active at once. */
+    @Override
     public KeyInfo generate(String domain, String selector, DkimAlgorithm algorithm) throws IOException {
         String d = checkDomain(domain);
-        if (!SELECTOR.matcher(selector).matches()) {
-            throw new IllegalArgumentException("'" + selector + "' is not a valid selector (letters, digits, '-')");
-        }
+        checkSelector(selector);
         Path dir = root.resolve(d);
         Files.createDirectories(dir);
         for (DkimAlgorithm other : DkimAlgorithm.values()) {
@@ -89,17 +93,7 @@ public final class DkimKeys {
                         + " already has a key: choose another selector");
             }
         }
-        KeyPair pair;
-        try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance(
-                    algorithm == DkimAlgorithm.RSA_SHA256 ? "RSA" : "Ed25519");
-            if (algorithm == DkimAlgorithm.RSA_SHA256) {
-                generator.initialize(RSA_BITS);
-            }
-            pair = generator.generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK cannot make " + algorithm.keyType() + " keys", e);
-        }
+        KeyPair pair = newKeyPair(algorithm);
         Path file = dir.resolve(selector + "." + algorithm.keyType() + ".pem");
         writePrivate(file, pair.getPrivate());
         Properties active = readActive(dir);
@@ -111,6 +105,7 @@ public final class DkimKeys {
     }
 
     /** Makes {@code selector} the one that signs for its algorithm (rotation: publish first, then activate). */
+    @Override
     public KeyInfo activate(String domain, String selector) throws IOException {
         String d = checkDomain(domain);
         Path dir = root.resolve(d);
@@ -127,6 +122,7 @@ public final class DkimKeys {
     }
 
     /** Every key on disk, by domain and selector. */
+    @Override
     public List<KeyInfo> list() throws IOException {
         List<KeyInfo> out = new ArrayList<>();
         if (!Files.isDirectory(root)) {
@@ -142,6 +138,7 @@ public final class DkimKeys {
     }
 
     /** The keys of one domain. */
+    @Override
     public List<KeyInfo> list(String domain) throws IOException {
         Path dir = root.resolve(domain.toLowerCase(Locale.ROOT));
         List<KeyInfo> out = new ArrayList<>();
@@ -166,29 +163,8 @@ public final class DkimKeys {
         return out;
     }
 
-    /**
-     * The active keys for mail from {@code domain}: those of the domain itself, else of its nearest parent that
-     * has keys (d= of a parent aligns under DMARC's relaxed mode). Ed25519 first. Empty when there are none.
-     */
-    public List<SigningKey> signingKeys(String domain) {
-        String d = domain.toLowerCase(Locale.ROOT);
-        if (!dev.posthorn.mailauth.DomainNames.isValid(d) || d.endsWith(".")) {
-            return List.of(); // from a message: never a path
-        }
-        while (true) {
-            List<SigningKey> keys = activeKeys(d);
-            if (!keys.isEmpty()) {
-                return keys;
-            }
-            int dot = d.indexOf('.');
-            if (dot < 0 || d.indexOf('.', dot + 1) < 0) {
-                return List.of(); // never a top-level domain
-            }
-            d = d.substring(dot + 1);
-        }
-    }
-
     /** The active keys of exactly this domain, reloaded when the directory or the active file changed. */
+    @Override
     public List<SigningKey> activeKeys(String domain) {
         Path dir = root.resolve(domain);
         if (domain.contains("/") || domain.startsWith(".") || !Files.isDirectory(dir)) {
@@ -225,7 +201,7 @@ public final class DkimKeys {
         return new KeyInfo(domain, selector, algorithm, active, file, key);
     }
 
-    private static String checkDomain(String domain) {
+    public static String checkDomain(String domain) {
         String d = domain.toLowerCase(Locale.ROOT);
         if (!dev.posthorn.mailauth.DomainNames.isValid(d) || d.endsWith(".") || !d.contains(".") && !d.equals("localhost")) {
             throw new IllegalArgumentException("'" + domain + "' is not a domain name");
@@ -273,11 +249,37 @@ public final class DkimKeys {
         String pem = Files.readString(file, StandardCharsets.US_ASCII);
         String body = pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
         try {
-            return KeyFactory.getInstance(algorithm == DkimAlgorithm.RSA_SHA256 ? "RSA" : "Ed25519")
-                    .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body)));
+            return decodePrivate(Base64.getDecoder().decode(body), algorithm);
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new IOException(file + " is not a PKCS#8 " + algorithm.keyType() + " private key", e);
         }
+    }
+
+    /** A PKCS#8 DER private key of {@code algorithm}. */
+    public static PrivateKey decodePrivate(byte[] pkcs8, DkimAlgorithm algorithm) throws GeneralSecurityException {
+        return KeyFactory.getInstance(algorithm == DkimAlgorithm.RSA_SHA256 ? "RSA" : "Ed25519")
+                .generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+    }
+
+    /** A new key pair of {@code algorithm} (RSA {@value #RSA_BITS} bits). */
+    public static KeyPair newKeyPair(DkimAlgorithm algorithm) {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance(
+                    algorithm == DkimAlgorithm.RSA_SHA256 ? "RSA" : "Ed25519");
+            if (algorithm == DkimAlgorithm.RSA_SHA256) {
+                generator.initialize(RSA_BITS);
+            }
+            return generator.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK cannot make " + algorithm.keyType() + " keys", e);
+        }
+    }
+
+    public static String checkSelector(String selector) {
+        if (!SELECTOR.matcher(selector).matches()) {
+            throw new IllegalArgumentException("'" + selector + "' is not a valid selector (letters, digits, '-')");
+        }
+        return selector;
     }
 
     /** The public half of a private key (RSA from its CRT parameters, Ed25519 by deriving it). */

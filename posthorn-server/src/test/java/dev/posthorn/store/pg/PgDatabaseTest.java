@@ -33,10 +33,10 @@ class PgDatabaseTest {
         try (Connection c = PG.connect(config.url)) {
             assertThat(strings(c, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
                     + " ORDER BY table_name"))
-                    .containsExactly("accounts", "addresses", "api_tokens", "domains", "flyway_schema_history",
+                    .containsExactly("accounts", "addresses", "api_tokens", "dkim_keys", "domains", "flyway_schema_history",
                             "queue_content", "queue_messages", "secrets");
             assertThat(strings(c, "SELECT version || ' ' || success FROM flyway_schema_history ORDER BY installed_rank"))
-                    .containsExactly("1 true", "1.1 true", "2 true");
+                    .containsExactly("1 true", "1.1 true", "2 true", "3 true", "4 true");
         }
         // A restart finds the schema up to date: nothing applied again, nothing refused.
         try (PgDatabase db = PgDatabase.open(config, "node-a");
@@ -46,7 +46,7 @@ class PgDatabaseTest {
         }
         try (Connection c = PG.connect(config.url)) {
             assertThat(strings(c, "SELECT version FROM flyway_schema_history ORDER BY installed_rank"))
-                    .containsExactly("1", "1.1", "2");
+                    .containsExactly("1", "1.1", "2", "3", "4");
         }
     }
 
@@ -74,7 +74,7 @@ class PgDatabaseTest {
         }
         try (Connection c = PG.connect(config.url)) {
             assertThat(strings(c, "SELECT version || ' ' || success FROM flyway_schema_history ORDER BY installed_rank"))
-                    .containsExactly("1 true", "1.1 true", "2 true");
+                    .containsExactly("1 true", "1.1 true", "2 true", "3 true", "4 true");
         }
     }
 
