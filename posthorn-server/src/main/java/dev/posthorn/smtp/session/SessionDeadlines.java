@@ -13,9 +13,10 @@ import java.time.Duration;
  *       timeout (RFC 5321 §4.5.3.2, SMTP-CONFORMANCE O-3), a TLS handshake within the command timeout;</li>
  *   <li>the session deadline, always in force.</li>
  * </ul>
- * The session thread sets the phase and bounds each read by what is left ({@link #readTimeoutMillis}); the
- * listener's watchdog reads {@link #overdueSince} from another thread for reads that one socket timeout cannot
- * bound (a TLS record arriving one byte at a time, a handshake) and for writes to a client that stopped reading.
+ * The session thread sets the phase and checks it before each read ({@link #checkNotPassed}); the listener's
+ * watchdog reads {@link #overdueSince} from another thread and ends a session blocked in a read, a handshake or a
+ * write past its deadline (reads carry no socket timeout: see SmtpSession#beforeBlockingRead). A TLS handshake
+ * also bounds each of its reads by what is left ({@link #readTimeoutMillis}).
  */
 final class SessionDeadlines {
 
@@ -54,6 +55,13 @@ final class SessionDeadlines {
             throw new SocketTimeoutException("deadline passed");
         }
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.min(commandMillis, left)));
+    }
+
+    /** Before a blocking read: a deadline that has passed already ends the session here (421 4.4.2). */
+    void checkNotPassed() throws SocketTimeoutException {
+        if (Math.min(phaseEnd, sessionEnd) <= clock.millis()) {
+            throw new SocketTimeoutException("deadline passed");
+        }
     }
 
     /** True once the session's own deadline has passed: the 421 then says so. */
