@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.posthorn.smtp.session.ReplyScript.Stage;
+import dev.posthorn.testing.ManualClock;
 import jakarta.mail.SendFailedException;
 import java.time.Duration;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Stateful rules over time, with a clock the test moves: greylisting, rate limits, fail-N-times-then-accept. */
 class StatefulRulesTest {
 
-    static final MovableClock CLOCK = new MovableClock();
+    static final ManualClock CLOCK = new ManualClock();
 
     @RegisterExtension
     static PosthornExtension mail = PosthornExtension.start().withClock(CLOCK);

@@ -92,8 +92,9 @@ final class ServeCommand implements Callable<Integer> {
         WebServer web;
         try {
             web = loaded.web.port == 0 ? null
-                    : ReferenceSite.start(WebSettings.from(loaded.web, server.hostname()), server, Version.current(),
-                            loaded.web.console, testMode == null ? List.of() : List.of(testMode.api()));
+                    : ReferenceSite.builder(WebSettings.from(loaded.web, server.hostname()), Version.current())
+                            .server(server, loaded.web.console)
+                            .modules(testMode == null ? List.of() : List.of(testMode.api())).start();
         } catch (IOException e) {
             server.close();
             System.err.println("posthorn serve: " + e.getMessage() + " (set --web-port, or [web] port = 0 to turn it off)");

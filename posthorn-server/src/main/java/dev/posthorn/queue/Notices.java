@@ -2,6 +2,7 @@ package dev.posthorn.queue;
 
 import dev.posthorn.delivery.dsn.DsnBuilder;
 import dev.posthorn.spool.Envelope;
+import dev.posthorn.spool.StoreUnavailableException;
 import dev.posthorn.store.StoreException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -100,6 +101,9 @@ public final class Notices {
         Failures f = failing.computeIfAbsent(key, k -> new Failures(now));
         // A shared store that cannot be reached (the queue in PostgreSQL during an outage) holds the message as well
         // as the notice: neither can go anywhere until it is back, so waiting is not "never", and does not count.
+        // The acceptance and the reading of the original say so by their exception's type (Acceptance.accept,
+        // PgQueueStore.materialize); a store's own failure is a StoreException. The cause chain is looked at too: a
+        // path that wraps an outage in a plain IOException must not turn it into a reason to give up (review).
         if (!storeUnreachable(failure)) {
             f.count++;
         }
@@ -120,7 +124,7 @@ public final class Notices {
 
     private static boolean storeUnreachable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof StoreException || t instanceof java.sql.SQLException) {
+            if (t instanceof StoreUnavailableException || t instanceof StoreException || t instanceof java.sql.SQLException) {
                 return true;
             }
         }

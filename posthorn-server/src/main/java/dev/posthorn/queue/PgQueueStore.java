@@ -4,6 +4,7 @@ import dev.posthorn.delivery.target.MessageContent;
 import dev.posthorn.spool.Acceptance;
 import dev.posthorn.spool.Envelope;
 import dev.posthorn.spool.EnvelopeCodec;
+import dev.posthorn.spool.StoreUnavailableException;
 import dev.posthorn.store.StoreException;
 import dev.posthorn.store.pg.PgDatabase;
 import java.io.IOException;
@@ -162,12 +163,14 @@ public final class PgQueueStore implements QueueStore, Acceptance {
                 }
                 return null;
             });
-        } catch (UncheckedIOException e) { // a StoreException too: its cause says what the database said
-            if (e instanceof StoreException && committedAfterAll(parsed, size)) {
+        } catch (StoreException e) { // its cause says what the database said
+            if (committedAfterAll(parsed, size)) {
                 LOG.warn("queue id={}: the database's answer to its commit was lost ({}), but the message is in the "
                         + "queue: accepted", parsed.id(), e.getMessage());
                 return;
             }
+            throw new StoreUnavailableException(e.getMessage(), e.getCause());
+        } catch (UncheckedIOException e) { // the content, not the database
             throw e.getCause();
         }
     }
@@ -509,7 +512,11 @@ public final class PgQueueStore implements QueueStore, Acceptance {
                 });
             }
             Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (UncheckedIOException e) { // a StoreException too: its cause says what the database said
+        } catch (StoreException e) {
+            // The database cannot be reached or failed: typed, so a notice waiting for this original does not count
+            // the outage towards giving up (Notices).
+            throw new StoreUnavailableException(e.getMessage(), e.getCause());
+        } catch (UncheckedIOException e) {
             throw e.getCause();
         } finally {
             Files.deleteIfExists(temporary);

@@ -14,6 +14,7 @@ public interface Acceptance {
     /**
      * @param envelope the envelope's JSON ({@link EnvelopeCodec})
      * @param content  the message's bytes, read once
+     * @throws StoreUnavailableException when the shared store cannot be reached or fails
      */
     void accept(Envelope parsed, byte[] envelope, InputStream content, long size) throws IOException;
 }

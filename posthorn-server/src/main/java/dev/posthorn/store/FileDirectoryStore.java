@@ -46,7 +46,7 @@ import java.util.function.Consumer;
  * is lost and a reader never sees half a file. Readers (the running server) notice a replaced file by its
  * modification time, size and file key, checked on each access (one {@code stat}), and reload it.
  */
-public final class FileDirectoryStore implements DirectoryStore {
+public final class FileDirectoryStore extends CheckedDirectoryStore {
 
     static final String FILE_NAME = "users.json";
     static final String LOCK_NAME = "users.lock";
@@ -95,11 +95,7 @@ public final class FileDirectoryStore implements DirectoryStore {
     // ------------------------------------------------------------------ accounts
 
     @Override
-    public Optional<String> accountFor(String address) {
-        String key = Addresses.fold(address);
-        if (key == null) {
-            return Optional.empty();
-        }
+    protected Optional<String> findAccount(String key) {
         Snapshot s = current();
         if (s.contents.accounts.containsKey(key)) {
             return Optional.of(key);
@@ -108,8 +104,8 @@ public final class FileDirectoryStore implements DirectoryStore {
     }
 
     @Override
-    public Set<String> addressesOf(String account) {
-        Optional<String> owner = accountFor(account);
+    protected Set<String> findAddressesOf(String key) {
+        Optional<String> owner = findAccount(key);
         if (owner.isEmpty()) {
             return Set.of();
         }
@@ -124,13 +120,13 @@ public final class FileDirectoryStore implements DirectoryStore {
     }
 
     @Override
-    public Optional<String> passwordHash(String account) {
-        return accountRecord(account).map(Account::password);
+    protected Optional<String> findPasswordHash(String key) {
+        return accountRecord(key).map(Account::password);
     }
 
     @Override
-    public Optional<ScramCredentials> scramCredentials(String account) {
-        return accountRecord(account).map(Account::scram).map(Scram::toCredentials);
+    protected Optional<ScramCredentials> findScramCredentials(String key) {
+        return accountRecord(key).map(Account::scram).map(Scram::toCredentials);
     }
 
     @Override
@@ -139,30 +135,27 @@ public final class FileDirectoryStore implements DirectoryStore {
     }
 
     @Override
-    public List<String> aliasesOf(String account) {
-        return accountRecord(account).map(a -> a.aliases().stream().sorted().toList()).orElse(List.of());
+    protected List<String> findAliasesOf(String key) {
+        return accountRecord(key).map(a -> a.aliases().stream().sorted().toList()).orElse(List.of());
     }
 
     @Override
-    public boolean isAdmin(String account) {
-        return accountRecord(account).map(Account::isAdmin).orElse(false);
+    protected boolean findAdmin(String key) {
+        return accountRecord(key).map(Account::isAdmin).orElse(false);
     }
 
     @Override
-    public void add(String address, char[] password, boolean admin) {
-        String key = Addresses.normalize(address);
-        PasswordCredentials secrets = PasswordCredentials.of(password);
+    protected void storeAccount(String key, PasswordCredentials secrets, boolean admin) {
         update(c -> {
             if (owner(c.accounts, key) != null) {
-                throw new UserStoreException("address already exists: " + key);
+                throw addressExists(key);
             }
             c.accounts.put(key, new Account(key, secrets.argon2id(), Scram.of(secrets.scram()), List.of(), admin ? Boolean.TRUE : null));
         });
     }
 
     @Override
-    public void delete(String address) {
-        String key = Addresses.normalize(address);
+    protected void removeAddress(String key) {
         update(c -> {
             if (c.accounts.remove(key) != null) {
                 c.tokens.values().removeIf(t -> t.account().equals(key));
@@ -170,7 +163,7 @@ public final class FileDirectoryStore implements DirectoryStore {
             }
             String owner = owner(c.accounts, key);
             if (owner == null) {
-                throw new UserStoreException("unknown address: " + key);
+                throw unknownAddress(key);
             }
             Account a = c.accounts.get(owner);
             List<String> aliases = new ArrayList<>(a.aliases());
@@ -180,9 +173,7 @@ public final class FileDirectoryStore implements DirectoryStore {
     }
 
     @Override
-    public void setPassword(String address, char[] password) {
-        String key = Addresses.normalize(address);
-        PasswordCredentials secrets = PasswordCredentials.of(password);
+    protected void storePassword(String key, PasswordCredentials secrets) {
         update(c -> {
             Account a = existing(c, key);
             c.accounts.put(key, new Account(key, secrets.argon2id(), Scram.of(secrets.scram()), a.aliases(), a.admin()));
@@ -190,13 +181,11 @@ public final class FileDirectoryStore implements DirectoryStore {
     }
 
     @Override
-    public void addAlias(String account, String alias) {
-        String accountKey = Addresses.normalize(account);
-        String aliasKey = Addresses.normalize(alias);
+    protected void storeAlias(String accountKey, String aliasKey) {
         update(c -> {
             Account a = existing(c, accountKey);
             if (owner(c.accounts, aliasKey) != null) {
-                throw new UserStoreException("address already exists: " + aliasKey);
+                throw addressExists(aliasKey);
             }
             List<String> aliases = new ArrayList<>(a.aliases());
             aliases.add(aliasKey);
@@ -205,8 +194,7 @@ public final class FileDirectoryStore implements DirectoryStore {
     }
 
     @Override
-    public void setAdmin(String account, boolean admin) {
-        String key = Addresses.normalize(account);
+    protected void storeAdmin(String key, boolean admin) {
         update(c -> {
             Account a = existing(c, key);
             c.accounts.put(key, new Account(key, a.password(), a.scram(), a.aliases(), admin ? Boolean.TRUE : null));
@@ -216,14 +204,13 @@ public final class FileDirectoryStore implements DirectoryStore {
     private static Account existing(Contents c, String key) {
         Account a = c.accounts.get(key);
         if (a == null) {
-            throw new UserStoreException("unknown account: " + key);
+            throw unknownAccount(key);
         }
         return a;
     }
 
-    private Optional<Account> accountRecord(String address) {
-        String key = Addresses.fold(address);
-        return key == null ? Optional.empty() : Optional.ofNullable(current().contents.accounts.get(key));
+    private Optional<Account> accountRecord(String key) {
+        return Optional.ofNullable(current().contents.accounts.get(key));
     }
 
     private static String owner(Map<String, Account> accounts, String key) {
@@ -246,15 +233,13 @@ public final class FileDirectoryStore implements DirectoryStore {
     }
 
     @Override
-    public boolean hostsDomain(String domain) {
-        String key = Addresses.foldDomain(domain);
-        return key != null && current().contents.domains.contains(key);
+    protected boolean findDomain(String key) {
+        return current().contents.domains.contains(key);
     }
 
     @Override
-    public boolean addDomain(String domain) {
-        String key = Addresses.normalizeDomain(domain);
-        if (hostsDomain(key)) {
+    protected boolean storeDomain(String key) {
+        if (findDomain(key)) {
             return false; // no write (and no lock) for a domain that is there
         }
         boolean[] added = new boolean[1];
@@ -263,11 +248,10 @@ public final class FileDirectoryStore implements DirectoryStore {
     }
 
     @Override
-    public void deleteDomain(String domain) {
-        String key = Addresses.normalizeDomain(domain);
+    protected void removeDomain(String key) {
         update(c -> {
             if (!c.domains.remove(key)) {
-                throw new UserStoreException("unknown domain: " + key);
+                throw unknownDomain(key);
             }
         });
     }
@@ -275,19 +259,16 @@ public final class FileDirectoryStore implements DirectoryStore {
     // ------------------------------------------------------------------ API tokens
 
     @Override
-    public IssuedToken createToken(String account, String name, Instant expiresAt) {
-        String key = Addresses.normalize(account);
-        String checkedName = TokenSecrets.checkName(name);
-        TokenSecrets.Fresh fresh = TokenSecrets.create();
+    protected Instant storeToken(String account, String name, TokenSecrets.Fresh fresh, Instant expiresAt) {
         Instant now = Instant.now();
-        Token token = new Token(fresh.id(), key, checkedName,
+        Token token = new Token(fresh.id(), account, name,
                 Base64.getEncoder().encodeToString(TokenSecrets.hash(fresh.secret())), now.toString(),
                 expiresAt == null ? null : expiresAt.toString());
         update(c -> {
-            existing(c, key);
+            existing(c, account);
             c.tokens.put(token.id(), token);
         });
-        return new IssuedToken(token.toApiToken(), fresh.secret());
+        return now;
     }
 
     @Override
@@ -302,25 +283,20 @@ public final class FileDirectoryStore implements DirectoryStore {
     public void revokeToken(String id) {
         update(c -> {
             if (c.tokens.remove(id) == null) {
-                throw new UserStoreException("unknown token: " + id);
+                throw unknownToken(id);
             }
         });
     }
 
     @Override
-    public Optional<ApiToken> verifyToken(String token, Instant now) {
-        String id = TokenSecrets.idOf(token);
-        if (id == null) {
-            return Optional.empty();
-        }
+    protected Optional<ApiToken> findGenuineToken(String id, String token) {
         Snapshot s = current();
         Token stored = s.contents.tokens.get(id);
         if (stored == null || !TokenSecrets.matches(token, Base64.getDecoder().decode(stored.hash()))
                 || !s.contents.accounts.containsKey(stored.account())) {
             return Optional.empty();
         }
-        ApiToken record = stored.toApiToken();
-        return record.expiredAt(now) ? Optional.empty() : Optional.of(record);
+        return Optional.of(stored.toApiToken());
     }
 
     // ------------------------------------------------------------------ the file

@@ -19,8 +19,15 @@ import dev.posthorn.web.pages.Templates;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
-/** The web server as {@code posthorn serve} runs it: the reply-code reference, its JSON API, assets and sitemap. */
+/**
+ * The web server as {@code posthorn serve} runs it: the reply-code reference, its JSON API, assets and sitemap; with
+ * a running server, its {@code /metrics}, {@code /health} and console. One way to start it, {@link #builder}:
+ * <pre>{@code
+ * ReferenceSite.builder(settings, version).server(server, "loopback").start();
+ * }</pre>
+ */
 public final class ReferenceSite {
 
     private ReferenceSite() {
@@ -29,72 +36,85 @@ public final class ReferenceSite {
     /** Pasted bounces read at once, page and API together; more get 503 and Retry-After: 1. */
     public static final int EXPLAINS_AT_ONCE = 4;
 
-    public static WebServer start(WebSettings settings, ServerTls tls, String version) throws IOException {
-        return start(settings, tls, version, new ConcurrencyLimit(EXPLAINS_AT_ONCE, 1));
-    }
-
-    /** @param explains the places for reading pasted bounces, shared by {@code /{lang}/explain} and the API */
-    public static WebServer start(WebSettings settings, ServerTls tls, String version, ConcurrencyLimit explains)
-            throws IOException {
-        return start(settings, tls, version, explains, List.of());
-    }
-
-    /** With more modules beside the reference. */
-    public static WebServer start(WebSettings settings, ServerTls tls, String version, List<WebModule> more)
-            throws IOException {
-        return start(settings, tls, version, new ConcurrencyLimit(EXPLAINS_AT_ONCE, 1), more);
+    /** A site on {@code settings}, its pages saying {@code version}; plain HTTP until told otherwise. */
+    public static Builder builder(WebSettings settings, String version) {
+        return new Builder(settings, version);
     }
 
     /**
-     * The site with a running server's features: {@code /metrics}, {@code /health}, and the console under
-     * {@code /admin} as {@code [web] console} says ("loopback", "on", "off").
+     * The site over a running server, the console as {@code console} says: shorthand for
+     * {@code builder(settings, version).server(server, console).start()}, kept for the tests written against it.
      */
     public static WebServer start(WebSettings settings, PosthornServer server, String version, String console)
             throws IOException {
-        return start(settings, server, version, console, List.of());
+        return builder(settings, version).server(server, console).start();
     }
 
-    /** @param extra further modules (the capture API of {@code serve --capture}) */
-    public static WebServer start(WebSettings settings, PosthornServer server, String version, String console,
-                                  List<WebModule> extra) throws IOException {
-        return start(settings, server.tls(), version, new ConcurrencyLimit(EXPLAINS_AT_ONCE, 1), parts -> {
-            List<WebModule> modules = new ArrayList<>(List.of(new OperationsEndpoints(server)));
-            modules.addAll(extra);
-            if (!"off".equals(console)) {
-                Console admin = new Console(server, parts.templates(), parts.assets(), version, !"on".equals(console),
-                        Clock.systemUTC());
-                modules.add(admin);
-                modules.add(admin.directoryPages());
-                modules.add(admin.dashboard());
-                try {
-                    modules.add(new ConsoleApi(server, admin, !"on".equals(console), Clock.systemUTC()));
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
+    /** What the site is started with; each setting once, in any order, then {@link #start()}. */
+    public static final class Builder {
+
+        private final WebSettings settings;
+        private final String version;
+        private ServerTls tls;
+        private ConcurrencyLimit explains = new ConcurrencyLimit(EXPLAINS_AT_ONCE, 1);
+        private PosthornServer server;
+        private String console = "off";
+        private final List<WebModule> modules = new ArrayList<>();
+
+        private Builder(WebSettings settings, String version) {
+            this.settings = Objects.requireNonNull(settings, "settings");
+            this.version = version;
+        }
+
+        /** TLS for the site (null: plain HTTP); {@link #server} sets the server's own. */
+        public Builder tls(ServerTls tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        /** The places for reading pasted bounces, shared by {@code /{lang}/explain} and the API. */
+        public Builder explains(ConcurrencyLimit explains) {
+            this.explains = Objects.requireNonNull(explains, "explains");
+            return this;
+        }
+
+        /**
+         * A running server's features: its TLS, {@code /metrics} and {@code /health}, and the console under
+         * {@code /admin} as {@code [web] console} says ("loopback", "on", "off").
+         */
+        public Builder server(PosthornServer server, String console) {
+            this.server = Objects.requireNonNull(server, "server");
+            this.tls = server.tls();
+            this.console = console;
+            return this;
+        }
+
+        /** Further modules beside the reference (the capture API of {@code serve --capture}), after /metrics. */
+        public Builder modules(List<WebModule> more) {
+            modules.addAll(more);
+            return this;
+        }
+
+        public WebServer start() throws IOException {
+            StaticAssets assets = new StaticAssets();
+            Templates templates = new Templates();
+            Site site = new Site(new Languages(), ProviderCatalogue.bundled(), templates, assets, version);
+            SiteFallbacks fallbacks = new SiteFallbacks(site);
+            List<WebModule> all = new ArrayList<>(List.of(assets, new SiteMap(site),
+                    new ReferencePages(site, fallbacks, explains), new ApiV1(site, fallbacks, explains)));
+            if (server != null) {
+                all.add(new OperationsEndpoints(server));
             }
-            return modules;
-        });
-    }
-
-    /** What further features can use of the site: its templates and assets. */
-    public record Parts(Templates templates, StaticAssets assets) {
-    }
-
-    public static WebServer start(WebSettings settings, ServerTls tls, String version, ConcurrencyLimit explains,
-                                  List<WebModule> more) throws IOException {
-        return start(settings, tls, version, explains, parts -> more);
-    }
-
-    /** @param more further features on the same server ({@code /metrics} and {@code /health} of a running server) */
-    public static WebServer start(WebSettings settings, ServerTls tls, String version, ConcurrencyLimit explains,
-                                  java.util.function.Function<Parts, List<WebModule>> more) throws IOException {
-        StaticAssets assets = new StaticAssets();
-        Templates templates = new Templates();
-        Site site = new Site(new Languages(), ProviderCatalogue.bundled(), templates, assets, version);
-        SiteFallbacks fallbacks = new SiteFallbacks(site);
-        List<WebModule> modules = new ArrayList<>(List.of(assets, new SiteMap(site),
-                new ReferencePages(site, fallbacks, explains), new ApiV1(site, fallbacks, explains)));
-        modules.addAll(more.apply(new Parts(templates, assets)));
-        return WebServer.start(settings, tls, fallbacks, modules);
+            all.addAll(modules);
+            if (server != null && !"off".equals(console)) {
+                Console admin = new Console(server, templates, assets, version, !"on".equals(console),
+                        Clock.systemUTC());
+                all.add(admin);
+                all.add(admin.directoryPages());
+                all.add(admin.dashboard());
+                all.add(new ConsoleApi(server, admin, !"on".equals(console), Clock.systemUTC()));
+            }
+            return WebServer.start(settings, tls, fallbacks, all);
+        }
     }
 }

@@ -7,8 +7,6 @@ import dev.posthorn.store.StoreConfig;
 import dev.posthorn.testing.PostgresServer;
 import dev.posthorn.testing.RunningServer;
 import dev.posthorn.testing.SmtpWire;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +16,6 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code posthorn queue list | show | hold | release | retry | delete --config FILE} on the queue in PostgreSQL,
@@ -30,9 +27,6 @@ class QueueCommandOnPostgresTest {
 
     @TempDir
     Path dir;
-
-    record Run(int exit, String out, String err) {
-    }
 
     @Test
     void anOperatorElsewhereListsHoldsReleasesRetriesAndDeletesWhatTheNodeThenDoes() throws Exception {
@@ -56,14 +50,14 @@ class QueueCommandOnPostgresTest {
                         password_file = "%s"
                         pool_size = 2
                         """.formatted(dir.resolve("operator"), store.url, store.user, store.passwordFile));
-                Run withoutConfig = queue("list", "--data-dir", dir.resolve("node").toString());
-                assertThat(withoutConfig.exit()).isEqualTo(1);
+                CliRun withoutConfig = queue("list", "--data-dir", dir.resolve("node").toString());
+                assertThat(withoutConfig.exitCode()).isEqualTo(1);
                 assertThat(withoutConfig.err()).contains("is in PostgreSQL: give --config with its posthorn.toml");
                 String first = send(node.mxPort(), "first");
                 String second = send(node.mxPort(), "second");
                 await(() -> queue("list", "--config", config.toString()).out(),
                         out -> out.contains("2 message(s).") && count(out, "deferred") == 2, "two deferred messages");
-                Run show = queue("show", first, "--config", config.toString());
+                CliRun show = queue("show", first, "--config", config.toString());
                 assertThat(show.out()).contains("Message " + first, "<bob@remote.test>  deferred, next attempt ",
                         "451 4.3.0 not now");
 
@@ -106,14 +100,8 @@ class QueueCommandOnPostgresTest {
         }
     }
 
-    private static Run queue(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        String[] all = Stream.concat(Stream.of("queue"), Stream.of(args)).toArray(String[]::new);
-        return new Run(cli.execute(all), out.toString(), err.toString());
+    private static CliRun queue(String... args) {
+        return CliRun.of(Stream.concat(Stream.of("queue"), Stream.of(args)).toArray(String[]::new));
     }
 
     interface Probe<T> {

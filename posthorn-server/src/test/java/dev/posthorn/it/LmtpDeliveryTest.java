@@ -2,14 +2,12 @@ package dev.posthorn.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.posthorn.cli.Main;
+import dev.posthorn.cli.CliRun;
 import dev.posthorn.delivery.fixtures.DovecotServer;
 import dev.posthorn.store.UserStore;
 import dev.posthorn.testing.ExternalTool;
 import dev.posthorn.testing.RunningServer;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +25,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Local mail through Posthorn's queue to a real Dovecot over LMTP (RFC 2033), end to end: Python's smtplib sends to
@@ -117,7 +114,7 @@ class LmtpDeliveryTest {
                     "        451 4.4.1 Cannot connect to the LMTP server at lmtp:unix:" + socket + ": ",
                     "      means: 4.4.1 ");
             // Deferred, not bounced: one message in the queue, ours (a bounce to origin.test would wait there too).
-            Run list = queue("list", "--data-dir", data.toString());
+            CliRun list = queue("list", "--data-dir", data.toString());
             assertThat(list.out()).contains("1 message(s).").containsPattern(id + " +" + Pattern.quote(REMOTE_SENDER)
                     + " +" + Pattern.quote(ALICE) + " +deferred +1 ");
 
@@ -125,8 +122,8 @@ class LmtpDeliveryTest {
                     .start()) {
                 Path mail = dir.resolve("dovecot/mail");
                 assertThat(storedIn(mail, ALICE, marker)).isEmpty();
-                Run retry = queue("retry", id, "--data-dir", data.toString());
-                assertThat(retry.exit()).as(retry.err()).isZero();
+                CliRun retry = queue("retry", id, "--data-dir", data.toString());
+                assertThat(retry.exitCode()).as(retry.err()).isZero();
                 awaitEmptyQueue(data);
                 String stored = single(storedIn(mail, ALICE, marker), ALICE, late);
                 assertThat(stored).endsWith(lf(sent));
@@ -213,18 +210,9 @@ class LmtpDeliveryTest {
         return m.group(1);
     }
 
-    record Run(int exit, String out, String err) {
-    }
-
     /** {@code posthorn queue ...}, in-process, as the launcher runs it. */
-    private static Run queue(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        String[] all = Stream.concat(Stream.of("queue"), Stream.of(args)).toArray(String[]::new);
-        return new Run(cli.execute(all), out.toString(), err.toString());
+    private static CliRun queue(String... args) {
+        return CliRun.of(Stream.concat(Stream.of("queue"), Stream.of(args)).toArray(String[]::new));
     }
 
     private static void awaitEmptyQueue(Path data) throws Exception {

@@ -90,7 +90,8 @@ class PgStoreOutageTest {
         try (RunningServer server = RunningServer.start(dataDir, c -> c.store = store)) {
             try (Outage outage = Outage.of(store)) {
                 assertThatThrownBy(() -> server.server().enqueue("", java.util.List.of("sender@example.net"), notice))
-                        .isInstanceOf(java.io.IOException.class).hasMessageContaining("PostgreSQL at");
+                        .isInstanceOf(dev.posthorn.spool.StoreUnavailableException.class)
+                        .hasMessageContaining("PostgreSQL at");
             }
             String id = server.server().enqueue("", java.util.List.of("sender@example.net"), notice);
             try (Connection db = PostgresServer.shared().connect(store.url);

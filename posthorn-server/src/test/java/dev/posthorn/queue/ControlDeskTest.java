@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.posthorn.spool.Envelope;
-import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.Spool;
-import dev.posthorn.spool.SpoolWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -44,13 +41,7 @@ class ControlDeskTest {
     void queueOneMessage() throws Exception {
         spool = new Spool(dir.resolve("queue"));
         store = new FileQueueStore(spool, Clock.systemUTC());
-        SpoolWriter writer = spool.begin();
-        byte[] body = "Subject: waiting\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
-        writer.content().write(body);
-        Envelope e = new Envelope(writer.id(), Instant.now(), "alice@posthorn.test",
-                List.of(new EnvelopeRecipient("carol@remote.test", Set.of(), null, false)), "7BIT", false,
-                null, null, null, "127.0.0.1", "client.test", body.length);
-        writer.commit(e);
+        Envelope e = SpooledMessages.commit(spool, "waiting");
         store.add(e);
         id = e.id();
     }

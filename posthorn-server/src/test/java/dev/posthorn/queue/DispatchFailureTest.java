@@ -12,17 +12,12 @@ import dev.posthorn.delivery.remote.MxResolver;
 import dev.posthorn.delivery.remote.Router;
 import dev.posthorn.delivery.target.DeliveryTargets;
 import dev.posthorn.spool.Envelope;
-import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.Spool;
-import dev.posthorn.spool.SpoolWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -69,13 +64,7 @@ class DispatchFailureTest {
                     java.time.ZoneId.of("UTC")), "mx.test", (rcpt, msg, eightBit) -> { }, explainer, Clock.systemUTC())) {
                 List<String> ids = new ArrayList<>();
                 for (int i = 0; i < 2; i++) { // both due before the dispatcher starts: one claimed batch
-                    SpoolWriter writer = spool.begin();
-                    byte[] body = ("Subject: " + i + "\r\n\r\nbody\r\n").getBytes(StandardCharsets.US_ASCII);
-                    writer.content().write(body);
-                    Envelope e = new Envelope(writer.id(), Instant.now(), "alice@posthorn.test",
-                            List.of(new EnvelopeRecipient("carol@remote.test", Set.of(), null, false)), "7BIT", false,
-                            null, null, null, "127.0.0.1", "client.test", body.length);
-                    writer.commit(e);
+                    Envelope e = SpooledMessages.commit(spool, String.valueOf(i));
                     scheduler.accepted(e);
                     ids.add(e.id());
                 }

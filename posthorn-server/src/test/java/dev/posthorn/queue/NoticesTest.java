@@ -7,6 +7,7 @@ import dev.posthorn.delivery.dsn.DsnBuilder;
 import dev.posthorn.delivery.remote.RemoteReply;
 import dev.posthorn.spool.Envelope;
 import dev.posthorn.spool.EnvelopeRecipient;
+import dev.posthorn.spool.StoreUnavailableException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -103,6 +104,21 @@ class NoticesTest {
             notices.send(DsnBuilder.Kind.FAILED, e, failed(), original, T0.plusSeconds(i));
         }
         // Hours later the database is still gone: the notice still waits, it is not dropped.
+        assertThat(notices.send(DsnBuilder.Kind.FAILED, e, failed(), original, T0.plus(Notices.MAX_TRYING).plusSeconds(7200)))
+                .as("a notice held up only by the shared store's outage").isFalse();
+    }
+
+    /** The same outage as the acceptance reports it (PgQueueStore.accept): by type, whatever its cause says. */
+    @Test
+    void aNoticeWhoseAcceptanceFindsTheStoreUnavailableIsNeverGivenUp() throws Exception {
+        Notices notices = new Notices(builder, "mx.test", (rcpt, message, eightBit) -> {
+            throw new StoreUnavailableException("PostgreSQL at jdbc:postgresql://db/posthorn: gone", null);
+        });
+        Envelope e = envelope("HDRS");
+        Notices.Original original = original();
+        for (int i = 0; i < Notices.MAX_FAILURES + 5; i++) {
+            assertThat(notices.send(DsnBuilder.Kind.FAILED, e, failed(), original, T0.plusSeconds(i))).isFalse();
+        }
         assertThat(notices.send(DsnBuilder.Kind.FAILED, e, failed(), original, T0.plus(Notices.MAX_TRYING).plusSeconds(7200)))
                 .as("a notice held up only by the shared store's outage").isFalse();
     }

@@ -3,70 +3,20 @@ package dev.posthorn.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.posthorn.spool.Envelope;
-import dev.posthorn.spool.EnvelopeCodec;
-import dev.posthorn.spool.EnvelopeRecipient;
-import dev.posthorn.store.StoreConfig;
-import dev.posthorn.store.pg.PgDatabase;
-import dev.posthorn.testing.PostgresServer;
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The queue in PostgreSQL against a real PostgreSQL, two nodes on one database: one claimant per message,
  * a lease that expires hands the message to the other node and fences the first one's writes, content of
  * several chunks comes back byte for byte, a held message is not claimed, a retry makes it due.
  */
-class PgQueueStoreTest {
-
-    @TempDir
-    Path dir;
-    private StoreConfig config;
-    private PgDatabase dbA;
-    private PgDatabase dbB;
-
-    @BeforeEach
-    void openTwoNodes() {
-        config = PostgresServer.shared().newStoreConfig();
-        dbA = PgDatabase.open(config, "node-a");
-        dbB = PgDatabase.open(config, "node-b");
-    }
-
-    @AfterEach
-    void close() {
-        dbA.close();
-        dbB.close();
-    }
-
-    private PgQueueStore store(PgDatabase db, Duration lease) {
-        // Not open(): no renewer, so a lease ends when the test says.
-        return new PgQueueStore(db, Clock.systemUTC(), lease, Duration.ofMillis(100), dir.resolve(db.nodeId()));
-    }
-
-    private static Envelope envelope(String id, long size, String... rcpts) {
-        return new Envelope(id, Instant.now(), "alice@posthorn.test",
-                java.util.Arrays.stream(rcpts).map(r -> new EnvelopeRecipient(r, Set.of(), null, false)).toList(),
-                "8BITMIME", false, null, null, null, "127.0.0.1", "client.test", size);
-    }
-
-    private static void accept(PgQueueStore store, Envelope e, byte[] content) throws Exception {
-        store.accept(e, EnvelopeCodec.encode(e), new ByteArrayInputStream(content), content.length);
-    }
+class PgQueueStoreTest extends PgQueueNodes {
 
     @Test
     void aMessageIsClaimedByOneNodeAtATimeAndAnExpiredLeaseFencesTheFirstNode() throws Exception {
@@ -190,20 +140,6 @@ class PgQueueStoreTest {
             assertThat(reclaimed.get(0).recovered).isTrue();
         } finally {
             restartedA.close();
-        }
-    }
-
-    private long rows(String sql) throws Exception {
-        try (Connection c = PostgresServer.shared().connect(config.url); Statement s = c.createStatement();
-                ResultSet r = s.executeQuery(sql)) {
-            r.next();
-            return r.getLong(1);
-        }
-    }
-
-    private void execute(String sql) throws Exception {
-        try (Connection c = PostgresServer.shared().connect(config.url); Statement s = c.createStatement()) {
-            s.execute(sql);
         }
     }
 }

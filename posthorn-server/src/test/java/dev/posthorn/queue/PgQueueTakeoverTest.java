@@ -10,16 +10,9 @@ import dev.posthorn.delivery.remote.ClientSettings;
 import dev.posthorn.delivery.remote.MxResolver;
 import dev.posthorn.delivery.remote.Router;
 import dev.posthorn.delivery.target.DeliveryTargets;
-import dev.posthorn.spool.Envelope;
-import dev.posthorn.spool.EnvelopeCodec;
-import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.store.StoreConfig;
 import dev.posthorn.store.pg.PgDatabase;
 import dev.posthorn.testing.PostgresServer;
-import java.io.ByteArrayInputStream;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,49 +20,12 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The queue in PostgreSQL: what a node that dies, or a busy node, or a set-aside row must not lose. */
-class PgQueueTakeoverTest {
-
-    @TempDir
-    Path dir;
-    private StoreConfig config;
-    private PgDatabase dbA;
-    private PgDatabase dbB;
-
-    @BeforeEach
-    void openTwoNodes() {
-        config = PostgresServer.shared().newStoreConfig();
-        dbA = PgDatabase.open(config, "node-a");
-        dbB = PgDatabase.open(config, "node-b");
-    }
-
-    @AfterEach
-    void close() {
-        dbA.close();
-        dbB.close();
-    }
-
-    private PgQueueStore store(PgDatabase db, Duration lease) {
-        return new PgQueueStore(db, Clock.systemUTC(), lease, Duration.ofMillis(100), dir.resolve(db.nodeId()));
-    }
-
-    private static Envelope envelope(String id, String... rcpts) {
-        return new Envelope(id, Instant.now(), "alice@posthorn.test",
-                java.util.Arrays.stream(rcpts).map(r -> new EnvelopeRecipient(r, Set.of(), null, false)).toList(),
-                "8BITMIME", false, null, null, null, "127.0.0.1", "client.test", 3);
-    }
-
-    private static void accept(PgQueueStore store, Envelope e) throws Exception {
-        store.accept(e, EnvelopeCodec.encode(e), new ByteArrayInputStream("a\r\n".getBytes()), 3);
-    }
+class PgQueueTakeoverTest extends PgQueueNodes {
 
     /**
      * The recipient bounced, its FAILED notice could not be queued yet (the sweep would send it), the
@@ -237,19 +193,5 @@ class PgQueueTakeoverTest {
         assertThat(deleted.ids()).containsExactly("S1");
         assertThat(deleted.setAside()).containsExactly("S1");
         assertThat(rows("SELECT count(*) FROM queue_messages WHERE id = 'S1'")).isZero();
-    }
-
-    private long rows(String sql) throws Exception {
-        try (Connection c = PostgresServer.shared().connect(config.url); Statement s = c.createStatement();
-                ResultSet r = s.executeQuery(sql)) {
-            r.next();
-            return r.getLong(1);
-        }
-    }
-
-    private void execute(String sql) throws Exception {
-        try (Connection c = PostgresServer.shared().connect(config.url); Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
     }
 }

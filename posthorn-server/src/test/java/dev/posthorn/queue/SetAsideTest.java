@@ -4,18 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.posthorn.cli.Main;
 import dev.posthorn.spool.Envelope;
-import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.Spool;
-import dev.posthorn.spool.SpoolWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,19 +28,7 @@ class SetAsideTest {
     @Test
     void aMessageWithAnUnreadableStateIsKeptAndListed() throws Exception {
         Path queueDir = dir.resolve("data/queue");
-        String id;
-        Spool spool = new Spool(queueDir);
-        try (FileQueueStore store = new FileQueueStore(spool, Clock.systemUTC())) {
-            SpoolWriter writer = spool.begin();
-            byte[] body = "Subject: kept\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
-            writer.content().write(body);
-            Envelope e = new Envelope(writer.id(), Instant.now(), "alice@posthorn.test",
-                    List.of(new EnvelopeRecipient("carol@remote.test", Set.of(), null, false)), "7BIT", false,
-                    null, null, null, "127.0.0.1", "client.test", body.length);
-            writer.commit(e);
-            id = e.id();
-            spool.materialize(id);
-        }
+        String id = queued(queueDir, "kept");
         assertThat(queueDir.resolve(id + ".env")).exists();
         Files.writeString(StateFile.path(queueDir, id), "{\"recipients\": [ this is not JSON");
 
@@ -71,19 +53,7 @@ class SetAsideTest {
     @Test
     void aSetAsideMessageCanBeDeletedByItsId() throws Exception {
         Path queueDir = dir.resolve("data/queue");
-        String id;
-        Spool spool = new Spool(queueDir);
-        try (FileQueueStore store = new FileQueueStore(spool, Clock.systemUTC())) {
-            SpoolWriter writer = spool.begin();
-            byte[] body = "Subject: unreadable\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
-            writer.content().write(body);
-            Envelope e = new Envelope(writer.id(), Instant.now(), "alice@posthorn.test",
-                    List.of(new EnvelopeRecipient("carol@remote.test", Set.of(), null, false)), "7BIT", false,
-                    null, null, null, "127.0.0.1", "client.test", body.length);
-            writer.commit(e);
-            id = e.id();
-            spool.materialize(id);
-        }
+        String id = queued(queueDir, "unreadable");
         Files.writeString(StateFile.path(queueDir, id), "{\"recipients\": [ this is not JSON");
 
         CommandLine cli = Main.commandLine();
@@ -104,6 +74,16 @@ class SetAsideTest {
         try (FileQueueStore store = new FileQueueStore(new Spool(queueDir), Clock.systemUTC())) {
             assertThat(store.get(id)).isNull();
             assertThat(store.setAside()).isEmpty();
+        }
+    }
+
+    /** A message for a remote recipient, queued with its files written out; its id. */
+    private static String queued(Path queueDir, String subject) throws Exception {
+        Spool spool = new Spool(queueDir);
+        try (FileQueueStore store = new FileQueueStore(spool, Clock.systemUTC())) {
+            Envelope e = SpooledMessages.commit(spool, subject);
+            spool.materialize(e.id());
+            return e.id();
         }
     }
 }

@@ -13,17 +13,12 @@ import dev.posthorn.delivery.remote.Router;
 import dev.posthorn.delivery.target.DeliveryTargets;
 import dev.posthorn.delivery.target.OutboundFilter;
 import dev.posthorn.spool.Envelope;
-import dev.posthorn.spool.EnvelopeRecipient;
 import dev.posthorn.spool.Spool;
-import dev.posthorn.spool.SpoolWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -65,13 +60,7 @@ class WorkerErrorTest {
             try (Scheduler scheduler = new Scheduler(store, targets, c.queue, new DsnBuilder(explainer,
                     java.time.ZoneId.of("UTC")), "mx.test", (rcpt, msg, eightBit) -> { }, explainer, Clock.systemUTC())) {
                 scheduler.start();
-                SpoolWriter writer = spool.begin();
-                byte[] body = "Subject: once\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
-                writer.content().write(body);
-                Envelope e = new Envelope(writer.id(), Instant.now(), "alice@posthorn.test",
-                        List.of(new EnvelopeRecipient("carol@remote.test", Set.of(), null, false)), "7BIT", false,
-                        null, null, null, "127.0.0.1", "client.test", body.length);
-                writer.commit(e);
+                Envelope e = SpooledMessages.commit(spool, "once");
                 scheduler.accepted(e);
                 var got = peer.received.poll(15, TimeUnit.SECONDS);
                 assertThat(got).as("the message, retried after the failed attempt").isNotNull();

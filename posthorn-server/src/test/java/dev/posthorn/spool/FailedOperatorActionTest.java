@@ -2,14 +2,12 @@ package dev.posthorn.spool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.posthorn.cli.Main;
+import dev.posthorn.cli.CliRun;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.server.PosthornServer;
 import dev.posthorn.delivery.fixtures.Ports;
 import dev.posthorn.testing.TestConfigs;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +16,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * An operator's delete whose tombstone cannot be written is reported as an error; the message is never attempted
@@ -37,16 +34,6 @@ class FailedOperatorActionTest {
         Journal.fault = null;
     }
 
-    private String[] run(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new String[] {String.valueOf(exit), out.toString(), err.toString()};
-    }
-
     @Test
     void aDeleteThatFailedOnceCanBeRepeatedAndIsNotUndoneByARestart() throws Exception {
         PosthornConfig c = TestConfigs.onFreePorts(dir.resolve("data"));
@@ -62,12 +49,12 @@ class FailedOperatorActionTest {
             Journal.fault = () -> {
                 throw new IOException("injected: a journal hiccup");
             };
-            String[] first = run("queue", "delete", id, "--data-dir", data);
+            CliRun first = CliRun.of("queue", "delete", id, "--data-dir", data);
             Journal.fault = null;
-            assertThat(first[0]).as("the failed delete's exit status").isNotEqualTo("0");
-            String[] second = run("queue", "delete", id, "--data-dir", data);
-            assertThat(second[1]).as("the operator deletes again after the error").contains("deleted 1 message(s)");
-            assertThat(second[0]).isEqualTo("0");
+            assertThat(first.exitCode()).as("the failed delete's exit status").isNotZero();
+            CliRun second = CliRun.of("queue", "delete", id, "--data-dir", data);
+            assertThat(second.out()).as("the operator deletes again after the error").contains("deleted 1 message(s)");
+            assertThat(second.exitCode()).isZero();
             assertThat(server.queue().get(id)).as("the message after the repeated delete").isNull();
         } finally {
             Journal.fault = null;
@@ -89,7 +76,7 @@ class FailedOperatorActionTest {
             Journal.fault = () -> {
                 throw new IOException("injected: a journal hiccup");
             };
-            run("queue", "delete", id, "--data-dir", data);
+            CliRun.of("queue", "delete", id, "--data-dir", data);
             Journal.fault = null;
             Thread.sleep(1500); // the sweep has every chance to finish what it started
         }

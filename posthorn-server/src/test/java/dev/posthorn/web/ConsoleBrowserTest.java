@@ -70,7 +70,7 @@ class ConsoleBrowserTest {
         server = PosthornServer.start(c);
         server.store().directory().add(ADMIN, ADMIN_PASSWORD.toCharArray(), true);
         server.store().directory().add(USER, USER_PASSWORD.toCharArray(), false);
-        web = ReferenceSite.start(WebSettings.ephemeral(), server, Version.current(), "loopback");
+        web = ReferenceSite.builder(WebSettings.ephemeral(), Version.current()).server(server, "loopback").start();
         base = "http://127.0.0.1:" + web.port();
         browser = SystemChromium.launch();
         context = browser.get().newContext(new com.microsoft.playwright.Browser.NewContextOptions()

@@ -57,7 +57,7 @@ class ExplainLimitTest {
     @Test
     void theExplainPageAndTheApiShareThePlacesAndOtherPagesAreNotLimited() throws Exception {
         ConcurrencyLimit explains = new ConcurrencyLimit(1, 1);
-        try (WebServer web = ReferenceSite.start(WebSettings.ephemeral(), null, "test", explains)) {
+        try (WebServer web = ReferenceSite.builder(WebSettings.ephemeral(), "test").explains(explains).start()) {
             try (ConcurrencyLimit.Permit taken = explains.tryEnter().orElseThrow()) {
                 HttpResponse<String> page = get(web, "/tr/explain?line=550+5.1.1+x");
                 assertThat(page.statusCode()).isEqualTo(503);

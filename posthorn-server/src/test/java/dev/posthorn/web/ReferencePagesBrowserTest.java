@@ -47,7 +47,7 @@ class ReferencePagesBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        web = ReferenceSite.start(WebSettings.ephemeral(), null, dev.posthorn.server.Version.current());
+        web = ReferenceSite.builder(WebSettings.ephemeral(), dev.posthorn.server.Version.current()).start();
         base = "http://127.0.0.1:" + web.port();
         browser = SystemChromium.launch();
     }

@@ -36,7 +36,7 @@ class TurkishPagesTest {
 
     @BeforeAll
     static void start() throws Exception {
-        web = ReferenceSite.start(WebSettings.ephemeral(), null, "test");
+        web = ReferenceSite.builder(WebSettings.ephemeral(), "test").start();
     }
 
     @AfterAll

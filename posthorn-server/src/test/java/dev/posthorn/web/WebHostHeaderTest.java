@@ -19,7 +19,7 @@ class WebHostHeaderTest {
 
     @Test
     void aForgedHostHeaderDoesNotReachTheLinksOfAPage() throws Exception {
-        try (WebServer web = ReferenceSite.start(WebSettings.ephemeral(), null, "test")) {
+        try (WebServer web = ReferenceSite.builder(WebSettings.ephemeral(), "test").start()) {
             String own = "http://127.0.0.1:" + web.port();
             for (String path : PATHS) {
                 String answer = get(web, path, "evil.example:666");
@@ -35,7 +35,7 @@ class WebHostHeaderTest {
     @Test
     void theConfiguredPublicUrlIsTheOneInEveryAbsoluteLink() throws Exception {
         WebSettings settings = new WebSettings("127.0.0.1", 0, false, "https://codes.example.com/", "mail.example.org");
-        try (WebServer web = ReferenceSite.start(settings, null, "test")) {
+        try (WebServer web = ReferenceSite.builder(settings, "test").start()) {
             assertThat(web.baseUrl()).isEqualTo("https://codes.example.com");
             String page = get(web, "/en/codes/530", "evil.example");
             assertThat(page).contains("<link rel=\"canonical\" href=\"https://codes.example.com/en/codes/530\"")

@@ -29,7 +29,7 @@ class WebHttpTest {
 
     @BeforeAll
     static void start() throws IOException {
-        web = ReferenceSite.start(WebSettings.ephemeral(), null, "test");
+        web = ReferenceSite.builder(WebSettings.ephemeral(), "test").start();
         base = "http://127.0.0.1:" + web.port();
     }
 

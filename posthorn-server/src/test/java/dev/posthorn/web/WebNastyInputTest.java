@@ -38,7 +38,7 @@ class WebNastyInputTest {
 
     @BeforeAll
     static void start() throws Exception {
-        web = ReferenceSite.start(WebSettings.ephemeral(), null, "test");
+        web = ReferenceSite.builder(WebSettings.ephemeral(), "test").start();
     }
 
     @AfterAll

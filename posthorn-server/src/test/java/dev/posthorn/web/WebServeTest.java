@@ -89,7 +89,7 @@ class WebServeTest {
     @Test
     void overHttpsTheSiteUsesTheMailServersCertificateAndTlsPolicy(@TempDir Path dir) throws Exception {
         ServerTls tls = ServerTls.create(new TlsConfig(), dir, "localhost");
-        try (WebServer web = ReferenceSite.start(new WebSettings("127.0.0.1", 0, true, "", ""), tls, "test")) {
+        try (WebServer web = ReferenceSite.builder(new WebSettings("127.0.0.1", 0, true, "", ""), "test").tls(tls).start()) {
             assertThat(web.url().getScheme()).isEqualTo("https");
             HttpClient client = HttpClient.newBuilder().sslContext(trusting(dir.resolve("tls/selfsigned-fullchain.pem")))
                     .build();

@@ -17,7 +17,7 @@ class WebServerErrorTest {
     void leadingZerosInAnEnhancedCodeAreNoServerError() throws Exception {
         Catalogue.load("en").find("5.7.01").ifPresent(e -> assertThat(e.text()).as("5.7.01 found without its text").isNotNull());
         HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
-        try (WebServer web = ReferenceSite.start(WebSettings.ephemeral(), null, "test")) {
+        try (WebServer web = ReferenceSite.builder(WebSettings.ephemeral(), "test").start()) {
             for (String path : List.of("/en/codes/5.7.01", "/tr/codes/5.07.1", "/api/v1/codes/5.7.01",
                     "/en/compare/530/5.7.01", "/en/explain?line=550+5.7.01+x", "/api/v1/explain?line=550+5.7.01+x")) {
                 HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.port() + path))

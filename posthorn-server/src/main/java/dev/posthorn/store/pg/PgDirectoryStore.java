@@ -1,9 +1,7 @@
 package dev.posthorn.store.pg;
 
-import dev.posthorn.store.Addresses;
 import dev.posthorn.store.ApiToken;
-import dev.posthorn.store.DirectoryStore;
-import dev.posthorn.store.IssuedToken;
+import dev.posthorn.store.CheckedDirectoryStore;
 import dev.posthorn.store.PasswordCredentials;
 import dev.posthorn.store.ScramCredentials;
 import dev.posthorn.store.TokenSecrets;
@@ -29,7 +27,7 @@ import java.util.Set;
  * open connections, against tens of milliseconds for the Argon2id check of a login (docs/scaling.md has the
  * measurements). All SQL is parameterised.
  */
-public final class PgDirectoryStore implements DirectoryStore {
+public final class PgDirectoryStore extends CheckedDirectoryStore {
 
     /** PostgreSQL SQLSTATEs the store turns into refusals. */
     private static final String UNIQUE_VIOLATION = "23505";
@@ -84,39 +82,23 @@ public final class PgDirectoryStore implements DirectoryStore {
     // ------------------------------------------------------------------ accounts
 
     @Override
-    public Optional<String> accountFor(String address) {
-        String key = Addresses.fold(address);
-        if (key == null) {
-            return Optional.empty();
-        }
+    protected Optional<String> findAccount(String key) {
         return db.read(c -> optionalString(c, "SELECT account FROM addresses WHERE address = ?", key));
     }
 
     @Override
-    public Set<String> addressesOf(String account) {
-        String key = Addresses.fold(account);
-        if (key == null) {
-            return Set.of();
-        }
+    protected Set<String> findAddressesOf(String key) {
         return db.read(c -> Set.copyOf(strings(c, "SELECT address FROM addresses"
                 + " WHERE account = (SELECT account FROM addresses WHERE address = ?)", key)));
     }
 
     @Override
-    public Optional<String> passwordHash(String account) {
-        String key = Addresses.fold(account);
-        if (key == null) {
-            return Optional.empty();
-        }
+    protected Optional<String> findPasswordHash(String key) {
         return db.read(c -> optionalString(c, "SELECT password_hash FROM accounts WHERE address = ?", key));
     }
 
     @Override
-    public Optional<ScramCredentials> scramCredentials(String account) {
-        String key = Addresses.fold(account);
-        if (key == null) {
-            return Optional.empty();
-        }
+    protected Optional<ScramCredentials> findScramCredentials(String key) {
         return db.read(c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT scram_salt, scram_iterations, scram_stored_key,"
                     + " scram_server_key FROM accounts WHERE address = ? AND scram_salt IS NOT NULL")) {
@@ -136,29 +118,19 @@ public final class PgDirectoryStore implements DirectoryStore {
     }
 
     @Override
-    public List<String> aliasesOf(String account) {
-        String key = Addresses.fold(account);
-        if (key == null) {
-            return List.of();
-        }
+    protected List<String> findAliasesOf(String key) {
         return db.read(c -> strings(c, "SELECT address FROM addresses WHERE account = ? AND address <> account"
                 + " ORDER BY address", key));
     }
 
     @Override
-    public boolean isAdmin(String account) {
-        String key = Addresses.fold(account);
-        if (key == null) {
-            return false;
-        }
+    protected boolean findAdmin(String key) {
         return db.read(c -> optionalString(c, "SELECT 'admin' FROM accounts WHERE address = ? AND admin", key))
                 .isPresent();
     }
 
     @Override
-    public void add(String address, char[] password, boolean admin) {
-        String key = Addresses.normalize(address);
-        PasswordCredentials secrets = PasswordCredentials.of(password);
+    protected void storeAccount(String key, PasswordCredentials secrets, boolean admin) {
         db.transaction(c -> {
             try (PreparedStatement account = c.prepareStatement("INSERT INTO accounts (address, password_hash,"
                     + " scram_salt, scram_iterations, scram_stored_key, scram_server_key, admin)"
@@ -174,7 +146,7 @@ public final class PgDirectoryStore implements DirectoryStore {
                     account.executeUpdate();
                     own.executeUpdate();
                 } catch (SQLException e) {
-                    refuseOnConstraint(e, "address already exists: " + key, null);
+                    refuseOnConstraint(e, addressExists(key), null);
                     throw e;
                 }
             }
@@ -183,24 +155,21 @@ public final class PgDirectoryStore implements DirectoryStore {
     }
 
     @Override
-    public void delete(String address) {
-        String key = Addresses.normalize(address);
+    protected void removeAddress(String key) {
         db.transaction(c -> {
             // An account takes its aliases and tokens with it (ON DELETE CASCADE); otherwise an alias goes alone.
             if (update(c, "DELETE FROM accounts WHERE address = ?", key) == 1) {
                 return null;
             }
             if (update(c, "DELETE FROM addresses WHERE address = ? AND address <> account", key) == 0) {
-                throw new UserStoreException("unknown address: " + key);
+                throw unknownAddress(key);
             }
             return null;
         });
     }
 
     @Override
-    public void setPassword(String address, char[] password) {
-        String key = Addresses.normalize(address);
-        PasswordCredentials secrets = PasswordCredentials.of(password);
+    protected void storePassword(String key, PasswordCredentials secrets) {
         int changed = db.transaction(c -> {
             try (PreparedStatement s = c.prepareStatement("UPDATE accounts SET password_hash = ?, scram_salt = ?,"
                     + " scram_iterations = ?, scram_stored_key = ?, scram_server_key = ?, updated_at = now()"
@@ -211,14 +180,12 @@ public final class PgDirectoryStore implements DirectoryStore {
             }
         });
         if (changed == 0) {
-            throw new UserStoreException("unknown account: " + key);
+            throw unknownAccount(key);
         }
     }
 
     @Override
-    public void addAlias(String account, String alias) {
-        String accountKey = Addresses.normalize(account);
-        String aliasKey = Addresses.normalize(alias);
+    protected void storeAlias(String accountKey, String aliasKey) {
         db.transaction(c -> {
             int added;
             try (PreparedStatement s = c.prepareStatement(
@@ -227,19 +194,18 @@ public final class PgDirectoryStore implements DirectoryStore {
                 s.setString(2, accountKey);
                 added = s.executeUpdate();
             } catch (SQLException e) {
-                refuseOnConstraint(e, "address already exists: " + aliasKey, "unknown account: " + accountKey);
+                refuseOnConstraint(e, addressExists(aliasKey), unknownAccount(accountKey));
                 throw e;
             }
             if (added == 0) {
-                throw new UserStoreException("unknown account: " + accountKey);
+                throw unknownAccount(accountKey);
             }
             return null;
         });
     }
 
     @Override
-    public void setAdmin(String account, boolean admin) {
-        String key = Addresses.normalize(account);
+    protected void storeAdmin(String key, boolean admin) {
         int changed = db.transaction(c -> {
             try (PreparedStatement s = c.prepareStatement(
                     "UPDATE accounts SET admin = ?, updated_at = now() WHERE address = ?")) {
@@ -249,7 +215,7 @@ public final class PgDirectoryStore implements DirectoryStore {
             }
         });
         if (changed == 0) {
-            throw new UserStoreException("unknown account: " + key);
+            throw unknownAccount(key);
         }
     }
 
@@ -261,36 +227,27 @@ public final class PgDirectoryStore implements DirectoryStore {
     }
 
     @Override
-    public boolean hostsDomain(String domain) {
-        String key = Addresses.foldDomain(domain);
-        if (key == null) {
-            return false;
-        }
+    protected boolean findDomain(String key) {
         return db.read(c -> optionalString(c, "SELECT name FROM domains WHERE name = ?", key)).isPresent();
     }
 
     @Override
-    public boolean addDomain(String domain) {
-        String key = Addresses.normalizeDomain(domain);
+    protected boolean storeDomain(String key) {
         return db.transaction(c -> update(c, "INSERT INTO domains (name) VALUES (?) ON CONFLICT DO NOTHING", key)) == 1;
     }
 
     @Override
-    public void deleteDomain(String domain) {
-        String key = Addresses.normalizeDomain(domain);
+    protected void removeDomain(String key) {
         if (db.transaction(c -> update(c, "DELETE FROM domains WHERE name = ?", key)) == 0) {
-            throw new UserStoreException("unknown domain: " + key);
+            throw unknownDomain(key);
         }
     }
 
     // ------------------------------------------------------------------ API tokens
 
     @Override
-    public IssuedToken createToken(String account, String name, Instant expiresAt) {
-        String key = Addresses.normalize(account);
-        String checkedName = TokenSecrets.checkName(name);
-        TokenSecrets.Fresh fresh = TokenSecrets.create();
-        Instant created = db.transaction(c -> {
+    protected Instant storeToken(String key, String checkedName, TokenSecrets.Fresh fresh, Instant expiresAt) {
+        return db.transaction(c -> {
             try (PreparedStatement s = c.prepareStatement("INSERT INTO api_tokens (id, account, name, secret_hash,"
                     + " expires_at) SELECT ?, address, ?, ?, ? FROM accounts WHERE address = ? RETURNING created_at")) {
                 s.setString(1, fresh.id());
@@ -300,16 +257,15 @@ public final class PgDirectoryStore implements DirectoryStore {
                 s.setString(5, key);
                 try (ResultSet r = s.executeQuery()) {
                     if (!r.next()) {
-                        throw new UserStoreException("unknown account: " + key);
+                        throw unknownAccount(key);
                     }
                     return r.getTimestamp(1).toInstant();
                 }
             } catch (SQLException e) {
-                refuseOnConstraint(e, "token id collision, try again", "unknown account: " + key);
+                refuseOnConstraint(e, new UserStoreException("token id collision, try again"), unknownAccount(key));
                 throw e;
             }
         });
-        return new IssuedToken(new ApiToken(fresh.id(), key, checkedName, created, expiresAt), fresh.secret());
     }
 
     @Override
@@ -331,16 +287,12 @@ public final class PgDirectoryStore implements DirectoryStore {
     @Override
     public void revokeToken(String id) {
         if (db.transaction(c -> update(c, "DELETE FROM api_tokens WHERE id = ?", id)) == 0) {
-            throw new UserStoreException("unknown token: " + id);
+            throw unknownToken(id);
         }
     }
 
     @Override
-    public Optional<ApiToken> verifyToken(String token, Instant now) {
-        String id = TokenSecrets.idOf(token);
-        if (id == null) {
-            return Optional.empty();
-        }
+    protected Optional<ApiToken> findGenuineToken(String id, String token) {
         return db.read(c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT account, name, created_at, expires_at, secret_hash"
                     + " FROM api_tokens WHERE id = ?")) {
@@ -349,9 +301,8 @@ public final class PgDirectoryStore implements DirectoryStore {
                     if (!r.next() || !TokenSecrets.matches(token, r.getBytes(5))) {
                         return Optional.empty();
                     }
-                    ApiToken record = new ApiToken(id, r.getString(1), r.getString(2), r.getTimestamp(3).toInstant(),
-                            instant(r.getTimestamp(4)));
-                    return record.expiredAt(now) ? Optional.empty() : Optional.of(record);
+                    return Optional.of(new ApiToken(id, r.getString(1), r.getString(2), r.getTimestamp(3).toInstant(),
+                            instant(r.getTimestamp(4))));
                 }
             }
         });
@@ -406,12 +357,13 @@ public final class PgDirectoryStore implements DirectoryStore {
      * A constraint the request broke is the request's fault, said in the store's words; anything else is the
      * database's, and the caller rethrows it.
      */
-    private static void refuseOnConstraint(SQLException e, String onUnique, String onForeignKey) {
+    private static void refuseOnConstraint(SQLException e, UserStoreException onUnique,
+            UserStoreException onForeignKey) {
         if (UNIQUE_VIOLATION.equals(e.getSQLState()) && onUnique != null) {
-            throw new UserStoreException(onUnique);
+            throw onUnique;
         }
         if (FOREIGN_KEY_VIOLATION.equals(e.getSQLState()) && onForeignKey != null) {
-            throw new UserStoreException(onForeignKey);
+            throw onForeignKey;
         }
     }
 

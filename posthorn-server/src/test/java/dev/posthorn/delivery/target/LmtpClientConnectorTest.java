@@ -8,11 +8,8 @@ import dev.posthorn.delivery.fixtures.ScriptedSmtpPeer;
 import dev.posthorn.delivery.lmtp.LmtpEndpoint;
 import dev.posthorn.delivery.remote.Outcome;
 import dev.posthorn.delivery.remote.RemoteReply;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -38,22 +35,7 @@ class LmtpClientConnectorTest {
     }
 
     private static MessageContent content() {
-        return new MessageContent() {
-            @Override
-            public InputStream open() {
-                return new ByteArrayInputStream(BODY);
-            }
-
-            @Override
-            public Path file() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public long size() {
-                return BODY.length;
-            }
-        };
+        return new BytesContent(BODY);
     }
 
     private static ScriptedSmtpPeer lmtpPeer() throws Exception {

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.posthorn.delivery.LocalDelivery;
 import dev.posthorn.delivery.remote.Outcome;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,22 +29,7 @@ class MaildirBatchTest {
 
     private static MessageContent content(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
-        return new MessageContent() {
-            @Override
-            public InputStream open() {
-                return new ByteArrayInputStream(bytes);
-            }
-
-            @Override
-            public Path file() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public long size() {
-                return bytes.length;
-            }
-        };
+        return new BytesContent(bytes);
     }
 
     /** Runs one transaction per recipient (messages MXB0, MXB1, ...) without flushing; their outcomes. */

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.posthorn.delivery.LocalDelivery;
 import dev.posthorn.delivery.remote.Outcome;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,22 +30,7 @@ class MaildirRedeliveryTest {
         MaildirTarget target = new MaildirTarget(mailboxes);
         Delivery d = target.start(message);
         d.addRecipient(new TargetRecipient("bob@posthorn.test", index, Set.of(), null));
-        d.body(new MessageContent() {
-            @Override
-            public InputStream open() {
-                return new ByteArrayInputStream(BODY);
-            }
-
-            @Override
-            public Path file() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public long size() {
-                return BODY.length;
-            }
-        });
+        d.body(new BytesContent(BODY));
         List<Outcome> outcomes = d.commit();
         target.flush(); // the outcomes hold once the batch is durable
         return outcomes;

@@ -11,15 +11,8 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.server.PosthornServer;
-import dev.posthorn.server.Version;
 import dev.posthorn.store.IssuedToken;
 import dev.posthorn.testing.TestConfigs;
-import dev.posthorn.web.ReferenceSite;
-import dev.posthorn.web.WebServer;
-import dev.posthorn.web.WebSettings;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -31,46 +24,33 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The admin API through its own OpenAPI document: every documented operation is called, and each answer's status
  * is one the document lists and its body matches that status's schema (JSON Schema 2020-12, as OpenAPI 3.1 has
  * it). Then the tokens: a revoked one, a non-administrator's, none at all, each 401.
  */
-class ConsoleApiTest {
+class ConsoleApiTest extends ConsoleFixture<PosthornServer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String ADMIN = "admin@posthorn.test";
 
-    @TempDir
-    Path dir;
-    private PosthornServer server;
-    private WebServer web;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    ConsoleApiTest() {
+        super("admin password");
+    }
 
-    @BeforeEach
-    void start() throws Exception {
+    @Override
+    PosthornServer startServer(Path dir) throws Exception {
         PosthornConfig c = TestConfigs.onFreePorts(dir.resolve("data"));
         c.routes.put("remote.test", "127.0.0.1:9"); // refused: remote mail waits, deferred
         c.queue.retryIntervalsSeconds = new ArrayList<>(List.of(3600L));
         c.mailauth.enabled = false;
-        server = PosthornServer.start(c);
-        server.store().directory().add(ADMIN, "admin password".toCharArray(), true);
-        web = ReferenceSite.start(WebSettings.ephemeral(), server, Version.current(), "loopback");
+        return PosthornServer.start(c);
     }
 
-    @AfterEach
-    void stop() {
-        if (web != null) {
-            web.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+    @Override
+    PosthornServer posthorn(PosthornServer server) {
+        return server;
     }
 
     /** One call: the operation it exercises ("GET /api/v1/queue/{id}"), the concrete request, the status wanted. */
@@ -187,20 +167,6 @@ class ConsoleApiTest {
         ObjectNode root = schema.deepCopy();
         root.set("components", doc.get("components"));
         return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(root);
-    }
-
-    private HttpResponse<String> send(String method, String path, String body, String token) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.port() + path))
-                .timeout(Duration.ofSeconds(10))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            request.header("Content-Type", "application/json");
-        }
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private void awaitAttempt(String id) throws InterruptedException {

@@ -4,62 +4,39 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.server.PosthornServer;
-import dev.posthorn.server.Version;
 import dev.posthorn.smtp.protocol.ListenerRole;
 import dev.posthorn.testing.Logins;
 import dev.posthorn.testing.RunningServer;
 import dev.posthorn.testing.TestConfigs;
-import dev.posthorn.web.ReferenceSite;
-import dev.posthorn.web.WebServer;
-import dev.posthorn.web.WebSettings;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The console's login and SMTP AUTH share one throttle: wrong passwords on the console make the submission port
  * answer {@code 454 4.7.0} to the right one from the same address, and the console refuses even the right
  * password while the address is throttled.
  */
-class ConsoleLoginThrottleTest {
+class ConsoleLoginThrottleTest extends ConsoleFixture<PosthornServer> {
 
-    private static final String ADMIN = "admin@posthorn.test";
     private static final String PASSWORD = "the right password";
 
-    @TempDir
-    Path dir;
-    private PosthornServer server;
-    private WebServer web;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    ConsoleLoginThrottleTest() {
+        super(PASSWORD);
+    }
 
-    @BeforeEach
-    void start() throws Exception {
+    @Override
+    PosthornServer startServer(Path dir) throws Exception {
         PosthornConfig c = TestConfigs.onFreePorts(dir.resolve("data"));
         c.listen.smtpsPort = RunningServer.freePort();
         c.auth.throttleDelaySeconds = 1;
         c.mailauth.enabled = false;
-        server = PosthornServer.start(c);
-        server.store().directory().add(ADMIN, PASSWORD.toCharArray(), true);
-        web = ReferenceSite.start(WebSettings.ephemeral(), server, Version.current(), "loopback");
+        return PosthornServer.start(c);
     }
 
-    @AfterEach
-    void stop() {
-        if (web != null) {
-            web.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+    @Override
+    PosthornServer posthorn(PosthornServer server) {
+        return server;
     }
 
     @Test
@@ -82,20 +59,5 @@ class ConsoleLoginThrottleTest {
         assertThat(ok.headers().firstValue("location")).hasValue("/admin/queue");
         assertThat(ok.headers().firstValue("set-cookie").orElse(""))
                 .startsWith("posthorn_console=").contains("HttpOnly", "SameSite=Strict", "Path=/;");
-    }
-
-    /** The login form as a browser sends it: its token from the page, the same value in the cookie. */
-    private HttpResponse<String> login(String password) throws Exception {
-        String base = "http://127.0.0.1:" + web.port();
-        HttpResponse<String> form = http.send(HttpRequest.newBuilder(URI.create(base + "/admin/login")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        String cookie = form.headers().firstValue("set-cookie").orElseThrow().split(";")[0];
-        String token = cookie.substring(cookie.indexOf('=') + 1);
-        assertThat(form.body()).contains("value=\"" + token + "\"");
-        String body = "csrf=" + token + "&user=" + URLEncoder.encode(ADMIN, StandardCharsets.UTF_8) + "&password="
-                + URLEncoder.encode(password, StandardCharsets.UTF_8);
-        return http.send(HttpRequest.newBuilder(URI.create(base + "/admin/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded").header("Cookie", cookie)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -4,61 +4,36 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.posthorn.server.Version;
+import dev.posthorn.server.PosthornServer;
 import dev.posthorn.testing.RunningServer;
 import dev.posthorn.testing.SmtpWire;
-import dev.posthorn.web.ReferenceSite;
-import dev.posthorn.web.WebServer;
-import dev.posthorn.web.WebSettings;
 import io.micrometer.core.instrument.Counter;
-import java.net.CookieManager;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /** The console's session, audit log and directory actions as an operator and an attacker meet them, in a browser's cookie jar. */
-class ConsoleSecurityTest {
+class ConsoleSecurityTest extends ConsoleFixture<RunningServer> {
 
-    private static final String ADMIN = "admin@posthorn.test";
     private static final String PASSWORD = "the right password";
 
-    @TempDir
-    Path dir;
-    private RunningServer server;
-    private WebServer web;
-    private String base;
-    // A cookie jar that applies RFC 6265 path matching, as a browser does.
-    private final HttpClient browser = HttpClient.newBuilder().cookieHandler(new CookieManager())
-            .connectTimeout(Duration.ofSeconds(5)).build();
-
-    @BeforeEach
-    void start() throws Exception {
-        server = RunningServer.start(dir);
-        server.server().store().directory().add(ADMIN, PASSWORD.toCharArray(), true);
-        web = ReferenceSite.start(WebSettings.ephemeral(), server.server(), Version.current(), "loopback");
-        base = "http://127.0.0.1:" + web.port();
+    ConsoleSecurityTest() {
+        super(PASSWORD);
     }
 
-    @AfterEach
-    void stop() {
-        if (web != null) {
-            web.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+    @Override
+    RunningServer startServer(Path dir) {
+        return RunningServer.start(dir);
+    }
+
+    @Override
+    PosthornServer posthorn(RunningServer server) {
+        return server.server();
     }
 
     /** The API is authenticated by tokens or the console's session: the browser must send the session there. */
@@ -174,37 +149,5 @@ class ConsoleSecurityTest {
     private double rejected() {
         return server.server().metrics().registry().find("posthorn.messages.rejected").counters().stream()
                 .mapToDouble(Counter::count).sum();
-    }
-
-    private HttpResponse<String> logIn() throws Exception {
-        String token = csrfOf(get("/admin/login").body());
-        return post("/admin/login", "csrf=" + token + "&user=" + URLEncoder.encode(ADMIN, StandardCharsets.UTF_8)
-                + "&password=" + URLEncoder.encode(PASSWORD, StandardCharsets.UTF_8));
-    }
-
-    private static String csrfOf(String html) {
-        Matcher m = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(html);
-        assertThat(m.find()).as("a csrf field in the page").isTrue();
-        return m.group(1);
-    }
-
-    private HttpResponse<String> get(String path) throws Exception {
-        return browser.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpResponse<String> apiPost(String path, String json, String csrf) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json));
-        if (csrf != null) {
-            b.header("X-CSRF-Token", csrf);
-        }
-        return browser.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpResponse<String> post(String path, String form) throws Exception {
-        return browser.send(HttpRequest.newBuilder(URI.create(base + path))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

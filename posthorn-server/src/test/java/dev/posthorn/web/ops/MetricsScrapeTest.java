@@ -43,8 +43,8 @@ class MetricsScrapeTest {
     @BeforeEach
     void start() throws Exception {
         server = RunningServer.start(dir);
-        web = ReferenceSite.start(WebSettings.ephemeral(), null, Version.current(), new ConcurrencyLimit(1, 1),
-                List.of(new OperationsEndpoints(server.server())));
+        web = ReferenceSite.builder(WebSettings.ephemeral(), Version.current()).explains(new ConcurrencyLimit(1, 1))
+                .modules(List.of(new OperationsEndpoints(server.server()))).start();
     }
 
     @AfterEach
