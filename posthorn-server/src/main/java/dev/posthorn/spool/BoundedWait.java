@@ -8,6 +8,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Waits for a future with a deadline without arming a timer per wait. On a virtual thread (every SMTP session)
@@ -18,6 +20,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class BoundedWait {
 
+    private static final Logger LOG = LoggerFactory.getLogger(BoundedWait.class);
     static final long SWEEP = TimeUnit.MILLISECONDS.toNanos(20);
     private static final ConcurrentLinkedQueue<Waiter> WAITERS = new ConcurrentLinkedQueue<>();
 
@@ -64,17 +67,26 @@ final class BoundedWait {
         }
     }
 
+    /** Never ends: every journal wait's deadline depends on it, so nothing thrown here may stop the loop. */
     private static void sweep() {
         while (true) {
-            LockSupport.parkNanos(SWEEP);
-            long now = System.nanoTime();
-            for (Iterator<Waiter> it = WAITERS.iterator(); it.hasNext(); ) {
-                Waiter w = it.next();
-                if (w.bounded.isDone()) {
-                    it.remove();
-                } else if (now - w.deadline >= 0) {
-                    w.bounded.completeExceptionally(new Expired());
-                    it.remove();
+            try {
+                LockSupport.parkNanos(SWEEP);
+                long now = System.nanoTime();
+                for (Iterator<Waiter> it = WAITERS.iterator(); it.hasNext(); ) {
+                    Waiter w = it.next();
+                    if (w.bounded.isDone()) {
+                        it.remove();
+                    } else if (now - w.deadline >= 0) {
+                        w.bounded.completeExceptionally(new Expired());
+                        it.remove();
+                    }
+                }
+            } catch (Throwable e) {
+                try {
+                    LOG.error("journal wait sweep failed; the next one runs as usual", e);
+                } catch (Throwable ignored) {
+                    // nothing left to tell it with
                 }
             }
         }

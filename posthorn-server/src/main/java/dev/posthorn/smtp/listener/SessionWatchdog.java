@@ -30,14 +30,19 @@ public final class SessionWatchdog implements AutoCloseable {
     }
 
     private static void sweep(Set<SmtpSession> sessions, Clock clock) {
-        long now = clock.millis();
-        for (SmtpSession session : sessions) {
-            try {
-                session.enforceDeadline(now);
-            } catch (RuntimeException e) {
-                // A scheduled task that throws is never run again: one bad session must not end the watch.
-                LOG.error("watchdog check failed for a session", e);
+        // A scheduled task that throws is never run again, and this watch is what ends idle sessions (their reads
+        // carry no socket timeout): nothing, not even an Error (out of memory in a flood), may end it.
+        try {
+            long now = clock.millis();
+            for (SmtpSession session : sessions) {
+                try {
+                    session.enforceDeadline(now);
+                } catch (Throwable e) {
+                    LOG.error("watchdog check failed for a session", e);
+                }
             }
+        } catch (Throwable e) {
+            LOG.error("watchdog sweep failed; the next one runs as usual", e);
         }
     }
 

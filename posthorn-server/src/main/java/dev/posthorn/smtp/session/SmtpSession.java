@@ -355,8 +355,7 @@ public final class SmtpSession implements Runnable {
         switch (action) {
             case Action.Respond respond -> send(respond.reply());
             case Action.Close close -> {
-                send(close.reply());
-                flush();
+                sendFinal(close.reply()); // the last reply: the watchdog's 421 must not follow it
                 return false;
             }
             case Action.DelayedRespond delayed -> {
@@ -700,7 +699,7 @@ public final class SmtpSession implements Runnable {
      */
     private void beforeBlockingRead() throws IOException {
         flush();
-        deadlines.checkNotPassed();
+        deadlines.beforeRead();
     }
 
     private interface Handshake {
@@ -748,7 +747,23 @@ public final class SmtpSession implements Runnable {
         }
     }
 
+    /**
+     * A reply in the course of the session. Never after the session's last reply: once the watchdog has answered
+     * {@code 421 4.4.2} (it may do so while a slow command is being processed), nothing else may follow it.
+     */
     private void send(Reply reply) throws IOException {
+        writeLock.lock();
+        try {
+            if (finalSent) {
+                throw new IOException("the session's last reply was sent already");
+            }
+            write(reply);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void write(Reply reply) throws IOException {
         // Before the write: a client that has the reply to QUIT finds its refused transaction counted.
         countTransaction(reply);
         writeLock.lock();
@@ -805,7 +820,7 @@ public final class SmtpSession implements Runnable {
                 return;
             }
             finalSent = true;
-            send(reply);
+            write(reply);
             flush();
         } finally {
             writeLock.unlock();
@@ -827,7 +842,7 @@ public final class SmtpSession implements Runnable {
         try {
             if (output != null && !finalSent && !handshaking) {
                 finalSent = true;
-                send(reply);
+                write(reply);
                 flush();
             }
         } catch (IOException ignored) {
