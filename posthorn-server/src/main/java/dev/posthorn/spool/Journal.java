@@ -367,7 +367,7 @@ final class Journal {
     /** Waits for a record with the deadline: a writer that is stuck or gone must not hold anyone forever. */
     <T> T await(CompletableFuture<T> future) throws IOException {
         try {
-            return future.get(syncDeadlineNanos, TimeUnit.NANOSECONDS);
+            return BoundedWait.get(future, syncDeadlineNanos);
         } catch (TimeoutException e) {
             LOG.error("spool journal: no sync within {} ms; the disk or the journal writer is stuck",
                     TimeUnit.NANOSECONDS.toMillis(syncDeadlineNanos));

@@ -383,20 +383,29 @@ public final class Spool implements AutoCloseable {
             return CompletableFuture.failedFuture(e);
         }
         Held h = held.remove(id);
+        boolean neverWritten = false;
         if (h != null) {
             synchronized (h) {
                 if (h.state == Held.HELD) {
                     heldBytes.addAndGet(-h.size);
                     h.segment.held.decrementAndGet();
                     h.content = null;
+                    neverWritten = true;
                 }
                 h.state = Held.REMOVED;
             }
         }
+        boolean noFiles = neverWritten;
         CompletableFuture<Void> gone = new CompletableFuture<>();
         tombstone.whenComplete((segment, error) -> {
             if (error != null) {
                 gone.completeExceptionally(error);
+            } else if (noFiles) {
+                // Delivered from memory and never written out (a state write or a checkpoint would have written
+                // its files first, and REMOVED now stops both): nothing to unlink. Most messages end this way, and
+                // three unlinks of absent files plus a hand-off to the unlink thread cost 5% of the CPU (issue 15).
+                segment.pendingUnlinks.decrementAndGet();
+                gone.complete(null);
             } else {
                 unlinker.execute(() -> unlink(id, segment, gone));
             }

@@ -51,6 +51,11 @@ public final class MaildirTarget implements DeliveryTarget {
      * there (so the syncfs sees every writeback error of the batch's files, Linux &ge; 5.8) and closed at the flush.
      */
     private final Map<Object, SyncFs.Descriptor> fileSystems = new LinkedHashMap<>();
+    /**
+     * The file system of each mailbox this batch wrote to, so that a batch of many copies to one mailbox creates
+     * and looks at its directories once, not four stat calls per copy (issue 15's profile).
+     */
+    private final Map<Path, Object> devicesThisBatch = new java.util.HashMap<>();
 
     public MaildirTarget(LocalDelivery mailboxes) {
         this(mailboxes, 1);
@@ -81,6 +86,7 @@ public final class MaildirTarget implements DeliveryTarget {
         foundThere.clear();
         Map<Object, SyncFs.Descriptor> descriptors = new LinkedHashMap<>(fileSystems);
         fileSystems.clear();
+        devicesThisBatch.clear();
         try {
             // Content first: every file is durable before it gets its name in new/.
             Set<Object> unsynced = new java.util.HashSet<>();
@@ -173,12 +179,17 @@ public final class MaildirTarget implements DeliveryTarget {
         if (!SyncFs.usable()) {
             return null;
         }
+        Object known = devicesThisBatch.get(maildir.root());
+        if (known != null) {
+            return known;
+        }
         try {
             maildir.create();
             Object device = Files.getAttribute(maildir.root(), "unix:dev");
             if (!fileSystems.containsKey(device)) {
                 fileSystems.put(device, SyncFs.open(maildir.root()));
             }
+            devicesThisBatch.put(maildir.root(), device);
             return device;
         } catch (IOException | RuntimeException e) {
             LOG.debug("no syncfs for {} ({}): the file is synced on its own", maildir.root(), e.toString());
@@ -195,6 +206,7 @@ public final class MaildirTarget implements DeliveryTarget {
     public void close() {
         fileSystems.values().forEach(SyncFs.Descriptor::close); // a batch never flushed (the worker failed)
         fileSystems.clear();
+        devicesThisBatch.clear();
     }
 
     /** One file per distinct mailbox, shared by the recipients that lead to it. */

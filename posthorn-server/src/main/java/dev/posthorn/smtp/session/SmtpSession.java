@@ -44,7 +44,7 @@ public final class SmtpSession implements Runnable {
     private final SessionServices services;
     private final ListenerRole role;
     private final boolean implicitTls;
-    /** After a deadline has passed by this much, the watchdog cuts a session its own reads did not end. */
+    /** How long the watchdog waits for a session's write lock to send its 421 (a write to a client that stopped reading holds it). */
     private static final long WATCHDOG_GRACE_MILLIS = 1000;
     /** ... and if even the 421 cannot be written (the client stopped reading), this much later it closes. */
     private static final long WATCHDOG_FORCE_MILLIS = 2000;
@@ -130,9 +130,9 @@ public final class SmtpSession implements Runnable {
             end = session ? "session time limit" : "timeout";
             sendQuietly((session ? ReplyName.SESSION_TOO_LONG : ReplyName.TIMEOUT).reply(services.hostname()));
         } catch (EOFException e) {
-            end = cut ? "timeout (cut by the watchdog)" : "lost";
+            end = cut ? timeoutEnd() : "lost";
         } catch (IOException e) {
-            end = cut ? "timeout (cut by the watchdog)"
+            end = cut ? timeoutEnd()
                     : shuttingDown ? "shutdown" : "error: " + e.getMessage();
         } catch (RuntimeException e) {
             // A bug must cost one session, never the server; the client gets a 421 so it retries.
@@ -145,6 +145,11 @@ public final class SmtpSession implements Runnable {
             closeSocket();
             log.closed(end, accepted);
         }
+    }
+
+    /** How a session the watchdog ended is logged: the same words as a deadline the session caught itself. */
+    private String timeoutEnd() {
+        return deadlines.sessionExpired() ? "session time limit" : "timeout";
     }
 
     /** The greeting, or what a test script answers at CONNECT instead (a refusal closes the connection). */
@@ -350,8 +355,7 @@ public final class SmtpSession implements Runnable {
         switch (action) {
             case Action.Respond respond -> send(respond.reply());
             case Action.Close close -> {
-                send(close.reply());
-                flush();
+                sendFinal(close.reply()); // the last reply: the watchdog's 421 must not follow it
                 return false;
             }
             case Action.DelayedRespond delayed -> {
@@ -686,14 +690,16 @@ public final class SmtpSession implements Runnable {
     /**
      * RFC 2920 §3.2: never block on a read while replies are held back. Checking for an empty buffer between
      * commands is not enough: a buffer holding part of the next line blocks too, so flush before every read.
+     *
+     * <p>Reads carry no socket timeout: on a virtual thread a timed read that has to wait arms and cancels a timer
+     * in the JDK's delay scheduler, which cost a quarter of the sessions' CPU under load (BENCHMARKS.md, issue 15).
+     * The deadlines hold all the same: the listener's watchdog looks at every session a few times a second and
+     * answers {@code 421 4.4.2} to one whose deadline has passed ({@link #enforceDeadline}), and a deadline that
+     * has passed already is caught here before the read.
      */
     private void beforeBlockingRead() throws IOException {
         flush();
-        setReadTimeout();
-    }
-
-    private void setReadTimeout() throws IOException {
-        socket.setSoTimeout(deadlines.readTimeoutMillis());
+        deadlines.beforeRead();
     }
 
     private interface Handshake {
@@ -709,7 +715,10 @@ public final class SmtpSession implements Runnable {
         socket.setSoTimeout(deadlines.readTimeoutMillis());
         handshaking = true;
         try {
-            return handshake.run();
+            SSLSocket tls = handshake.run();
+            // Back to untimed reads: the watchdog bounds them (see beforeBlockingRead).
+            tls.setSoTimeout(0);
+            return tls;
         } finally {
             handshaking = false;
         }
@@ -738,7 +747,23 @@ public final class SmtpSession implements Runnable {
         }
     }
 
+    /**
+     * A reply in the course of the session. Never after the session's last reply: once the watchdog has answered
+     * {@code 421 4.4.2} (it may do so while a slow command is being processed), nothing else may follow it.
+     */
     private void send(Reply reply) throws IOException {
+        writeLock.lock();
+        try {
+            if (finalSent) {
+                throw new IOException("the session's last reply was sent already");
+            }
+            write(reply);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void write(Reply reply) throws IOException {
         // Before the write: a client that has the reply to QUIT finds its refused transaction counted.
         countTransaction(reply);
         writeLock.lock();
@@ -795,7 +820,7 @@ public final class SmtpSession implements Runnable {
                 return;
             }
             finalSent = true;
-            send(reply);
+            write(reply);
             flush();
         } finally {
             writeLock.unlock();
@@ -817,7 +842,7 @@ public final class SmtpSession implements Runnable {
         try {
             if (output != null && !finalSent && !handshaking) {
                 finalSent = true;
-                send(reply);
+                write(reply);
                 flush();
             }
         } catch (IOException ignored) {
@@ -828,15 +853,15 @@ public final class SmtpSession implements Runnable {
     }
 
     /**
-     * The watchdog's check, about twice a second: a session whose deadline passed more than a grace period ago
-     * is stuck in a read no socket timeout can bound (a TLS record or handshake sent byte by byte) or in a write
-     * to a client that does not read. It gets {@code 421 4.4.2} when a reply can still be written, and its socket
+     * The watchdog's check, four times a second: a session whose deadline has passed is idle or slow in a read
+     * (a command, content, a TLS record or handshake sent byte by byte) or stuck in a write to a client that does
+     * not read. It gets {@code 421 4.4.2} when a reply can still be written, and its socket
      * is closed; if even that write blocks, the socket is closed regardless a little later. A session that is
      * checking or committing a message the client has sent in full is never cut: see {@link #afterContent}.
      */
     public void enforceDeadline(long nowMillis) {
         long overdue = deadlines.overdueSince(nowMillis);
-        if (overdue < WATCHDOG_GRACE_MILLIS) {
+        if (overdue < 0) {
             return;
         }
         synchronized (cutGuard) {
