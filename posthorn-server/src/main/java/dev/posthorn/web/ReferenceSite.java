@@ -66,6 +66,7 @@ public final class ReferenceSite {
                 modules.add(admin);
                 modules.add(admin.directoryPages());
                 modules.add(admin.dashboard());
+                modules.add(admin.dnsPages());
                 try {
                     modules.add(new ConsoleApi(server, admin, !"on".equals(console), Clock.systemUTC()));
                 } catch (IOException e) {

@@ -220,6 +220,10 @@ public final class DomainCheck {
 
     private void ptr(List<String> addresses) {
         if (addresses.isEmpty()) {
+            // No address because the lookup failed is not "no address": a dead resolver must not read as advice.
+            if (temporary("PTR", hostname, dns.query(hostname, AuthDns.A))) {
+                return;
+            }
             add("PTR", Finding.Status.MISSING, "dns.check.ptr.noAddress");
             return;
         }
