@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Two nodes on one PostgreSQL queue: a message node A tried and a refusing peer deferred is in node B's console
  * API, with its timeline (the peer's reply), though B never claimed it; and B's hold, release, retry and delete
  * change the shared row, as {@code posthorn queue} does there: held in the database, delivered by the cluster
- * once retried, gone when deleted.
+ * once retried, gone when deleted. The console's pages on B list it and show its timeline, and their form holds it.
  */
 @Timeout(120)
 class ConsoleClusterQueueTest {
@@ -116,7 +116,20 @@ class ConsoleClusterQueueTest {
         assertThat(attempt.get("destination").asText()).isEqualTo("route:127.0.0.1:" + peer.port());
         assertThat(attempt.get("explanation").asText()).isNotBlank();
 
-        assertThat(action("hold", id, token).get("changed").get(0).asText()).isEqualTo(id);
+        // The console's pages on B: the same queue, and its form's hold reaches the shared row.
+        HttpClient browser = HttpClient.newBuilder().cookieHandler(new java.net.CookieManager()).build();
+        String loginToken = csrfOf(page(browser, "GET", "/admin/login", null).body());
+        assertThat(page(browser, "POST", "/admin/login", "csrf=" + loginToken + "&user=admin%40posthorn.test"
+                + "&password=admin+password").statusCode()).isEqualTo(303);
+        String queuePage = page(browser, "GET", "/admin/queue", null).body();
+        assertThat(queuePage).contains(id, other, "someone@remote.test", "450 4.2.1");
+        HttpResponse<String> timeline = page(browser, "GET", "/admin/queue/" + id, null);
+        assertThat(timeline.statusCode()).isEqualTo(200);
+        assertThat(timeline.body()).contains("id=\"state\">deferred<", "Mailbox busy, try again later");
+        HttpResponse<String> holdForm = page(browser, "POST", "/admin/queue/actions",
+                "csrf=" + csrfOf(timeline.body()) + "&verb=hold&id=" + id + "&back=message");
+        assertThat(holdForm.statusCode()).isEqualTo(303);
+        assertThat(holdForm.headers().firstValue("location")).hasValue("/admin/queue/" + id + "?done=hold&count=1");
         assertThat(held(id)).as("the hold is the shared row's").isTrue();
         assertThat(JSON.readTree(call("GET", "/api/v1/queue/" + id, null, token).body()).get("state").asText())
                 .isEqualTo("held");
@@ -184,6 +197,24 @@ class ConsoleClusterQueueTest {
             request.header("Content-Type", "application/json");
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> page(HttpClient browser, String method, String path, String form) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webB.port() + path))
+                .timeout(Duration.ofSeconds(10));
+        if (form == null) {
+            request.GET();
+        } else {
+            request.header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(form));
+        }
+        return browser.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String csrfOf(String html) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(html);
+        assertThat(m.find()).as("a csrf field in the page").isTrue();
+        return m.group(1);
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
