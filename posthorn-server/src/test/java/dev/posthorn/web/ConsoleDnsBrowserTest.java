@@ -6,6 +6,7 @@ import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Response;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.server.PosthornServer;
 import dev.posthorn.server.Version;
@@ -138,7 +139,8 @@ class ConsoleDnsBrowserTest {
         Locator copy = good.locator("tr[data-name='g1._domainkey.good.test'] button.copy");
         assertThat(copy.isVisible()).isTrue();
         copy.click();
-        assertThat(copy.textContent()).isEqualTo("Copied");
+        // The clipboard's answer is asynchronous: wait for the button to say so.
+        PlaywrightAssertions.assertThat(copy).hasText("Copied");
         assertThat(page.evaluate("navigator.clipboard.readText()")).isEqualTo(zones.goodKey.txtRecord());
         page.screenshot(new Page.ScreenshotOptions().setPath(ReferencePagesBrowserTest.SCREENSHOTS
                 .resolve("console-dns.png")).setFullPage(true));
