@@ -275,8 +275,16 @@ public final class Console implements WebModule {
         if (ids.isEmpty()) {
             return redirect(back + "?done=none");
         }
-        QueueActions.Result result = queue.apply(
-                new QueueActions.Request(verb, new QueueSelector(ids, false, null, null, null, null), false));
+        QueueActions.Result result;
+        try {
+            result = queue.apply(
+                    new QueueActions.Request(verb, new QueueSelector(ids, false, null, null, null, null), false));
+        } catch (RuntimeException e) {
+            // Audited whatever happened: the answer names what was (not) changed.
+            AuditLog.warn("console: actor={} action=queue-{} target={} from={} failed: {}", session.account(),
+                    verb.name().toLowerCase(Locale.ROOT), String.join(",", ids), request.client(), e.getMessage());
+            return refuse(503, "The action failed", e.getMessage() == null ? e.toString() : e.getMessage());
+        }
         AuditLog.info("console: actor={} action=queue-{} target={} changed={} unknown={} from={}", session.account(),
                 verb.name().toLowerCase(Locale.ROOT), String.join(",", ids), result.ids().size(),
                 result.unknown().size(), request.client());

@@ -218,8 +218,17 @@ public final class ConsoleApi implements WebModule {
         if (ids.isEmpty()) {
             return error(400, "ids names no message");
         }
-        QueueActions.Result result = console.queue().apply(
-                new QueueActions.Request(verb, new QueueSelector(ids, false, null, null, null, null), false));
+        QueueActions.Result result;
+        try {
+            result = console.queue().apply(
+                    new QueueActions.Request(verb, new QueueSelector(ids, false, null, null, null, null), false));
+        } catch (RuntimeException e) {
+            // Audited whatever happened: the answer names what was (not) changed.
+            AuditLog.warn("api: actor={} via={} action=queue-{} target={} from={} failed: {}", caller.account(),
+                    caller.via(), verb.name().toLowerCase(Locale.ROOT), String.join(",", ids), request.client(),
+                    e.getMessage());
+            return error(503, e.getMessage() == null ? e.toString() : e.getMessage());
+        }
         AuditLog.info("api: actor={} via={} action=queue-{} target={} changed={} unknown={} from={}", caller.account(),
                 caller.via(), verb.name().toLowerCase(Locale.ROOT), String.join(",", ids),
                 result.ids().size(),
@@ -400,10 +409,8 @@ public final class ConsoleApi implements WebModule {
             queue.put(state.name().toLowerCase(Locale.ROOT), 0);
         }
         // The whole shared queue with PostgreSQL (as the queue listing), this node's with the files store.
-        for (QueueView.Entry entry : console.queue().view(null).messages()) {
-            QueueGauges.State state = QueueGauges.stateOf(entry.state());
-            queue.merge(state.name().toLowerCase(Locale.ROOT), 1, (a, b) -> (Integer) a + (Integer) b);
-        }
+        // Counted, never listed: a listing is capped (QueueView.MAX_MESSAGES), a backlog is not.
+        queue.putAll(console.queue().counts());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("connections", (long) sum(registry, "posthorn.connections"));
         body.put("accepted", (long) sum(registry, "posthorn.messages.accepted"));

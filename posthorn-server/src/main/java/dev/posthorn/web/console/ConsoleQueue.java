@@ -1,6 +1,7 @@
 package dev.posthorn.web.console;
 
 import dev.posthorn.queue.PgQueueAdmin;
+import dev.posthorn.queue.PgQueueStore;
 import dev.posthorn.queue.QueueActions;
 import dev.posthorn.queue.QueueView;
 import dev.posthorn.server.PosthornServer;
@@ -31,10 +32,40 @@ final class ConsoleQueue {
                 : QueueView.of(server.queue(), server.scheduler().inFlight(), new QueueView.Query(id));
     }
 
+    /**
+     * With PostgreSQL the row changes (for every node); a message this node has claimed learns a hold or a delete at
+     * once too, so its jobs waiting here are not attempted (another node's claim learns it before its next attempt,
+     * {@link PgQueueStore#recheck}). An attempt already under way finishes (docs/scaling.md).
+     */
     QueueActions.Result apply(QueueActions.Request request) {
         Optional<PgDatabase> shared = server.store().database();
-        return shared.isPresent() ? PgQueueAdmin.apply(shared.get(), request, clock)
-                : QueueActions.apply(server.queue(), request, clock);
+        if (shared.isEmpty()) {
+            return QueueActions.apply(server.queue(), request, clock);
+        }
+        QueueActions.Result result = PgQueueAdmin.apply(shared.get(), request, clock);
+        QueueActions.Verb verb = request.verb();
+        if (!request.dryRun() && server.queue() instanceof PgQueueStore own
+                && (verb == QueueActions.Verb.HOLD || verb == QueueActions.Verb.DELETE)) {
+            result.ids().forEach(id -> own.operatorChanged(id, verb == QueueActions.Verb.DELETE));
+        }
+        return result;
+    }
+
+    /** The queue's messages by state (held, active, deferred, queued): every message, not a capped listing. */
+    java.util.Map<String, Integer> counts() {
+        Optional<PgDatabase> shared = server.store().database();
+        if (shared.isPresent()) {
+            return PgQueueAdmin.counts(shared.get());
+        }
+        java.util.Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+        for (var m : server.queue().messages()) {
+            dev.posthorn.server.QueueGauges.State state;
+            synchronized (m) {
+                state = dev.posthorn.server.QueueGauges.stateOf(m.state());
+            }
+            counts.merge(state.name().toLowerCase(java.util.Locale.ROOT), 1, Integer::sum);
+        }
+        return counts;
     }
 
     /** Whether the list is the cluster's (PostgreSQL) rather than this node's alone. */

@@ -142,6 +142,8 @@ class ConsoleClusterQueueTest {
         assertThat(got).as("the retried message reached the fixed peer").isNotNull();
         assertThat(got.rcptTo()).containsExactly("someone@remote.test");
         await(() -> rows(id) == 0, "the delivered message's row to go");
+        // Exactly once: neither node attempts it again (no second copy within a few seconds of the first).
+        assertThat(peer.received.poll(3, java.util.concurrent.TimeUnit.SECONDS)).as("a second copy").isNull();
         assertThat(call("GET", "/api/v1/queue/" + id, null, token).statusCode()).isEqualTo(404);
 
         JsonNode deleted = action("delete", other, token);
