@@ -91,12 +91,12 @@ public final class DnsCommand implements Callable<Integer> {
         String d = domain.toLowerCase(Locale.ROOT);
         RecordTexts texts = new RecordTexts(context.lang);
         out.println("; " + texts.header(d, context.hostname));
-        List<String> addresses = DomainRecords.addresses(context.hostname, context.dns());
+        DomainRecords.Addresses addresses = DomainRecords.lookup(context.hostname, context.dns());
         List<DkimKeys.KeyInfo> keys = context.keys(d, err);
         if (keys == null) {
             return 1;
         }
-        for (ExpectedRecord record : DomainRecords.expected(d, context.hostname, keys, addresses)) {
+        for (ExpectedRecord record : DomainRecords.expected(d, context.hostname, keys, addresses.list())) {
             out.println();
             out.println("; " + texts.comment(record));
             out.println(record.zoneLine());

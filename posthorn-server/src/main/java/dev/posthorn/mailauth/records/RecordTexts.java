@@ -40,9 +40,15 @@ public final class RecordTexts {
         return keys.isEmpty() ? lang.fill("dns.comment.noDkim", Map.of("domain", domain)) : null;
     }
 
-    /** Said after the records when the host name has no address in DNS, or null. */
-    public String noAddress(String host, List<String> addresses) {
-        return addresses.isEmpty() ? lang.fill("dns.comment.noAddress", Map.of("host", host)) : null;
+    /**
+     * Said after the records when the host name has no address in DNS (both A and AAAA answered, neither with a
+     * record), or when its addresses could not be looked up (then its PTR records cannot be given yet), else null.
+     */
+    public String noAddress(String host, DomainRecords.Addresses addresses) {
+        if (addresses.failure() != null) {
+            return lang.fill("dns.comment.addressUnknown", Map.of("host", host, "reason", addresses.failure()));
+        }
+        return addresses.none() ? lang.fill("dns.comment.noAddress", Map.of("host", host)) : null;
     }
 
     /** "All records of D are in order." or how many to fix. */

@@ -94,7 +94,7 @@ final class DomainDns {
     private Report check(String domain, ResolverDns dns) {
         String host = server.hostname().toLowerCase(Locale.ROOT);
         List<DkimKeys.KeyInfo> keys = keysOf(domain);
-        List<String> addresses = DomainRecords.addresses(host, dns);
+        DomainRecords.Addresses addresses = DomainRecords.lookup(host, dns);
         List<Finding> findings = DomainCheck.check(domain, host, keys, dns);
         List<String> advice = new ArrayList<>();
         String noDkim = texts.noDkim(domain, keys);
@@ -105,7 +105,7 @@ final class DomainDns {
         if (noAddress != null) {
             advice.add(noAddress);
         }
-        return new Report(domain, host, DomainRecords.expected(domain, host, keys, addresses), advice, findings,
+        return new Report(domain, host, DomainRecords.expected(domain, host, keys, addresses.list()), advice, findings,
                 texts.summary(domain, findings));
     }
 
