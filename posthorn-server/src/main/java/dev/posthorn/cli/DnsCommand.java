@@ -180,7 +180,8 @@ public final class DnsCommand implements Callable<Integer> {
             for (Finding f : findings) {
                 out.printf("%-11s %-14s %s%n", texts.status(f.status()), f.record(), texts.explanation(f));
             }
-            int problems = RecordTexts.problems(findings);
+            // Exit status 1 for a record to fix and for one that could not be checked (unchanged).
+            int problems = RecordTexts.problems(findings) + RecordTexts.unchecked(findings);
             out.println();
             out.println(texts.summary(d, findings));
             out.flush();

@@ -51,15 +51,36 @@ public final class RecordTexts {
         return addresses.none() ? lang.fill("dns.comment.noAddress", Map.of("host", host)) : null;
     }
 
-    /** "All records of D are in order." or how many to fix. */
+    /**
+     * "All records of D are in order.", or how many to fix and how many could not be checked (a lookup that failed
+     * for now is not a record to fix).
+     */
     public String summary(String domain, List<Finding> findings) {
-        long problems = problems(findings);
-        return problems == 0 ? lang.fill("dns.check.summary.ok", Map.of("domain", domain))
-                : lang.fill("dns.check.summary.problems", Map.of("domain", domain, "count", String.valueOf(problems)));
+        int problems = problems(findings);
+        int unchecked = unchecked(findings);
+        if (problems == 0 && unchecked == 0) {
+            return lang.fill("dns.check.summary.ok", Map.of("domain", domain));
+        }
+        List<String> parts = new java.util.ArrayList<>();
+        if (problems > 0) {
+            parts.add(lang.fill("dns.check.summary.problems", Map.of("domain", domain, "count",
+                    String.valueOf(problems))));
+        }
+        if (unchecked > 0) {
+            parts.add(lang.fill("dns.check.summary.unchecked", Map.of("domain", domain, "count",
+                    String.valueOf(unchecked))));
+        }
+        return String.join(" ", parts);
     }
 
-    /** Findings the operator must act on (a note is advice). */
+    /** Definite problems the operator must act on (a note is advice; a temporary failure is not yet known). */
     public static int problems(List<Finding> findings) {
-        return (int) findings.stream().filter(f -> f.status().isProblem()).count();
+        return (int) findings.stream()
+                .filter(f -> f.status().isProblem() && f.status() != Finding.Status.TEMPORARY).count();
+    }
+
+    /** Findings that could not be checked now (a lookup failed for now, or ran out of time). */
+    public static int unchecked(List<Finding> findings) {
+        return (int) findings.stream().filter(f -> f.status() == Finding.Status.TEMPORARY).count();
     }
 }

@@ -397,6 +397,7 @@ public final class ConsoleApi implements WebModule {
         body.put("advice", report.advice());
         body.put("findings", findings);
         body.put("problems", RecordTexts.problems(report.findings()));
+        body.put("unchecked", RecordTexts.unchecked(report.findings()));
         body.put("summary", report.summary());
         return json(200, body);
     }

@@ -79,6 +79,7 @@ final class DnsPages implements WebModule {
         }
         String zone = report.records().stream().map(ExpectedRecord::zoneLine).collect(Collectors.joining("\n"));
         return new ConsoleViews.DnsDomainView(report.domain(), "zone-" + n, records, zone, report.advice(), findings,
-                report.summary(), RecordTexts.problems(report.findings()) == 0);
+                report.summary(), RecordTexts.problems(report.findings()) == 0
+                && RecordTexts.unchecked(report.findings()) == 0);
     }
 }

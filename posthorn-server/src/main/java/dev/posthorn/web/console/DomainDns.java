@@ -36,8 +36,13 @@ import org.xbill.DNS.Resolver;
  */
 final class DomainDns {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DomainDns.class);
+
     /** How long one page's lookups may take, all domains together. */
     static final Duration DEADLINE = Duration.ofSeconds(4);
+
+    /** How many domains of one page are checked at once. */
+    static final int CONCURRENT = 8;
 
     /** One domain: the records to publish, the advice that goes with them, and what DNS has now. */
     record Report(String domain, String host, List<ExpectedRecord> records, List<String> advice,
@@ -76,10 +81,19 @@ final class DomainDns {
         Instant deadline = clock.instant().plus(DEADLINE);
         Resolver resolver = MxResolver.resolverFor(server.dnsConfig());
         ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+        java.util.concurrent.Semaphore lookups = new java.util.concurrent.Semaphore(CONCURRENT);
         try {
             List<Future<Report>> running = new ArrayList<>();
             for (String domain : domains) {
-                running.add(threads.submit(() -> check(domain, new ResolverDns(resolver, clock, deadline))));
+                running.add(threads.submit(() -> {
+                    // At most CONCURRENT domains ask at once: a page of many domains must not flood the resolver.
+                    lookups.acquire();
+                    try {
+                        return check(domain, new ResolverDns(resolver, clock, deadline));
+                    } finally {
+                        lookups.release();
+                    }
+                }));
             }
             List<Report> reports = new ArrayList<>();
             for (int i = 0; i < domains.size(); i++) {
@@ -118,22 +132,30 @@ final class DomainDns {
         }
     }
 
-    /** A check that overran the deadline (the lookups are cut at it; this is the last guard) is a temporary failure. */
+    /**
+     * A check that overran the deadline (the lookups are cut at it; this is the last guard) is a DNS temporary
+     * failure. One that failed here (the DKIM keys unreadable, a bug) is logged with its stack trace and shown as
+     * the local error it is, not as a DNS answer.
+     */
     private Report await(Future<Report> report, String domain, Instant deadline) {
         long millis = Math.max(0, Duration.between(clock.instant(), deadline).toMillis()) + 1000;
+        String host = server.hostname().toLowerCase(Locale.ROOT);
         String reason;
         try {
             return report.get(millis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             report.cancel(true);
-            reason = "no answer within " + DEADLINE.toSeconds() + " s";
+            reason = "the DNS check ran out of time (" + DEADLINE.toSeconds() + " s)";
         } catch (ExecutionException e) {
-            reason = String.valueOf(e.getCause().getMessage());
+            LOG.error("checking the DNS records of {} failed here, not in DNS", domain, e.getCause());
+            List<Finding> local = List.of(new Finding(e.getCause() instanceof java.io.UncheckedIOException
+                    ? "DKIM keys" : "check", Finding.Status.TEMPORARY, "dns.check.localError",
+                    Map.of("domain", domain, "host", host, "reason", String.valueOf(e.getCause().getMessage()))));
+            return new Report(domain, host, List.of(), List.of(), local, texts.summary(domain, local));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             reason = "interrupted";
         }
-        String host = server.hostname().toLowerCase(Locale.ROOT);
         List<Finding> findings = List.of(new Finding("DNS", Finding.Status.TEMPORARY, "dns.check.temporary",
                 Map.of("domain", domain, "host", host, "name", domain, "reason", reason)));
         return new Report(domain, host, List.of(), List.of(), findings, texts.summary(domain, findings));

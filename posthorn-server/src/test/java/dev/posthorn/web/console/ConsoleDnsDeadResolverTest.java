@@ -60,6 +60,39 @@ class ConsoleDnsDeadResolverTest {
                     assertThat(body.get("advice").toString()).contains("could not be looked up",
                             "cannot be determined yet");
                     assertThat(body.get("findings").findValuesAsText("record")).contains("PTR");
+                    // Nothing could be checked: no record is said to need fixing, each is counted as unchecked.
+                    assertThat(body.get("problems").asInt()).isZero();
+                    assertThat(body.get("unchecked").asInt()).isEqualTo(body.get("findings").size()).isPositive();
+                    assertThat(body.get("summary").asText()).isEqualTo("Records of good.test that could not be "
+                            + "checked: " + body.get("findings").size() + ".");
+                } finally {
+                    web.close();
+                }
+            }
+        }
+    }
+
+    /** A domain whose DKIM key cannot be read here: a local error of its own, not a DNS answer. */
+    @Test
+    void anUnreadableDkimKeyIsALocalErrorNotADnsFailure() throws Exception {
+        try (DnsZones zones = DnsZones.start(dir.resolve("data"), dir.resolve("dns"))) {
+            PosthornConfig c = TestConfigs.onFreePorts(dir.resolve("data"));
+            zones.configure(c);
+            try (PosthornServer server = PosthornServer.start(c)) {
+                server.store().directory().add(DnsZones.ADMIN, "admin password".toCharArray(), true);
+                java.nio.file.Files.writeString(dir.resolve("data/dkim/good.test/broken.rsa.pem"), "not a key\n");
+                WebServer web = ReferenceSite.start(WebSettings.ephemeral(), server, Version.current(), "loopback");
+                try {
+                    String token = server.store().directory().createToken(DnsZones.ADMIN, "t", null).secret();
+                    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + web.port() + "/api/v1/domains/good.test/dns"))
+                            .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertThat(r.statusCode()).isEqualTo(200);
+                    JsonNode finding = new ObjectMapper().readTree(r.body()).get("findings").get(0);
+                    assertThat(finding.get("phrase").asText()).as(r.body()).isEqualTo("dns.check.localError");
+                    assertThat(finding.get("record").asText()).isNotEqualTo("DNS");
+                    assertThat(finding.get("explanation").asText()).contains("a local error, not an answer from DNS");
                 } finally {
                     web.close();
                 }
