@@ -81,6 +81,9 @@ final class DomainDns {
         Instant deadline = clock.instant().plus(DEADLINE);
         Resolver resolver = MxResolver.resolverFor(server.dnsConfig());
         ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+        // One DNS for the page: the host's A, AAAA and PTR answers (the same for every domain) are asked once.
+        ResolverDns dns = new ResolverDns(resolver, clock, deadline, "DNS check");
+        warm(dns);
         java.util.concurrent.Semaphore lookups = new java.util.concurrent.Semaphore(CONCURRENT);
         try {
             List<Future<Report>> running = new ArrayList<>();
@@ -89,7 +92,7 @@ final class DomainDns {
                     // At most CONCURRENT domains ask at once: a page of many domains must not flood the resolver.
                     lookups.acquire();
                     try {
-                        return check(domain, new ResolverDns(resolver, clock, deadline));
+                        return check(domain, dns);
                     } finally {
                         lookups.release();
                     }
@@ -102,6 +105,14 @@ final class DomainDns {
             return reports;
         } finally {
             threads.shutdownNow(); // not close(): that would wait for a lookup the deadline has given up on
+        }
+    }
+
+    /** The host's A and AAAA, then its PTR records, asked once before the domains (which all ask them). */
+    private void warm(ResolverDns dns) {
+        String host = server.hostname().toLowerCase(Locale.ROOT);
+        for (String address : DomainRecords.lookup(host, dns).list()) {
+            dns.query(DomainRecords.reverseName(address), dev.posthorn.mailauth.AuthDns.PTR);
         }
     }
 
