@@ -109,13 +109,23 @@ public final class PgQueueAdmin {
     public static List<SetAside> setAside(PgDatabase db) {
         List<SetAside> unreadable = new ArrayList<>();
         // Every row is read (one not yet claimed is not held yet) through a cursor; none is kept but these.
-        db.transaction(c -> rows(c, null, null, Integer.MAX_VALUE, false, unreadable, true));
+        db.transaction(c -> rows(c, null, null, Integer.MAX_VALUE, false, unreadable, true, false));
+        return unreadable;
+    }
+
+    /**
+     * The unreadable rows a node has set aside (held), for the console: held rows only are read (a node holds such
+     * a row when it claims it), so a page load does not decode the whole queue as {@link #setAside} does.
+     */
+    public static List<SetAside> setAsideHeld(PgDatabase db) {
+        List<SetAside> unreadable = new ArrayList<>();
+        db.transaction(c -> rows(c, null, null, Integer.MAX_VALUE, false, unreadable, true, true));
         return unreadable;
     }
 
     private static List<Row> rows(Connection c, List<String> ids, Instant receivedBefore, int limit, boolean listing,
                                   List<SetAside> unreadable) throws SQLException {
-        return rows(c, ids, receivedBefore, limit, listing, unreadable, false);
+        return rows(c, ids, receivedBefore, limit, listing, unreadable, false, false);
     }
 
     /**
@@ -124,8 +134,12 @@ public final class PgQueueAdmin {
      * a transaction so that the fetch size makes a cursor (bounded memory).
      */
     private static List<Row> rows(Connection c, List<String> ids, Instant receivedBefore, int limit, boolean listing,
-                                  List<SetAside> unreadable, boolean unreadableOnly) throws SQLException {
+                                  List<SetAside> unreadable, boolean unreadableOnly, boolean heldOnly)
+            throws SQLException {
         List<String> where = new ArrayList<>();
+        if (heldOnly) {
+            where.add("held");
+        }
         if (ids != null) {
             where.add("id = ANY(?)");
         }

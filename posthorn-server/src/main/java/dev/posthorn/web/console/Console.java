@@ -238,7 +238,7 @@ public final class Console implements WebModule {
             rows.add(row(entry, state));
         }
         return page(200, "admin/queue.jte", new ConsoleViews.QueuePage(frame("Queue", "queue", session), filter,
-                STATES, rows, view.total(), notice(request)));
+                STATES, rows, view.total(), notice(request), queue.unreadable()));
     }
 
     private WebResponse message(WebRequest request, ConsoleSessions.Session session) {

@@ -68,6 +68,15 @@ final class ConsoleQueue {
         return counts;
     }
 
+    /**
+     * With PostgreSQL, the rows set aside as unreadable (listed apart, as {@code posthorn queue list} does; deleting
+     * one by id is all that applies to it). The files store's set-aside messages are not listed here.
+     */
+    java.util.List<dev.posthorn.queue.SetAside> unreadable() {
+        Optional<PgDatabase> shared = server.store().database();
+        return shared.isPresent() ? PgQueueAdmin.setAsideHeld(shared.get()) : java.util.List.of();
+    }
+
     /** Whether the list is the cluster's (PostgreSQL) rather than this node's alone. */
     boolean clusterWide() {
         return server.store().database().isPresent();

@@ -28,7 +28,8 @@ public final class ConsoleViews {
                       String nextAttempt) {
     }
 
-    public record QueuePage(Frame frame, Filter filter, List<String> states, List<Row> rows, int total, String notice) {
+    public record QueuePage(Frame frame, Filter filter, List<String> states, List<Row> rows, int total, String notice,
+                            List<dev.posthorn.queue.SetAside> unreadable) {
     }
 
     public record AttemptView(String at, String outcome, String destination, String host, String tls, String reply,
