@@ -14,6 +14,7 @@ import dev.posthorn.mailauth.records.DomainCheck;
 import dev.posthorn.mailauth.records.DomainRecords;
 import dev.posthorn.mailauth.records.ExpectedRecord;
 import dev.posthorn.mailauth.records.Finding;
+import dev.posthorn.mailauth.records.RecordTexts;
 import dev.posthorn.server.SystemHostname;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -90,25 +91,27 @@ public final class DnsCommand implements Callable<Integer> {
             return 2;
         }
         String d = domain.toLowerCase(Locale.ROOT);
-        LanguagePack lang = context.lang;
-        out.println("; " + lang.fill("dns.header", java.util.Map.of("domain", d, "host", context.hostname)));
-        List<String> addresses = DomainRecords.addresses(context.hostname, context.dns());
+        RecordTexts texts = new RecordTexts(context.lang);
+        out.println("; " + texts.header(d, context.hostname));
+        DomainRecords.Addresses addresses = DomainRecords.lookup(context.hostname, context.dns());
         List<DkimKeys.KeyInfo> keys = context.keys(d, err);
         if (keys == null) {
             return 1;
         }
-        for (ExpectedRecord record : DomainRecords.expected(d, context.hostname, keys, addresses)) {
+        for (ExpectedRecord record : DomainRecords.expected(d, context.hostname, keys, addresses.list())) {
             out.println();
-            out.println("; " + lang.fill(record.phrase(), record.values()));
+            out.println("; " + texts.comment(record));
             out.println(record.zoneLine());
-            if (record.phrase().equals("dns.comment.spf") && keys.isEmpty()) {
+            String noDkim = texts.noDkim(d, keys);
+            if (record.phrase().equals("dns.comment.spf") && noDkim != null) {
                 out.println();
-                out.println("; " + lang.fill("dns.comment.noDkim", java.util.Map.of("domain", d)));
+                out.println("; " + noDkim);
             }
         }
-        if (addresses.isEmpty()) {
+        String noAddress = texts.noAddress(context.hostname, addresses);
+        if (noAddress != null) {
             out.println();
-            out.println("; " + lang.fill("dns.comment.noAddress", java.util.Map.of("host", context.hostname)));
+            out.println("; " + noAddress);
         }
         out.flush();
         return 0;
@@ -186,19 +189,14 @@ public final class DnsCommand implements Callable<Integer> {
                 return 1;
             }
             List<Finding> findings = DomainCheck.check(d, context.hostname, keys, context.dns());
-            int problems = 0;
+            RecordTexts texts = new RecordTexts(context.lang);
             for (Finding f : findings) {
-                String status = context.lang.phrase("dns.status." + f.status().name());
-                out.printf("%-11s %-14s %s%n", status, f.record(), context.lang.fill(f.phrase(), f.values()));
-                if (f.status().isProblem()) {
-                    problems++;
-                }
+                out.printf("%-11s %-14s %s%n", texts.status(f.status()), f.record(), texts.explanation(f));
             }
+            // Exit status 1 for a record to fix and for one that could not be checked (unchanged).
+            int problems = RecordTexts.problems(findings) + RecordTexts.unchecked(findings);
             out.println();
-            out.println(problems == 0
-                    ? context.lang.fill("dns.check.summary.ok", java.util.Map.of("domain", d))
-                    : context.lang.fill("dns.check.summary.problems",
-                            java.util.Map.of("domain", d, "count", String.valueOf(problems))));
+            out.println(texts.summary(d, findings));
             out.flush();
             return problems == 0 ? 0 : 1;
         }

@@ -42,12 +42,20 @@ public final class ResolverDns implements AuthDns {
 
     private static final int MAX_CNAME_CHAIN = 8;
 
-    /** What the per-check views of one message share. */
+    /**
+     * What the per-check views of one message share (or the domains of one DNS page, checked concurrently: hence
+     * a concurrent cache and volatile flags), and what running out of time is called to the reader.
+     */
     private static final class Shared {
-        final Map<String, DnsAnswer> cache = new HashMap<>();
-        int queries;
-        boolean answered;
-        boolean dead;
+        final Map<String, DnsAnswer> cache = new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.concurrent.atomic.AtomicInteger queries = new java.util.concurrent.atomic.AtomicInteger();
+        volatile boolean answered;
+        volatile boolean dead;
+        final String work;
+
+        Shared(String work) {
+            this.work = work;
+        }
     }
 
     private final Resolver resolver;
@@ -56,7 +64,15 @@ public final class ResolverDns implements AuthDns {
     private final Shared shared;
 
     public ResolverDns(Resolver resolver, Clock clock, Instant deadline) {
-        this(resolver, clock, deadline, new Shared());
+        this(resolver, clock, deadline, new Shared("authentication checks"));
+    }
+
+    /**
+     * DNS for another kind of work than a message's authentication checks: {@code work} names it in the reasons
+     * of temporary failures ("the time for {work} ran out before asking ..."). Safe to share between threads.
+     */
+    public ResolverDns(Resolver resolver, Clock clock, Instant deadline, String work) {
+        this(resolver, clock, deadline, new Shared(work));
     }
 
     private ResolverDns(Resolver resolver, Clock clock, Instant deadline, Shared shared) {
@@ -73,7 +89,7 @@ public final class ResolverDns implements AuthDns {
 
     /** Questions actually sent (cache misses), for logs and tests. */
     public int queries() {
-        return shared.queries;
+        return shared.queries.get();
     }
 
     @Override
@@ -112,10 +128,14 @@ public final class ResolverDns implements AuthDns {
             shared.answered = true;
             return response;
         } catch (TimeoutException e) {
-            shared.dead |= !shared.answered;
+            if (!shared.answered) {
+                shared.dead = true;
+            }
             throw e;
         } catch (ExecutionException e) {
-            shared.dead |= !shared.answered; // the resolver gave up (its time-outs and retries): not answering
+            if (!shared.answered) {
+                shared.dead = true; // the resolver gave up (its time-outs and retries): not answering
+            }
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -133,14 +153,15 @@ public final class ResolverDns implements AuthDns {
         }
         for (int hop = 0; hop < MAX_CNAME_CHAIN; hop++) {
             if (shared.dead) {
-                return new DnsAnswer.TempError("the DNS resolver did not answer this message's first questions");
+                return new DnsAnswer.TempError("the DNS resolver did not answer the first questions of the "
+                        + shared.work);
             }
             if (!clock.instant().isBefore(deadline)) {
-                return new DnsAnswer.TempError("time for authentication checks used up before asking " + domain);
+                return new DnsAnswer.TempError("the time for the " + shared.work + " ran out before asking " + domain);
             }
             Message response;
             try {
-                shared.queries++;
+                shared.queries.incrementAndGet();
                 response = send(Message.newQuery(Record.newRecord(current, type, DClass.IN)), domain);
             } catch (TimeoutException e) {
                 return new DnsAnswer.TempError("no DNS answer in time for " + domain);

@@ -647,6 +647,66 @@ public final class PgQueueStore implements QueueStore, Acceptance {
         }
     }
 
+    /**
+     * Before each attempt: one SELECT by primary key. {@code posthorn queue hold|delete} (or the console) on any node
+     * changes the row only; without this a job already waiting in a lane here would still be attempted until the
+     * next renewal (a third of the lease) told this node. What is left is an attempt already under way.
+     */
+    @Override
+    public void recheck(QueuedMessage message) {
+        Boolean held;
+        try {
+            held = db.read(c -> {
+                try (PreparedStatement s = c.prepareStatement(
+                        "SELECT held FROM queue_messages WHERE id = ? AND lease_owner = ? AND lease_seq = ?")) {
+                    s.setString(1, message.id());
+                    s.setString(2, node);
+                    s.setLong(3, message.leaseSeq);
+                    try (ResultSet r = s.executeQuery()) {
+                        return r.next() ? r.getBoolean(1) : null;
+                    }
+                }
+            });
+        } catch (StoreException e) {
+            // The lease stands (renewals say otherwise): the attempt goes on, as it would have without this check.
+            LOG.warn("queue id={}: cannot re-check its row before the attempt ({}); attempting it", message.id(),
+                    e.getMessage());
+            return;
+        }
+        changedByOperator(message, held == null);
+        if (held != null && held) {
+            synchronized (message) {
+                message.state().held = true;
+            }
+        }
+    }
+
+    /**
+     * An operator on this node just held ({@code deleted} false) or deleted the row of a message this node has
+     * claimed: its jobs still waiting here are given back instead of attempted, at once rather than at the next
+     * renewal. A deleted one is as a lost lease: no attempt of it starts here again.
+     */
+    public void operatorChanged(String id, boolean deleted) {
+        QueuedMessage message = leased.get(id);
+        if (message == null) {
+            return;
+        }
+        if (!deleted) {
+            synchronized (message) {
+                message.state().held = true;
+            }
+        }
+        changedByOperator(message, deleted);
+    }
+
+    private void changedByOperator(QueuedMessage message, boolean gone) {
+        if (gone && !message.leaseLost) {
+            message.leaseLost = true;
+            LOG.info("queue id={}: its row is gone or no longer this node's claim (deleted by an operator, or the lease "
+                    + "taken over): no attempt of it starts here", message.id());
+        }
+    }
+
     private static OffsetDateTime timestamp(Instant at) {
         return at.atOffset(ZoneOffset.UTC);
     }

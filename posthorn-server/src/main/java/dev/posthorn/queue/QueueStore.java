@@ -43,6 +43,14 @@ public interface QueueStore extends AutoCloseable {
     /** Ends a claim: the message waits for its earliest next attempt (unless held). */
     void release(QueuedMessage message);
 
+    /**
+     * Just before an attempt of a claimed message starts: learns whether an operator held or deleted it elsewhere
+     * meanwhile (then {@code state().held} or {@code leaseLost} is set, and the scheduler gives the job back). The
+     * files store has nothing to learn: its operator changes the message in memory, under its lock.
+     */
+    default void recheck(QueuedMessage message) {
+    }
+
     /** Puts an unclaimed message back at its earliest next attempt (after an operator changed it). */
     void reschedule(QueuedMessage message);
 

@@ -62,7 +62,7 @@ public record QueueView(List<Entry> messages, int total) {
         return new QueueView(entries, all.size());
     }
 
-    private static long encodedSize(Entry entry) {
+    static long encodedSize(Entry entry) {
         try {
             return StateFile.JSON.writeValueAsBytes(entry).length;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -70,16 +70,21 @@ public record QueueView(List<Entry> messages, int total) {
         }
     }
 
+    /** Keeps each recipient's latest attempt only (and how many there were): what a listing prints. */
+    static void latestOnly(MessageState state) {
+        for (RecipientState r : state.recipients) {
+            r.attemptCount = r.attemptsMade();
+            if (r.attempts.size() > 1) {
+                r.attempts = new ArrayList<>(List.of(r.lastAttempt()));
+            }
+        }
+    }
+
     /** For the listing, each recipient's latest attempt is all it prints: the rest stays out of the answer. */
     private static Entry entry(QueuedMessage m, List<String> attempting, boolean latestOnly) {
         MessageState state = m.snapshot();
         if (latestOnly) {
-            for (RecipientState r : state.recipients) {
-                r.attemptCount = r.attemptsMade();
-                if (r.attempts.size() > 1) {
-                    r.attempts = new ArrayList<>(List.of(r.lastAttempt()));
-                }
-            }
+            latestOnly(state);
         }
         String prefix = m.id().toLowerCase(Locale.ROOT) + " ";
         Set<String> mine = Set.copyOf(attempting.stream().map(s -> s.toLowerCase(Locale.ROOT))

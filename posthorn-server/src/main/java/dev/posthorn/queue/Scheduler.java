@@ -345,6 +345,9 @@ public final class Scheduler implements AutoCloseable {
         List<TargetRecipient> recipients = new ArrayList<>();
         boolean redelivery;
         String destination;
+        if (!message.finishing) {
+            store.recheck(message); // held or deleted through another node's console or CLI meanwhile
+        }
         synchronized (message) {
             if (message.finishing) {
                 message.pendingJobs--;

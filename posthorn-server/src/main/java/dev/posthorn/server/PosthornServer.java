@@ -413,6 +413,11 @@ public final class PosthornServer implements AutoCloseable {
         return List.copyOf(config.server.domains);
     }
 
+    /** The configured resolvers ({@code [dns]}), for lookups outside delivery: the console's DNS check. */
+    public dev.posthorn.delivery.DnsConfig dnsConfig() {
+        return config.dns;
+    }
+
     /** The console's login, sharing the SMTP AUTH throttle. */
     public AdminLogin adminLogin() {
         return adminLogin;

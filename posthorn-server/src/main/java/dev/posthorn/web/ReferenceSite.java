@@ -112,6 +112,7 @@ public final class ReferenceSite {
                 all.add(admin);
                 all.add(admin.directoryPages());
                 all.add(admin.dashboard());
+                all.add(admin.dnsPages());
                 all.add(new ConsoleApi(server, admin, !"on".equals(console), Clock.systemUTC()));
             }
             return WebServer.start(settings, tls, fallbacks, all);

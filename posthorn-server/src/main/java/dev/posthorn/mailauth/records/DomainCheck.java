@@ -37,9 +37,9 @@ public final class DomainCheck {
 
     public static List<Finding> check(String domain, String hostname, List<DkimKeys.KeyInfo> keys, AuthDns dns) {
         DomainCheck check = new DomainCheck(dns, domain, hostname);
-        List<String> addresses = DomainRecords.addresses(hostname, dns);
+        DomainRecords.Addresses addresses = DomainRecords.lookup(hostname, dns);
         check.mx();
-        check.spf(addresses);
+        check.spf(addresses.list());
         check.dkim(keys);
         check.dmarc();
         check.ptr(addresses);
@@ -218,11 +218,17 @@ public final class DomainCheck {
         }
     }
 
-    private void ptr(List<String> addresses) {
-        if (addresses.isEmpty()) {
+    private void ptr(DomainRecords.Addresses found) {
+        // An address lookup (A or AAAA) that failed is not "no address": a dead resolver must not read as advice,
+        // and a failed AAAA lookup leaves the IPv6 addresses (and their PTR records) unknown.
+        if (found.failure() != null) {
+            add("PTR", Finding.Status.TEMPORARY, "dns.check.temporary", "name", hostname, "reason", found.failure());
+        }
+        if (found.none()) {
             add("PTR", Finding.Status.MISSING, "dns.check.ptr.noAddress");
             return;
         }
+        List<String> addresses = found.list();
         for (String address : addresses) {
             String name = DomainRecords.reverseName(address);
             DnsAnswer answer = dns.query(name, AuthDns.PTR);

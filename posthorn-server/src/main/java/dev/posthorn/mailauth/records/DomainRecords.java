@@ -43,13 +43,37 @@ public final class DomainRecords {
 
     /** The addresses of the server's host name, as DNS gives them (A then AAAA); empty when it has none. */
     public static List<String> addresses(String hostname, AuthDns dns) {
+        return lookup(hostname, dns).list();
+    }
+
+    /**
+     * The host name's addresses and, when the A or the AAAA lookup failed (a temporary error, not "no such
+     * record"), why: then the list may be incomplete, and an empty one does not mean the host has no address.
+     */
+    public record Addresses(List<String> list, String failure) {
+
+        public Addresses {
+            list = List.copyOf(list);
+        }
+
+        /** Both lookups answered and neither had a record: the host has no address in DNS. */
+        public boolean none() {
+            return list.isEmpty() && failure == null;
+        }
+    }
+
+    public static Addresses lookup(String hostname, AuthDns dns) {
         List<String> out = new ArrayList<>();
+        String failure = null;
         for (int type : new int[] {AuthDns.A, AuthDns.AAAA}) {
-            if (dns.query(hostname, type) instanceof DnsAnswer.Records r) {
+            DnsAnswer answer = dns.query(hostname, type);
+            if (answer instanceof DnsAnswer.Records r) {
                 out.addAll(r.values());
+            } else if (answer instanceof DnsAnswer.TempError t && failure == null) {
+                failure = t.reason();
             }
         }
-        return out;
+        return new Addresses(out, failure);
     }
 
     /** {@code 1.0.0.127.in-addr.arpa} or the nibble form under ip6.arpa (RFC 3596 §2.5). */

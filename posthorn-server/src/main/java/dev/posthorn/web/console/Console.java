@@ -53,6 +53,8 @@ public final class Console implements WebModule {
     private final boolean loopbackOnly;
     private final ConsoleSessions sessions;
     private final Clock clock;
+    private final ConsoleQueue queue;
+    private final DomainDns dns;
 
     /** @param loopbackOnly answer only clients on loopback addresses ({@code [web] console = "loopback"}) */
     public Console(PosthornServer server, Templates templates, StaticAssets assets, String version,
@@ -64,11 +66,32 @@ public final class Console implements WebModule {
         this.loopbackOnly = loopbackOnly;
         this.clock = clock;
         this.sessions = new ConsoleSessions(clock);
+        this.queue = new ConsoleQueue(server, clock);
+        this.dns = new DomainDns(server, clock);
     }
 
     /** The dashboard with its live figures, behind this console's login. */
     public WebModule dashboard() {
         return new Dashboard(this, server);
+    }
+
+    /** The queue this console shows and acts on: this node's, or with PostgreSQL the whole cluster's. */
+    ConsoleQueue queue() {
+        return queue;
+    }
+
+    /** The hosted domains' DNS records and their check, for the DNS page and the API. */
+    DomainDns domainDns() {
+        return dns;
+    }
+
+    /** The DNS and authentication page, behind this console's login. */
+    public WebModule dnsPages() {
+        return new DnsPages(this, dns, clock);
+    }
+
+    String hostname() {
+        return server.hostname();
     }
 
     /** The users, aliases and domains pages, behind this console's login. */
@@ -202,7 +225,7 @@ public final class Console implements WebModule {
                 text(request.query("sender")), text(request.query("recipient")), text(request.query("older")));
         QueueSelector selector = selector(filter);
         Instant now = clock.instant();
-        QueueView view = QueueView.of(server.queue(), server.scheduler().inFlight(), new QueueView.Query(null));
+        QueueView view = queue.view(null);
         List<ConsoleViews.Row> rows = new ArrayList<>();
         for (QueueView.Entry entry : view.messages()) {
             String state = stateOf(entry.state());
@@ -215,12 +238,12 @@ public final class Console implements WebModule {
             rows.add(row(entry, state));
         }
         return page(200, "admin/queue.jte", new ConsoleViews.QueuePage(frame("Queue", "queue", session), filter,
-                STATES, rows, view.total(), notice(request)));
+                STATES, rows, view.total(), notice(request), queue.unreadable()));
     }
 
     private WebResponse message(WebRequest request, ConsoleSessions.Session session) {
         String id = request.param("id");
-        QueueView view = QueueView.of(server.queue(), server.scheduler().inFlight(), new QueueView.Query(id));
+        QueueView view = queue.view(id);
         if (view.messages().isEmpty()) {
             return page(404, "admin/refused.jte", new ConsoleViews.Refusal(frame("Not in the queue", "queue", session),
                     "Not in the queue", "Message " + id + " is not in the queue: delivered, bounced or deleted."));
@@ -252,8 +275,16 @@ public final class Console implements WebModule {
         if (ids.isEmpty()) {
             return redirect(back + "?done=none");
         }
-        QueueActions.Result result = QueueActions.apply(server.queue(),
-                new QueueActions.Request(verb, new QueueSelector(ids, false, null, null, null, null), false), clock);
+        QueueActions.Result result;
+        try {
+            result = queue.apply(
+                    new QueueActions.Request(verb, new QueueSelector(ids, false, null, null, null, null), false));
+        } catch (RuntimeException e) {
+            // Audited whatever happened: the answer names what was (not) changed.
+            AuditLog.warn("console: actor={} action=queue-{} target={} from={} failed: {}", session.account(),
+                    verb.name().toLowerCase(Locale.ROOT), String.join(",", ids), request.client(), e.getMessage());
+            return refuse(503, "The action failed", e.getMessage() == null ? e.toString() : e.getMessage());
+        }
         AuditLog.info("console: actor={} action=queue-{} target={} changed={} unknown={} from={}", session.account(),
                 verb.name().toLowerCase(Locale.ROOT), String.join(",", ids), result.ids().size(),
                 result.unknown().size(), request.client());

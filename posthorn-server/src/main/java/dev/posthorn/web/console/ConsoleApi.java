@@ -2,6 +2,9 @@ package dev.posthorn.web.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.posthorn.mailauth.records.ExpectedRecord;
+import dev.posthorn.mailauth.records.Finding;
+import dev.posthorn.mailauth.records.RecordTexts;
 import dev.posthorn.queue.Attempt;
 import dev.posthorn.queue.QueueActions;
 import dev.posthorn.queue.QueueSelector;
@@ -89,6 +92,7 @@ public final class ConsoleApi implements WebModule {
         routes.get("/api/v1/domains", authenticated(this::domains));
         routes.add("POST", "/api/v1/domains", authenticated(this::addDomain));
         routes.add("DELETE", "/api/v1/domains/{domain}", authenticated(this::deleteDomain));
+        routes.get("/api/v1/domains/{domain}/dns", authenticated(this::domainDns));
         routes.get("/api/v1/stats", authenticated(this::stats));
     }
 
@@ -145,7 +149,7 @@ public final class ConsoleApi implements WebModule {
         QueueSelector selector = new QueueSelector(List.of(), true, blankToNull(request.query("domain")),
                 blankToNull(request.query("sender")), blankToNull(request.query("recipient")), older);
         Instant now = clock.instant();
-        QueueView view = QueueView.of(server.queue(), server.scheduler().inFlight(), new QueueView.Query(null));
+        QueueView view = console.queue().view(null);
         List<Map<String, Object>> messages = new ArrayList<>();
         for (QueueView.Entry entry : view.messages()) {
             String s = QueueGauges.stateOf(entry.state()).name().toLowerCase(Locale.ROOT);
@@ -161,8 +165,7 @@ public final class ConsoleApi implements WebModule {
     }
 
     private WebResponse message(WebRequest request, Caller caller) {
-        QueueView view = QueueView.of(server.queue(), server.scheduler().inFlight(),
-                new QueueView.Query(request.param("id")));
+        QueueView view = console.queue().view(request.param("id"));
         if (view.messages().isEmpty()) {
             return error(404, "message " + request.param("id") + " is not in the queue");
         }
@@ -215,8 +218,17 @@ public final class ConsoleApi implements WebModule {
         if (ids.isEmpty()) {
             return error(400, "ids names no message");
         }
-        QueueActions.Result result = QueueActions.apply(server.queue(),
-                new QueueActions.Request(verb, new QueueSelector(ids, false, null, null, null, null), false), clock);
+        QueueActions.Result result;
+        try {
+            result = console.queue().apply(
+                    new QueueActions.Request(verb, new QueueSelector(ids, false, null, null, null, null), false));
+        } catch (RuntimeException e) {
+            // Audited whatever happened: the answer names what was (not) changed.
+            AuditLog.warn("api: actor={} via={} action=queue-{} target={} from={} failed: {}", caller.account(),
+                    caller.via(), verb.name().toLowerCase(Locale.ROOT), String.join(",", ids), request.client(),
+                    e.getMessage());
+            return error(503, e.getMessage() == null ? e.toString() : e.getMessage());
+        }
         AuditLog.info("api: actor={} via={} action=queue-{} target={} changed={} unknown={} from={}", caller.account(),
                 caller.via(), verb.name().toLowerCase(Locale.ROOT), String.join(",", ids),
                 result.ids().size(),
@@ -350,6 +362,46 @@ public final class ConsoleApi implements WebModule {
         return change(caller, request, "domain-delete", domain, () -> d.deleteDomain(domain), 204);
     }
 
+    /** The records a hosted domain needs and what DNS says of them now (the console's DNS page, as JSON). */
+    private WebResponse domainDns(WebRequest request, Caller caller) {
+        String domain = request.param("domain").strip().toLowerCase(Locale.ROOT);
+        DomainDns dns = console.domainDns();
+        if (!dns.hosted(domain)) {
+            return error(404, "no hosted domain " + domain);
+        }
+        DomainDns.Report report = dns.check(List.of(domain)).get(0);
+        List<Map<String, Object>> records = new ArrayList<>();
+        for (ExpectedRecord r : report.records()) {
+            Map<String, Object> rec = new LinkedHashMap<>();
+            rec.put("name", r.name());
+            rec.put("type", r.type());
+            rec.put("value", DomainDns.value(r));
+            rec.put("strings", r.data());
+            rec.put("zone_line", r.zoneLine());
+            rec.put("comment", dns.texts().comment(r));
+            records.add(rec);
+        }
+        List<Map<String, Object>> findings = new ArrayList<>();
+        for (Finding f : report.findings()) {
+            Map<String, Object> finding = new LinkedHashMap<>();
+            finding.put("record", f.record());
+            finding.put("status", f.status().name().toLowerCase(Locale.ROOT));
+            finding.put("phrase", f.phrase());
+            finding.put("explanation", dns.texts().explanation(f));
+            findings.add(finding);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("domain", report.domain());
+        body.put("host", report.host());
+        body.put("records", records);
+        body.put("advice", report.advice());
+        body.put("findings", findings);
+        body.put("problems", RecordTexts.problems(report.findings()));
+        body.put("unchecked", RecordTexts.unchecked(report.findings()));
+        body.put("summary", report.summary());
+        return json(200, body);
+    }
+
     /** Counts since start, from the same registry as /metrics, and the queue by state now. */
     private WebResponse stats(WebRequest request, Caller caller) {
         MeterRegistry registry = server.metrics().registry();
@@ -357,13 +409,9 @@ public final class ConsoleApi implements WebModule {
         for (QueueGauges.State state : QueueGauges.State.values()) {
             queue.put(state.name().toLowerCase(Locale.ROOT), 0);
         }
-        for (var m : server.queue().messages()) {
-            QueueGauges.State state;
-            synchronized (m) {
-                state = QueueGauges.stateOf(m.state());
-            }
-            queue.merge(state.name().toLowerCase(Locale.ROOT), 1, (a, b) -> (Integer) a + (Integer) b);
-        }
+        // The whole shared queue with PostgreSQL (as the queue listing), this node's with the files store.
+        // Counted, never listed: a listing is capped (QueueView.MAX_MESSAGES), a backlog is not.
+        queue.putAll(console.queue().counts());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("connections", (long) sum(registry, "posthorn.connections"));
         body.put("accepted", (long) sum(registry, "posthorn.messages.accepted"));

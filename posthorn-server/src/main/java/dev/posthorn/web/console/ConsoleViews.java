@@ -28,7 +28,8 @@ public final class ConsoleViews {
                       String nextAttempt) {
     }
 
-    public record QueuePage(Frame frame, Filter filter, List<String> states, List<Row> rows, int total, String notice) {
+    public record QueuePage(Frame frame, Filter filter, List<String> states, List<Row> rows, int total, String notice,
+                            List<dev.posthorn.queue.SetAside> unreadable) {
     }
 
     public record AttemptView(String at, String outcome, String destination, String host, String tls, String reply,
@@ -51,5 +52,20 @@ public final class ConsoleViews {
     }
 
     public record DomainsPage(Frame frame, List<String> stored, List<String> configured, String notice) {
+    }
+
+    /** A record to publish: {@code id} names the element its copy button copies. */
+    public record DnsRecordView(String id, String name, String type, String value, String comment) {
+    }
+
+    /** What the check found for one record: the status's word and the catalogue's explanation. */
+    public record DnsFindingView(String record, String status, String verdict, String explanation) {
+    }
+
+    public record DnsDomainView(String domain, String id, List<DnsRecordView> records, String zone,
+                                List<String> advice, List<DnsFindingView> findings, String summary, boolean inOrder) {
+    }
+
+    public record DnsPage(Frame frame, String host, String checkedAt, List<DnsDomainView> domains) {
     }
 }

@@ -92,6 +92,7 @@ class ConsoleApiTest extends ConsoleFixture<PosthornServer> {
                 new Call("GET /api/v1/domains", "GET", "/api/v1/domains", null, 200),
                 new Call("POST /api/v1/domains", "POST", "/api/v1/domains", "{\"domain\":\"added.test\"}", 201),
                 new Call("DELETE /api/v1/domains/{domain}", "DELETE", "/api/v1/domains/added.test", null, 204),
+                new Call("GET /api/v1/domains/{domain}/dns", "GET", "/api/v1/domains/nosuch.test/dns", null, 404),
                 new Call("GET /api/v1/stats", "GET", "/api/v1/stats", null, 200));
 
         // The validator resolves the document's references and refuses what does not match (a check of the check).
