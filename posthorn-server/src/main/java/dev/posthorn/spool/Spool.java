@@ -383,19 +383,7 @@ public final class Spool implements AutoCloseable {
             return CompletableFuture.failedFuture(e);
         }
         Held h = held.remove(id);
-        boolean neverWritten = false;
-        if (h != null) {
-            synchronized (h) {
-                if (h.state == Held.HELD) {
-                    heldBytes.addAndGet(-h.size);
-                    h.segment.held.decrementAndGet();
-                    h.content = null;
-                    neverWritten = true;
-                }
-                h.state = Held.REMOVED;
-            }
-        }
-        boolean noFiles = neverWritten;
+        boolean noFiles = h != null && release(h);
         CompletableFuture<Void> gone = new CompletableFuture<>();
         tombstone.whenComplete((segment, error) -> {
             if (error != null) {
@@ -411,6 +399,23 @@ public final class Spool implements AutoCloseable {
             }
         });
         return gone;
+    }
+
+    /**
+     * Marks a held message removed, so that no checkpoint or state write gives it files from now on; true when it
+     * never had any (it was still only in memory).
+     */
+    private boolean release(Held h) {
+        synchronized (h) {
+            boolean neverWritten = h.state == Held.HELD;
+            if (neverWritten) {
+                heldBytes.addAndGet(-h.size);
+                h.segment.held.decrementAndGet();
+                h.content = null;
+            }
+            h.state = Held.REMOVED;
+            return neverWritten;
+        }
     }
 
     /** Deletes the files; until that works the segment with the tombstone stays (a replay must not revive them). */
