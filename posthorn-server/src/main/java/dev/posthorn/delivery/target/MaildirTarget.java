@@ -184,8 +184,13 @@ public final class MaildirTarget implements DeliveryTarget {
             return known;
         }
         try {
-            maildir.create();
-            Object device = Files.getAttribute(maildir.root(), "unix:dev");
+            Object device;
+            try {
+                device = Files.getAttribute(maildir.root(), "unix:dev");
+            } catch (java.nio.file.NoSuchFileException newMailbox) {
+                maildir.create();
+                device = Files.getAttribute(maildir.root(), "unix:dev");
+            }
             if (!fileSystems.containsKey(device)) {
                 fileSystems.put(device, SyncFs.open(maildir.root()));
             }
