@@ -49,6 +49,7 @@ final class Lane {
     private final Semaphore connections;
     private final boolean platformThreads;
     private final int batchLimit;
+    private final Duration fill;
     private final ArrayDeque<Job> jobs = new ArrayDeque<>();
     private final java.util.Set<DeliveryTarget> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private int workers;
@@ -60,6 +61,14 @@ final class Lane {
     Lane(Destination destination, Function<Destination, DeliveryTarget> opener,
          BiConsumer<List<Job>, DeliveryTarget> attempt, Consumer<Job> giveBack, BiConsumer<Job, Throwable> failed,
          Semaphore connections, boolean platformThreads, int batchLimit) {
+        this(destination, opener, attempt, giveBack, failed, connections, platformThreads, batchLimit, FILL);
+    }
+
+    /** As above, with the fill wait given (tests use a long one, so what it changes can be seen). */
+    Lane(Destination destination, Function<Destination, DeliveryTarget> opener,
+         BiConsumer<List<Job>, DeliveryTarget> attempt, Consumer<Job> giveBack, BiConsumer<Job, Throwable> failed,
+         Semaphore connections, boolean platformThreads, int batchLimit, Duration fill) {
+        this.fill = fill;
         this.destination = destination;
         this.opener = opener;
         this.attempt = attempt;
@@ -109,7 +118,7 @@ final class Lane {
             }
         }
         if (max > 1) {
-            long full = System.nanoTime() + FILL.toNanos();
+            long full = System.nanoTime() + fill.toNanos();
             while (running && !jobs.isEmpty() && jobs.size() < max) {
                 long left = full - System.nanoTime();
                 if (left <= 0) {
