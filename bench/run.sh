@@ -348,37 +348,44 @@ warmup() { # messages servers...
     done
 }
 
-# CPU ticks (user + system, 1/CLK_TCK s) used so far by a process's JIT compiler threads, and by the whole process.
-jit_ticks() { local t; for t in /proc/"$1"/task/*; do
-    grep -q CompilerThre "$t/comm" 2>/dev/null && cut -d')' -f2 "$t/stat" 2>/dev/null | awk '{print $12 + $13}'
-done | awk '{s += $1} END {print s + 0}'; }
-process_ticks() { cut -d')' -f2 "/proc/$1/stat" | awk '{print $12 + $13}'; }
+# Seconds the JIT has spent compiling so far (jstat: every compiler thread's work, also of those that have
+# exited since), and the CPU seconds of the whole process (user + system).
+jit_seconds() { "$JAVA_HOME/bin/jstat" -compiler "$1" 2>/dev/null | awk 'NR == 2 {print $4}'; }
+process_seconds() { cut -d')' -f2 "/proc/$1/stat" | awk -v hz="$(getconf CLK_TCK)" '{print ($12 + $13) / hz}'; }
 
 # A JVM reaches its steady state only once the JIT compiler has stopped recompiling its hot paths, which on
 # this load takes 60,000-90,000 messages (measured 2026-12-02: the compiler threads still took 10-20% of the
-# server's CPU after the 27,000 messages of warmup()). Measured before that, every Posthorn run also pays for
-# compilation that a server running for more than a minute no longer does. So Posthorn gets more warm-up batches
-# (20,000 messages, reused connections, 20 sessions) until its compiler threads used under 3% of its CPU in one,
-# at most JIT_WARMUP_MAX batches; the count and the last share go into the results (jit-warmup.txt).
-jit_warmup() {
-    local max=${JIT_WARMUP_MAX:-8} n=20000 i share=100 j0 p0 j1 p1
+# server's CPU after the 27,000 messages of warmup()). Measured before that, every run also pays for
+# compilation that a server running for more than a minute no longer does. So a Posthorn server gets more
+# warm-up batches (20,000 messages, reused connections, 20 sessions) until compiling took under 3% of its CPU
+# in one, at most JIT_WARMUP_MAX batches; the count and the last share go into the results (jit-warmup.txt).
+# The batches' mail is set aside like a scenario's, so the first scenario does not start on a full new/.
+jit_warmup() { # posthorn|baseline
+    local server=$1 pid max=${JIT_WARMUP_MAX:-8} n=20000 i share=n/a j0 p0 j1 p1
+    pid=$PH_PID; [ "$server" = baseline ] && pid=$BL_PID
     [ $QUICK = 1 ] && max=1 n=2000
     for ((i = 1; i <= max; i++)); do
-        j0=$(jit_ticks "$PH_PID") p0=$(process_ticks "$PH_PID")
-        source_run posthorn 20 "$n" 1024 1 > /dev/null
-        settle posthorn 0 > /dev/null
-        j1=$(jit_ticks "$PH_PID") p1=$(process_ticks "$PH_PID")
-        share=$(awk -v j=$((j1 - j0)) -v p=$((p1 - p0)) 'BEGIN{printf "%.1f", (p > 0 ? 100 * j / p : 0)}')
-        say "  JIT warm-up batch $i: compiler threads ${share}% of Posthorn's CPU"
+        j0=$(jit_seconds "$pid") p0=$(process_seconds "$pid")
+        source_run "$server" 20 "$n" 1024 1 > /dev/null
+        settle "$server" 0 > /dev/null
+        j1=$(jit_seconds "$pid") p1=$(process_seconds "$pid")
+        if ! [[ "$j0$j1" =~ ^[0-9.]+$ ]]; then
+            say "  JIT warm-up: jstat cannot read $server's compile time; no more batches"
+            break
+        fi
+        share=$(awk -v j0="$j0" -v j1="$j1" -v p0="$p0" -v p1="$p1" \
+            'BEGIN{printf "%.1f", (p1 > p0 ? 100 * (j1 - j0) / (p1 - p0) : 0)}')
+        say "  JIT warm-up batch $i: compiling took ${share}% of $server's CPU"
         awk -v s="$share" 'BEGIN{exit !(s + 0 < 3)}' && break
     done
-    echo "JIT warm-up after warmup(): $((i > max ? max : i)) batch(es) of $n messages; compiler share in the last: ${share}%" \
+    set_aside_mail
+    echo "$server: JIT warm-up after warmup(): $((i > max ? max : i)) batch(es) of $n messages; compiling's share of the CPU in the last: ${share}%" \
         >> "$RESULTS/jit-warmup.txt"
 }
 
 throughput() {
     warmup 20000 posthorn
-    jit_warmup
+    jit_warmup posthorn
     warmup 5000 postfix
     compare posthorn postfix "$RESULTS/throughput.txt" "$CSV"
 }
@@ -389,7 +396,7 @@ maildir() {
     PF_DELIVERY=maildir postfix_start
     posthorn_start
     warmup 20000 posthorn
-    jit_warmup
+    jit_warmup posthorn
     warmup 2000 postfix
     compare posthorn postfix "$RESULTS/maildir.txt" "$RESULTS/maildir.csv" 1k-s1-conn 1k-s20-conn 1k-s20-reuse 100k-s20-reuse
     postfix_stop
@@ -401,7 +408,9 @@ baseline() {
     baseline_start
     posthorn_start
     warmup 20000 posthorn
-    warmup 3000 baseline
+    jit_warmup posthorn
+    warmup 20000 baseline
+    jit_warmup baseline
     compare posthorn baseline "$RESULTS/baseline.txt" "$RESULTS/baseline.csv" 1k-s20-conn 1k-s20-reuse 100k-s20-reuse
     baseline_stop
 }
@@ -612,10 +621,10 @@ report() {
             awk 'NR>1 {n=split($0, parts, "|"); split(parts[1], a, " "); runs=""; for(i=5;i in a;i++) runs=runs a[i] " ";
                  sub(/^ *drain /, "", parts[3]);
                  printf "| %s | %s | %s | %s | %s| %s| %s| %s |\n", a[1], a[2], a[3], a[4], runs, parts[2], parts[3], parts[4]}' "$RESULTS/throughput.txt"
-            if [ -s "$RESULTS/jit-warmup.txt" ]; then
-                echo
-                sed 's/^/Posthorn /' "$RESULTS/jit-warmup.txt"
-            fi
+        fi
+        if [ -s "$RESULTS/jit-warmup.txt" ]; then
+            echo
+            sed 's/$/  /' "$RESULTS/jit-warmup.txt"
         fi
         if [ -s "$RESULTS/maildir.txt" ]; then
             echo

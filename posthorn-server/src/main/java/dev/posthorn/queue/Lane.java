@@ -88,11 +88,19 @@ final class Lane {
             notify(); // a lingering worker with an open connection takes it
             return;
         }
-        if (workers < Math.max(1, destination.concurrency()) && (workers == 0 || jobs.size() >= batchLimit)) {
+        // A worker waiting for its batch to fill will take a batch of these: another worker is worth starting only
+        // for a full batch beyond those (else a batch completed during a fill wait would start one for nothing).
+        if (workers < Math.max(1, destination.concurrency())
+                && (workers == 0 || jobs.size() >= batchLimit * (filling + 1L))) {
             workers++;
             (platformThreads ? Thread.ofPlatform().daemon() : Thread.ofVirtual())
                     .name("deliver-" + destination.key()).start(this::work);
         }
+    }
+
+    /** Workers waiting for their batch to fill now (tests wait for one before they act). */
+    synchronized int filling() {
+        return filling;
     }
 
     synchronized boolean idle() {
@@ -100,8 +108,8 @@ final class Lane {
     }
 
     /**
-     * The next jobs, up to {@code max} of those queued now, waiting up to the linger time for the first; null
-     * means stop (the worker is no longer counted).
+     * The next jobs, up to {@code max}: waiting up to the linger time for the first, then (a batching lane) up to
+     * the fill time for the batch to fill; null means stop (the worker is no longer counted).
      */
     private synchronized List<Job> next(int max) throws InterruptedException {
         long deadline = System.nanoTime() + LINGER.toNanos();

@@ -370,8 +370,8 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         // Logged before anything is sent: with the "recorded" line below it bounds what a crash can repeat. A
-        // Maildir copy cannot be repeated (its file name is the queue id and recipient index, found again on a
-        // retry), so for local mailboxes the line is debug only: one log line less per message (issue 15).
+        // repeated Maildir copy is recognised (its file name is the queue id and recipient index, found again in
+        // new/ or cur/), so for local mailboxes the line is debug only: one log line less per message (issue 15).
         boolean mailbox = Destination.Mailbox.KEY.equals(destination);
         if (!mailbox || LOG.isDebugEnabled()) {
             for (TargetRecipient r : recipients) {

@@ -11,7 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
@@ -22,6 +21,12 @@ import java.util.Set;
  * ({@link SyncFs}) before any of them is renamed: the order (content durable, then the name) is the same.
  */
 public final class Maildir {
+
+    /** Bytes of the body written together with the header; the rest (a bigger message) is copied after. */
+    private static final int FIRST_WRITE = 64 * 1024;
+
+    private static final Set<StandardOpenOption> CREATE_WRITE = Set.of(StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
 
     private final Path root;
 
@@ -41,12 +46,23 @@ public final class Maildir {
         return root.resolve("cur");
     }
 
+    /**
+     * Makes the mailbox's directories, each new name durable: a first delivery to a new account (or domain) makes
+     * {@code <domain>/<account>/new} and its parents, and every directory that held a new entry is synced, up
+     * to the first one that existed before.
+     */
     public void create() throws IOException {
         for (String sub : new String[] {"tmp", "new", "cur"}) {
             Path dir = root.resolve(sub);
             if (!Files.isDirectory(dir)) {
+                Path existing = dir.getParent();
+                while (existing != null && !Files.isDirectory(existing)) {
+                    existing = existing.getParent();
+                }
                 Files.createDirectories(dir);
-                fsync(dir.getParent());
+                for (Path made = dir; made.getParent() != null && !made.equals(existing); made = made.getParent()) {
+                    fsync(made.getParent());
+                }
             }
         }
     }
@@ -81,9 +97,6 @@ public final class Maildir {
         }
     }
 
-    /** Bytes of the body written together with the header; the rest (a bigger message) is copied after. */
-    private static final int FIRST_WRITE = 64 * 1024;
-
     /**
      * Opens a file in {@code tmp/}; the directories are created (and made durable) only when tmp/ is missing, so a
      * delivery to an existing mailbox costs no stat calls (issue 15's profile: three per copy).
@@ -96,9 +109,6 @@ public final class Maildir {
             return FileChannel.open(temporary, CREATE_WRITE);
         }
     }
-
-    private static final Set<StandardOpenOption> CREATE_WRITE = EnumSet.of(StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
 
     /**
      * Moves a prepared (and already durable) message into {@code new/}; the new name is durable only after a

@@ -10,23 +10,28 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
  * A batching lane (local mailboxes) waits a little for its batch to fill before a worker starts it, so that one
- * flush (syncfs, then an fsync per new/) covers many messages under load (issue 15); a full batch does not wait,
- * and a shutdown during the wait gives the jobs back unattempted. The fill wait is long here (seconds, not the
- * server's 10 ms) so that what it changes is seen whatever the machine's scheduling delays.
+ * flush (syncfs, then an fsync per new/) covers many messages under load (issue 15); a batch that fills during
+ * the wait starts at once and starts no other worker, and a shutdown during the wait gives the jobs back
+ * unattempted. The fill wait is long here (seconds, not the server's 10 ms) so that what it changes is seen
+ * whatever the machine's scheduling delays; each test acts once the worker is seen in its fill wait.
  */
 class LaneBatchFillTest {
 
     private final LinkedBlockingQueue<List<Integer>> batches = new LinkedBlockingQueue<>();
     private final List<Integer> givenBack = new CopyOnWriteArrayList<>();
+    private final AtomicInteger workersStarted = new AtomicInteger();
 
-    private Lane lane(int batchLimit, Duration fill) {
-        return new Lane(new Destination.Mailbox(1), d -> new MaildirTarget(null, batchLimit),
-                (List<Lane.Job> jobs, DeliveryTarget target) -> batches.add(
-                        jobs.stream().map(job -> job.recipients().get(0)).toList()),
+    private Lane lane(int concurrency, int batchLimit, Duration fill) {
+        return new Lane(new Destination.Mailbox(concurrency), d -> {
+            workersStarted.incrementAndGet(); // a worker opens its target when it starts
+            return new MaildirTarget(null, batchLimit);
+        }, (List<Lane.Job> jobs, DeliveryTarget target) -> batches.add(
+                jobs.stream().map(job -> job.recipients().get(0)).toList()),
                 job -> givenBack.add(job.recipients().get(0)), (job, e) -> { }, null, false, batchLimit, fill);
     }
 
@@ -34,15 +39,20 @@ class LaneBatchFillTest {
         return new Lane.Job(null, List.of(n));
     }
 
+    private static void awaitFilling(Lane lane) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (lane.filling() == 0) {
+            assertThat(System.nanoTime()).as("a worker waits for its batch to fill").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+
     @Test
     void aJobArrivingWhileTheBatchFillsGoesInTheSameBatch() throws Exception {
-        Lane lane = lane(64, Duration.ofSeconds(2));
+        Lane lane = lane(1, 64, Duration.ofSeconds(2));
         try {
-            lane.add(job(0));
-            assertThat(batches.poll(10, TimeUnit.SECONDS)).containsExactly(0);
-            // The worker now waits for work; a job wakes it, and the second one, 300 ms later, still joins it.
             lane.add(job(1));
-            Thread.sleep(300);
+            awaitFilling(lane);
             lane.add(job(2));
             assertThat(batches.poll(10, TimeUnit.SECONDS)).containsExactly(1, 2);
         } finally {
@@ -51,15 +61,38 @@ class LaneBatchFillTest {
     }
 
     @Test
-    void aFullBatchStartsWithoutWaiting() throws Exception {
-        Lane lane = lane(3, Duration.ofSeconds(30));
+    void aBatchThatFillsDuringTheWaitStartsAtOnceAndStartsNoOtherWorker() throws Exception {
+        Lane lane = lane(2, 3, Duration.ofSeconds(30));
         try {
-            long start = System.nanoTime();
             lane.add(job(1));
+            awaitFilling(lane);
+            long start = System.nanoTime();
             lane.add(job(2));
             lane.add(job(3));
             assertThat(batches.poll(10, TimeUnit.SECONDS)).containsExactly(1, 2, 3);
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("well inside the 30 s fill wait")
+                    .isLessThan(Duration.ofSeconds(10));
+            Thread.sleep(300); // a second worker, if one were started, would have opened its target by now
+            assertThat(workersStarted.get()).as("workers started for one batch").isEqualTo(1);
+        } finally {
+            lane.stop();
+        }
+    }
+
+    @Test
+    void aSecondFullBatchBeyondTheFillingOneStartsASecondWorker() throws Exception {
+        Lane lane = lane(2, 2, Duration.ofSeconds(30));
+        try {
+            lane.add(job(1));
+            awaitFilling(lane);
+            for (int n = 2; n <= 4; n++) {
+                lane.add(job(n));
+            }
+            List<Integer> first = batches.poll(10, TimeUnit.SECONDS);
+            List<Integer> second = batches.poll(10, TimeUnit.SECONDS);
+            assertThat(first).hasSize(2);
+            assertThat(second).hasSize(2);
+            assertThat(workersStarted.get()).isEqualTo(2);
         } finally {
             lane.stop();
         }
@@ -67,9 +100,9 @@ class LaneBatchFillTest {
 
     @Test
     void aShutdownWhileTheBatchFillsGivesTheJobsBackUnattempted() throws Exception {
-        Lane lane = lane(64, Duration.ofSeconds(30));
+        Lane lane = lane(1, 64, Duration.ofSeconds(30));
         lane.add(job(7));
-        Thread.sleep(200); // the worker is waiting for more
+        awaitFilling(lane);
         lane.stop();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (lane.busy() && System.nanoTime() < deadline) {

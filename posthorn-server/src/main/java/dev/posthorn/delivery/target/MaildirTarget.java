@@ -52,8 +52,8 @@ public final class MaildirTarget implements DeliveryTarget {
      */
     private final Map<Object, SyncFs.Descriptor> fileSystems = new LinkedHashMap<>();
     /**
-     * The file system of each mailbox this batch wrote to, so that a batch of many copies to one mailbox creates
-     * and looks at its directories once, not four stat calls per copy (issue 15's profile).
+     * The file system of each mailbox this batch wrote to, so that a batch of many copies to one mailbox stats
+     * its root once, not once per copy (issue 15's profile); its directories are made only when missing.
      */
     private final Map<Path, Object> devicesThisBatch = new java.util.HashMap<>();
 
