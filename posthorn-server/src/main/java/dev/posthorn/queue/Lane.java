@@ -103,6 +103,11 @@ final class Lane {
         return filling;
     }
 
+    /** Workers of this lane now, started or still running (tests). */
+    synchronized int workers() {
+        return workers;
+    }
+
     synchronized boolean idle() {
         return workers == 0 && jobs.isEmpty();
     }

@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -31,7 +32,7 @@ public final class Maildir {
     private final Path root;
 
     public Maildir(Path root) {
-        this.root = root;
+        this.root = root.toAbsolutePath(); // so that create() can sync every parent it adds an entry to
     }
 
     public Path root() {
@@ -49,19 +50,31 @@ public final class Maildir {
     /**
      * Makes the mailbox's directories, each new name durable: a first delivery to a new account (or domain) makes
      * {@code <domain>/<account>/new} and its parents, and every directory that held a new entry is synced, up
-     * to the first one that existed before.
+     * to the first one that existed before. If a sync fails, the directories just made are removed again, so
+     * that the next delivery makes (and syncs) them anew instead of finding them there unsynced.
      */
     public void create() throws IOException {
         for (String sub : new String[] {"tmp", "new", "cur"}) {
             Path dir = root.resolve(sub);
             if (!Files.isDirectory(dir)) {
-                Path existing = dir.getParent();
-                while (existing != null && !Files.isDirectory(existing)) {
-                    existing = existing.getParent();
+                List<Path> missing = new ArrayList<>(); // deepest first
+                for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
+                    missing.add(p);
                 }
                 Files.createDirectories(dir);
-                for (Path made = dir; made.getParent() != null && !made.equals(existing); made = made.getParent()) {
-                    fsync(made.getParent());
+                try {
+                    for (Path made : missing) {
+                        fsync(made.getParent());
+                    }
+                } catch (IOException e) {
+                    for (Path made : missing) {
+                        try {
+                            Files.deleteIfExists(made);
+                        } catch (IOException notEmpty) {
+                            break; // another delivery wrote into it meanwhile: its own sync covers it
+                        }
+                    }
+                    throw e;
                 }
             }
         }

@@ -8,6 +8,7 @@ import dev.posthorn.delivery.target.MaildirTarget;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,13 +26,21 @@ class LaneBatchFillTest {
     private final LinkedBlockingQueue<List<Integer>> batches = new LinkedBlockingQueue<>();
     private final List<Integer> givenBack = new CopyOnWriteArrayList<>();
     private final AtomicInteger workersStarted = new AtomicInteger();
+    /** Attempts wait for this before they return (a test that needs workers to stay busy replaces it). */
+    private volatile CountDownLatch release = new CountDownLatch(0);
 
     private Lane lane(int concurrency, int batchLimit, Duration fill) {
         return new Lane(new Destination.Mailbox(concurrency), d -> {
             workersStarted.incrementAndGet(); // a worker opens its target when it starts
             return new MaildirTarget(null, batchLimit);
-        }, (List<Lane.Job> jobs, DeliveryTarget target) -> batches.add(
-                jobs.stream().map(job -> job.recipients().get(0)).toList()),
+        }, (List<Lane.Job> jobs, DeliveryTarget target) -> {
+            batches.add(jobs.stream().map(job -> job.recipients().get(0)).toList());
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        },
                 job -> givenBack.add(job.recipients().get(0)), (job, e) -> { }, null, false, batchLimit, fill);
     }
 
@@ -69,11 +78,12 @@ class LaneBatchFillTest {
             long start = System.nanoTime();
             lane.add(job(2));
             lane.add(job(3));
+            // add() decides whether to start another worker: none for the batch the waiting one will take.
+            assertThat(lane.workers()).as("workers for one batch").isEqualTo(1);
             assertThat(batches.poll(10, TimeUnit.SECONDS)).containsExactly(1, 2, 3);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("well inside the 30 s fill wait")
                     .isLessThan(Duration.ofSeconds(10));
-            Thread.sleep(300); // a second worker, if one were started, would have opened its target by now
-            assertThat(workersStarted.get()).as("workers started for one batch").isEqualTo(1);
+            assertThat(workersStarted.get()).as("targets opened").isEqualTo(1);
         } finally {
             lane.stop();
         }
@@ -82,18 +92,22 @@ class LaneBatchFillTest {
     @Test
     void aSecondFullBatchBeyondTheFillingOneStartsASecondWorker() throws Exception {
         Lane lane = lane(2, 2, Duration.ofSeconds(30));
+        release = new CountDownLatch(1); // the first worker stays in its attempt until every job is queued
         try {
             lane.add(job(1));
             awaitFilling(lane);
             for (int n = 2; n <= 4; n++) {
                 lane.add(job(n));
             }
+            assertThat(lane.workers()).as("one worker per full batch").isEqualTo(2);
+            release.countDown();
             List<Integer> first = batches.poll(10, TimeUnit.SECONDS);
             List<Integer> second = batches.poll(10, TimeUnit.SECONDS);
             assertThat(first).hasSize(2);
             assertThat(second).hasSize(2);
             assertThat(workersStarted.get()).isEqualTo(2);
         } finally {
+            release.countDown();
             lane.stop();
         }
     }

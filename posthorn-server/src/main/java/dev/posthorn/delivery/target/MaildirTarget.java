@@ -175,7 +175,7 @@ public final class MaildirTarget implements DeliveryTarget {
      * Opens, before the first write of this batch to the mailbox's file system, the descriptor its syncfs will
      * use; the file system's key (st_dev), or null when the copy must be fsynced when written instead.
      */
-    private Object syncfsFor(Maildir maildir) {
+    private Object syncfsFor(Maildir maildir) throws IOException {
         if (!SyncFs.usable()) {
             return null;
         }
@@ -183,14 +183,11 @@ public final class MaildirTarget implements DeliveryTarget {
         if (known != null) {
             return known;
         }
+        if (!Files.isDirectory(maildir.root())) {
+            maildir.create(); // a new mailbox: a failure to make it (durably) fails the copy, not only the syncfs
+        }
         try {
-            Object device;
-            try {
-                device = Files.getAttribute(maildir.root(), "unix:dev");
-            } catch (java.nio.file.NoSuchFileException newMailbox) {
-                maildir.create();
-                device = Files.getAttribute(maildir.root(), "unix:dev");
-            }
+            Object device = Files.getAttribute(maildir.root(), "unix:dev");
             if (!fileSystems.containsKey(device)) {
                 fileSystems.put(device, SyncFs.open(maildir.root()));
             }
