@@ -85,11 +85,21 @@ BL_DATA=$WORK/baseline-data BL_PID= BL_JAR=
 PF_DIR=$WORK/postfix
 PH_OPTS=${PH_OPTS:-}
 
+# After deleting many files: this machine's ext4 has no journal, and without one the kernel will not reuse an
+# inode deleted less than 5 s ago (305 s while its inode table block is not yet written back): every file
+# created in that window scans past each of them (find_inode_bit -> recently_deleted, one buffer lookup per
+# inode). Measured 2026-12-02: right after the data directory of an earlier run was removed, creating Maildir
+# files took 27% of Posthorn's CPU in the profile. So: write the inode tables back, then let the 5 s pass.
+after_deleting_files() { sync; sleep 6; }
+
 # start_posthorn JAR DATA_DIR MX_PORT SUBMISSION_PORT LOGFILE [java options]; prints the pid
 start_posthorn() {
     local jar=$1 data=$2 mx=$3 sub=$4 log=$5 pid
     shift 5
-    rm -rf "$data"
+    if [ -e "$data" ]; then
+        rm -rf "$data"
+        after_deleting_files
+    fi
     mkdir -p "$data"
     # Mail authentication off: Postfix here checks no SPF/DKIM/DMARC either, and this machine's DNS may not
     # answer (then every message would wait for the resolver's time-out, measuring the resolver, not the server).
@@ -189,6 +199,7 @@ settle() { # posthorn|baseline|postfix [expected_delivered [bytes]]
     if [ -n "$data" ] && [ "$bytes" -ge 1048576 ]; then
         find "$data/mail" -path '*/new/*' -type f -delete 2>/dev/null || true
         say "  deleted $server's delivered mail (big messages)"
+        after_deleting_files
     fi
     sync
     sleep 0.5
@@ -337,8 +348,51 @@ warmup() { # messages servers...
     done
 }
 
+# Seconds the JIT has spent compiling so far (jstat: the elapsed time of every compilation, also by compiler
+# threads that have exited since), and the CPU seconds of the whole process (user + system).
+jit_seconds() { "$JAVA_HOME/bin/jstat" -compiler "$1" 2>/dev/null | awk 'NR == 2 {print $4}'; }
+process_seconds() { cut -d')' -f2 "/proc/$1/stat" | awk -v hz="$(getconf CLK_TCK)" '{print ($12 + $13) / hz}'; }
+
+# A JVM reaches its steady state only once the JIT compiler has stopped recompiling its hot paths, which on
+# this load takes 60,000-90,000 messages (measured 2026-12-02: the compiler threads still took 10-20% of the
+# server's CPU after the 27,000 messages of warmup()). Measured before that, every run also pays for
+# compilation that a server running for more than a minute no longer does. So a Posthorn server gets more
+# warm-up batches (20,000 messages, reused connections, 20 sessions) until, in one, the compile time (elapsed,
+# which on a busy machine overstates the CPU it took: the rule errs towards more warm-up) was under 3% of the
+# process's CPU time; at most JIT_WARMUP_MAX batches; the count and the last share go into jit-warmup.txt.
+# The batches' mail is set aside like a scenario's, so the first scenario does not start on a full new/.
+jit_warmup() { # posthorn|baseline
+    local server=$1 pid max=${JIT_WARMUP_MAX:-8} n=20000 i share=n/a j0 p0 j1 p1 r
+    pid=$PH_PID; [ "$server" = baseline ] && pid=$BL_PID
+    [ $QUICK = 1 ] && max=1 n=2000
+    for ((i = 1; i <= max; i++)); do
+        j0=$(jit_seconds "$pid") p0=$(process_seconds "$pid")
+        r=$(source_run "$server" 20 "$n" 1024 1)
+        settle "$server" 0 > /dev/null
+        j1=$(jit_seconds "$pid") p1=$(process_seconds "$pid")
+        if ! [[ "$r" =~ ^[0-9.]+$ ]]; then
+            say "  JIT warm-up: the batch failed ($r); no more batches"
+            share=n/a
+            break
+        fi
+        if ! [[ "$j0" =~ ^[0-9]+(\.[0-9]+)?$ && "$j1" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+            say "  JIT warm-up: jstat cannot read $server's compile time; no more batches"
+            share=n/a
+            break
+        fi
+        share=$(awk -v j0="$j0" -v j1="$j1" -v p0="$p0" -v p1="$p1" \
+            'BEGIN{printf "%.1f", (p1 > p0 ? 100 * (j1 - j0) / (p1 - p0) : 0)}')
+        say "  JIT warm-up batch $i: compiling took ${share}% of $server's CPU"
+        awk -v s="$share" 'BEGIN{exit !(s + 0 < 3)}' && break
+    done
+    set_aside_mail
+    echo "$server: JIT warm-up after warmup(): $((i > max ? max : i)) batch(es) of $n messages; compiling's share of the CPU in the last: ${share}%" \
+        >> "$RESULTS/jit-warmup.txt"
+}
+
 throughput() {
     warmup 20000 posthorn
+    jit_warmup posthorn
     warmup 5000 postfix
     compare posthorn postfix "$RESULTS/throughput.txt" "$CSV"
 }
@@ -349,6 +403,7 @@ maildir() {
     PF_DELIVERY=maildir postfix_start
     posthorn_start
     warmup 20000 posthorn
+    jit_warmup posthorn
     warmup 2000 postfix
     compare posthorn postfix "$RESULTS/maildir.txt" "$RESULTS/maildir.csv" 1k-s1-conn 1k-s20-conn 1k-s20-reuse 100k-s20-reuse
     postfix_stop
@@ -360,7 +415,9 @@ baseline() {
     baseline_start
     posthorn_start
     warmup 20000 posthorn
-    warmup 3000 baseline
+    jit_warmup posthorn
+    warmup 20000 baseline
+    jit_warmup baseline
     compare posthorn baseline "$RESULTS/baseline.txt" "$RESULTS/baseline.csv" 1k-s20-conn 1k-s20-reuse 100k-s20-reuse
     baseline_stop
 }
@@ -571,6 +628,10 @@ report() {
             awk 'NR>1 {n=split($0, parts, "|"); split(parts[1], a, " "); runs=""; for(i=5;i in a;i++) runs=runs a[i] " ";
                  sub(/^ *drain /, "", parts[3]);
                  printf "| %s | %s | %s | %s | %s| %s| %s| %s |\n", a[1], a[2], a[3], a[4], runs, parts[2], parts[3], parts[4]}' "$RESULTS/throughput.txt"
+        fi
+        if [ -s "$RESULTS/jit-warmup.txt" ]; then
+            echo
+            sed 's/$/  /' "$RESULTS/jit-warmup.txt"
         fi
         if [ -s "$RESULTS/maildir.txt" ]; then
             echo

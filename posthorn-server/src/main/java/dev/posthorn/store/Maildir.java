@@ -2,15 +2,18 @@ package dev.posthorn.store;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One Maildir mailbox ({@code tmp/ new/ cur/}) as Dovecot and mutt read it. A message is written to
@@ -20,10 +23,16 @@ import java.util.List;
  */
 public final class Maildir {
 
+    /** Bytes of the body written together with the header; the rest (a bigger message) is copied after. */
+    private static final int FIRST_WRITE = 64 * 1024;
+
+    private static final Set<StandardOpenOption> CREATE_WRITE = Set.of(StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+
     private final Path root;
 
     public Maildir(Path root) {
-        this.root = root;
+        this.root = root.toAbsolutePath(); // so that create() can sync every parent it adds an entry to
     }
 
     public Path root() {
@@ -38,12 +47,35 @@ public final class Maildir {
         return root.resolve("cur");
     }
 
+    /**
+     * Makes the mailbox's directories, each new name durable: a first delivery to a new account (or domain) makes
+     * {@code <domain>/<account>/new} and its parents, and every directory that held a new entry is synced, up
+     * to the first one that existed before. If a sync fails, the directories just made are removed again, so
+     * that the next delivery makes (and syncs) them anew instead of finding them there unsynced.
+     */
     public void create() throws IOException {
         for (String sub : new String[] {"tmp", "new", "cur"}) {
             Path dir = root.resolve(sub);
             if (!Files.isDirectory(dir)) {
+                List<Path> missing = new ArrayList<>(); // deepest first
+                for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
+                    missing.add(p);
+                }
                 Files.createDirectories(dir);
-                fsync(dir.getParent());
+                try {
+                    for (Path made : missing) {
+                        fsync(made.getParent());
+                    }
+                } catch (IOException e) {
+                    for (Path made : missing) {
+                        try {
+                            Files.deleteIfExists(made);
+                        } catch (IOException notEmpty) {
+                            break; // another delivery wrote into it meanwhile: its own sync covers it
+                        }
+                    }
+                    throw e;
+                }
             }
         }
     }
@@ -61,13 +93,17 @@ public final class Maildir {
      * caller must make it durable (a {@link SyncFs.Descriptor#sync} of the batch, or {@link #force}) before {@link #rename}.
      */
     public void prepare(String name, byte[] header, InputStream body, boolean sync) throws IOException {
-        create();
         Path temporary = root.resolve("tmp").resolve(name);
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            OutputStream out = Channels.newOutputStream(channel);
-            out.write(header);
-            body.transferTo(out);
+        try (FileChannel channel = openTemporary(temporary)) {
+            // The header and the first part of the body go in one write(2): a small message is one call.
+            byte[] first = body.readNBytes(FIRST_WRITE);
+            ByteBuffer[] both = {ByteBuffer.wrap(header), ByteBuffer.wrap(first)};
+            while (both[0].hasRemaining() || both[1].hasRemaining()) {
+                channel.write(both);
+            }
+            if (first.length == FIRST_WRITE) {
+                body.transferTo(Channels.newOutputStream(channel));
+            }
             if (sync) {
                 channel.force(true);
             }
@@ -75,11 +111,35 @@ public final class Maildir {
     }
 
     /**
+     * Opens a file in {@code tmp/}; the directories are created (and made durable) only when tmp/ is missing, so a
+     * delivery to an existing mailbox costs no stat calls (issue 15's profile: three per copy).
+     */
+    private FileChannel openTemporary(Path temporary) throws IOException {
+        try {
+            return FileChannel.open(temporary, CREATE_WRITE);
+        } catch (NoSuchFileException missing) {
+            create();
+            return FileChannel.open(temporary, CREATE_WRITE);
+        }
+    }
+
+    /**
      * Moves a prepared (and already durable) message into {@code new/}; the new name is durable only after a
-     * sync of {@code new/} ({@link GroupSync#fsyncDirectory}), which the caller does once for a batch.
+     * sync of {@code new/} ({@link GroupSync#fsyncDirectory}), which the caller does once for a batch. A missing
+     * {@code new/} (removed by hand since the file was prepared) is created again.
      */
     public void rename(String name) throws IOException {
-        Files.move(root.resolve("tmp").resolve(name), newDirectory().resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        Path from = root.resolve("tmp").resolve(name);
+        Path to = newDirectory().resolve(name);
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException missing) {
+            if (!Files.exists(from)) {
+                throw missing;
+            }
+            create();
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        }
     }
 
     /** Makes a prepared (unsynced) message in {@code tmp/} durable with an fsync of its own. */

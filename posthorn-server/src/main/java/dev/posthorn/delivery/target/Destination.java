@@ -16,9 +16,11 @@ public sealed interface Destination {
 
     /** A hosted mailbox, written as a Maildir here. */
     record Mailbox(int concurrency) implements Destination {
+        public static final String KEY = "maildir";
+
         @Override
         public String key() {
-            return "maildir";
+            return KEY;
         }
     }
 

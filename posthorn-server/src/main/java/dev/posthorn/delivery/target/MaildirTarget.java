@@ -52,8 +52,8 @@ public final class MaildirTarget implements DeliveryTarget {
      */
     private final Map<Object, SyncFs.Descriptor> fileSystems = new LinkedHashMap<>();
     /**
-     * The file system of each mailbox this batch wrote to, so that a batch of many copies to one mailbox creates
-     * and looks at its directories once, not four stat calls per copy (issue 15's profile).
+     * The file system of each mailbox this batch wrote to, so that a batch of many copies to one mailbox stats
+     * its root once, not once per copy (issue 15's profile); its directories are made only when missing.
      */
     private final Map<Path, Object> devicesThisBatch = new java.util.HashMap<>();
 
@@ -175,7 +175,7 @@ public final class MaildirTarget implements DeliveryTarget {
      * Opens, before the first write of this batch to the mailbox's file system, the descriptor its syncfs will
      * use; the file system's key (st_dev), or null when the copy must be fsynced when written instead.
      */
-    private Object syncfsFor(Maildir maildir) {
+    private Object syncfsFor(Maildir maildir) throws IOException {
         if (!SyncFs.usable()) {
             return null;
         }
@@ -183,8 +183,10 @@ public final class MaildirTarget implements DeliveryTarget {
         if (known != null) {
             return known;
         }
+        if (!Files.isDirectory(maildir.root())) {
+            maildir.create(); // a new mailbox: a failure to make it (durably) fails the copy, not only the syncfs
+        }
         try {
-            maildir.create();
             Object device = Files.getAttribute(maildir.root(), "unix:dev");
             if (!fileSystems.containsKey(device)) {
                 fileSystems.put(device, SyncFs.open(maildir.root()));
