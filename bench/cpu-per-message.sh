@@ -64,14 +64,14 @@ left=$WARM
 while [ "$left" -gt 0 ]; do n=$(( left < 20000 ? left : 20000 )); send "$n"; left=$((left - n)); done
 await_delivered "$WARM"
 ticks | sum_by_name > "$WORK/before"
-profiler() { # start|stop,file=...: async-profiler 4.1 (Maven Central, through the wrapper), attached by jcmd
-    local jar=~/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1.jar
-    [ -f "$jar" ] || (cd "$repo" && ./mvnw -q -B dependency:get -Dartifact=tools.profiler:async-profiler:4.1 >/dev/null)
-    [ -f "$WORK/async-profiler/linux-x64/libasyncProfiler.so" ] ||
-        (mkdir -p "$WORK/async-profiler" && cd "$WORK/async-profiler" && unzip -o -q "$jar" 'linux-x64/*')
-    "$JAVA_HOME/bin/jcmd" "$PID" JVMTI.agent_load "$WORK/async-profiler/linux-x64/libasyncProfiler.so" "\"$1\"" >/dev/null
-}
-[ -z "${PROFILE:-}" ] || profiler start,event=cpu,interval=1ms,threads
+# start|stop,file=...: async-profiler attached to the running server by jcmd
+profiler() { "$JAVA_HOME/bin/jcmd" "$PID" JVMTI.agent_load "$agent" "\"$1\"" >/dev/null; }
+if [ -n "${PROFILE:-}" ]; then
+    . "$here/lib/async-profiler.sh"
+    LOG=$WORK/async-profiler.log
+    agent=$(async_profiler_lib) || { echo "cpu-per-message.sh: async-profiler unavailable, see $LOG" >&2; exit 1; }
+    profiler start,event=cpu,interval=1ms,threads
+fi
 t0=$(date +%s.%N)
 /usr/bin/time -f "%U %S" -o "$WORK/source-time" "$SRC" -d -s "$SESSIONS" -m "$N" -l "$BYTES" -f sender@example.org \
     -t postmaster@localhost -M load.localhost "127.0.0.1:$PORT"

@@ -511,13 +511,7 @@ submission() {
 # scenario. async-profiler (from Maven Central, through the Maven wrapper) when it installs: it sees
 # kernel time and virtual threads; else JFR.
 
-async_profiler_lib() {
-    local jar=~/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1.jar
-    [ -f "$jar" ] || (cd "$repo" && ./mvnw -q -B dependency:get -Dartifact=tools.profiler:async-profiler:4.1 >>"$LOG" 2>&1) || return 1
-    mkdir -p "$WORK/async-profiler"
-    (cd "$WORK/async-profiler" && unzip -o -q "$jar" 'linux-x64/*') 2>>"$LOG" || return 1
-    [ -f "$WORK/async-profiler/linux-x64/libasyncProfiler.so" ] && echo "$WORK/async-profiler/linux-x64/libasyncProfiler.so"
-}
+. "$here/lib/async-profiler.sh"
 
 profile() {
     local msgs=$([ $QUICK = 1 ] && echo 5000 || echo 40000) lib warm=$([ $QUICK = 1 ] && echo 2000 || echo 20000)
