@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The one scheduler, for every recipient and every transport. A dispatcher thread claims the messages that fall
@@ -372,15 +373,10 @@ public final class Scheduler implements AutoCloseable {
         // Logged before anything is sent: with the "recorded" line below it bounds what a crash can repeat. A
         // repeated Maildir copy is recognised (its file name is the queue id and recipient index, found again in
         // new/ or cur/), so for local mailboxes the line is debug only: one log line less per message (issue 15).
-        boolean mailbox = Destination.Mailbox.KEY.equals(destination);
-        if (!mailbox || LOG.isDebugEnabled()) {
-            for (TargetRecipient r : recipients) {
-                if (mailbox) {
-                    LOG.debug("attempt id={} to=<{}> via={} status=in-flight", e.id(), r.address(), destination);
-                } else {
-                    LOG.info("attempt id={} to=<{}> via={} status=in-flight", e.id(), r.address(), destination);
-                }
-            }
+        Level attemptLevel = Destination.Mailbox.KEY.equals(destination) ? Level.DEBUG : Level.INFO;
+        for (TargetRecipient r : recipients) {
+            LOG.atLevel(attemptLevel).log("attempt id={} to=<{}> via={} status=in-flight", e.id(), r.address(),
+                    destination);
         }
         TargetMessage m = new TargetMessage(e.id(), e.receivedAt(), e.hasNullSender() ? "" : e.sender(),
                 "8BITMIME".equalsIgnoreCase(e.body()), e.smtputf8(), e.ret(), e.envid(), redelivery);
