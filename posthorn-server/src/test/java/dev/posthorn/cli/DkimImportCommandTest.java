@@ -30,17 +30,7 @@ class DkimImportCommandTest {
         files.activate("posthorn.test", "new");
         StoreConfig store = PostgresServer.shared().newStoreConfig();
         Path config = dir.resolve("posthorn.toml");
-        Files.writeString(config, """
-                [server]
-                data_dir = "%s"
-
-                [store]
-                kind = "postgresql"
-                url = "%s"
-                user = "%s"
-                password_file = "%s"
-                pool_size = 2
-                """.formatted(data, store.url, store.user, store.passwordFile));
+        Files.writeString(config, PostgresServer.operatorConfig(store, data));
 
         CliRun first = CliRun.of("dkim", "import", "--config", config.toString());
         assertThat(first.exitCode()).as(first.err()).isZero();

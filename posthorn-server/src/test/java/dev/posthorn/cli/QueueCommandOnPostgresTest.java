@@ -40,16 +40,7 @@ class QueueCommandOnPostgresTest {
                 c.queue.retryIntervalsSeconds = new ArrayList<>(List.of(3600L));
             })) {
                 Path config = dir.resolve("operator.toml");
-                Files.writeString(config, """
-                        [server]
-                        data_dir = "%s"
-                        [store]
-                        kind = "postgresql"
-                        url = "%s"
-                        user = "%s"
-                        password_file = "%s"
-                        pool_size = 2
-                        """.formatted(dir.resolve("operator"), store.url, store.user, store.passwordFile));
+                Files.writeString(config, PostgresServer.operatorConfig(store, dir.resolve("operator")));
                 CliRun withoutConfig = queue("list", "--data-dir", dir.resolve("node").toString());
                 assertThat(withoutConfig.exitCode()).isEqualTo(1);
                 assertThat(withoutConfig.err()).contains("is in PostgreSQL: give --config with its posthorn.toml");

@@ -53,18 +53,8 @@ class TwoNodesTest {
         nodeB = RunningServer.start(dir.resolve("b"), shared);
         // What an operator on node A has: its posthorn.toml, naming the shared database.
         configA = dir.resolve("a.toml");
-        Files.writeString(configA, """
-                [server]
-                data_dir = "%s"
-                domains = ["localhost", "posthorn.test"]
-
-                [store]
-                kind = "postgresql"
-                url = "%s"
-                user = "%s"
-                password_file = "%s"
-                pool_size = 2
-                """.formatted(dir.resolve("a"), store.url, store.user, store.passwordFile));
+        Files.writeString(configA, PostgresServer.operatorConfig(store, dir.resolve("a"),
+                "domains = [\"localhost\", \"posthorn.test\"]"));
     }
 
     @AfterEach

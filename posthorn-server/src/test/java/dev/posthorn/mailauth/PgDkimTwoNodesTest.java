@@ -52,19 +52,8 @@ class PgDkimTwoNodesTest {
         nodeA = RunningServer.start(dir.resolve("a"), c -> c.store = store);
         nodeB = RunningServer.start(dir.resolve("b"), c -> c.store = store);
         configA = dir.resolve("a.toml");
-        Files.writeString(configA, """
-                [server]
-                data_dir = "%s"
-                hostname = "mx.posthorn.test"
-                domains = ["localhost", "posthorn.test"]
-
-                [store]
-                kind = "postgresql"
-                url = "%s"
-                user = "%s"
-                password_file = "%s"
-                pool_size = 2
-                """.formatted(dir.resolve("a"), store.url, store.user, store.passwordFile));
+        Files.writeString(configA, PostgresServer.operatorConfig(store, dir.resolve("a"),
+                "hostname = \"mx.posthorn.test\"", "domains = [\"localhost\", \"posthorn.test\"]"));
         cli("pw\n", "user", "add", "alice@posthorn.test", "--password-stdin", "--config", configA.toString());
     }
 

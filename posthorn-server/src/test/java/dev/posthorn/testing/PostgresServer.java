@@ -154,6 +154,24 @@ public final class PostgresServer {
         return store;
     }
 
+    /**
+     * What an operator's {@code posthorn.toml} on one node says: its data directory, any more {@code [server]}
+     * lines, and the {@code [store]} naming the shared database (pool of 2), for the CLI's {@code --config}.
+     */
+    public static String operatorConfig(StoreConfig store, Path dataDir, String... serverLines) {
+        return """
+                [server]
+                data_dir = "%s"
+                %s
+                [store]
+                kind = "postgresql"
+                url = "%s"
+                user = "%s"
+                password_file = "%s"
+                pool_size = 2
+                """.formatted(dataDir, String.join("\n", serverLines), store.url, store.user, store.passwordFile);
+    }
+
     /** Opens a JDBC connection to a test database as the superuser (to look at what the store wrote). */
     public Connection connect(String url) throws SQLException {
         return DriverManager.getConnection(url, SUPERUSER, password);
