@@ -72,6 +72,11 @@ final class DeliveryConfigValidator {
         }
         positive(problems, "delivery.local_concurrency", config.delivery.localConcurrency);
         positive(problems, "delivery.local_batch", config.delivery.localBatch);
+        double hold = config.delivery.localHoldSeconds;
+        if (!(hold >= 0 && hold <= 60)) {
+            problems.add(new ConfigProblem("delivery.local_hold_seconds", "must be from 0 to 60",
+                    "use 5, or 0 to deliver local mail at once even during a burst"));
+        }
         positive(problems, "delivery.lmtp_connections", config.delivery.lmtpConnections);
         outboundTls(config.outboundTls, problems);
     }

@@ -24,6 +24,12 @@ public class DeliveryConfig {
      * guarantee. A worker takes what is queued, up to this, so a message alone is not held back.
      */
     public int localBatch = 64;
+    /**
+     * Acceptance first: during a burst (a batch's worth of local messages a tenth of a second or faster, on a
+     * CPU at least three quarters busy) Maildir delivery waits, up to this long per message, and catches up when
+     * the burst ends or the wait runs out. 0 turns it off.
+     */
+    public double localHoldSeconds = 5;
     /** Connections to one LMTP server at once. */
     public int lmtpConnections = 10;
 }

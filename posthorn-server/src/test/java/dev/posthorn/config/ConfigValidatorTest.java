@@ -33,4 +33,15 @@ class ConfigValidatorTest {
         });
         assertThat(c.auth.throttleDelaySeconds).isEqualTo(9);
     }
+
+    @Test
+    void aLocalHoldOutsideZeroToSixtySecondsIsRefused() throws Exception {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(null, c ->
+                c.delivery.localHoldSeconds = -1));
+        assertThat(e).isNotNull();
+        assertThat(e.problems()).extracting(ConfigProblem::key).containsExactly("delivery.local_hold_seconds");
+        assertThat(catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(null, c ->
+                c.delivery.localHoldSeconds = 61))).isNotNull();
+        assertThat(ConfigLoader.load(null, c -> c.delivery.localHoldSeconds = 0).delivery.localHoldSeconds).isZero();
+    }
 }

@@ -130,6 +130,55 @@ class CrashRecoveryTest {
         }
     }
 
+    /**
+     * The same promise for messages that local delivery holds back during a burst (acceptance first, issue 15):
+     * the burst is set low (batches of two, so four clients make one) and the CPU condition off
+     * ({@code posthorn.delivery.busy-share=0}), with a hold limit of a minute. The server is killed while it
+     * holds most of what it acknowledged; after the restart every acknowledged message is delivered once.
+     */
+    @Test
+    void sigkillWhileLocalDeliveryIsHeldForABurstLosesNothing() throws Exception {
+        int port = RunningServer.freePort();
+        Path log = dataDir.resolveSibling(dataDir.getFileName() + "-hold-server.log");
+        Path config = dataDir.resolveSibling(dataDir.getFileName() + "-hold.toml");
+        Files.writeString(config, "[mailauth]\nenabled = false\n[delivery]\nlocal_batch = 2\n"
+                + "local_hold_seconds = 60\n");
+        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        AtomicBoolean stop = new AtomicBoolean();
+        Path mailbox = dataDir.resolve("mail/localhost/postmaster");
+
+        ServerProcess first = ServerProcess.startWithJvmOptions(List.of("-Dposthorn.delivery.busy-share=0"),
+                dataDir, port, log, "--config", config.toString());
+        List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int sender = t;
+            senders.add(Thread.ofVirtual().start(() -> send(port, sender, acknowledged, stop)));
+        }
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (acknowledged.size() < 300 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        long inNewBeforeKill = count(mailbox.resolve("new"));
+        int acknowledgedBeforeKill = acknowledged.size();
+        first.kill();
+        stop.set(true);
+        for (Thread sender : senders) {
+            sender.join(10_000);
+        }
+        System.out.printf("CrashRecoveryTest (hold): %d acknowledged, %d in new/ at SIGKILL%n",
+                acknowledgedBeforeKill, inNewBeforeKill);
+        assertThat(acknowledgedBeforeKill).as("acknowledged before the kill").isGreaterThanOrEqualTo(300);
+        assertThat(inNewBeforeKill).as("delivered before the kill: most were held").isLessThan(acknowledgedBeforeKill / 2);
+
+        try (ServerProcess second = ServerProcess.start(dataDir, port, log, "--config", config.toString())) {
+            awaitEmptyQueue(dataDir.resolve("queue"), 30_000);
+            Map<String, Integer> delivered = deliveredMarkers(mailbox);
+            assertThat(delivered.keySet()).as("every 250 is delivered").containsAll(acknowledged);
+            assertThat(delivered).as("nothing is delivered twice").allSatisfy((marker, count) ->
+                    assertThat(count).as(marker).isEqualTo(1));
+        }
+    }
+
     private static long count(Path directory) throws IOException {
         if (!Files.isDirectory(directory)) {
             return 0;
