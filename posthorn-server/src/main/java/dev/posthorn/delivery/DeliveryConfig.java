@@ -25,9 +25,10 @@ public class DeliveryConfig {
      */
     public int localBatch = 64;
     /**
-     * Acceptance first: during a burst (a batch's worth of local messages a tenth of a second or faster, on a
-     * CPU at least three quarters busy) Maildir delivery waits, up to this long per message, and catches up when
-     * the burst ends or the wait runs out. 0 turns it off.
+     * Acceptance first: during a burst (64 messages accepted a tenth of a second or faster, on a CPU at least half
+     * busy besides delivery's own work) Maildir delivery waits, up to this long per message, and catches up when
+     * the burst ends or the wait runs out. 0 turns it off; at most 20 (past that the spool may write a held
+     * message to a file before it is delivered).
      */
     public double localHoldSeconds = 5;
     /** Connections to one LMTP server at once. */

@@ -1,10 +1,8 @@
 package dev.posthorn.queue;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
-import java.util.List;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,72 +15,69 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A worker of a local lane holds its jobs while all of these are true:
  * <ul>
- *   <li>it is a burst: at least {@code batch} messages for local delivery arrived in the last sample
- *       ({@link #SAMPLE}), that is faster than a full delivery batch every tenth of a second;</li>
- *   <li>the CPU is scarce: the machine's CPU, less what delivery workers used themselves, was at least
- *       {@link #BUSY} busy over that sample (from {@code /proc/stat}; where it cannot be read, only the burst
- *       counts);</li>
+ *   <li>it is a burst: at least {@link #BURST} messages were accepted in the last sample ({@link #SAMPLE}), that
+ *       is 640 a second or faster;</li>
+ *   <li>the CPU is scarce: the CPU this server may use, less what delivery workers used themselves, was at least
+ *       {@link #BUSY} busy over that sample (the JDK's {@code getCpuLoad}, which reads the container's quota
+ *       where there is one, else the machine's CPUs; where it is not known, only the burst counts);</li>
  *   <li>the oldest job of the lane has waited less than the hold limit ({@code delivery.local_hold_seconds}), and
  *       the lane holds less than {@link #HELD_BYTES} of messages (big messages would otherwise outgrow what the
  *       spool keeps in memory and be written to files only to be read back).</li>
  * </ul>
- * A sustained flood is therefore delivered with a lag of the hold limit, never held longer; a message or a few
- * are never held (no burst); and a machine busy with something else delays nothing unless mail floods in too.
+ * A sustained flood is therefore delivered with a lag of the hold limit, never held longer; a few messages a
+ * second are never held; and a machine busy with something else delays nothing unless mail floods in too.
  * Nothing here changes what is durable: the messages are in the spool before their {@code 250}, and a crash
  * while they wait delivers them after the restart like any other queued message.
  */
 final class AcceptanceFirst {
 
     private static final Logger LOG = LoggerFactory.getLogger(AcceptanceFirst.class);
-    /** How often arrivals and the CPU are sampled; also the longest a held worker sleeps between checks. */
+    /** How often arrivals and the CPU are sampled; a held worker rechecks twice a sample. */
     static final Duration SAMPLE = Duration.ofMillis(100);
+    /** Messages accepted within one sample that make a burst (system property {@code posthorn.delivery.burst}). */
+    static final int BURST = Math.max(1, Integer.getInteger("posthorn.delivery.burst", 64));
     /**
-     * The share of the machine's CPU (delivery's own excluded) from which delivery gives way: half, so that a
+     * The share of the server's CPU (delivery's own excluded) from which delivery gives way: half, so that a
      * machine with CPUs to spare (where delivery slows nothing) never holds (system property
-     * {@code posthorn.delivery.busy-share}; 0 lets the burst alone decide).
+     * {@code posthorn.delivery.busy-share}, from 0 to 1; 0 lets the burst alone decide).
      */
-    static final double BUSY = Double.parseDouble(System.getProperty("posthorn.delivery.busy-share", "0.5"));
+    static final double BUSY = busyShare(System.getProperty("posthorn.delivery.busy-share"));
     /** The most bytes of messages one lane holds back. */
     static final long HELD_BYTES = 32L * 1024 * 1024;
 
-    /** The machine's CPU time so far, busy and total, in any unit; null where it cannot be read. */
-    interface CpuClock {
-        long[] busyAndTotal();
-    }
-
     private final long holdNanos;
-    private final int burst;
-    private final CpuClock cpu;
+    private final DoubleSupplier cpuLoad;
     private final LongSupplier nanoTime;
+    private final int cpus;
     private long sampleStart;
     private long arrivals;
     private long deliveryCpuNanos;
-    private long[] cpuAtStart;
     /** The verdict of the last complete sample. */
     private boolean pressed;
 
-    /**
-     * @param hold  the longest a job is held (zero: never)
-     * @param burst arrivals within one sample that make a burst (the local batch size)
-     */
-    AcceptanceFirst(Duration hold, int burst) {
-        this(hold, burst, ProcStat.machine(), System::nanoTime);
+    /** @param hold the longest a job is held (zero: never) */
+    AcceptanceFirst(Duration hold) {
+        this(hold, cpuLoadOfThisServer(), System::nanoTime, Runtime.getRuntime().availableProcessors());
     }
 
-    AcceptanceFirst(Duration hold, int burst, CpuClock cpu, LongSupplier nanoTime) {
+    /**
+     * @param cpuLoad the CPU's busy share since its previous call, 0 to 1, negative when not known
+     * @param cpus    the CPUs that share is of (delivery's own CPU time is taken out as a share of them)
+     */
+    AcceptanceFirst(Duration hold, DoubleSupplier cpuLoad, LongSupplier nanoTime, int cpus) {
         this.holdNanos = hold.toNanos();
-        this.burst = Math.max(1, burst);
-        this.cpu = cpu;
+        this.cpuLoad = cpuLoad;
         this.nanoTime = nanoTime;
+        this.cpus = Math.max(1, cpus);
         this.sampleStart = nanoTime.getAsLong();
-        this.cpuAtStart = cpu.busyAndTotal();
+        cpuLoad.getAsDouble(); // the first call starts the period the next one measures
     }
 
     boolean enabled() {
         return holdNanos > 0;
     }
 
-    /** A message for local delivery arrived. */
+    /** A message was accepted (the burst is judged by what sessions take, not by what the queue dispatches). */
     synchronized void arrived() {
         arrivals++;
     }
@@ -108,76 +103,44 @@ final class AcceptanceFirst {
     }
 
     private void sample(long now) {
-        long elapsed = now - sampleStart;
-        long[] cpuNow = cpu.busyAndTotal();
-        boolean busy = true;
-        if (cpuAtStart != null && cpuNow != null && cpuNow[1] > cpuAtStart[1]) {
-            double share = (double) (cpuNow[0] - cpuAtStart[0]) / (cpuNow[1] - cpuAtStart[1]);
-            // The total is all CPUs over the sample: delivery's own time as a share of that is per CPU.
-            double delivery = (double) deliveryCpuNanos / elapsed / Math.max(1, ProcStat.CPUS);
-            busy = BUSY <= 0 || share - delivery >= BUSY;
-        }
-        // A burst is judged per SAMPLE of time: a longer gap (no worker asked) scales the count down.
-        boolean flood = arrivals * SAMPLE.toNanos() >= (long) burst * elapsed;
+        double elapsed = now - sampleStart;
+        double load = cpuLoad.getAsDouble();
+        double delivery = deliveryCpuNanos / elapsed / cpus;
+        boolean busy = BUSY <= 0 || load < 0 || Double.isNaN(load) || load - delivery >= BUSY;
+        // Judged as a rate: a sample longer than SAMPLE (no worker asked meanwhile) scales the count down.
+        boolean flood = arrivals * (double) SAMPLE.toNanos() >= BURST * elapsed;
         boolean was = pressed;
         pressed = flood && busy;
         if (pressed != was) {
-            LOG.debug("local delivery {} ({} arrivals in {} ms)", pressed ? "holds for a burst" : "resumes", arrivals,
-                    elapsed / 1_000_000);
+            LOG.debug("local delivery {} ({} accepted in {} ms, CPU {})", pressed ? "holds for a burst" : "resumes",
+                    arrivals, Math.round(elapsed / 1e6), load);
         }
         sampleStart = now;
-        cpuAtStart = cpuNow;
         arrivals = 0;
         deliveryCpuNanos = 0;
     }
 
-    /** {@code /proc/stat}'s first line: the CPU time of all CPUs so far, in clock ticks (Linux). */
-    static final class ProcStat implements CpuClock {
-        private static final Path FILE = Path.of("/proc/stat");
-        /** The CPUs {@code /proc/stat} counts (its "cpuN" lines), which its totals add up over. */
-        static final int CPUS = countCpus();
-        private static final ProcStat INSTANCE = new ProcStat();
-
-        static CpuClock machine() {
-            return INSTANCE;
+    /** The JDK's CPU load of what this process may use (its container's quota, else the machine), if it has one. */
+    private static DoubleSupplier cpuLoadOfThisServer() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os::getCpuLoad;
         }
+        return () -> -1;
+    }
 
-        private static int countCpus() {
-            try {
-                List<String> lines = Files.readAllLines(FILE);
-                int n = (int) lines.stream().filter(l -> l.matches("cpu\\d+ .*")).count();
-                return n > 0 ? n : Runtime.getRuntime().availableProcessors();
-            } catch (IOException | RuntimeException e) {
-                return Runtime.getRuntime().availableProcessors();
-            }
+    static double busyShare(String value) {
+        if (value == null) {
+            return 0.5;
         }
-
-        @Override
-        public long[] busyAndTotal() {
-            try (var reader = Files.newBufferedReader(FILE)) {
-                return parse(reader.readLine());
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("cannot read {}: {}", FILE, e.toString());
-                return null;
+        try {
+            double share = Double.parseDouble(value.trim());
+            if (share >= 0 && share <= 1) {
+                return share;
             }
+        } catch (NumberFormatException e) {
+            // logged below
         }
-
-        /** "cpu user nice system idle iowait irq softirq steal ...": idle and iowait are not busy. */
-        static long[] parse(String line) {
-            if (line == null || !line.startsWith("cpu ")) {
-                return null;
-            }
-            String[] f = line.trim().split("\\s+");
-            long busy = 0;
-            long total = 0;
-            for (int i = 1; i < f.length && i <= 8; i++) {
-                long v = Long.parseLong(f[i]);
-                total += v;
-                if (i != 4 && i != 5) {
-                    busy += v;
-                }
-            }
-            return new long[] {busy, total};
-        }
+        LOG.warn("posthorn.delivery.busy-share={} is not a number from 0 to 1: 0.5 is used", value);
+        return 0.5;
     }
 }

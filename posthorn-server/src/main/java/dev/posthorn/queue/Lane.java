@@ -102,9 +102,6 @@ final class Lane {
     synchronized void add(Job job) {
         jobs.add(job);
         queuedBytes += job.bytes();
-        if (acceptanceFirst != null) {
-            acceptanceFirst.arrived();
-        }
         if (filling > 0 && jobs.size() >= batchLimit) {
             notifyAll(); // a full batch: the workers waiting for one start now
         }

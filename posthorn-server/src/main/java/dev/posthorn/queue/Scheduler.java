@@ -102,7 +102,7 @@ public final class Scheduler implements AutoCloseable {
         this.clock = clock;
         this.sweepInterval = Duration.ofMillis(Math.max(100, (long) (config.sweepIntervalSeconds * 1000)));
         this.connections = new Semaphore(Math.max(1, config.maxConcurrentConnections));
-        this.acceptanceFirst = new AcceptanceFirst(targets.localHold(), targets.localBatch());
+        this.acceptanceFirst = new AcceptanceFirst(targets.localHold());
     }
 
     public void start() {
@@ -113,6 +113,7 @@ public final class Scheduler implements AutoCloseable {
 
     /** Called after the {@code 250}: the message is durable, its recipients are due now. */
     public void accepted(Envelope envelope) {
+        acceptanceFirst.arrived();
         store.add(envelope);
     }
 

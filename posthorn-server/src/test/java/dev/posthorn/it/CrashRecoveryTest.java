@@ -132,8 +132,9 @@ class CrashRecoveryTest {
 
     /**
      * The same promise for messages that local delivery holds back during a burst (acceptance first, issue 15):
-     * the burst is set low (batches of two, so four clients make one) and the CPU condition off
-     * ({@code posthorn.delivery.busy-share=0}), with a hold limit of a minute. The server is killed while it
+     * the burst is set low (two messages a tenth of a second, {@code posthorn.delivery.burst=2}, so that four
+     * clients make one) and the CPU condition off ({@code posthorn.delivery.busy-share=0}), with a hold limit of
+     * 20 s. The server is killed while it
      * holds most of what it acknowledged; after the restart every acknowledged message is delivered once.
      */
     @Test
@@ -142,12 +143,13 @@ class CrashRecoveryTest {
         Path log = dataDir.resolveSibling(dataDir.getFileName() + "-hold-server.log");
         Path config = dataDir.resolveSibling(dataDir.getFileName() + "-hold.toml");
         Files.writeString(config, "[mailauth]\nenabled = false\n[delivery]\nlocal_batch = 2\n"
-                + "local_hold_seconds = 60\n");
+                + "local_hold_seconds = 20\n");
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
         AtomicBoolean stop = new AtomicBoolean();
         Path mailbox = dataDir.resolve("mail/localhost/postmaster");
 
-        ServerProcess first = ServerProcess.startWithJvmOptions(List.of("-Dposthorn.delivery.busy-share=0"),
+        ServerProcess first = ServerProcess.startWithJvmOptions(List.of("-Dposthorn.delivery.busy-share=0",
+                "-Dposthorn.delivery.burst=2"),
                 dataDir, port, log, "--config", config.toString());
         List<Thread> senders = new ArrayList<>();
         for (int t = 0; t < 4; t++) {

@@ -12,14 +12,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
  * A local lane under {@link AcceptanceFirst}, in real time: a flood of jobs is held while it lasts and delivered
  * once it stops, each job once; a flood that goes on is still delivered, with a lag of at most the hold limit; a
- * shutdown during a hold gives the jobs back unattempted. The CPU counts as fully busy here (the burst decides);
- * a burst is two jobs a tenth of a second (the batch size).
+ * shutdown during a hold gives the jobs back unattempted. The CPU counts as fully busy here (the burst decides).
  */
 class LaneAcceptanceFirstTest {
 
@@ -28,12 +26,10 @@ class LaneAcceptanceFirstTest {
     private final List<Integer> givenBack = new CopyOnWriteArrayList<>();
     private final AtomicInteger attempts = new AtomicInteger();
 
+    private AcceptanceFirst gate;
+
     private Lane lane(Duration hold) {
-        AtomicLong ticks = new AtomicLong();
-        AcceptanceFirst gate = new AcceptanceFirst(hold, 2, () -> {
-            long t = ticks.addAndGet(100);
-            return new long[] {t, t};
-        }, System::nanoTime);
+        gate = new AcceptanceFirst(hold, () -> 1.0, System::nanoTime, 2);
         return new Lane(new Destination.Mailbox(1), d -> new MaildirTarget(null, 2),
                 (List<Lane.Job> jobs, DeliveryTarget target) -> {
                     attempts.incrementAndGet();
@@ -46,10 +42,16 @@ class LaneAcceptanceFirstTest {
                 Duration.ofMillis(10), gate);
     }
 
-    /** Adds a job every 10 ms (ten a tenth of a second, a burst) until stopped; returns how many it added. */
-    private static Thread flood(Lane lane, AtomicBoolean stop, AtomicInteger added) {
+    /**
+     * Accepts a burst's worth of messages every 10 ms (ten bursts a sample) and adds one job for them, until
+     * stopped.
+     */
+    private Thread flood(Lane lane, AtomicBoolean stop, AtomicInteger added) {
         return Thread.ofPlatform().start(() -> {
             while (!stop.get()) {
+                for (int i = 0; i < AcceptanceFirst.BURST; i++) {
+                    gate.arrived();
+                }
                 lane.add(new Lane.Job(null, List.of(added.incrementAndGet())));
                 try {
                     Thread.sleep(10);
@@ -82,7 +84,11 @@ class LaneAcceptanceFirstTest {
             assertThat(added.get()).as("jobs queued meanwhile").isGreaterThan(delivered.size() + 20);
             stop.set(true);
             feeder.join();
+            long stopped = System.nanoTime();
             await("everything delivered after the flood", () -> delivered.size() == added.get());
+            // The next sample without arrivals ends the hold: a tenth of a second, two at worst, plus a recheck.
+            assertThat(Duration.ofNanos(System.nanoTime() - stopped)).as("drained soon after the flood")
+                    .isLessThan(Duration.ofSeconds(2));
             assertThat(delivered).as("each job once").doesNotHaveDuplicates();
         } finally {
             stop.set(true);

@@ -104,11 +104,6 @@ public final class DeliveryTargets {
         return localHold;
     }
 
-    /** Local (Maildir) batches' size: also how many arrivals within a tenth of a second make a burst. */
-    public int localBatch() {
-        return localBatch;
-    }
-
     /** Whether this destination's workers do blocking file work (then they run on platform threads). */
     public static boolean filesystem(Destination destination) {
         return destination instanceof Destination.Mailbox;
