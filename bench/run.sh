@@ -312,7 +312,11 @@ compare() {
                 r=$(source_run "$server" "$sessions" "$n" "$bytes" "$reuse")
                 [[ "$r" =~ ^[0-9.]+$ ]] || r=0
                 settle "$server" $(( base + (${r%.*} > 0 ? n : 0) )) "$bytes" > /dev/null
-                n=$(clamp "$(awk -v r="$r" -v s="$RUN_SECONDS" 'BEGIN{print r*s}')" "$lo" "$hi")
+                if [ "${r%.*}" -gt 0 ]; then
+                    n=$(clamp "$(awk -v r="$r" -v s="$RUN_SECONDS" 'BEGIN{print r*s}')" "$lo" "$hi")
+                else
+                    say "  $name: calibration run $pass of $server failed or timed out; its runs keep $n messages"
+                fi
             done
             count[$server]=$n
             rates[$server]="" drains[$server]=""

@@ -69,7 +69,7 @@ public final class Scheduler implements AutoCloseable {
     private final Duration sweepInterval;
     private final Semaphore connections;
     private final Map<String, Lane> lanes = new HashMap<>();
-    /** Shared by the local (Maildir) lanes: a burst is judged by all local arrivals together. */
+    /** Shared by the local (Maildir) lanes: a burst is judged by every message entering the queue. */
     private final AcceptanceFirst acceptanceFirst;
     /**
      * Runs what follows a record reaching the journal (log lines, the retry flag). Its thread is started here,

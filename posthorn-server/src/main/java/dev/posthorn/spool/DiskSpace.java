@@ -70,8 +70,10 @@ public final class DiskSpace {
         }
         long need = Math.max(0, bytes);
         Reading recent = last;
+        // Written so that nothing wraps: usable and need are not negative, and the minimum leaves room for the margin.
         if (recent != null && nanoTime.getAsLong() - recent.atNanos() < REUSE_FOR.toNanos()
-                && recent.usable() - minimumFree - REUSE_MARGIN >= need) {
+                && minimumFree <= Long.MAX_VALUE - REUSE_MARGIN
+                && recent.usable() - need >= minimumFree + REUSE_MARGIN) {
             return true;
         }
         long free = usableBytes();
@@ -88,7 +90,7 @@ public final class DiskSpace {
             }
             long at = nanoTime.getAsLong();
             usable = reader.usable(current);
-            last = new Reading(usable, at);
+            keep(new Reading(usable, at));
         } catch (IOException e) {
             LOG.warn("cannot read the free space of {}: {}", directory, e.toString());
             return Long.MAX_VALUE;
@@ -105,6 +107,14 @@ public final class DiskSpace {
             }
         }
         return usable;
+    }
+
+    /** Two checks at once: the newer reading is kept, never one taken before it. */
+    private synchronized void keep(Reading reading) {
+        Reading kept = last;
+        if (kept == null || reading.atNanos() - kept.atNanos() >= 0) {
+            last = reading;
+        }
     }
 
     /** Less than this left after a failed write: the failure was the file system being full, whatever it said. */

@@ -142,8 +142,7 @@ class CrashRecoveryTest {
         int port = RunningServer.freePort();
         Path log = dataDir.resolveSibling(dataDir.getFileName() + "-hold-server.log");
         Path config = dataDir.resolveSibling(dataDir.getFileName() + "-hold.toml");
-        Files.writeString(config, "[mailauth]\nenabled = false\n[delivery]\nlocal_batch = 2\n"
-                + "local_hold_seconds = 20\n");
+        Files.writeString(config, "[mailauth]\nenabled = false\n[delivery]\nlocal_hold_seconds = 20\n");
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
         AtomicBoolean stop = new AtomicBoolean();
         Path mailbox = dataDir.resolve("mail/localhost/postmaster");
@@ -156,7 +155,8 @@ class CrashRecoveryTest {
             int sender = t;
             senders.add(Thread.ofVirtual().start(() -> send(port, sender, acknowledged, stop)));
         }
-        long deadline = System.currentTimeMillis() + 30_000;
+        // Well inside the 20 s hold limit, so what was held at the kill is what the burst held.
+        long deadline = System.currentTimeMillis() + 12_000;
         while (acknowledged.size() < 300 && System.currentTimeMillis() < deadline) {
             Thread.sleep(10);
         }
@@ -169,7 +169,7 @@ class CrashRecoveryTest {
         }
         System.out.printf("CrashRecoveryTest (hold): %d acknowledged, %d in new/ at SIGKILL%n",
                 acknowledgedBeforeKill, inNewBeforeKill);
-        assertThat(acknowledgedBeforeKill).as("acknowledged before the kill").isGreaterThanOrEqualTo(300);
+        assertThat(acknowledgedBeforeKill).as("acknowledged before the kill").isGreaterThanOrEqualTo(50);
         assertThat(inNewBeforeKill).as("delivered before the kill: most were held").isLessThan(acknowledgedBeforeKill / 2);
 
         try (ServerProcess second = ServerProcess.start(dataDir, port, log, "--config", config.toString())) {

@@ -18,8 +18,9 @@ class AcceptanceFirstTest {
 
     private long now = 1_000_000_000L;
     private double load;
+    private long processCpu = -1;
 
-    private final AcceptanceFirst gate = new AcceptanceFirst(HOLD, () -> load, () -> now, CPUS);
+    private final AcceptanceFirst gate = new AcceptanceFirst(HOLD, () -> load, () -> processCpu, () -> now, CPUS);
 
     /** {@code millis} pass with {@code arrivals} messages accepted and the CPU {@code busy} busy. */
     private void sample(long millis, long arrivals, double busy) {
@@ -101,9 +102,26 @@ class AcceptanceFirstTest {
         // 100 arrivals over a second nobody asked in between: 10 a tenth of a second, no burst.
         sample(1000, 100, 1.0);
         assertThat(holdsFresh()).isFalse();
-        // One message after a day of quiet is no burst either (the rate is not computed in overflowing longs).
-        sample(Duration.ofDays(1).toMillis(), 1, 1.0);
-        assertThat(holdsFresh()).isFalse();
+    }
+
+    @Test
+    void theServersOwnCpuCountsWhenTheMachinesLoadReadsLow() {
+        // A JMX reader polling getCpuLoad shortens its window to nothing: it reads 0. The process's own CPU time
+        // (a cumulative counter) still shows the CPUs busy: 0.15 s of CPU over 0.1 s on 2 CPUs, 75%.
+        processCpu = 0;
+        AcceptanceFirst withOwn = new AcceptanceFirst(HOLD, () -> 0.0, () -> processCpu, () -> now, CPUS);
+        for (int i = 0; i < BURST; i++) {
+            withOwn.arrived();
+        }
+        now += Duration.ofMillis(100).toNanos();
+        processCpu += Duration.ofMillis(150).toNanos();
+        assertThat(withOwn.holds(now, 1024)).isTrue();
+        // The same without the process's counter: 0 load, nothing held.
+        for (int i = 0; i < BURST; i++) {
+            withOwn.arrived();
+        }
+        now += Duration.ofMillis(100).toNanos();
+        assertThat(withOwn.holds(now, 1024)).as("the process used no CPU over this sample").isFalse();
     }
 
     @Test
@@ -114,7 +132,7 @@ class AcceptanceFirstTest {
 
     @Test
     void aZeroHoldLimitNeverHolds() {
-        AcceptanceFirst off = new AcceptanceFirst(Duration.ZERO, () -> 1.0, () -> now, CPUS);
+        AcceptanceFirst off = new AcceptanceFirst(Duration.ZERO, () -> 1.0, () -> -1, () -> now, CPUS);
         for (int i = 0; i < BURST; i++) {
             off.arrived();
         }
@@ -134,11 +152,25 @@ class AcceptanceFirstTest {
     }
 
     @Test
-    void theJdksCpuLoadIsReadForReal() throws Exception {
-        AcceptanceFirst real = new AcceptanceFirst(HOLD);
-        // Only that it answers without failing: its figure depends on the machine's other work.
-        assertThat(real.holds(System.nanoTime(), 0)).isFalse();
-        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        assertThat(os).isInstanceOf(com.sun.management.OperatingSystemMXBean.class);
+    void theJdksCountersAreReadForReal() throws Exception {
+        var load = AcceptanceFirst.cpuLoadOfThisServer();
+        var processCpu = AcceptanceFirst.processCpuTime();
+        load.getAsDouble();
+        long before = processCpu.getAsLong();
+        long spinUntil = System.nanoTime() + Duration.ofMillis(200).toNanos();
+        while (System.nanoTime() < spinUntil) {
+            Thread.onSpinWait();
+        }
+        assertThat(load.getAsDouble()).as("the CPU's load over the spin").isBetween(0.0, 1.0);
+        assertThat(processCpu.getAsLong() - before).as("this process's CPU time over the spin, ns")
+                .isGreaterThan(Duration.ofMillis(50).toNanos());
+    }
+
+    @Test
+    void aBurstThatIsNotAWholeNumberFromOneFallsBackTo64() {
+        assertThat(AcceptanceFirst.burst(null)).isEqualTo(64);
+        assertThat(AcceptanceFirst.burst("2")).isEqualTo(2);
+        assertThat(AcceptanceFirst.burst("0")).isEqualTo(64);
+        assertThat(AcceptanceFirst.burst("x")).isEqualTo(64);
     }
 }

@@ -29,7 +29,7 @@ class LaneAcceptanceFirstTest {
     private AcceptanceFirst gate;
 
     private Lane lane(Duration hold) {
-        gate = new AcceptanceFirst(hold, () -> 1.0, System::nanoTime, 2);
+        gate = new AcceptanceFirst(hold, () -> 1.0, () -> -1, System::nanoTime, 2);
         return new Lane(new Destination.Mailbox(1), d -> new MaildirTarget(null, 2),
                 (List<Lane.Job> jobs, DeliveryTarget target) -> {
                     attempts.incrementAndGet();

@@ -67,4 +67,17 @@ class DiskSpaceReuseTest {
         assertThat(space.hasRoomFor(Long.MAX_VALUE)).as("no overflow").isFalse();
         assertThat(readings).hasValue(3);
     }
+
+    @Test
+    void aReadingUnderAHugeMinimumIsNeverTakenForRoom() {
+        // From the second review: min_free_disk_mb = 8796093022207 made the reuse test wrap around.
+        long minimum = 8796093022207L * MIB;
+        DiskSpace space = new DiskSpace(dir, minimum, () -> now, store -> {
+            readings.incrementAndGet();
+            return 100 * MIB;
+        });
+        assertThat(space.hasRoomFor(0)).as("first check").isFalse();
+        assertThat(space.hasRoomFor(0)).as("second check, same instant").isFalse();
+        assertThat(readings).hasValue(2);
+    }
 }
