@@ -72,6 +72,13 @@ final class DeliveryConfigValidator {
         }
         positive(problems, "delivery.local_concurrency", config.delivery.localConcurrency);
         positive(problems, "delivery.local_batch", config.delivery.localBatch);
+        double hold = config.delivery.localHoldSeconds;
+        if (!(hold >= 0 && hold <= 20)) {
+            // A journal segment takes messages for up to 10 s and keeps them in memory 30 s from its start: a longer
+            // hold would have the checkpoint write held messages to files, only to be read back at delivery.
+            problems.add(new ConfigProblem("delivery.local_hold_seconds", "must be from 0 to 20",
+                    "use 5, or 0 to deliver local mail at once even during a burst"));
+        }
         positive(problems, "delivery.lmtp_connections", config.delivery.lmtpConnections);
         outboundTls(config.outboundTls, problems);
     }

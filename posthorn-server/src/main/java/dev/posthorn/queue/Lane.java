@@ -2,6 +2,8 @@ package dev.posthorn.queue;
 
 import dev.posthorn.delivery.target.DeliveryTarget;
 import dev.posthorn.delivery.target.Destination;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * whatever happened to be queued were two or three messages (issue 15: half the flushes' cost, and fewer wake-ups
  * of the worker, for at most that much more delay of a local delivery). A lane whose batches are larger than one
  * adds a worker only when a whole batch is waiting: the backlog, not each message, decides the concurrency. Local
- * (file system) workers run at a lower priority ({@link LowPriority}).
+ * (file system) workers run at a lower priority ({@link LowPriority}) and hold their jobs while a burst of
+ * acceptance lasts ({@link AcceptanceFirst}).
  */
 final class Lane {
 
@@ -37,8 +40,17 @@ final class Lane {
     static final Duration FILL = Duration.ofMillis(10);
 
     /** Recipients of one message that go to this lane's destination, attempted in one transaction. */
-    record Job(QueuedMessage message, List<Integer> recipients) {
+    record Job(QueuedMessage message, List<Integer> recipients, long queuedNanos) {
+        Job(QueuedMessage message, List<Integer> recipients) {
+            this(message, recipients, System.nanoTime());
+        }
+
+        long bytes() {
+            return message == null ? 0 : message.envelope().size();
+        }
     }
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private final Destination destination;
     private final Function<Destination, DeliveryTarget> opener;
@@ -50,25 +62,33 @@ final class Lane {
     private final boolean platformThreads;
     private final int batchLimit;
     private final Duration fill;
+    /** Holds local jobs back during a burst; null where this lane's delivery is not held. */
+    private final AcceptanceFirst acceptanceFirst;
+    /** The size of the messages in {@link #jobs}. */
+    private long queuedBytes;
     private final ArrayDeque<Job> jobs = new ArrayDeque<>();
     private final java.util.Set<DeliveryTarget> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private int workers;
     /** Workers waiting for a first job (woken by each job), and workers waiting for a batch to fill (by a full one). */
     private int idle;
     private int filling;
+    private int holding;
     private volatile boolean running = true;
 
     Lane(Destination destination, Function<Destination, DeliveryTarget> opener,
          BiConsumer<List<Job>, DeliveryTarget> attempt, Consumer<Job> giveBack, BiConsumer<Job, Throwable> failed,
-         Semaphore connections, boolean platformThreads, int batchLimit) {
-        this(destination, opener, attempt, giveBack, failed, connections, platformThreads, batchLimit, FILL);
+         Semaphore connections, boolean platformThreads, int batchLimit, AcceptanceFirst acceptanceFirst) {
+        this(destination, opener, attempt, giveBack, failed, connections, platformThreads, batchLimit, FILL,
+                acceptanceFirst);
     }
 
     /** As above, with the fill wait given (tests use a long one, so what it changes can be seen). */
     Lane(Destination destination, Function<Destination, DeliveryTarget> opener,
          BiConsumer<List<Job>, DeliveryTarget> attempt, Consumer<Job> giveBack, BiConsumer<Job, Throwable> failed,
-         Semaphore connections, boolean platformThreads, int batchLimit, Duration fill) {
+         Semaphore connections, boolean platformThreads, int batchLimit, Duration fill,
+         AcceptanceFirst acceptanceFirst) {
         this.fill = fill;
+        this.acceptanceFirst = acceptanceFirst != null && acceptanceFirst.enabled() ? acceptanceFirst : null;
         this.destination = destination;
         this.opener = opener;
         this.attempt = attempt;
@@ -81,6 +101,7 @@ final class Lane {
 
     synchronized void add(Job job) {
         jobs.add(job);
+        queuedBytes += job.bytes();
         if (filling > 0 && jobs.size() >= batchLimit) {
             notifyAll(); // a full batch: the workers waiting for one start now
         }
@@ -130,6 +151,7 @@ final class Lane {
                 idle--;
             }
         }
+        holdDuringBurst();
         if (max > 1) {
             long full = System.nanoTime() + fill.toNanos();
             while (running && !jobs.isEmpty() && jobs.size() < max) {
@@ -145,7 +167,7 @@ final class Lane {
                 }
             }
         }
-        Job job = running ? jobs.poll() : null;
+        Job job = running ? take() : null;
         if (job == null) {
             workers--;
             return null;
@@ -153,9 +175,37 @@ final class Lane {
         List<Job> batch = new ArrayList<>(Math.min(max, jobs.size() + 1));
         batch.add(job);
         while (batch.size() < max && !jobs.isEmpty()) {
-            batch.add(jobs.poll());
+            batch.add(take());
         }
         return batch;
+    }
+
+    private Job take() {
+        Job job = jobs.poll();
+        if (job != null) {
+            queuedBytes -= job.bytes();
+        }
+        return job;
+    }
+
+    /** Acceptance first: while {@link AcceptanceFirst} says so, the jobs wait (rechecked twice a sample). */
+    private void holdDuringBurst() throws InterruptedException {
+        if (acceptanceFirst == null) {
+            return;
+        }
+        while (running && !jobs.isEmpty() && acceptanceFirst.holds(jobs.peek().queuedNanos(), queuedBytes)) {
+            holding++;
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, AcceptanceFirst.SAMPLE.toNanos() / 2);
+            } finally {
+                holding--;
+            }
+        }
+    }
+
+    /** Workers holding their jobs back for a burst now (tests). */
+    synchronized int holding() {
+        return holding;
     }
 
     private void work() {
@@ -175,7 +225,11 @@ final class Lane {
                 try {
                     List<Job> batch;
                     while ((batch = next(Math.max(1, target.batchLimit()))) != null) {
+                        long cpu = acceptanceFirst == null ? -1 : THREADS.getCurrentThreadCpuTime();
                         attempt.accept(batch, target);
+                        if (cpu >= 0) {
+                            acceptanceFirst.deliveryUsed(THREADS.getCurrentThreadCpuTime() - cpu);
+                        }
                     }
                     counted = false;
                 } finally {
@@ -209,6 +263,7 @@ final class Lane {
             if (workers == 0) {
                 orphans = List.copyOf(jobs);
                 jobs.clear();
+                queuedBytes = 0;
             }
         }
         for (Job job : orphans) {
@@ -227,6 +282,7 @@ final class Lane {
             running = false;
             left = List.copyOf(jobs);
             jobs.clear();
+            queuedBytes = 0;
             notifyAll();
         }
         left.forEach(giveBack);

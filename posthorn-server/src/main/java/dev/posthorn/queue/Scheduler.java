@@ -69,6 +69,8 @@ public final class Scheduler implements AutoCloseable {
     private final Duration sweepInterval;
     private final Semaphore connections;
     private final Map<String, Lane> lanes = new HashMap<>();
+    /** Shared by the local (Maildir) lanes: a burst is judged by every message entering the queue. */
+    private final AcceptanceFirst acceptanceFirst;
     /**
      * Runs what follows a record reaching the journal (log lines, the retry flag). Its thread is started here,
      * at the server's priority: a pool thread started lazily from a local delivery worker would inherit that
@@ -100,6 +102,7 @@ public final class Scheduler implements AutoCloseable {
         this.clock = clock;
         this.sweepInterval = Duration.ofMillis(Math.max(100, (long) (config.sweepIntervalSeconds * 1000)));
         this.connections = new Semaphore(Math.max(1, config.maxConcurrentConnections));
+        this.acceptanceFirst = new AcceptanceFirst(targets.localHold());
     }
 
     public void start() {
@@ -110,6 +113,7 @@ public final class Scheduler implements AutoCloseable {
 
     /** Called after the {@code 250}: the message is durable, its recipients are due now. */
     public void accepted(Envelope envelope) {
+        acceptanceFirst.arrived();
         store.add(envelope);
     }
 
@@ -223,7 +227,8 @@ public final class Scheduler implements AutoCloseable {
                     Destination d = destinations.get(group.getKey());
                     lanes.computeIfAbsent(d.key(), k -> new Lane(d, targets::open, this::attempt, this::giveBack,
                             this::workerFailed, d instanceof Destination.Remote ? connections : null,
-                            DeliveryTargets.filesystem(d), targets.batchLimit(d)))
+                            DeliveryTargets.filesystem(d), targets.batchLimit(d),
+                            DeliveryTargets.filesystem(d) ? acceptanceFirst : null))
                             .add(new Lane.Job(message, group.getValue()));
                     handed.add(group.getKey());
                 }

@@ -33,4 +33,17 @@ class ConfigValidatorTest {
         });
         assertThat(c.auth.throttleDelaySeconds).isEqualTo(9);
     }
+
+    @Test
+    void aLocalHoldOutsideZeroToTwentySecondsIsRefused() throws Exception {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(null, c ->
+                c.delivery.localHoldSeconds = -1));
+        assertThat(e).isNotNull();
+        assertThat(e.problems()).extracting(ConfigProblem::key).containsExactly("delivery.local_hold_seconds");
+        assertThat(catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(null, c ->
+                c.delivery.localHoldSeconds = 21))).isNotNull();
+        assertThat(ConfigLoader.load(null, c -> c.delivery.localHoldSeconds = 20).delivery.localHoldSeconds)
+                .isEqualTo(20);
+        assertThat(ConfigLoader.load(null, c -> c.delivery.localHoldSeconds = 0).delivery.localHoldSeconds).isZero();
+    }
 }

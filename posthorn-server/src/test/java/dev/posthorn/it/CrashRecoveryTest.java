@@ -130,6 +130,57 @@ class CrashRecoveryTest {
         }
     }
 
+    /**
+     * The same promise for messages that local delivery holds back during a burst (acceptance first, issue 15):
+     * the burst is set low (two messages a tenth of a second, {@code posthorn.delivery.burst=2}, so that four
+     * clients make one) and the CPU condition off ({@code posthorn.delivery.busy-share=0}), with a hold limit of
+     * 20 s. The server is killed while it
+     * holds most of what it acknowledged; after the restart every acknowledged message is delivered once.
+     */
+    @Test
+    void sigkillWhileLocalDeliveryIsHeldForABurstLosesNothing() throws Exception {
+        int port = RunningServer.freePort();
+        Path log = dataDir.resolveSibling(dataDir.getFileName() + "-hold-server.log");
+        Path config = dataDir.resolveSibling(dataDir.getFileName() + "-hold.toml");
+        Files.writeString(config, "[mailauth]\nenabled = false\n[delivery]\nlocal_hold_seconds = 20\n");
+        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        AtomicBoolean stop = new AtomicBoolean();
+        Path mailbox = dataDir.resolve("mail/localhost/postmaster");
+
+        ServerProcess first = ServerProcess.startWithJvmOptions(List.of("-Dposthorn.delivery.busy-share=0",
+                "-Dposthorn.delivery.burst=2"),
+                dataDir, port, log, "--config", config.toString());
+        List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int sender = t;
+            senders.add(Thread.ofVirtual().start(() -> send(port, sender, acknowledged, stop)));
+        }
+        // Well inside the 20 s hold limit, so what was held at the kill is what the burst held.
+        long deadline = System.currentTimeMillis() + 12_000;
+        while (acknowledged.size() < 300 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        long inNewBeforeKill = count(mailbox.resolve("new"));
+        int acknowledgedBeforeKill = acknowledged.size();
+        first.kill();
+        stop.set(true);
+        for (Thread sender : senders) {
+            sender.join(10_000);
+        }
+        System.out.printf("CrashRecoveryTest (hold): %d acknowledged, %d in new/ at SIGKILL%n",
+                acknowledgedBeforeKill, inNewBeforeKill);
+        assertThat(acknowledgedBeforeKill).as("acknowledged before the kill").isGreaterThanOrEqualTo(50);
+        assertThat(inNewBeforeKill).as("delivered before the kill: most were held").isLessThan(acknowledgedBeforeKill / 2);
+
+        try (ServerProcess second = ServerProcess.start(dataDir, port, log, "--config", config.toString())) {
+            awaitEmptyQueue(dataDir.resolve("queue"), 30_000);
+            Map<String, Integer> delivered = deliveredMarkers(mailbox);
+            assertThat(delivered.keySet()).as("every 250 is delivered").containsAll(acknowledged);
+            assertThat(delivered).as("nothing is delivered twice").allSatisfy((marker, count) ->
+                    assertThat(count).as(marker).isEqualTo(1));
+        }
+    }
+
     private static long count(Path directory) throws IOException {
         if (!Files.isDirectory(directory)) {
             return 0;

@@ -41,7 +41,7 @@ class LaneBatchFillTest {
                 Thread.currentThread().interrupt();
             }
         },
-                job -> givenBack.add(job.recipients().get(0)), (job, e) -> { }, null, false, batchLimit, fill);
+                job -> givenBack.add(job.recipients().get(0)), (job, e) -> { }, null, false, batchLimit, fill, null);
     }
 
     private static Lane.Job job(int n) {

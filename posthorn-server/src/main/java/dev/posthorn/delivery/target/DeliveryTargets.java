@@ -7,6 +7,7 @@ import dev.posthorn.delivery.remote.ClientSettings;
 import dev.posthorn.delivery.remote.DestinationSession;
 import dev.posthorn.delivery.remote.MxResolver;
 import dev.posthorn.delivery.remote.Router;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -31,6 +32,7 @@ public final class DeliveryTargets {
     private final int localConcurrency;
     private final int localBatch;
     private final int lmtpConnections;
+    private final Duration localHold;
 
     /**
      * @param lmtp the LMTP client, or null in a build without one: then a configuration that names an LMTP
@@ -49,6 +51,7 @@ public final class DeliveryTargets {
         this.localConcurrency = Math.max(1, delivery.localConcurrency);
         this.localBatch = Math.max(1, delivery.localBatch);
         this.lmtpConnections = Math.max(1, delivery.lmtpConnections);
+        this.localHold = Duration.ofMillis((long) (Math.max(0, delivery.localHoldSeconds) * 1000));
         this.defaultLocal = usable(LocalTransport.parse(delivery.local, "delivery.local"), "delivery.local");
         for (Map.Entry<String, String> e : delivery.domains.entrySet()) {
             String key = "delivery.domains.\"" + e.getKey() + "\"";
@@ -94,6 +97,11 @@ public final class DeliveryTargets {
     /** How many transactions a worker of this destination makes durable together ({@link DeliveryTarget#batchLimit}). */
     public int batchLimit(Destination destination) {
         return destination instanceof Destination.Mailbox ? localBatch : 1;
+    }
+
+    /** The longest local delivery waits for a burst of acceptance to end ({@code delivery.local_hold_seconds}). */
+    public Duration localHold() {
+        return localHold;
     }
 
     /** Whether this destination's workers do blocking file work (then they run on platform threads). */
