@@ -254,6 +254,13 @@ machine_info() {
         echo "filesystem: $(findmnt -no SOURCE,FSTYPE,OPTIONS -T "$WORK")"
         lsblk -dno NAME,SIZE,ROTA,MODEL 2>/dev/null | sed 's/^/disk: /'
         echo "jdk: $("$JAVA" -version 2>&1 | head -2 | tr '\n' ' ')"
+        local rev
+        if rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null); then
+            git -C "$repo" diff --quiet HEAD -- posthorn-server 2>/dev/null || rev+=" (with uncommitted changes)"
+        else
+            rev=unknown
+        fi
+        echo "posthorn: $rev"
         echo "postfix: $(postconf -d -h mail_version 2>/dev/null)"
         echo "loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)"
         load fsync --dir "$WORK" --ops $([ $QUICK = 1 ] && echo 300 || echo 2000) --seconds 30
@@ -315,7 +322,7 @@ compare() {
                 if [ "${r%.*}" -gt 0 ]; then
                     n=$(clamp "$(awk -v r="$r" -v s="$RUN_SECONDS" 'BEGIN{print r*s}')" "$lo" "$hi")
                 else
-                    say "  $name: calibration run $pass of $server failed or timed out; its runs keep $n messages"
+                    say "  $name: calibration run $pass of $server failed, timed out or ran under 1 msg/s; sizing from $n messages"
                 fi
             done
             count[$server]=$n

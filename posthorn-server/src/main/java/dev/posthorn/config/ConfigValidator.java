@@ -68,6 +68,10 @@ final class ConfigValidator {
         if (limits.minFreeDiskMb < 0) {
             problems.add(new ConfigProblem("limits.min_free_disk_mb", "must not be negative",
                     "use 0 to turn the free-space check off, or the megabytes that must stay free"));
+        } else if (limits.minFreeDiskMb > Long.MAX_VALUE >> 20) {
+            // In bytes it would wrap around (2^43 MiB is Long.MIN_VALUE): the check would silently be off.
+            problems.add(new ConfigProblem("limits.min_free_disk_mb", "is too large to count in bytes",
+                    "use the megabytes that must stay free, such as 1024"));
         }
         if (limits.shutdownGraceSeconds < 0) {
             problems.add(new ConfigProblem("limits.shutdown_grace_seconds", "must not be negative", "use 0 or more"));

@@ -16,13 +16,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A worker of a local lane holds its jobs while all of these are true:
  * <ul>
- *   <li>it is a burst: at least {@link #BURST} messages were accepted in the last sample ({@link #SAMPLE}), that
- *       is 640 a second or faster;</li>
+ *   <li>it is a burst: at least {@link #BURST} messages entered the queue in the last sample ({@link #SAMPLE}),
+ *       that is 640 a second or faster: any message, local or remote, from a session or written by the server
+ *       (a notice), since each takes the sessions' and the journal's time alike;</li>
  *   <li>the CPU is scarce: the CPU this server may use, less what delivery workers used themselves, was at least
  *       {@link #BUSY} busy over that sample: the larger of the JDK's {@code getCpuLoad} (the container's quota
  *       where there is one, else the machine's CPUs; it measures since its previous call by anyone, so a JMX
  *       reader polling it shortens the window) and this process's own CPU time over the CPUs it may use (a
- *       cumulative counter, which nothing else can disturb); where neither is known, only the burst counts;</li>
+ *       cumulative counter, which nothing else can disturb); where neither is known, only the burst counts.
+ *       (A window shortened that way can also read high while the server is idle; the burst must hold too, so
+ *       nothing is held for it without mail flooding in);</li>
  *   <li>the oldest job of the lane has waited less than the hold limit ({@code delivery.local_hold_seconds}), and
  *       the lane holds less than {@link #HELD_BYTES} of messages (big messages would otherwise outgrow what the
  *       spool keeps in memory and be written to files only to be read back).</li>

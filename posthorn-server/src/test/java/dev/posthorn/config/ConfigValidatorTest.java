@@ -46,4 +46,14 @@ class ConfigValidatorTest {
                 .isEqualTo(20);
         assertThat(ConfigLoader.load(null, c -> c.delivery.localHoldSeconds = 0).delivery.localHoldSeconds).isZero();
     }
+
+    @Test
+    void aFreeSpaceMinimumThatWouldWrapInBytesIsRefused() throws Exception {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(null, c ->
+                c.limits.minFreeDiskMb = 1L << 43));
+        assertThat(e).isNotNull();
+        assertThat(e.problems()).extracting(ConfigProblem::key).containsExactly("limits.min_free_disk_mb");
+        assertThat(ConfigLoader.load(null, c -> c.limits.minFreeDiskMb = Long.MAX_VALUE >> 20).limits.minFreeDiskMb)
+                .isEqualTo(Long.MAX_VALUE >> 20);
+    }
 }
