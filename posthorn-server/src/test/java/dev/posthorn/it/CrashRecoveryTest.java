@@ -41,20 +41,12 @@ class CrashRecoveryTest {
         AtomicBoolean stop = new AtomicBoolean();
 
         ServerProcess first = ServerProcess.start(dataDir, port, log);
-        List<Thread> senders = new ArrayList<>();
-        for (int t = 0; t < 12; t++) {
-            int sender = t;
-            senders.add(Thread.ofVirtual().start(() -> send(port, sender, acknowledged, stop)));
-        }
+        List<Thread> senders = startSenders(port, 12, acknowledged, stop);
         long deadline = System.currentTimeMillis() + 15_000;
         while (acknowledged.size() < 300 && System.currentTimeMillis() < deadline) {
             Thread.sleep(10);
         }
-        first.kill();
-        stop.set(true);
-        for (Thread sender : senders) {
-            sender.join(10_000);
-        }
+        killAndStop(first, stop, senders);
         assertThat(acknowledged).as("messages acknowledged before the kill").hasSizeGreaterThanOrEqualTo(50);
         long queuedAtKill;
         try (Stream<Path> files = Files.list(dataDir.resolve("queue"))) {
@@ -65,10 +57,7 @@ class CrashRecoveryTest {
 
         try (ServerProcess second = ServerProcess.start(dataDir, port, log)) {
             awaitEmptyQueue(dataDir.resolve("queue"), 20_000);
-            Map<String, Integer> delivered = deliveredMarkers(dataDir.resolve("mail/localhost/postmaster"));
-            assertThat(delivered.keySet()).as("every 250 is delivered").containsAll(acknowledged);
-            assertThat(delivered).as("nothing is delivered twice").allSatisfy((marker, count) ->
-                    assertThat(count).as(marker).isEqualTo(1));
+            assertEachDeliveredOnce(dataDir.resolve("mail/localhost/postmaster"), acknowledged);
         }
     }
 
@@ -95,21 +84,13 @@ class CrashRecoveryTest {
 
         ServerProcess first = ServerProcess.startWithJvmOptions(List.of("-Dposthorn.test.flush-pause=" + sentinel),
                 dataDir, port, log, "--config", config.toString());
-        List<Thread> senders = new ArrayList<>();
-        for (int t = 0; t < 4; t++) {
-            int sender = t;
-            senders.add(Thread.ofVirtual().start(() -> send(port, sender, acknowledged, stop)));
-        }
+        List<Thread> senders = startSenders(port, 4, acknowledged, stop);
         long deadline = System.currentTimeMillis() + 30_000;
         while (!Files.exists(reached) && System.currentTimeMillis() < deadline) {
             Thread.sleep(10);
         }
         boolean inWindow = Files.exists(reached);
-        first.kill();
-        stop.set(true);
-        for (Thread sender : senders) {
-            sender.join(10_000);
-        }
+        killAndStop(first, stop, senders);
         Files.deleteIfExists(sentinel);
         assertThat(inWindow).as("the kill fell between a batch's renames and the queue's record").isTrue();
         long inNewAtKill = count(mailbox.resolve("new"));
@@ -120,10 +101,7 @@ class CrashRecoveryTest {
 
         try (ServerProcess second = ServerProcess.start(dataDir, port, log, "--config", config.toString())) {
             awaitEmptyQueue(dataDir.resolve("queue"), 30_000);
-            Map<String, Integer> delivered = deliveredMarkers(mailbox);
-            assertThat(delivered.keySet()).as("every 250 is delivered").containsAll(acknowledged);
-            assertThat(delivered).as("nothing is delivered twice").allSatisfy((marker, count) ->
-                    assertThat(count).as(marker).isEqualTo(1));
+            assertEachDeliveredOnce(mailbox, acknowledged);
             String after = Files.readString(log).substring(before.length());
             assertThat(after.lines().filter(l -> l.contains("status=already-delivered")).count())
                     .as("copies of the killed batch recognised in new/ after the restart").isPositive();
@@ -134,8 +112,7 @@ class CrashRecoveryTest {
      * The same promise for messages that local delivery holds back during a burst (acceptance first, issue 15):
      * the burst is set low (one message a tenth of a second, {@code posthorn.delivery.burst=1}, so that four
      * clients make one) and the CPU condition off ({@code posthorn.delivery.busy-share=0}), with a hold limit of
-     * 20 s. The server is killed while it
-     * holds most of what it acknowledged; after the restart every acknowledged message is delivered once.
+     * 20 s. The server is killed while it holds most of what it acknowledged; after the restart every acknowledged message is delivered once.
      */
     @Test
     void sigkillWhileLocalDeliveryIsHeldForABurstLosesNothing() throws Exception {
@@ -150,11 +127,7 @@ class CrashRecoveryTest {
         ServerProcess first = ServerProcess.startWithJvmOptions(List.of("-Dposthorn.delivery.busy-share=0",
                 "-Dposthorn.delivery.burst=1"),
                 dataDir, port, log, "--config", config.toString());
-        List<Thread> senders = new ArrayList<>();
-        for (int t = 0; t < 4; t++) {
-            int sender = t;
-            senders.add(Thread.ofVirtual().start(() -> send(port, sender, acknowledged, stop)));
-        }
+        List<Thread> senders = startSenders(port, 4, acknowledged, stop);
         // Well inside the 20 s hold limit, so what was held at the kill is what the burst held.
         long deadline = System.currentTimeMillis() + 12_000;
         while (acknowledged.size() < 300 && System.currentTimeMillis() < deadline) {
@@ -162,11 +135,7 @@ class CrashRecoveryTest {
         }
         long inNewBeforeKill = count(mailbox.resolve("new"));
         int acknowledgedBeforeKill = acknowledged.size();
-        first.kill();
-        stop.set(true);
-        for (Thread sender : senders) {
-            sender.join(10_000);
-        }
+        killAndStop(first, stop, senders);
         System.out.printf("CrashRecoveryTest (hold): %d acknowledged, %d in new/ at SIGKILL%n",
                 acknowledgedBeforeKill, inNewBeforeKill);
         // A burst here is one message a tenth of a second: 150 in 12 s is above that on average.
@@ -175,11 +144,34 @@ class CrashRecoveryTest {
 
         try (ServerProcess second = ServerProcess.start(dataDir, port, log, "--config", config.toString())) {
             awaitEmptyQueue(dataDir.resolve("queue"), 30_000);
-            Map<String, Integer> delivered = deliveredMarkers(mailbox);
-            assertThat(delivered.keySet()).as("every 250 is delivered").containsAll(acknowledged);
-            assertThat(delivered).as("nothing is delivered twice").allSatisfy((marker, count) ->
-                    assertThat(count).as(marker).isEqualTo(1));
+            assertEachDeliveredOnce(mailbox, acknowledged);
         }
+    }
+
+    private static List<Thread> startSenders(int port, int count, Set<String> acknowledged, AtomicBoolean stop) {
+        List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < count; t++) {
+            int sender = t;
+            senders.add(Thread.ofVirtual().start(() -> send(port, sender, acknowledged, stop)));
+        }
+        return senders;
+    }
+
+    /** SIGKILL, then the clients stop (those mid-transaction get no 250 and are not counted). */
+    private static void killAndStop(ServerProcess server, AtomicBoolean stop, List<Thread> senders)
+            throws InterruptedException {
+        server.kill();
+        stop.set(true);
+        for (Thread sender : senders) {
+            sender.join(10_000);
+        }
+    }
+
+    private static void assertEachDeliveredOnce(Path mailbox, Set<String> acknowledged) throws IOException {
+        Map<String, Integer> delivered = deliveredMarkers(mailbox);
+        assertThat(delivered.keySet()).as("every 250 is delivered").containsAll(acknowledged);
+        assertThat(delivered).as("nothing is delivered twice").allSatisfy((marker, count) ->
+                assertThat(count).as(marker).isEqualTo(1));
     }
 
     private static long count(Path directory) throws IOException {
