@@ -3,8 +3,10 @@ package dev.posthorn.queue;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoublePredicate;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.ToDoubleFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,8 +68,8 @@ final class AcceptanceFirst {
 
     /** @param hold the longest a job is held (zero: never) */
     AcceptanceFirst(Duration hold) {
-        this(hold, hold.isZero() ? () -> -1 : cpuLoadOfThisServer(), hold.isZero() ? () -> -1 : processCpuTime(),
-                System::nanoTime, Runtime.getRuntime().availableProcessors());
+        this(hold, cpuLoadOfThisServer(), processCpuTime(), System::nanoTime,
+                Runtime.getRuntime().availableProcessors());
     }
 
     /**
@@ -146,49 +148,47 @@ final class AcceptanceFirst {
 
     /** The JDK's CPU load of what this process may use (its container's quota, else the machine), if it has one. */
     static DoubleSupplier cpuLoadOfThisServer() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            return os::getCpuLoad;
-        }
-        return () -> -1;
+        var os = jdkOperatingSystem();
+        return os == null ? () -> -1 : os::getCpuLoad;
     }
 
     /** This process's CPU time so far in nanoseconds, if the JDK has it. */
     static LongSupplier processCpuTime() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            return os::getProcessCpuTime;
-        }
-        return () -> -1;
+        var os = jdkOperatingSystem();
+        return os == null ? () -> -1 : os::getProcessCpuTime;
+    }
+
+    private static com.sun.management.OperatingSystemMXBean jdkOperatingSystem() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os : null;
     }
 
     static int burst(String value) {
-        if (value == null) {
-            return 64;
-        }
-        try {
-            int burst = Integer.parseInt(value.trim());
-            if (burst >= 1) {
-                return burst;
-            }
-        } catch (NumberFormatException e) {
-            // logged below
-        }
-        LOG.warn("posthorn.delivery.burst={} is not a whole number from 1: 64 is used", value);
-        return 64;
+        return (int) setting("posthorn.delivery.burst", value, "a whole number from 1", 64, Integer::parseInt,
+                n -> n >= 1);
     }
 
     static double busyShare(String value) {
+        return setting("posthorn.delivery.busy-share", value, "a number from 0 to 1", 0.5, Double::parseDouble,
+                n -> n >= 0 && n <= 1);
+    }
+
+    /** A system property's value when it is {@code rule}; else (warned about) the default. Unset: the default. */
+    private static double setting(String name, String value, String rule, double fallback,
+                                  ToDoubleFunction<String> parse, DoublePredicate valid) {
         if (value == null) {
-            return 0.5;
+            return fallback;
         }
         try {
-            double share = Double.parseDouble(value.trim());
-            if (share >= 0 && share <= 1) {
-                return share;
+            double n = parse.applyAsDouble(value.trim());
+            if (valid.test(n)) {
+                return n;
             }
         } catch (NumberFormatException e) {
-            // logged below
+            // warned below
         }
-        LOG.warn("posthorn.delivery.busy-share={} is not a number from 0 to 1: 0.5 is used", value);
-        return 0.5;
+        LOG.warn("{}={} is not {}: the default ({}) is used", name, value, rule,
+                fallback % 1 == 0 ? Long.toString((long) fallback) : Double.toString(fallback));
+        return fallback;
     }
 }

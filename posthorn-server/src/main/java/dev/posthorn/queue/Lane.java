@@ -188,6 +188,14 @@ final class Lane {
         return job;
     }
 
+    /** Every queued job, the lane left empty (called with the lane's lock held). */
+    private List<Job> takeAll() {
+        List<Job> all = List.copyOf(jobs);
+        jobs.clear();
+        queuedBytes = 0;
+        return all;
+    }
+
     /** Acceptance first: while {@link AcceptanceFirst} says so, the jobs wait (rechecked twice a sample). */
     private void holdDuringBurst() throws InterruptedException {
         if (acceptanceFirst == null) {
@@ -261,9 +269,7 @@ final class Lane {
         synchronized (this) {
             workers--;
             if (workers == 0) {
-                orphans = List.copyOf(jobs);
-                jobs.clear();
-                queuedBytes = 0;
+                orphans = takeAll();
             }
         }
         for (Job job : orphans) {
@@ -280,9 +286,7 @@ final class Lane {
         List<Job> left;
         synchronized (this) {
             running = false;
-            left = List.copyOf(jobs);
-            jobs.clear();
-            queuedBytes = 0;
+            left = takeAll();
             notifyAll();
         }
         left.forEach(giveBack);

@@ -225,10 +225,10 @@ public final class Scheduler implements AutoCloseable {
             synchronized (lanes) {
                 for (Map.Entry<String, List<Integer>> group : groups.entrySet()) {
                     Destination d = destinations.get(group.getKey());
+                    boolean local = DeliveryTargets.filesystem(d);
                     lanes.computeIfAbsent(d.key(), k -> new Lane(d, targets::open, this::attempt, this::giveBack,
                             this::workerFailed, d instanceof Destination.Remote ? connections : null,
-                            DeliveryTargets.filesystem(d), targets.batchLimit(d),
-                            DeliveryTargets.filesystem(d) ? acceptanceFirst : null))
+                            local, targets.batchLimit(d), local ? acceptanceFirst : null))
                             .add(new Lane.Job(message, group.getValue()));
                     handed.add(group.getKey());
                 }
