@@ -111,6 +111,14 @@ final class AcceptanceFirst {
      * add up to {@code heldBytes}.
      */
     synchronized boolean holds(long oldestQueuedNanos, long heldBytes) {
+        return pressed() && nanoTime.getAsLong() - oldestQueuedNanos < holdNanos && heldBytes < HELD_BYTES;
+    }
+
+    /**
+     * Whether it is a burst on a busy CPU, as the last complete sample found (taking a new one when that is over):
+     * what holds local delivery back, before the hold limit and the held bytes are looked at.
+     */
+    synchronized boolean pressed() {
         if (holdNanos <= 0) {
             return false;
         }
@@ -118,7 +126,7 @@ final class AcceptanceFirst {
         if (now - sampleStart >= SAMPLE.toNanos()) {
             sample(now);
         }
-        return pressed && now - oldestQueuedNanos < holdNanos && heldBytes < HELD_BYTES;
+        return pressed;
     }
 
     private void sample(long now) {
