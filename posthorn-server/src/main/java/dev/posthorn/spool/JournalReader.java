@@ -97,11 +97,15 @@ final class JournalReader {
             return new End();
         }
         if (remaining < headerLength) {
-            return classify(offset, "a record header cut short", true, -1);
+            return zerosFrom(offset, offset + remaining) ? new End()
+                    : classify(offset, "a record header cut short", true, -1);
         }
         header.clear().limit(headerLength);
         readFully(header);
         header.flip();
+        if (allZeros(header) && zerosFrom(offset, offset + remaining)) {
+            return new End(); // the zeros a segment is written with ahead of its records
+        }
         if (!marker(header, 0)) {
             return classify(offset, "no record marker", false, -1);
         }
@@ -246,7 +250,7 @@ final class JournalReader {
         int candidateKey = derived[1];
         long next = first + Journal.RECORD_HEADER + derived[0] + 4L;
         boolean confirmed;
-        if (next + Journal.RECORD_HEADER + 4 <= size) {
+        if (next + Journal.RECORD_HEADER + 4 <= size && !zerosFrom(next, size)) { // zeros: written ahead, no record
             int[] second = checkOf(next, size);
             confirmed = second != null && salt == candidateSalt && second[1] == candidateKey;
         } else {
@@ -340,7 +344,9 @@ final class JournalReader {
     /**
      * A record at {@code offset} is unreadable. It is a torn tail (a crash in the middle of a write, never
      * acknowledged) only when nothing valid follows it and it is what a torn write looks like: cut short, or
-     * zeros; anything else is corruption, and the segment is kept.
+     * followed by nothing but zeros (a segment is written with zeros ahead of its records, so a write cut off
+     * there leaves zeros, not the file's end, after what it got written: from the record's declared end when its
+     * header was read, else from the end of the header); anything else is corruption, and the segment is kept.
      */
     private Step classify(long offset, String reason, boolean cutShort, long declaredEnd) throws IOException {
         long size = channel.size();
@@ -365,8 +371,9 @@ final class JournalReader {
         if (cutShort) {
             return new Torn(offset, reason);
         }
-        if (zerosFrom(offset, size)) {
-            return new Torn(offset, "zeros to the end of the segment");
+        long zeros = declaredEnd > offset ? declaredEnd : offset + headerLength();
+        if (zeros < size && zerosFrom(zeros, size)) {
+            return new Torn(offset, reason + ", then zeros to the end of the segment");
         }
         return new Corrupt(offset, reason, -1);
     }
@@ -422,6 +429,15 @@ final class JournalReader {
         }
         ByteBuffer stored = probe.clear().limit(4);
         return readSome(stored) == 4 && (stored.getInt(0) ^ key) == (int) crc;
+    }
+
+    private static boolean allZeros(ByteBuffer buffer) {
+        for (int i = buffer.position(); i < buffer.limit(); i++) {
+            if (buffer.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean zerosFrom(long offset, long size) throws IOException {

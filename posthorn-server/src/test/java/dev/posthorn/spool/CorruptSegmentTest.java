@@ -117,10 +117,12 @@ class CorruptSegmentTest {
         spool.simulateCrash();
         Path segment = onlySegment();
         // The start of a record whose write the crash cut short (the same record again, with the segment's own
-        // salt): its length runs past the end of the file.
+        // salt), where the next record would have gone: the zeros written ahead of the records follow it.
         byte[] bytes = Files.readAllBytes(segment);
         byte[] torn = java.util.Arrays.copyOfRange(bytes, Journal.SEGMENT_HEADER, Journal.SEGMENT_HEADER + 40);
-        Files.write(segment, torn, StandardOpenOption.APPEND);
+        try (var channel = java.nio.channels.FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            channel.write(java.nio.ByteBuffer.wrap(torn), SpoolCrash.recordsEnd(segment));
+        }
 
         Spool reopened = new Spool(queue());
         try {

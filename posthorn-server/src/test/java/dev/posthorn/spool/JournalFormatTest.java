@@ -99,7 +99,7 @@ class JournalFormatTest {
         String forgedId = commit(forge, "ceo@localhost", "victim@remote.example", false,
                 "Subject: wire the money\r\n\r\nnow\r\n".getBytes(StandardCharsets.US_ASCII));
         forge.simulateCrash();
-        byte[] forgedSegment = Files.readAllBytes(onlySegment(scratch));
+        byte[] forgedSegment = SpoolCrash.records(onlySegment(scratch));
 
         Spool spool = new Spool(queue);
         ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -110,7 +110,7 @@ class JournalFormatTest {
         spool.simulateCrash();
         Path segment = onlySegment(queue);
         try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
-            ch.truncate(ch.size() - 1000); // the attacker's record, torn by the crash
+            ch.truncate(SpoolCrash.recordsEnd(segment) - 1000); // the attacker's record, torn by the crash
         }
 
         Spool reopened = new Spool(queue);

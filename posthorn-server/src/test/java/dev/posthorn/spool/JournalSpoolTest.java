@@ -75,6 +75,38 @@ class JournalSpoolTest {
         }
     }
 
+    /**
+     * A segment is written with zeros ahead of its records (so its sync need not write the inode each time), in
+     * whole steps, with zeros after the last record; records beyond a step grow it by another; and a restart reads
+     * the zeros as the end, not as damage.
+     */
+    @Test
+    void segmentsAreWrittenAheadWithZerosAndTheZerosReadAsTheirEnd() throws Exception {
+        Spool spool = new Spool(queue);
+        List<String> ids = new ArrayList<>();
+        ids.add(commit(spool, "Subject: small\r\n\r\nbody\r\n"));
+        for (int i = 0; i < 5; i++) { // 5 MB in the journal (each under its limit for content kept in the journal)
+            ids.add(commit(spool, "Subject: big\r\n\r\n" + "x".repeat(1_000_000) + "\r\n"));
+        }
+        spool.journal().syncAll();
+        spool.simulateCrash();
+        Path segment;
+        try (var files = Files.list(queue.resolve("journal"))) {
+            segment = files.filter(f -> f.toString().endsWith(".jnl")).findFirst().orElseThrow();
+        }
+        long records = SpoolCrash.recordsEnd(segment);
+        assertThat(records).isGreaterThan(Journal.PREALLOCATION);
+        assertThat(Files.size(segment)).isEqualTo(2 * Journal.PREALLOCATION);
+
+        Spool reopened = new Spool(queue);
+        try {
+            assertThat(reopened.storedIds()).containsExactlyInAnyOrderElementsOf(ids);
+            assertThat(Spool.corruptSegments(queue)).isEmpty();
+        } finally {
+            reopened.close();
+        }
+    }
+
     @Test
     void aCheckpointWritesAndSyncsHeldMessagesBeforeDroppingTheSegment() throws Exception {
         Spool spool = new Spool(queue);

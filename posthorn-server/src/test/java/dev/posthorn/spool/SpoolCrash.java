@@ -10,4 +10,24 @@ public final class SpoolCrash {
         spool.journal().syncAll();
         spool.simulateCrash();
     }
+
+    /**
+     * Where the records of a segment end and the zeros written ahead of them begin: where a crash's torn write
+     * would be (tests that damage a segment's tail act there, not at the end of the file).
+     */
+    static long recordsEnd(java.nio.file.Path segment) throws java.io.IOException {
+        try (var channel = java.nio.channels.FileChannel.open(segment)) {
+            JournalReader reader = new JournalReader(channel);
+            long end = Journal.SEGMENT_HEADER;
+            while (reader.next() instanceof JournalReader.Record) {
+                end = channel.position();
+            }
+            return end;
+        }
+    }
+
+    /** The segment's bytes up to {@link #recordsEnd}: without the zeros written ahead. */
+    static byte[] records(java.nio.file.Path segment) throws java.io.IOException {
+        return java.util.Arrays.copyOf(java.nio.file.Files.readAllBytes(segment), (int) recordsEnd(segment));
+    }
 }
