@@ -91,6 +91,7 @@ public final class Scheduler implements AutoCloseable {
     private volatile boolean running;
     private Thread dispatcher;
     private final AtomicLong sweeps = new AtomicLong();
+    private final AtomicLong rounds = new AtomicLong();
 
     public Scheduler(QueueStore store, DeliveryTargets targets, QueueConfig config, DsnBuilder dsn, String hostname,
                      Notices.Submitter submitter, ReplyExplainer explainer, Clock clock) {
@@ -100,6 +101,14 @@ public final class Scheduler implements AutoCloseable {
     /** @param metrics counts every attempt by transport and result, and the delay to each stage */
     public Scheduler(QueueStore store, DeliveryTargets targets, QueueConfig config, DsnBuilder dsn, String hostname,
                      Notices.Submitter submitter, ReplyExplainer explainer, Clock clock, MailMetrics metrics) {
+        this(store, targets, config, dsn, hostname, submitter, explainer, clock, metrics,
+                new AcceptanceFirst(targets.localHold()));
+    }
+
+    /** @param acceptanceFirst judges bursts for the local lanes and the dispatcher (tests give one that knows the CPU) */
+    Scheduler(QueueStore store, DeliveryTargets targets, QueueConfig config, DsnBuilder dsn, String hostname,
+              Notices.Submitter submitter, ReplyExplainer explainer, Clock clock, MailMetrics metrics,
+              AcceptanceFirst acceptanceFirst) {
         this.metrics = metrics;
         this.store = store;
         this.targets = targets;
@@ -109,7 +118,7 @@ public final class Scheduler implements AutoCloseable {
         this.clock = clock;
         this.sweepInterval = Duration.ofMillis(Math.max(100, (long) (config.sweepIntervalSeconds * 1000)));
         this.connections = new Semaphore(Math.max(1, config.maxConcurrentConnections));
-        this.acceptanceFirst = new AcceptanceFirst(targets.localHold());
+        this.acceptanceFirst = acceptanceFirst;
     }
 
     public void start() {
@@ -127,6 +136,11 @@ public final class Scheduler implements AutoCloseable {
     /** How many sweeps ran (for tests that check a sweep does not send anything again). */
     public long sweeps() {
         return sweeps.get();
+    }
+
+    /** How many dispatch rounds claimed something (for tests of the gather in a burst). */
+    long rounds() {
+        return rounds.get();
     }
 
     /** "id address" of the recipients being attempted right now. */
@@ -147,6 +161,9 @@ public final class Scheduler implements AutoCloseable {
             try {
                 Instant now = clock.instant();
                 List<QueuedMessage> claimed = store.claimDue(now, CLAIM_BATCH);
+                if (!claimed.isEmpty()) {
+                    rounds.incrementAndGet();
+                }
                 dispatchAll(claimed, now);
                 if (!claimed.isEmpty() && claimed.size() < CLAIM_BATCH && acceptanceFirst.pressed()) {
                     Thread.sleep(GATHER); // wakes meanwhile find no one waiting: they cost the sessions nothing

@@ -92,6 +92,10 @@ final class Journal {
         default void beforeWithdrawals() throws IOException {
         }
 
+        /** Runs before the writer writes zeros ahead of the records: a disk that refuses them (full). */
+        default void beforePreallocate() throws IOException {
+        }
+
         /** Runs in {@link #sealIfDue} between creating the next segment and switching to it. */
         default void beforeSealSwitch() {
         }
@@ -115,6 +119,8 @@ final class Journal {
         long bytes;
         /** The file's length: {@link #bytes} of records, then zeros written ahead of them (writer thread only). */
         long allocated;
+        /** Zeros could not be written ahead here (a full disk): the rest of this segment is appended. */
+        boolean appendOnly;
         final long createdNanos = System.nanoTime();
         /** Stamped into every record written here: content cannot know it, so it cannot pose as a record. */
         final long salt;
@@ -703,9 +709,14 @@ final class Journal {
     /**
      * Before a write at the segment's end: when the records would reach past the zeros written ahead, writes the
      * next steps of {@link #PREALLOCATION} (synced by the batch's own sync). A disk that refuses them (full) only
-     * costs the saving: the batch is appended as it would be without, and its own write says whether it fits.
+     * costs the saving: what zeros got there are cut off again (they would take the last free space from the
+     * batch and from delivery), the rest of the segment is appended as it would be without, and the batch's own
+     * write says whether it fits.
      */
     private static void preallocate(Segment segment, List<Pending> batch) {
+        if (segment.appendOnly) {
+            return;
+        }
         long needed = segment.bytes;
         for (Pending p : batch) {
             for (ByteBuffer b : p.buffers) {
@@ -718,6 +729,10 @@ final class Journal {
         // At least one zero after the records, always: the reader tells a write cut off in the zeros by them.
         long target = (needed / PREALLOCATION + 1) * PREALLOCATION;
         try {
+            Fault f = fault;
+            if (f != null) {
+                f.beforePreallocate();
+            }
             long at = Math.max(segment.allocated, segment.bytes);
             while (at < target) {
                 ByteBuffer zeros = ZEROS.duplicate();
@@ -726,13 +741,18 @@ final class Journal {
             }
             segment.allocated = target;
         } catch (IOException e) {
+            segment.appendOnly = true;
+            String cut;
             try {
-                segment.allocated = segment.channel.size(); // what part of the zeros got there
-            } catch (IOException again) {
+                segment.channel.truncate(segment.bytes);
                 segment.allocated = segment.bytes;
+                cut = "";
+            } catch (IOException again) {
+                segment.allocated = segment.bytes; // the zeros that stay are overwritten: the batch is written at bytes
+                cut = "; the zeros written could not be cut off either (" + again + ")";
             }
-            LOG.debug("spool journal: cannot write {} ahead with zeros ({}); appending", segment.file.getFileName(),
-                    e.toString());
+            LOG.warn("spool journal: cannot write {} ahead with zeros ({}){}; the rest of it is appended, each sync "
+                    + "writing its length too", segment.file.getFileName(), e.toString(), cut);
         }
     }
 
@@ -848,6 +868,20 @@ final class Journal {
             return;
         }
         syncAll();
+        long end;
+        lock.lock();
+        try {
+            end = segment.bytes;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            // Nothing writes here any more: the zeros written ahead go, and a sealed segment takes what it holds.
+            segment.channel.truncate(end);
+        } catch (IOException e) {
+            LOG.warn("spool journal: cannot cut the zeros off sealed {} ({}); they read as its end",
+                    segment.file.getFileName(), e.toString());
+        }
         segment.channel.force(false);
         segment.channel.close();
         segment.closed = true;

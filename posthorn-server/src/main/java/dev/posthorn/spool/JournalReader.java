@@ -344,9 +344,10 @@ final class JournalReader {
     /**
      * A record at {@code offset} is unreadable. It is a torn tail (a crash in the middle of a write, never
      * acknowledged) only when nothing valid follows it and it is what a torn write looks like: cut short, or
-     * followed by nothing but zeros (a segment is written with zeros ahead of its records, so a write cut off
-     * there leaves zeros, not the file's end, after what it got written: from the record's declared end when its
-     * header was read, else from the end of the header); anything else is corruption, and the segment is kept.
+     * ending in zeros (a segment is written with zeros ahead of its records, so a write cut off there leaves
+     * zeros, not the file's end, after what it got written: from the record's stored check on when its header was
+     * read, else from the end of its header). An acknowledged record damaged later (a flipped bit) still has its
+     * check, so it is corruption; anything else is corruption too, and the segment is kept.
      */
     private Step classify(long offset, String reason, boolean cutShort, long declaredEnd) throws IOException {
         long size = channel.size();
@@ -371,7 +372,7 @@ final class JournalReader {
         if (cutShort) {
             return new Torn(offset, reason);
         }
-        long zeros = declaredEnd > offset ? declaredEnd : offset + headerLength();
+        long zeros = declaredEnd > offset ? declaredEnd - 4 : offset + headerLength();
         if (zeros < size && zerosFrom(zeros, size)) {
             return new Torn(offset, reason + ", then zeros to the end of the segment");
         }

@@ -17,6 +17,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /**
@@ -108,6 +110,39 @@ class CorruptSegmentTest {
         assertThat(queueList()).contains("Journal segments set aside because of a damaged record",
                 segment.getFileName().toString(), "checksum mismatch");
         assertThat(Spool.corruptSegments(queue())).hasSize(1);
+    }
+
+    /**
+     * The last acknowledged record of a segment, damaged later (one flipped bit in its stored check, 2 octets
+     * before its end, or in its content, 12 before), with the zeros written ahead after it: still corruption, kept
+     * aside, not a torn write dropped as never acknowledged (a cold review found it dropped that way).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 12})
+    void aDamagedLastRecordBeforeTheZerosIsKeptAsideNotDroppedAsTorn(int fromEnd) throws Exception {
+        Spool spool = new Spool(queue());
+        String first = commit(spool, "Subject: first\r\n\r\nbody\r\n");
+        String last = commit(spool, "Subject: last\r\n\r\nbody of the last acknowledged message\r\n");
+        spool.simulateCrash();
+        Path segment = onlySegment();
+        long end = SpoolCrash.recordsEnd(segment);
+        assertThat(Files.size(segment)).as("zeros after the last record").isGreaterThan(end);
+        byte[] bytes = Files.readAllBytes(segment);
+        bytes[(int) (end - fromEnd)] ^= 0x20;
+        Files.write(segment, bytes);
+
+        Spool reopened = new Spool(queue());
+        try {
+            assertThat(reopened.envelopeFile(first)).exists();
+            assertThat(reopened.envelopeFile(last)).doesNotExist(); // its bytes are damaged: not delivered as they are
+            assertThat(Spool.corruptSegments(queue())).as("the damaged segment, kept for a person to look at")
+                    .singleElement().satisfies(c -> {
+                        assertThat(c.reason()).contains("checksum mismatch");
+                        assertThat(Files.readAllBytes(c.file())).isEqualTo(bytes);
+                    });
+        } finally {
+            reopened.close();
+        }
     }
 
     @Test

@@ -97,7 +97,76 @@ class JournalSpoolTest {
         long records = SpoolCrash.recordsEnd(segment);
         assertThat(records).isGreaterThan(Journal.PREALLOCATION);
         assertThat(Files.size(segment)).isEqualTo(2 * Journal.PREALLOCATION);
+        try (var channel = java.nio.channels.FileChannel.open(segment)) {
+            JournalReader reader = new JournalReader(channel);
+            JournalReader.Step step;
+            do {
+                step = reader.next();
+            } while (step instanceof JournalReader.Record);
+            assertThat(step).as("the zeros after the last record").isInstanceOf(JournalReader.End.class);
+        }
 
+        Spool reopened = new Spool(queue);
+        try {
+            assertThat(reopened.storedIds()).containsExactlyInAnyOrderElementsOf(ids);
+            assertThat(Spool.corruptSegments(queue)).isEmpty();
+        } finally {
+            reopened.close();
+        }
+    }
+
+    /** Sealed, a segment is written no more: its zeros are cut off, and it takes only what its records take. */
+    @Test
+    void aSealedSegmentLosesItsZeros() throws Exception {
+        Spool spool = new Spool(queue);
+        try {
+            commit(spool, "Subject: one\r\n\r\nbody\r\n");
+            Journal.Segment sealed = spool.journal().sealIfDue(0);
+            assertThat(sealed).isNotNull();
+            assertThat(Files.size(sealed.file)).isEqualTo(Journal.PREALLOCATION);
+            spool.journal().closeSealed(sealed);
+            assertThat(Files.size(sealed.file)).isEqualTo(SpoolCrash.recordsEnd(sealed.file)).isGreaterThan(
+                    Journal.SEGMENT_HEADER);
+        } finally {
+            spool.close();
+        }
+    }
+
+    /**
+     * A disk that refuses the zeros (full): the message is still acknowledged and replayed, what zeros got there are
+     * cut off again, and the segment is appended to from then on without trying again at every batch.
+     */
+    @Test
+    void zerosTheDiskRefusesCostOnlyTheSaving() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+        Journal.fault = new Journal.Fault() {
+            @Override
+            public void beforeWrite() {
+            }
+
+            @Override
+            public void beforePreallocate() throws IOException {
+                tries.incrementAndGet();
+                throw new IOException("injected: No space left on device");
+            }
+        };
+        List<String> ids = new ArrayList<>();
+        try {
+            Spool spool = new Spool(queue);
+            for (int i = 0; i < 3; i++) {
+                ids.add(commit(spool, "Subject: " + i + "\r\n\r\nbody\r\n"));
+            }
+            spool.journal().syncAll();
+            spool.simulateCrash();
+        } finally {
+            Journal.fault = null;
+        }
+        assertThat(tries.get()).as("tries to write zeros ahead in the segment").isEqualTo(1);
+        Path segment;
+        try (var files = Files.list(queue.resolve("journal"))) {
+            segment = files.filter(f -> f.toString().endsWith(".jnl")).findFirst().orElseThrow();
+        }
+        assertThat(Files.size(segment)).as("no zeros after the records").isEqualTo(SpoolCrash.recordsEnd(segment));
         Spool reopened = new Spool(queue);
         try {
             assertThat(reopened.storedIds()).containsExactlyInAnyOrderElementsOf(ids);
