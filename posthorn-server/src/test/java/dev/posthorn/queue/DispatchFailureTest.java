@@ -4,12 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.CatalogueExplainer;
-import dev.posthorn.delivery.LocalDelivery;
 import dev.posthorn.delivery.dsn.DsnBuilder;
 import dev.posthorn.delivery.fixtures.ScriptedSmtpPeer;
-import dev.posthorn.delivery.remote.ClientSettings;
-import dev.posthorn.delivery.remote.MxResolver;
-import dev.posthorn.delivery.remote.Router;
 import dev.posthorn.delivery.target.DeliveryTargets;
 import dev.posthorn.spool.Envelope;
 import dev.posthorn.spool.Spool;
@@ -51,9 +47,7 @@ class DispatchFailureTest {
             Spool spool = new Spool(dir.resolve("queue"));
             FileQueueStore store = new FileQueueStore(spool, Clock.systemUTC());
             CatalogueExplainer explainer = new CatalogueExplainer();
-            DeliveryTargets targets = new DeliveryTargets(c.delivery, new LocalDelivery(dir.resolve("mail"), "mx.test",
-                    a -> a), new Router(c.routes, c.relay, c.queue, 25), MxResolver.from(c.dns),
-                    ClientSettings.from("mx.test", c.queue), c.queue, (message, content) -> content, null);
+            DeliveryTargets targets = QueueTargets.of(c, dir, (message, content) -> content);
             AtomicInteger dispatches = new AtomicInteger();
             Scheduler.dispatchFault = message -> {
                 if (dispatches.incrementAndGet() == 1) {

@@ -4,12 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.CatalogueExplainer;
-import dev.posthorn.delivery.LocalDelivery;
 import dev.posthorn.delivery.dsn.DsnBuilder;
 import dev.posthorn.delivery.fixtures.ScriptedSmtpPeer;
-import dev.posthorn.delivery.remote.ClientSettings;
-import dev.posthorn.delivery.remote.MxResolver;
-import dev.posthorn.delivery.remote.Router;
 import dev.posthorn.delivery.target.DeliveryTargets;
 import dev.posthorn.metrics.MailMetrics;
 import dev.posthorn.spool.Spool;
@@ -44,9 +40,7 @@ class DispatchGatherTest {
             Spool spool = new Spool(dir.resolve("queue"));
             FileQueueStore store = new FileQueueStore(spool, Clock.systemUTC());
             CatalogueExplainer explainer = new CatalogueExplainer();
-            DeliveryTargets targets = new DeliveryTargets(c.delivery, new LocalDelivery(dir.resolve("mail"), "mx.test",
-                    a -> a), new Router(c.routes, c.relay, c.queue, 25), MxResolver.from(c.dns),
-                    ClientSettings.from("mx.test", c.queue), c.queue, (message, content) -> content, null);
+            DeliveryTargets targets = QueueTargets.of(c, dir, (message, content) -> content);
             // The CPU counts as fully busy: the burst (at least BURST messages a sample) decides.
             AcceptanceFirst gate = new AcceptanceFirst(Duration.ofSeconds(5), () -> 1.0, () -> -1, System::nanoTime, 2);
             List<String> ids = new ArrayList<>();

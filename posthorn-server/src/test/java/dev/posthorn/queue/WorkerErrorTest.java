@@ -4,12 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.posthorn.config.PosthornConfig;
 import dev.posthorn.delivery.CatalogueExplainer;
-import dev.posthorn.delivery.LocalDelivery;
 import dev.posthorn.delivery.dsn.DsnBuilder;
 import dev.posthorn.delivery.fixtures.ScriptedSmtpPeer;
-import dev.posthorn.delivery.remote.ClientSettings;
-import dev.posthorn.delivery.remote.MxResolver;
-import dev.posthorn.delivery.remote.Router;
 import dev.posthorn.delivery.target.DeliveryTargets;
 import dev.posthorn.delivery.target.OutboundFilter;
 import dev.posthorn.spool.Envelope;
@@ -54,9 +50,7 @@ class WorkerErrorTest {
             Spool spool = new Spool(dir.resolve("queue"));
             FileQueueStore store = new FileQueueStore(spool, Clock.systemUTC());
             CatalogueExplainer explainer = new CatalogueExplainer();
-            DeliveryTargets targets = new DeliveryTargets(c.delivery, new LocalDelivery(dir.resolve("mail"), "mx.test",
-                    a -> a), new Router(c.routes, c.relay, c.queue, 25), MxResolver.from(c.dns),
-                    ClientSettings.from("mx.test", c.queue), c.queue, flaky, null);
+            DeliveryTargets targets = QueueTargets.of(c, dir, flaky);
             try (Scheduler scheduler = new Scheduler(store, targets, c.queue, new DsnBuilder(explainer,
                     java.time.ZoneId.of("UTC")), "mx.test", (rcpt, msg, eightBit) -> { }, explainer, Clock.systemUTC())) {
                 scheduler.start();

@@ -41,6 +41,25 @@ class JournalSpoolTest {
         return writer.id();
     }
 
+    private Path onlySegment() throws IOException {
+        try (var files = Files.list(queue.resolve("journal"))) {
+            List<Path> segments = files.filter(f -> f.toString().endsWith(".jnl")).toList();
+            assertThat(segments).hasSize(1);
+            return segments.get(0);
+        }
+    }
+
+    /** A restart brings back exactly these messages, and sets no segment aside as damaged. */
+    private void replaysExactly(List<String> ids) throws IOException {
+        Spool reopened = new Spool(queue);
+        try {
+            assertThat(reopened.storedIds()).containsExactlyInAnyOrderElementsOf(ids);
+            assertThat(Spool.corruptSegments(queue)).isEmpty();
+        } finally {
+            reopened.close();
+        }
+    }
+
     @Test
     void heldMessagesAreReadableFromMemoryAndSurviveACrashThroughTheJournal() throws Exception {
         Spool spool = new Spool(queue);
@@ -90,10 +109,7 @@ class JournalSpoolTest {
         }
         spool.journal().syncAll();
         spool.simulateCrash();
-        Path segment;
-        try (var files = Files.list(queue.resolve("journal"))) {
-            segment = files.filter(f -> f.toString().endsWith(".jnl")).findFirst().orElseThrow();
-        }
+        Path segment = onlySegment();
         long records = SpoolCrash.recordsEnd(segment);
         assertThat(records).isGreaterThan(Journal.PREALLOCATION);
         assertThat(Files.size(segment)).isEqualTo(2 * Journal.PREALLOCATION);
@@ -106,13 +122,7 @@ class JournalSpoolTest {
             assertThat(step).as("the zeros after the last record").isInstanceOf(JournalReader.End.class);
         }
 
-        Spool reopened = new Spool(queue);
-        try {
-            assertThat(reopened.storedIds()).containsExactlyInAnyOrderElementsOf(ids);
-            assertThat(Spool.corruptSegments(queue)).isEmpty();
-        } finally {
-            reopened.close();
-        }
+        replaysExactly(ids);
     }
 
     /** Sealed, a segment is written no more: its zeros are cut off, and it takes only what its records take. */
@@ -162,18 +172,9 @@ class JournalSpoolTest {
             Journal.fault = null;
         }
         assertThat(tries.get()).as("tries to write zeros ahead in the segment").isEqualTo(1);
-        Path segment;
-        try (var files = Files.list(queue.resolve("journal"))) {
-            segment = files.filter(f -> f.toString().endsWith(".jnl")).findFirst().orElseThrow();
-        }
+        Path segment = onlySegment();
         assertThat(Files.size(segment)).as("no zeros after the records").isEqualTo(SpoolCrash.recordsEnd(segment));
-        Spool reopened = new Spool(queue);
-        try {
-            assertThat(reopened.storedIds()).containsExactlyInAnyOrderElementsOf(ids);
-            assertThat(Spool.corruptSegments(queue)).isEmpty();
-        } finally {
-            reopened.close();
-        }
+        replaysExactly(ids);
     }
 
     @Test
