@@ -92,8 +92,8 @@ final class Journal {
         default void beforeWithdrawals() throws IOException {
         }
 
-        /** Runs before the writer writes zeros ahead of the records: a disk that refuses them (full). */
-        default void beforePreallocate() throws IOException {
+        /** Runs before each chunk of zeros the writer writes ahead of the records: a disk that refuses them (full). */
+        default void beforeZeros() throws IOException {
         }
 
         /** Runs in {@link #sealIfDue} between creating the next segment and switching to it. */
@@ -693,6 +693,20 @@ final class Journal {
                 }
             } catch (IOException | RuntimeException again) {
                 LOG.error("spool journal: cannot open a new segment either: {}", again.toString());
+                // Still current: the next batches go after the failed one, so its octets count in the segment's
+                // length from now on (a later cut-back, the zeros' cut-off or the seal's cuts to that length).
+                try {
+                    long position = segment.channel.position();
+                    lock.lock();
+                    try {
+                        segment.bytes = Math.max(segment.bytes, position);
+                    } finally {
+                        lock.unlock();
+                    }
+                } catch (IOException closed) {
+                    LOG.error("spool journal: cannot tell where {} ends: {}", segment.file.getFileName(),
+                            closed.toString());
+                }
             }
             return false;
         }
@@ -723,18 +737,18 @@ final class Journal {
                 needed += b.remaining();
             }
         }
-        if (needed <= segment.allocated) {
+        if (needed < segment.allocated) {
             return;
         }
         // At least one zero after the records, always: the reader tells a write cut off in the zeros by them.
         long target = (needed / PREALLOCATION + 1) * PREALLOCATION;
         try {
-            Fault f = fault;
-            if (f != null) {
-                f.beforePreallocate();
-            }
             long at = Math.max(segment.allocated, segment.bytes);
             while (at < target) {
+                Fault f = fault;
+                if (f != null) {
+                    f.beforeZeros();
+                }
                 ByteBuffer zeros = ZEROS.duplicate();
                 zeros.limit((int) Math.min(zeros.capacity(), target - at));
                 at += segment.channel.write(zeros, at);
@@ -879,7 +893,7 @@ final class Journal {
             // Nothing writes here any more: the zeros written ahead go, and a sealed segment takes what it holds.
             segment.channel.truncate(end);
         } catch (IOException e) {
-            LOG.warn("spool journal: cannot cut the zeros off sealed {} ({}); they read as its end",
+            LOG.warn("spool journal: cannot cut what follows the records off sealed {} ({}); replay reads it as before",
                     segment.file.getFileName(), e.toString());
         }
         segment.channel.force(false);

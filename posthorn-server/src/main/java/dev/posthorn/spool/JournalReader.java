@@ -115,7 +115,7 @@ final class JournalReader {
         }
         long end = offset + headerLength + rest + 4;
         if ((long) rest + 4 > remaining - headerLength) {
-            return classify(offset, "a record of " + rest + " octets runs past the end of the segment", true, -1);
+            return classify(offset, "a record of " + rest + " octets runs past the end of the segment", true, end);
         }
         ByteBuffer body = ByteBuffer.allocate(rest + 4);
         readFully(body);
@@ -369,14 +369,59 @@ final class JournalReader {
             return new Corrupt(offset, reason + "; the search for the next intact record gave up after "
                     + "checksumming twice the segment", -1, true);
         }
+        long zeros = declaredEnd > offset ? declaredEnd - 4 : offset + headerLength();
+        boolean torn = cutShort || zeros < size && zerosFrom(zeros, size);
+        if (torn && declaredEnd > offset) {
+            // A whole record is there, ending where its data does: its length was damaged after it was written.
+            long whole = wholeRecordEnd(offset, Math.min(zeros, size));
+            if (whole > 0) {
+                return new Corrupt(offset, reason + "; a whole record ends at offset " + whole
+                        + " (its length field is damaged)", -1);
+            }
+        }
         if (cutShort) {
             return new Torn(offset, reason);
         }
-        long zeros = declaredEnd > offset ? declaredEnd - 4 : offset + headerLength();
-        if (zeros < size && zerosFrom(zeros, size)) {
+        if (torn) {
             return new Torn(offset, reason + ", then zeros to the end of the segment");
         }
         return new Corrupt(offset, reason, -1);
+    }
+
+    /**
+     * Where a whole record starting at {@code offset} ends, if one does where the data before {@code limit} ends
+     * (its check may end in up to 3 zero octets), else -1: told from a write torn by a crash by its check.
+     */
+    private long wholeRecordEnd(long offset, long limit) throws IOException {
+        long dataEnd = limit;
+        ByteBuffer chunk = scanChunk();
+        long bodyStart = offset + headerLength();
+        boolean found = false;
+        while (dataEnd > bodyStart && !found) {
+            long from = Math.max(bodyStart, dataEnd - chunk.capacity());
+            chunk.clear().limit((int) (dataEnd - from));
+            channel.position(from);
+            int n = readSome(chunk);
+            int i = n - 1;
+            while (i >= 0 && chunk.get(i) == 0) {
+                i--;
+            }
+            found = i >= 0;
+            dataEnd = from + i + 1;
+        }
+        for (long end = dataEnd; end <= dataEnd + 3 && end <= channel.size(); end++) {
+            long rest = end - 4 - bodyStart;
+            if (rest < 3 || rest > MAX_RECORD) {
+                continue;
+            }
+            channel.position(bodyStart);
+            long crc = crcOfNext(rest);
+            ByteBuffer stored = probe.clear().limit(4);
+            if (crc >= 0 && readSome(stored) == 4 && (stored.getInt(0) ^ key) == (int) crc) {
+                return end;
+            }
+        }
+        return -1;
     }
 
     /** The offset of the first intact record at or after {@code from}, or -1. Reads in bounded chunks. */

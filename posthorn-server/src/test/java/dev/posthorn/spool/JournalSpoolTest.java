@@ -143,21 +143,23 @@ class JournalSpoolTest {
     }
 
     /**
-     * A disk that refuses the zeros (full): the message is still acknowledged and replayed, what zeros got there are
-     * cut off again, and the segment is appended to from then on without trying again at every batch.
+     * A disk that fills while the zeros are written (their first chunk got there): the message is still acknowledged
+     * and replayed, the zeros that got there are cut off again, and the segment is appended to from then on without
+     * trying again at every batch.
      */
     @Test
     void zerosTheDiskRefusesCostOnlyTheSaving() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger chunks = new java.util.concurrent.atomic.AtomicInteger();
         Journal.fault = new Journal.Fault() {
             @Override
             public void beforeWrite() {
             }
 
             @Override
-            public void beforePreallocate() throws IOException {
-                tries.incrementAndGet();
-                throw new IOException("injected: No space left on device");
+            public void beforeZeros() throws IOException {
+                if (chunks.incrementAndGet() > 1) {
+                    throw new IOException("injected: No space left on device");
+                }
             }
         };
         List<String> ids = new ArrayList<>();
@@ -171,7 +173,7 @@ class JournalSpoolTest {
         } finally {
             Journal.fault = null;
         }
-        assertThat(tries.get()).as("tries to write zeros ahead in the segment").isEqualTo(1);
+        assertThat(chunks.get()).as("chunks of zeros tried: one written, one refused, then none").isEqualTo(2);
         Path segment = onlySegment();
         assertThat(Files.size(segment)).as("no zeros after the records").isEqualTo(SpoolCrash.recordsEnd(segment));
         replaysExactly(ids);
