@@ -694,9 +694,18 @@ final class Journal {
             } catch (IOException | RuntimeException again) {
                 LOG.error("spool journal: cannot open a new segment either: {}", again.toString());
                 // Still current: the next batches go after the failed one, so its octets count in the segment's
-                // length from now on (a later cut-back, the zeros' cut-off or the seal's cuts to that length).
+                // length from now on (a later cut-back, the zeros' cut-off or the seal's cuts to that length). They
+                // are overwritten with zeros first where the disk lets us, so that its refused records cannot come
+                // back in a replay even if their tombstones fail too (the reader resumes at the next intact record).
                 try {
                     long position = segment.channel.position();
+                    try {
+                        zeroFill(segment.channel, segment.bytes, position);
+                        segment.channel.force(false);
+                    } catch (IOException | RuntimeException unerased) {
+                        LOG.error("spool journal: cannot erase the refused batch in {} either ({}); their tombstones "
+                                + "keep them out of a replay", segment.file.getFileName(), unerased.toString());
+                    }
                     lock.lock();
                     try {
                         segment.bytes = Math.max(segment.bytes, position);
@@ -737,22 +746,13 @@ final class Journal {
                 needed += b.remaining();
             }
         }
-        if (needed < segment.allocated) {
+        if (needed == segment.bytes || needed < segment.allocated) { // nothing to write (a barrier), or room
             return;
         }
         // At least one zero after the records, always: the reader tells a write cut off in the zeros by them.
         long target = (needed / PREALLOCATION + 1) * PREALLOCATION;
         try {
-            long at = Math.max(segment.allocated, segment.bytes);
-            while (at < target) {
-                Fault f = fault;
-                if (f != null) {
-                    f.beforeZeros();
-                }
-                ByteBuffer zeros = ZEROS.duplicate();
-                zeros.limit((int) Math.min(zeros.capacity(), target - at));
-                at += segment.channel.write(zeros, at);
-            }
+            zeroFill(segment.channel, Math.max(segment.allocated, segment.bytes), target);
             segment.allocated = target;
         } catch (IOException e) {
             segment.appendOnly = true;
@@ -767,6 +767,19 @@ final class Journal {
             }
             LOG.warn("spool journal: cannot write {} ahead with zeros ({}){}; the rest of it is appended, each sync "
                     + "writing its length too", segment.file.getFileName(), e.toString(), cut);
+        }
+    }
+
+    /** Writes zeros from {@code at} to {@code end}, positionally (the channel's position stays where it is). */
+    private static void zeroFill(FileChannel channel, long at, long end) throws IOException {
+        while (at < end) {
+            Fault f = fault;
+            if (f != null) {
+                f.beforeZeros();
+            }
+            ByteBuffer zeros = ZEROS.duplicate();
+            zeros.limit((int) Math.min(zeros.capacity(), end - at));
+            at += channel.write(zeros, at);
         }
     }
 

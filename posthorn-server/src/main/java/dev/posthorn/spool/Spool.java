@@ -169,12 +169,26 @@ public final class Spool implements AutoCloseable {
         }
         try (DirectoryStream<Path> segments = Files.newDirectoryStream(journal, "*.jnl")) {
             for (Path segment : segments) {
-                if (Files.size(segment) > Journal.SEGMENT_HEADER) {
+                if (Files.size(segment) > Journal.SEGMENT_HEADER && !zerosAfterHeader(segment)) {
                     return true;
                 }
             }
         }
         return false;
+    }
+
+    /** A segment whose records have not begun: zeros where the first would start (it is written ahead). */
+    private static boolean zerosAfterHeader(Path segment) throws IOException {
+        try (FileChannel channel = FileChannel.open(segment)) {
+            ByteBuffer first = ByteBuffer.allocate(Journal.RECORD_HEADER);
+            channel.read(first, Journal.SEGMENT_HEADER);
+            for (int i = 0; i < first.position(); i++) {
+                if (first.get(i) != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /** The journal segments set aside because of a damaged record. */

@@ -125,6 +125,31 @@ class JournalSpoolTest {
         replaysExactly(ids);
     }
 
+    /**
+     * A sync with nothing to write (a barrier) writes no zeros ahead, and a segment with zeros but no record yet is
+     * no journal holding records for {@code posthorn queue list} (the full suite found both).
+     */
+    @Test
+    void anEmptySegmentGetsNoZerosAndZerosAreNoRecords() throws Exception {
+        Spool spool = new Spool(queue);
+        try {
+            spool.journal().syncAll();
+            assertThat(Files.size(onlySegment())).isEqualTo(Journal.SEGMENT_HEADER);
+        } finally {
+            spool.close();
+        }
+        for (Path segment : Files.newDirectoryStream(queue.resolve("journal"), "*.jnl")) {
+            Files.delete(segment);
+        }
+        Path segment = queue.resolve("journal").resolve("0000000000000009.jnl");
+        byte[] zeros = new byte[(int) Journal.PREALLOCATION];
+        Files.write(segment, zeros);
+        assertThat(Spool.journalHoldsRecords(queue)).isFalse();
+        zeros[Journal.SEGMENT_HEADER] = 1;
+        Files.write(segment, zeros);
+        assertThat(Spool.journalHoldsRecords(queue)).isTrue();
+    }
+
     /** Sealed, a segment is written no more: its zeros are cut off, and it takes only what its records take. */
     @Test
     void aSealedSegmentLosesItsZeros() throws Exception {

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -35,7 +36,10 @@ class JournalTailDamageTest {
     }
 
     private static String commit(Spool spool, String body) throws IOException {
-        SpoolWriter writer = spool.begin();
+        return commit(spool.begin(), body);
+    }
+
+    private static String commit(SpoolWriter writer, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
         try (OutputStream out = writer.content()) {
             out.write(bytes);
@@ -134,6 +138,102 @@ class JournalTailDamageTest {
             assertThat(reopened.storedIds()).contains(first);
             assertThat(Spool.corruptSegments(queue)).as("the damaged segment, kept for a person to look at")
                     .singleElement().satisfies(c -> assertThat(c.reason()).contains("its length field is damaged"));
+        } finally {
+            reopened.close();
+        }
+    }
+
+    /**
+     * A refused batch that could not be cut back, and the tombstone of its record refused and cut back in its turn
+     * (a third review's case): the refused message must not come back in a replay. Its octets are erased.
+     */
+    @Test
+    void aRefusedRecordIsNotReplayedWhenItsTombstoneFailsToo() throws Exception {
+        Spool spool = new Spool(queue);
+        String first = commit(spool, "Subject: first\r\n\r\nbody\r\n");
+        Path segment = onlySegment();
+        Path blocker = Journal.segmentFile(queue.resolve("journal"), Journal.number(segment) + 1);
+        Files.createFile(blocker);
+        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicBoolean syncFails = new AtomicBoolean(true);
+        AtomicBoolean cutFails = new AtomicBoolean(true);
+        Journal.fault = new Journal.Fault() {
+            @Override
+            public void beforeWrite() throws IOException {
+                if (writes.incrementAndGet() > 1) {
+                    throw new IOException("injected: the next batch (the tombstone's) fails too");
+                }
+            }
+
+            @Override
+            public void afterWrite() throws IOException {
+                if (syncFails.getAndSet(false)) {
+                    throw new IOException("injected: the sync fails");
+                }
+            }
+
+            @Override
+            public void beforeCutBack() throws IOException {
+                if (cutFails.getAndSet(false)) {
+                    throw new IOException("injected: the truncate fails (once)");
+                }
+            }
+        };
+        SpoolWriter refused = spool.begin();
+        assertThatThrownBy(() -> commit(refused, "Subject: refused\r\n\r\nbody\r\n")).isInstanceOf(IOException.class);
+        assertThat(writes.get()).as("the refused batch, then the tombstone's").isGreaterThanOrEqualTo(2);
+        Journal.fault = null;
+        Files.delete(blocker);
+        spool.simulateCrash();
+
+        Spool reopened = new Spool(queue);
+        try {
+            assertThat(reopened.storedIds()).as("acknowledged, and only those (%s was answered 451)", refused.id())
+                    .containsExactly(first);
+        } finally {
+            reopened.close();
+        }
+    }
+
+    /** A damaged length where the last record's check ends in zero octets (the segment's key rewritten so). */
+    @Test
+    void aDamagedLengthIsFoundWhenTheLastRecordsCheckEndsInZeros() throws Exception {
+        Spool spool = new Spool(queue);
+        String first = commit(spool, "Subject: first\r\n\r\nbody\r\n");
+        commit(spool, "Subject: last\r\n\r\nbody of the last acknowledged message\r\n");
+        spool.simulateCrash();
+        Path segment = onlySegment();
+        List<long[]> records = new java.util.ArrayList<>(); // offset, end
+        try (FileChannel channel = FileChannel.open(segment)) {
+            JournalReader reader = new JournalReader(channel);
+            while (reader.next() instanceof JournalReader.Record r) {
+                records.add(new long[] {r.offset(), channel.position()});
+            }
+        }
+        assertThat(records).hasSize(2);
+        byte[] bytes = Files.readAllBytes(segment);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+        int oldKey = b.getInt(12);
+        int lastEnd = (int) records.get(1)[1];
+        int newKey = b.getInt(lastEnd - 4) ^ oldKey ^ 0x5A5A0000; // the last record's stored check: 5A 5A 00 00
+        for (long[] r : records) {
+            int end = (int) r[1];
+            b.putInt(end - 4, b.getInt(end - 4) ^ oldKey ^ newKey);
+        }
+        b.putInt(12, newKey);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes, 0, Journal.SEGMENT_HEADER - 4);
+        b.putInt(Journal.SEGMENT_HEADER - 4, (int) crc.getValue());
+        assertThat(b.getShort(lastEnd - 2)).as("the check ends in zero octets").isZero();
+        int lengthAt = (int) records.get(1)[0] + 8;
+        b.putInt(lengthAt, b.getInt(lengthAt) | (1 << 12)); // one bit set: the record now reaches into the zeros
+        Files.write(segment, bytes);
+
+        Spool reopened = new Spool(queue);
+        try {
+            assertThat(reopened.storedIds()).containsExactly(first);
+            assertThat(Spool.corruptSegments(queue)).singleElement()
+                    .satisfies(c -> assertThat(c.reason()).contains("its length field is damaged"));
         } finally {
             reopened.close();
         }
