@@ -23,7 +23,9 @@ import java.util.zip.CRC32C;
  * replayed (only the one at the damaged record's declared end is), the segment is set aside instead. The
  * search checksums at most {@code 2 × size + MAX_RECORD} octets per segment, so a segment full of
  * plausible-looking headers costs linear time, not quadratic: past that it gives up and calls the segment
- * corrupt (kept, for a person to look at).
+ * corrupt (kept, for a person to look at). Once per read, at the damage that ends it, telling a torn write from
+ * a damaged length field ({@code wholeRecordEnd}) reads the last record again up to four times more: still
+ * linear, at most about {@code 5 × MAX_RECORD} on top.
  */
 final class JournalReader {
 
