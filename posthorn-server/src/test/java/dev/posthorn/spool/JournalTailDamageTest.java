@@ -50,6 +50,38 @@ class JournalTailDamageTest {
         return writer.id();
     }
 
+    /**
+     * The first batch's sync fails and so does its cut-back (with a blocker file, no new segment opens either);
+     * with {@code laterWritesFail}, every batch after it fails too. {@code writes} counts the batches.
+     */
+    private static Journal.Fault syncAndCutBackFailOnce(java.util.concurrent.atomic.AtomicInteger writes,
+                                                        boolean laterWritesFail) {
+        AtomicBoolean syncFails = new AtomicBoolean(true);
+        AtomicBoolean cutFails = new AtomicBoolean(true);
+        return new Journal.Fault() {
+            @Override
+            public void beforeWrite() throws IOException {
+                if (writes.incrementAndGet() > 1 && laterWritesFail) {
+                    throw new IOException("injected: the next batch (the tombstone's) fails too");
+                }
+            }
+
+            @Override
+            public void afterWrite() throws IOException {
+                if (syncFails.getAndSet(false)) {
+                    throw new IOException("injected: the sync fails");
+                }
+            }
+
+            @Override
+            public void beforeCutBack() throws IOException {
+                if (cutFails.getAndSet(false)) {
+                    throw new IOException("injected: the truncate fails too");
+                }
+            }
+        };
+    }
+
     private Path onlySegment() throws IOException {
         try (Stream<Path> files = Files.list(queue.resolve("journal"))) {
             List<Path> segments = files.filter(p -> p.toString().endsWith(".jnl")).toList();
@@ -71,27 +103,7 @@ class JournalTailDamageTest {
         Path segment = onlySegment();
         Path blocker = Journal.segmentFile(queue.resolve("journal"), Journal.number(segment) + 1);
         Files.createFile(blocker); // the new segment's CREATE_NEW fails: "cannot open a new segment either"
-        AtomicBoolean syncFails = new AtomicBoolean(true);
-        AtomicBoolean cutFails = new AtomicBoolean(true);
-        Journal.fault = new Journal.Fault() {
-            @Override
-            public void beforeWrite() {
-            }
-
-            @Override
-            public void afterWrite() throws IOException {
-                if (syncFails.getAndSet(false)) {
-                    throw new IOException("injected: the sync fails");
-                }
-            }
-
-            @Override
-            public void beforeCutBack() throws IOException {
-                if (cutFails.getAndSet(false)) {
-                    throw new IOException("injected: the truncate fails too");
-                }
-            }
-        };
+        Journal.fault = syncAndCutBackFailOnce(new java.util.concurrent.atomic.AtomicInteger(), false);
         assertThatThrownBy(() -> commit(spool, "Subject: refused\r\n\r\n" + "r".repeat(200 + longer) + "\r\n"))
                 .isInstanceOf(IOException.class);
         Journal.fault = null;
@@ -155,30 +167,7 @@ class JournalTailDamageTest {
         Path blocker = Journal.segmentFile(queue.resolve("journal"), Journal.number(segment) + 1);
         Files.createFile(blocker);
         java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
-        AtomicBoolean syncFails = new AtomicBoolean(true);
-        AtomicBoolean cutFails = new AtomicBoolean(true);
-        Journal.fault = new Journal.Fault() {
-            @Override
-            public void beforeWrite() throws IOException {
-                if (writes.incrementAndGet() > 1) {
-                    throw new IOException("injected: the next batch (the tombstone's) fails too");
-                }
-            }
-
-            @Override
-            public void afterWrite() throws IOException {
-                if (syncFails.getAndSet(false)) {
-                    throw new IOException("injected: the sync fails");
-                }
-            }
-
-            @Override
-            public void beforeCutBack() throws IOException {
-                if (cutFails.getAndSet(false)) {
-                    throw new IOException("injected: the truncate fails (once)");
-                }
-            }
-        };
+        Journal.fault = syncAndCutBackFailOnce(writes, true);
         SpoolWriter refused = spool.begin();
         assertThatThrownBy(() -> commit(refused, "Subject: refused\r\n\r\nbody\r\n")).isInstanceOf(IOException.class);
         assertThat(writes.get()).as("the refused batch, then the tombstone's").isGreaterThanOrEqualTo(2);
