@@ -756,13 +756,12 @@ final class Journal {
             segment.allocated = target;
         } catch (IOException e) {
             segment.appendOnly = true;
+            segment.allocated = segment.bytes; // zeros that stay (a cut that fails) are overwritten: writes go at bytes
             String cut;
             try {
                 segment.channel.truncate(segment.bytes);
-                segment.allocated = segment.bytes;
                 cut = "";
             } catch (IOException again) {
-                segment.allocated = segment.bytes; // the zeros that stay are overwritten: the batch is written at bytes
                 cut = "; the zeros written could not be cut off either (" + again + ")";
             }
             LOG.warn("spool journal: cannot write {} ahead with zeros ({}){}; the rest of it is appended, each sync "

@@ -479,7 +479,8 @@ final class JournalReader {
         return readSome(stored) == 4 && (stored.getInt(0) ^ key) == (int) crc;
     }
 
-    private static boolean allZeros(ByteBuffer buffer) {
+    /** Whether the buffer's octets from its position to its limit are all zero. */
+    static boolean allZeros(ByteBuffer buffer) {
         for (int i = buffer.position(); i < buffer.limit(); i++) {
             if (buffer.get(i) != 0) {
                 return false;

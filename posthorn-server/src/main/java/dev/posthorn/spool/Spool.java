@@ -182,12 +182,7 @@ public final class Spool implements AutoCloseable {
         try (FileChannel channel = FileChannel.open(segment)) {
             ByteBuffer first = ByteBuffer.allocate(Journal.RECORD_HEADER);
             channel.read(first, Journal.SEGMENT_HEADER);
-            for (int i = 0; i < first.position(); i++) {
-                if (first.get(i) != 0) {
-                    return false;
-                }
-            }
-            return true;
+            return JournalReader.allZeros(first.flip());
         }
     }
 

@@ -1,20 +1,17 @@
 package dev.posthorn.spool;
 
+import static dev.posthorn.spool.JournalTestMessages.commit;
+import static dev.posthorn.spool.JournalTestMessages.onlySegment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.posthorn.cli.Main;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.List;
-import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,26 +30,6 @@ class CorruptSegmentTest {
 
     private Path queue() {
         return data.resolve("queue");
-    }
-
-    private static String commit(Spool spool, String body) throws IOException {
-        SpoolWriter writer = spool.begin();
-        byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
-        try (OutputStream out = writer.content()) {
-            out.write(bytes);
-        }
-        writer.commit(new Envelope(writer.id(), Instant.parse("2026-01-01T00:00:00Z"), "a@example.org",
-                List.of(new EnvelopeRecipient("postmaster@localhost", Set.of(), null, true)), "7BIT", false, null,
-                null, null, "127.0.0.1", "client.test", bytes.length));
-        return writer.id();
-    }
-
-    private Path onlySegment() throws IOException {
-        try (Stream<Path> files = Files.list(queue().resolve("journal"))) {
-            List<Path> segments = files.filter(p -> p.toString().endsWith(".jnl")).toList();
-            assertThat(segments).hasSize(1);
-            return segments.get(0);
-        }
     }
 
     private static int indexOf(byte[] haystack, String needle) {
@@ -85,7 +62,7 @@ class CorruptSegmentTest {
         String second = commit(spool, "Subject: second\r\n\r\nbody\r\n");
         String third = commit(spool, "Subject: third\r\n\r\nbody\r\n");
         spool.simulateCrash();
-        Path segment = onlySegment();
+        Path segment = onlySegment(queue());
         byte[] bytes = Files.readAllBytes(segment);
         bytes[indexOf(bytes, "second")] ^= 0x20; // one flipped bit in the second message's content
         Files.write(segment, bytes);
@@ -124,7 +101,7 @@ class CorruptSegmentTest {
         String first = commit(spool, "Subject: first\r\n\r\nbody\r\n");
         String last = commit(spool, "Subject: last\r\n\r\nbody of the last acknowledged message\r\n");
         spool.simulateCrash();
-        Path segment = onlySegment();
+        Path segment = onlySegment(queue());
         long end = SpoolCrash.recordsEnd(segment);
         assertThat(Files.size(segment)).as("zeros after the last record").isGreaterThan(end);
         byte[] bytes = Files.readAllBytes(segment);
@@ -150,7 +127,7 @@ class CorruptSegmentTest {
         Spool spool = new Spool(queue());
         String kept = commit(spool, "Subject: kept\r\n\r\nbody\r\n");
         spool.simulateCrash();
-        Path segment = onlySegment();
+        Path segment = onlySegment(queue());
         // The start of a record whose write the crash cut short (the same record again, with the segment's own
         // salt), where the next record would have gone: the zeros written ahead of the records follow it.
         byte[] bytes = Files.readAllBytes(segment);

@@ -1,5 +1,6 @@
 package dev.posthorn.spool;
 
+import static dev.posthorn.spool.JournalTestMessages.onlySegment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -39,14 +40,6 @@ class JournalSpoolTest {
         }
         writer.commit(envelope(writer.id(), bytes.length));
         return writer.id();
-    }
-
-    private Path onlySegment() throws IOException {
-        try (var files = Files.list(queue.resolve("journal"))) {
-            List<Path> segments = files.filter(f -> f.toString().endsWith(".jnl")).toList();
-            assertThat(segments).hasSize(1);
-            return segments.get(0);
-        }
     }
 
     /** A restart brings back exactly these messages, and sets no segment aside as damaged. */
@@ -109,7 +102,7 @@ class JournalSpoolTest {
         }
         spool.journal().syncAll();
         spool.simulateCrash();
-        Path segment = onlySegment();
+        Path segment = onlySegment(queue);
         long records = SpoolCrash.recordsEnd(segment);
         assertThat(records).isGreaterThan(Journal.PREALLOCATION);
         assertThat(Files.size(segment)).isEqualTo(2 * Journal.PREALLOCATION);
@@ -134,7 +127,7 @@ class JournalSpoolTest {
         Spool spool = new Spool(queue);
         try {
             spool.journal().syncAll();
-            assertThat(Files.size(onlySegment())).isEqualTo(Journal.SEGMENT_HEADER);
+            assertThat(Files.size(onlySegment(queue))).isEqualTo(Journal.SEGMENT_HEADER);
         } finally {
             spool.close();
         }
@@ -199,7 +192,7 @@ class JournalSpoolTest {
             Journal.fault = null;
         }
         assertThat(chunks.get()).as("chunks of zeros tried: one written, one refused, then none").isEqualTo(2);
-        Path segment = onlySegment();
+        Path segment = onlySegment(queue);
         assertThat(Files.size(segment)).as("no zeros after the records").isEqualTo(SpoolCrash.recordsEnd(segment));
         replaysExactly(ids);
     }

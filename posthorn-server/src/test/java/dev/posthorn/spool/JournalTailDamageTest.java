@@ -1,19 +1,16 @@
 package dev.posthorn.spool;
 
+import static dev.posthorn.spool.JournalTestMessages.commit;
+import static dev.posthorn.spool.JournalTestMessages.onlySegment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,21 +30,6 @@ class JournalTailDamageTest {
     @AfterEach
     void healthy() {
         Journal.fault = null;
-    }
-
-    private static String commit(Spool spool, String body) throws IOException {
-        return commit(spool.begin(), body);
-    }
-
-    private static String commit(SpoolWriter writer, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
-        try (OutputStream out = writer.content()) {
-            out.write(bytes);
-        }
-        writer.commit(new Envelope(writer.id(), Instant.parse("2026-01-01T00:00:00Z"), "a@example.org",
-                List.of(new EnvelopeRecipient("postmaster@localhost", Set.of(), null, true)), "7BIT", false, null,
-                null, null, "127.0.0.1", "client.test", bytes.length));
-        return writer.id();
     }
 
     /**
@@ -82,14 +64,6 @@ class JournalTailDamageTest {
         };
     }
 
-    private Path onlySegment() throws IOException {
-        try (Stream<Path> files = Files.list(queue.resolve("journal"))) {
-            List<Path> segments = files.filter(p -> p.toString().endsWith(".jnl")).toList();
-            assertThat(segments).hasSize(1);
-            return segments.get(0);
-        }
-    }
-
     /**
      * A batch whose sync fails, whose cut-back fails too, and no new segment to go on in: later batches are written
      * after the failed one in the same segment. Sealing it (which cuts off what follows its records) must keep them,
@@ -100,7 +74,7 @@ class JournalTailDamageTest {
     void theSealKeepsRecordsWrittenAfterABatchThatCouldNotBeCutBack(int longer) throws Exception {
         Spool spool = new Spool(queue);
         String first = commit(spool, "Subject: first\r\n\r\nbody\r\n");
-        Path segment = onlySegment();
+        Path segment = onlySegment(queue);
         Path blocker = Journal.segmentFile(queue.resolve("journal"), Journal.number(segment) + 1);
         Files.createFile(blocker); // the new segment's CREATE_NEW fails: "cannot open a new segment either"
         Journal.fault = syncAndCutBackFailOnce(new java.util.concurrent.atomic.AtomicInteger(), false);
@@ -131,7 +105,7 @@ class JournalTailDamageTest {
         String first = commit(spool, "Subject: first\r\n\r\nbody\r\n");
         commit(spool, "Subject: last\r\n\r\nbody of the last acknowledged message\r\n");
         spool.simulateCrash();
-        Path segment = onlySegment();
+        Path segment = onlySegment(queue);
         long lastOffset = -1;
         try (FileChannel channel = FileChannel.open(segment)) {
             JournalReader reader = new JournalReader(channel);
@@ -163,7 +137,7 @@ class JournalTailDamageTest {
     void aRefusedRecordIsNotReplayedWhenItsTombstoneFailsToo() throws Exception {
         Spool spool = new Spool(queue);
         String first = commit(spool, "Subject: first\r\n\r\nbody\r\n");
-        Path segment = onlySegment();
+        Path segment = onlySegment(queue);
         Path blocker = Journal.segmentFile(queue.resolve("journal"), Journal.number(segment) + 1);
         Files.createFile(blocker);
         java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
@@ -191,7 +165,7 @@ class JournalTailDamageTest {
         String first = commit(spool, "Subject: first\r\n\r\nbody\r\n");
         commit(spool, "Subject: last\r\n\r\nbody of the last acknowledged message\r\n");
         spool.simulateCrash();
-        Path segment = onlySegment();
+        Path segment = onlySegment(queue);
         List<long[]> records = new java.util.ArrayList<>(); // offset, end
         try (FileChannel channel = FileChannel.open(segment)) {
             JournalReader reader = new JournalReader(channel);
